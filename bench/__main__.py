@@ -1,0 +1,45 @@
+"""``python -m bench [engine] [--quick] [--out FILE]``: run a suite, print and save its table."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+from pathlib import Path
+
+import numpy as np
+import scipy
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, "
+        f"numpy {np.__version__}, scipy {scipy.__version__}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("suite", nargs="?", default="engine", choices=["engine"])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, one repeat (CI smoke)")
+    parser.add_argument("--out", type=Path, default=None, help="write the Markdown table here")
+    args = parser.parse_args()
+    from . import engine
+
+    table = engine.run(quick=args.quick)
+    text = f"{args.suite} benchmark, {dt.date.today()}, {machine()}\n\n{table.markdown()}\n"
+    print("\n" + text)
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text)
+
+
+if __name__ == "__main__":
+    main()

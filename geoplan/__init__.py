@@ -1,0 +1,60 @@
+"""geoplan: plan community service facilities on real walking networks.
+
+Read a road network, snap homes and facilities onto it, and measure who lives
+within a 5/10/15-minute walk of which service; then propose where to build.
+
+Examples
+--------
+>>> import geoplan
+>>> city = geoplan.datasets.synthetic_city(area_km2=1.0, seed=1)
+>>> net = city.network()
+>>> net.n_nodes > 0
+True
+"""
+
+from __future__ import annotations
+
+import logging
+
+from geoplan import datasets, network, sources
+from geoplan._errors import (
+    ConfigError,
+    CRSError,
+    DataSourceError,
+    GeoplanError,
+    GeoplanWarning,
+    InputError,
+    NetworkError,
+    UnreachablePointsWarning,
+)
+from geoplan.network import Nearest, Network, Reach, SnappedPoints
+from geoplan.settings import settings
+from geoplan.sources import read_boundaries, read_buildings, read_facilities, read_network
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CRSError",
+    "ConfigError",
+    "DataSourceError",
+    "GeoplanError",
+    "GeoplanWarning",
+    "InputError",
+    "Nearest",
+    "Network",
+    "NetworkError",
+    "Reach",
+    "SnappedPoints",
+    "UnreachablePointsWarning",
+    "__version__",
+    "datasets",
+    "network",
+    "read_boundaries",
+    "read_buildings",
+    "read_facilities",
+    "read_network",
+    "settings",
+    "sources",
+]
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

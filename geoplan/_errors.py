@@ -1,0 +1,52 @@
+"""Errors and warnings raised by geoplan.
+
+Every error is a :class:`GeoplanError` and also the built-in exception a
+caller would naturally catch (``ValueError``, ``OSError``, ...), so both
+``except geoplan.GeoplanError`` and ``except ValueError`` work. Every message
+names what was wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CRSError",
+    "ConfigError",
+    "DataSourceError",
+    "GeoplanError",
+    "GeoplanWarning",
+    "InputError",
+    "NetworkError",
+    "UnreachablePointsWarning",
+]
+
+
+class GeoplanError(Exception):
+    """Base class of every error geoplan raises on purpose."""
+
+
+class DataSourceError(GeoplanError, OSError):
+    """A file or online source is missing, unreadable, or of an unknown format."""
+
+
+class CRSError(GeoplanError, ValueError):
+    """Coordinates lack a CRS, are in the wrong CRS, or have their axes swapped."""
+
+
+class InputError(GeoplanError, ValueError):
+    """An argument has an invalid value (NaN coordinates, empty sets, bad cutoffs, ...)."""
+
+
+class NetworkError(GeoplanError, ValueError):
+    """A travel network cannot be built or used (no ways for the profile, too few nodes, ...)."""
+
+
+class ConfigError(GeoplanError, ValueError):
+    """A setting or configuration key is unknown or has a value of the wrong kind."""
+
+
+class GeoplanWarning(UserWarning):
+    """Base class of geoplan's warnings: something was repaired or left out, and said so."""
+
+
+class UnreachablePointsWarning(GeoplanWarning):
+    """Some points lie farther from the network than the snap limit and were flagged."""

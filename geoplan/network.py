@@ -1,0 +1,1213 @@
+"""The travel network: a projected, undirected street graph held as CSR arrays.
+
+A :class:`Network` is built once from OpenStreetMap (see :mod:`geoplan.sources`),
+from GeoDataFrames, or from a networkx graph, and then answers every
+shortest-path question the analyses ask:
+
+* :meth:`Network.snap` attaches points (homes, buildings, facility entrances)
+  to the nearest *edge*, keeping the distance along the edge and the straight
+  access leg; points beyond the snap limit are flagged, never dropped.
+* :meth:`Network.nearest` gives every node and every target point the distance
+  and time to the nearest of many sources within a cutoff, in one bounded
+  multi-source Dijkstra search, and which source that is.
+* :meth:`Network.reach` gives, per source, everything reached within a cutoff
+  as a sparse matrix, computed in spatial batches so that memory follows what
+  is reached and never grows as sources x nodes.
+
+Distances are metres along the network, including the access legs at both
+ends; times are distances divided by the profile's speed.
+
+Examples
+--------
+>>> import geopandas as gpd
+>>> from shapely.geometry import Point
+>>> net = Network.from_edges([(0, 0, 100, 0), (100, 0, 100, 100)], crs=32651)
+>>> shops = gpd.GeoSeries([Point(0, 10)], crs=32651)
+>>> homes = gpd.GeoSeries([Point(110, 50)], crs=32651)
+>>> result = net.nearest(shops, distance_m=1000, targets=homes)
+>>> float(result.target_distance_m[0])  # 10 access + 100 + 50 + 10 access
+170.0
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+import pyproj
+import scipy.sparse as sp
+import shapely
+from numpy.typing import NDArray
+from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.spatial import cKDTree
+
+from geoplan._errors import CRSError, InputError, NetworkError, UnreachablePointsWarning
+from geoplan._segments import SegmentIndex
+from geoplan.settings import settings
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import networkx as nx
+
+__all__ = ["Nearest", "Network", "Profile", "Reach", "SnappedPoints"]
+
+log = logging.getLogger(__name__)
+
+Profile = Literal["walk", "bike", "drive"]
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+_PROFILES = ("walk", "bike", "drive")
+
+
+# ----------------------------------------------------------------- results
+@dataclass(frozen=True)
+class SnappedPoints:
+    """Points attached to the nearest network edge.
+
+    Attributes
+    ----------
+    index : pandas.Index
+        The index of the points as given.
+    x, y : numpy.ndarray
+        The points' own coordinates in the network CRS.
+    edge : numpy.ndarray
+        Position of the edge each point snaps to; -1 where unreachable.
+    offset_m : numpy.ndarray
+        Distance along that edge from its ``u`` end to the snap location.
+    access_m : numpy.ndarray
+        Straight distance from the point to its snap location (the access leg);
+        NaN where unreachable.
+    reachable : numpy.ndarray
+        False for points farther than ``max_snap_m`` from every edge.
+    max_snap_m : float
+        The snap limit used.
+    """
+
+    index: pd.Index
+    x: FloatArray
+    y: FloatArray
+    edge: IntArray
+    offset_m: FloatArray
+    access_m: FloatArray
+    reachable: BoolArray
+    max_snap_m: float
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    @property
+    def n_unreachable(self) -> int:
+        """Number of points farther than the snap limit from every edge."""
+        return int((~self.reachable).sum())
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the snap result as a DataFrame indexed like the input points."""
+        return pd.DataFrame(
+            {
+                "edge": self.edge,
+                "offset_m": self.offset_m,
+                "access_m": self.access_m,
+                "reachable": self.reachable,
+            },
+            index=self.index,
+        )
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """Distance and time from every node and target to its nearest source.
+
+    Unreached nodes and targets (beyond the cutoff, in another component, or
+    not snapped) have distance ``inf`` and source ``-1``. Sources are numbered
+    by their position in the sources given. Where two sources are exactly as
+    near, which one is named is deterministic but unspecified.
+    """
+
+    node_distance_m: FloatArray
+    node_source: IntArray
+    target_distance_m: FloatArray | None
+    target_source: IntArray | None
+    cutoff_m: float
+    speed_m_s: float
+
+    @property
+    def node_minutes(self) -> FloatArray:
+        """Travel time in minutes from each node to its nearest source."""
+        return self.node_distance_m / self.speed_m_s / 60.0
+
+    @property
+    def target_minutes(self) -> FloatArray | None:
+        """Travel time in minutes from each target to its nearest source."""
+        if self.target_distance_m is None:
+            return None
+        return self.target_distance_m / self.speed_m_s / 60.0
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What each source reaches within a cutoff, as sparse matrices of metres.
+
+    Row ``i`` of :attr:`nodes` holds the network distance from source ``i`` to
+    every node it reaches; row ``i`` of :attr:`targets` the same for target
+    points. Every stored entry is a reached pair, *including explicit zeros*
+    (a source standing on a node): test membership with the sparsity pattern,
+    never with ``matrix != 0``, and do not call ``eliminate_zeros``.
+    """
+
+    nodes: sp.csr_matrix
+    targets: sp.csr_matrix | None
+    cutoff_m: float
+    speed_m_s: float
+
+    def reached_nodes(self, source: int) -> IntArray:
+        """Return the positions of the nodes reached by one source."""
+        start, stop = self.nodes.indptr[source], self.nodes.indptr[source + 1]
+        return np.asarray(self.nodes.indices[start:stop], dtype=np.int64)
+
+    def reached_targets(self, source: int) -> IntArray:
+        """Return the positions of the target points reached by one source."""
+        if self.targets is None:
+            msg = "this Reach was computed without targets; pass targets= to Network.reach"
+            raise InputError(msg)
+        start, stop = self.targets.indptr[source], self.targets.indptr[source + 1]
+        return np.asarray(self.targets.indices[start:stop], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class _Seeds:
+    """Sources as starting entries of a search: (source, node, initial distance)."""
+
+    source: IntArray
+    node: IntArray
+    dist: FloatArray
+    # per source: where it stands, for spatial windows and same-edge shortcuts
+    x: FloatArray
+    y: FloatArray
+    edge: IntArray
+    offset_m: FloatArray
+    access_m: FloatArray
+    valid: BoolArray = field(repr=False)
+
+
+# ----------------------------------------------------------------- network
+class Network:
+    """A projected, undirected travel network held as compressed sparse arrays.
+
+    Parameters
+    ----------
+    x, y
+        Node coordinates in ``crs`` (metres).
+    edge_u, edge_v
+        Positions of each edge's end nodes.
+    crs
+        A projected CRS with metre units.
+    geometry
+        One LineString per edge, running from ``u`` to ``v``; straight lines
+        when omitted. Edge lengths are the geometry's length (never shorter
+        than the straight distance between the ends).
+    node_id
+        Identifiers of the nodes (OSM ids); positions when omitted.
+    profile
+        ``"walk"``, ``"bike"`` or ``"drive"``.
+    speed_m_s
+        Travel speed; the profile's setting when omitted.
+    name
+        A label used in messages and outputs.
+    """
+
+    def __init__(
+        self,
+        *,
+        x: Sequence[float] | FloatArray,
+        y: Sequence[float] | FloatArray,
+        edge_u: Sequence[int] | IntArray,
+        edge_v: Sequence[int] | IntArray,
+        crs: Any,
+        geometry: Sequence[Any] | NDArray[Any] | None = None,
+        node_id: Sequence[Any] | NDArray[Any] | None = None,
+        profile: Profile = "walk",
+        speed_m_s: float | None = None,
+        name: str = "network",
+    ) -> None:
+        if profile not in _PROFILES:
+            msg = f"profile must be one of {_PROFILES}, got {profile!r}"
+            raise InputError(msg)
+        self.crs = _projected_crs(crs)
+        self.x = np.ascontiguousarray(x, dtype=np.float64)
+        self.y = np.ascontiguousarray(y, dtype=np.float64)
+        self.edge_u = np.ascontiguousarray(edge_u, dtype=np.int64)
+        self.edge_v = np.ascontiguousarray(edge_v, dtype=np.int64)
+        self.profile: Profile = profile
+        self.speed_m_s = float(speed_m_s) if speed_m_s is not None else settings.speed_m_s(profile)
+        self.name = name
+        n = len(self.x)
+        if len(self.y) != n or len(self.edge_u) != len(self.edge_v):
+            msg = "x and y, and edge_u and edge_v, must have equal lengths"
+            raise InputError(msg)
+        if n == 0 or len(self.edge_u) == 0:
+            msg = (
+                f"{name}: the network has {n} nodes and {len(self.edge_u)} edges; it needs at "
+                "least one edge. Check that the source covers the study area and has ways for "
+                f"the {profile!r} profile."
+            )
+            raise NetworkError(msg)
+        if not (np.isfinite(self.x).all() and np.isfinite(self.y).all()):
+            msg = f"{name}: node coordinates contain NaN or inf; drop or repair those nodes"
+            raise NetworkError(msg)
+        if self.edge_u.min() < 0 or max(self.edge_u.max(), self.edge_v.max()) >= n:
+            msg = f"{name}: edge_u/edge_v must be node positions in 0..{n - 1}"
+            raise NetworkError(msg)
+        self.node_id = np.arange(n) if node_id is None else np.asarray(node_id)
+        chord = np.hypot(
+            self.x[self.edge_u] - self.x[self.edge_v], self.y[self.edge_u] - self.y[self.edge_v]
+        )
+        if geometry is None:
+            coords = np.stack(
+                [
+                    self.x[self.edge_u],
+                    self.y[self.edge_u],
+                    self.x[self.edge_v],
+                    self.y[self.edge_v],
+                ],
+                axis=1,
+            ).reshape(-1, 2, 2)
+            self.geometry = shapely.linestrings(coords)
+            self.length_m = chord
+        else:
+            self.geometry = _orient(np.asarray(geometry, dtype=object), self)
+            self.length_m = np.maximum(shapely.length(self.geometry), chord)
+
+    # ------------------------------------------------------------ builders
+    @classmethod
+    def from_edges(
+        cls,
+        segments: Sequence[tuple[float, float, float, float]],
+        *,
+        crs: Any,
+        profile: Profile = "walk",
+        speed_m_s: float | None = None,
+    ) -> Network:
+        """Build a network from straight segments ``(x0, y0, x1, y1)``.
+
+        Ends that share coordinates become one node. Meant for small examples
+        and tests.
+
+        Parameters
+        ----------
+        segments
+            Straight edges as ``(x0, y0, x1, y1)`` in ``crs``.
+        crs
+            A projected CRS with metre units.
+        profile, speed_m_s
+            As for :class:`Network`.
+
+        Returns
+        -------
+        Network
+        """
+        ends = np.asarray(segments, dtype=np.float64).reshape(-1, 2)
+        unique, inverse = np.unique(ends, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1, 2)
+        return cls(
+            x=unique[:, 0],
+            y=unique[:, 1],
+            edge_u=inverse[:, 0],
+            edge_v=inverse[:, 1],
+            crs=crs,
+            profile=profile,
+            speed_m_s=speed_m_s,
+        )
+
+    @classmethod
+    def from_gdfs(
+        cls,
+        nodes: gpd.GeoDataFrame,
+        edges: gpd.GeoDataFrame | pd.DataFrame,
+        *,
+        profile: Profile = "walk",
+        crs: Any = None,
+        speed_m_s: float | None = None,
+        name: str = "network",
+    ) -> Network:
+        """Build a network from node and edge GeoDataFrames (osmnx/pyrosm layout).
+
+        Parameters
+        ----------
+        nodes
+            Point geometries indexed by node id (or with an ``id``/``osmid`` column).
+        edges
+            Columns ``u`` and ``v`` with node ids, and optionally LineString
+            geometries (a plain DataFrame gives straight edges). Edges whose
+            ends are not among the nodes (truncated extracts) are dropped and
+            counted in the log.
+        profile, speed_m_s, name
+            As for :class:`Network`.
+        crs
+            Target projected CRS; the local UTM zone when omitted.
+
+        Returns
+        -------
+        Network
+        """
+        if nodes.crs is None:
+            msg = f"{name}: the nodes have no CRS; set it, e.g. nodes.set_crs(4326)"
+            raise CRSError(msg)
+        target = _projected_crs(crs) if crs is not None else _local_utm(nodes)
+        nodes = nodes.to_crs(target)
+        ids = _node_ids(nodes)
+        pos = pd.Index(ids)
+        if not pos.is_unique:
+            nodes = nodes.loc[~pos.duplicated()]
+            pos = pos[~pos.duplicated()]
+        u = pos.get_indexer(np.asarray(edges["u"]))
+        v = pos.get_indexer(np.asarray(edges["v"]))
+        keep = (u >= 0) & (v >= 0)
+        if not keep.all():
+            log.info("%s: dropped %d edges whose end nodes are missing", name, int((~keep).sum()))
+        geometry = _edge_geometry(edges, target)
+        if geometry is not None:
+            geometry = geometry[keep]
+        xy = shapely.get_coordinates(np.asarray(nodes.geometry.values))
+        return cls(
+            x=xy[:, 0],
+            y=xy[:, 1],
+            edge_u=u[keep],
+            edge_v=v[keep],
+            geometry=geometry,
+            node_id=np.asarray(pos),
+            crs=target,
+            profile=profile,
+            speed_m_s=speed_m_s,
+            name=name,
+        )
+
+    @classmethod
+    def from_networkx(
+        cls,
+        graph: nx.Graph[Any],
+        *,
+        profile: Profile = "walk",
+        crs: Any = None,
+        speed_m_s: float | None = None,
+        name: str = "network",
+    ) -> Network:
+        """Build a network from an osmnx-style networkx graph.
+
+        Nodes need ``x`` and ``y`` attributes and the graph a ``crs`` in
+        ``graph.graph["crs"]``; edge ``geometry`` is used when present.
+
+        Parameters
+        ----------
+        graph
+            A networkx (Multi)(Di)Graph as made by osmnx.
+        profile, crs, speed_m_s, name
+            As for :meth:`from_gdfs`.
+
+        Returns
+        -------
+        Network
+        """
+        import geopandas as gpd
+
+        graph_crs = graph.graph.get("crs")
+        if graph_crs is None:
+            msg = (
+                f"{name}: the graph has no graph.graph['crs']; "
+                "set it, e.g. graph.graph['crs'] = 'EPSG:4326'"
+            )
+            raise CRSError(msg)
+        ids = list(graph.nodes)
+        nodes = gpd.GeoDataFrame(
+            index=pd.Index(ids, name="id"),
+            geometry=gpd.points_from_xy(
+                [graph.nodes[i]["x"] for i in ids], [graph.nodes[i]["y"] for i in ids]
+            ),
+            crs=graph_crs,
+        )
+        rows = [(u, v, d.get("geometry")) for u, v, d in graph.edges(data=True)]
+        has_geometry = bool(rows) and all(g is not None for _, _, g in rows)
+        ends = {"u": [r[0] for r in rows], "v": [r[1] for r in rows]}
+        edges = (
+            gpd.GeoDataFrame(ends, geometry=[r[2] for r in rows], crs=graph_crs)
+            if has_geometry
+            else pd.DataFrame(ends)
+        )
+        return cls.from_gdfs(nodes, edges, profile=profile, crs=crs, speed_m_s=speed_m_s, name=name)
+
+    # ------------------------------------------------------------ properties
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.x)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of edges."""
+        return len(self.edge_u)
+
+    @cached_property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """``(left, bottom, right, top)`` of the nodes and edges in the network CRS."""
+        left, bottom, right, top = shapely.total_bounds(self.geometry)
+        return (
+            min(float(left), float(self.x.min())),
+            min(float(bottom), float(self.y.min())),
+            max(float(right), float(self.x.max())),
+            max(float(top), float(self.y.max())),
+        )
+
+    @cached_property
+    def csr(self) -> sp.csr_matrix:
+        """Symmetric n x n matrix of edge lengths in metres (shortest of parallel edges)."""
+        u, v, w = self.edge_u, self.edge_v, self.length_m
+        loop = u == v
+        rows = np.concatenate([u[~loop], v[~loop]])
+        cols = np.concatenate([v[~loop], u[~loop]])
+        data = np.concatenate([w[~loop], w[~loop]])
+        order = np.lexsort((data, cols, rows))
+        rows, cols, data = rows[order], cols[order], data[order]
+        first = np.ones(len(rows), dtype=bool)
+        first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+        n = self.n_nodes
+        matrix = sp.csr_matrix((data[first], (rows[first], cols[first])), shape=(n, n))
+        matrix.sort_indices()
+        return matrix
+
+    @cached_property
+    def components(self) -> IntArray:
+        """Connected-component label of every node."""
+        _, labels = connected_components(self.csr, directed=False)
+        return np.asarray(labels, dtype=np.int64)
+
+    @property
+    def n_components(self) -> int:
+        """Number of connected components (1 for a fully connected network)."""
+        return int(self.components.max()) + 1
+
+    @cached_property
+    def _segments(self) -> SegmentIndex:
+        return SegmentIndex.build(self.geometry)
+
+    @cached_property
+    def _node_tree(self) -> cKDTree:
+        return cKDTree(np.column_stack([self.x, self.y]))
+
+    def __repr__(self) -> str:
+        return (
+            f"Network({self.name!r}, profile={self.profile!r}, nodes={self.n_nodes}, "
+            f"edges={self.n_edges}, components={self.n_components}, crs={self.crs.to_string()!r})"
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """Return the network's size, extent and connectivity as a dictionary."""
+        sizes = np.bincount(self.components)
+        return {
+            "name": self.name,
+            "profile": self.profile,
+            "crs": self.crs.to_string(),
+            "nodes": self.n_nodes,
+            "edges": self.n_edges,
+            "length_km": float(self.length_m.sum() / 1000.0),
+            "components": self.n_components,
+            "largest_component_share": float(sizes.max() / self.n_nodes),
+            "speed_m_s": self.speed_m_s,
+            "bounds": self.bounds,
+        }
+
+    # ------------------------------------------------------------ conversions
+    def to_gdfs(self) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+        """Return ``(nodes, edges)`` GeoDataFrames in the network CRS.
+
+        Returns
+        -------
+        tuple of geopandas.GeoDataFrame
+            Nodes indexed by node id; edges with ``u``, ``v`` (node ids) and
+            ``length_m``.
+        """
+        import geopandas as gpd
+
+        nodes = gpd.GeoDataFrame(
+            {"component": self.components},
+            index=pd.Index(self.node_id, name="id"),
+            geometry=shapely.points(self.x, self.y),
+            crs=self.crs,
+        )
+        edges = gpd.GeoDataFrame(
+            {
+                "u": self.node_id[self.edge_u],
+                "v": self.node_id[self.edge_v],
+                "length_m": self.length_m,
+            },
+            geometry=self.geometry,
+            crs=self.crs,
+        )
+        return nodes, edges
+
+    def to_networkx(self) -> nx.MultiGraph[Any]:
+        """Return an undirected networkx MultiGraph with ``length`` in metres.
+
+        Node keys are node positions (0..n-1) with ``x``, ``y`` and ``id``
+        attributes; ``graph.graph["crs"]`` is set.
+        """
+        import networkx as nx
+
+        graph: nx.MultiGraph[Any] = nx.MultiGraph(crs=self.crs)
+        graph.add_nodes_from(
+            (i, {"x": float(self.x[i]), "y": float(self.y[i]), "id": self.node_id[i]})
+            for i in range(self.n_nodes)
+        )
+        graph.add_edges_from(
+            (int(u), int(v), {"length": float(w)})
+            for u, v, w in zip(self.edge_u, self.edge_v, self.length_m, strict=True)
+        )
+        return graph
+
+    def largest_component(self) -> Network:
+        """Return a new network holding only the largest connected component."""
+        keep_nodes = self.components == np.bincount(self.components).argmax()
+        return self.subgraph(keep_nodes)
+
+    def subgraph(self, keep_nodes: BoolArray) -> Network:
+        """Return a new network of the given nodes and the edges between them."""
+        keep_nodes = np.asarray(keep_nodes, dtype=bool)
+        new_pos = np.cumsum(keep_nodes) - 1
+        keep_edges = keep_nodes[self.edge_u] & keep_nodes[self.edge_v]
+        return Network(
+            x=self.x[keep_nodes],
+            y=self.y[keep_nodes],
+            edge_u=new_pos[self.edge_u[keep_edges]],
+            edge_v=new_pos[self.edge_v[keep_edges]],
+            geometry=self.geometry[keep_edges],
+            node_id=self.node_id[keep_nodes],
+            crs=self.crs,
+            profile=self.profile,
+            speed_m_s=self.speed_m_s,
+            name=self.name,
+        )
+
+    # ------------------------------------------------------------ cutoffs
+    def cutoff_m(self, *, minutes: float | None = None, distance_m: float | None = None) -> float:
+        """Return a cutoff in metres from minutes (at the network speed) or metres.
+
+        Exactly one of ``minutes`` and ``distance_m`` must be given. Zero is
+        allowed; ``inf`` means no cutoff.
+        """
+        if (minutes is None) == (distance_m is None):
+            msg = "give exactly one cutoff: minutes=15 or distance_m=1000"
+            raise InputError(msg)
+        name, value = ("minutes", minutes) if minutes is not None else ("distance_m", distance_m)
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            msg = f"cutoff {name}={value!r} is not a number; e.g. {name}=15"
+            raise InputError(msg) from None
+        if math.isnan(number) or number < 0:
+            msg = f"cutoff {name}={value!r} must be zero or positive (and not NaN); e.g. {name}=15"
+            raise InputError(msg)
+        return number * 60.0 * self.speed_m_s if name == "minutes" else number
+
+    # ------------------------------------------------------------ snapping
+    def snap(self, points: Any, *, max_snap_m: float | None = None) -> SnappedPoints:
+        """Attach points to their nearest edge.
+
+        Parameters
+        ----------
+        points
+            A GeoSeries or GeoDataFrame in the network CRS. Non-point
+            geometries (building footprints, parks) are represented by their
+            centroid.
+        max_snap_m
+            Points farther than this from every edge are flagged unreachable
+            (and reported with a warning). Defaults to ``settings.max_snap_m``.
+
+        Returns
+        -------
+        SnappedPoints
+
+        Raises
+        ------
+        CRSError
+            Points without a CRS, in another CRS, or with longitude and
+            latitude swapped.
+        InputError
+            NaN coordinates, or no point within reach of the network at all.
+        """
+        if isinstance(points, SnappedPoints):
+            return points
+        limit = float(settings.max_snap_m if max_snap_m is None else max_snap_m)
+        if not math.isfinite(limit) or limit < 0:
+            msg = f"max_snap_m={max_snap_m!r} must be a positive number of metres"
+            raise InputError(msg)
+        index, x, y = self._point_coordinates(points)
+        inside = self._near_bounds(x, y, limit)
+        if len(x) and not inside.any():
+            self._raise_far_away(x, y, limit)
+        n = len(x)
+        edge, access, offset = self._segments.nearest(x, y, limit)
+        reachable = edge >= 0
+        # lengths are never shorter than the chord: keep offsets on the edge
+        offset[reachable] = np.clip(offset[reachable], 0.0, self.length_m[edge[reachable]])
+        snapped = SnappedPoints(
+            index=index,
+            x=x,
+            y=y,
+            edge=edge,
+            offset_m=offset,
+            access_m=access,
+            reachable=reachable,
+            max_snap_m=limit,
+        )
+        if snapped.n_unreachable:
+            msg = (
+                f"{snapped.n_unreachable} of {n} points lie more than {limit:g} m from the "
+                f"network {self.name!r} and are flagged unreachable (distance inf). Raise "
+                "max_snap_m, or extend the network to cover them."
+            )
+            warnings.warn(msg, UnreachablePointsWarning, stacklevel=2)
+        return snapped
+
+    def _point_coordinates(self, points: Any) -> tuple[pd.Index, FloatArray, FloatArray]:
+        import geopandas as gpd
+
+        if isinstance(points, gpd.GeoDataFrame):
+            points = points.geometry
+        if not isinstance(points, gpd.GeoSeries):
+            msg = (
+                f"points must be a GeoSeries or GeoDataFrame, got {type(points).__name__}; "
+                "build one with geopandas.GeoSeries.from_xy(x, y, crs=...)"
+            )
+            raise InputError(msg)
+        if points.crs is None:
+            msg = (
+                "the points have no CRS; set the one they are in, e.g. points.set_crs(4326) "
+                f"for longitude/latitude, then points.to_crs({self.crs.to_string()!r})"
+            )
+            raise CRSError(msg)
+        if not _same_crs(points.crs, self.crs):
+            msg = (
+                f"the points are in {points.crs.to_string()} but the network {self.name!r} is in "
+                f"{self.crs.to_string()}; reproject them first: "
+                f"points.to_crs({self.crs.to_string()!r})"
+            )
+            raise CRSError(msg)
+        geoms = np.asarray(points.values)
+        empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+        not_point = ~empty & (shapely.get_type_id(geoms) != 0)
+        if not_point.any():
+            geoms = geoms.copy()
+            geoms[not_point] = shapely.centroid(geoms[not_point])
+        xy = np.full((len(geoms), 2), np.nan)
+        if (~empty).any():
+            xy[~empty] = shapely.get_coordinates(geoms[~empty])[:, :2]
+        infinite = np.isinf(xy).any(axis=1)
+        if infinite.any():
+            labels = list(points.index[infinite][:5])
+            msg = (
+                f"{int(infinite.sum())} of {len(xy)} points have infinite coordinates (first: "
+                f"{labels}): to_crs() gives inf for a latitude beyond +-90, which means longitude "
+                "and latitude were swapped. Build the points with x = longitude and y = latitude "
+                "(geopandas.points_from_xy(lon, lat)) before reprojecting."
+            )
+            raise CRSError(msg)
+        missing = np.isnan(xy).any(axis=1)
+        if missing.any():
+            labels = list(points.index[missing][:5])
+            msg = (
+                f"{int(missing.sum())} of {len(xy)} points have missing, empty or NaN coordinates "
+                f"(first: {labels}). Repair or drop them first, e.g. "
+                "points[~points.is_empty & points.notna()]."
+            )
+            raise InputError(msg)
+        return points.index, xy[:, 0].copy(), xy[:, 1].copy()
+
+    def _near_bounds(self, x: FloatArray, y: FloatArray, margin: float) -> BoolArray:
+        left, bottom, right, top = self.bounds
+        return (
+            (x >= left - margin)
+            & (x <= right + margin)
+            & (y >= bottom - margin)
+            & (y <= top + margin)
+        )
+
+    def _raise_far_away(self, x: FloatArray, y: FloatArray, limit: float) -> None:
+        to_geo = pyproj.Transformer.from_crs(self.crs, 4326, always_xy=True)
+        from_geo = pyproj.Transformer.from_crs(4326, self.crs, always_xy=True)
+        lon, lat = to_geo.transform(x, y)
+        with np.errstate(all="ignore"):
+            sx, sy = from_geo.transform(lat, lon)
+        sx, sy = np.asarray(sx, dtype=float), np.asarray(sy, dtype=float)
+        ok = np.isfinite(sx) & np.isfinite(sy)
+        if ok.any() and self._near_bounds(sx[ok], sy[ok], limit).mean() > 0.5:
+            msg = (
+                "the points lie far outside the network, but would fall inside it with "
+                "longitude and latitude swapped: build them with x = longitude and y = latitude "
+                "(geopandas.points_from_xy(lon, lat)) before reprojecting."
+            )
+            raise CRSError(msg)
+        left, bottom, right, top = self.bounds
+        msg = (
+            f"none of the {len(x)} points lies within {limit:g} m of the network {self.name!r} "
+            f"(network bounds {left:.0f}, {bottom:.0f}, {right:.0f}, {top:.0f}; first point "
+            f"{x[0]:.0f}, {y[0]:.0f} in {self.crs.to_string()}). Check that the points belong to "
+            "this study area and that their CRS was declared correctly."
+        )
+        raise InputError(msg)
+
+    # ------------------------------------------------------------ sources
+    def _seeds(self, sources: Any) -> _Seeds:
+        """Turn sources (points, snapped points or node positions) into search seeds."""
+        if isinstance(sources, np.ndarray | list | tuple | pd.Index) and not _is_geo(sources):
+            return self._node_seeds(np.asarray(sources))
+        snapped = self.snap(sources)
+        if len(snapped) == 0:
+            msg = "the source set is empty: pass at least one facility"
+            raise InputError(msg)
+        if not snapped.reachable.any():
+            msg = (
+                f"none of the {len(snapped)} sources lies within {snapped.max_snap_m:g} m of the "
+                "network; raise max_snap_m or check the facilities' locations"
+            )
+            raise InputError(msg)
+        ids = np.flatnonzero(snapped.reachable)
+        e = snapped.edge[ids]
+        t = snapped.offset_m[ids]
+        a = snapped.access_m[ids]
+        source = np.concatenate([ids, ids])
+        node = np.concatenate([self.edge_u[e], self.edge_v[e]])
+        dist = np.concatenate([a + t, a + (self.length_m[e] - t)])
+        return _Seeds(
+            source=source,
+            node=node,
+            dist=dist,
+            x=snapped.x,
+            y=snapped.y,
+            edge=snapped.edge,
+            offset_m=snapped.offset_m,
+            access_m=snapped.access_m,
+            valid=snapped.reachable,
+        )
+
+    def _node_seeds(self, nodes: NDArray[Any]) -> _Seeds:
+        if nodes.size == 0:
+            msg = "the source set is empty: pass at least one node position"
+            raise InputError(msg)
+        if not np.issubdtype(nodes.dtype, np.integer):
+            msg = "node sources must be integer node positions (0..n_nodes-1)"
+            raise InputError(msg)
+        nodes = nodes.astype(np.int64)
+        if nodes.min() < 0 or nodes.max() >= self.n_nodes:
+            msg = f"node sources must be positions in 0..{self.n_nodes - 1}"
+            raise InputError(msg)
+        k = len(nodes)
+        return _Seeds(
+            source=np.arange(k),
+            node=nodes,
+            dist=np.zeros(k),
+            x=self.x[nodes],
+            y=self.y[nodes],
+            edge=np.full(k, -1, dtype=np.int64),
+            offset_m=np.full(k, np.nan),
+            access_m=np.zeros(k),
+            valid=np.ones(k, dtype=bool),
+        )
+
+    # ------------------------------------------------------------ searches
+    def nearest(
+        self,
+        sources: Any,
+        *,
+        minutes: float | None = None,
+        distance_m: float | None = None,
+        targets: Any = None,
+    ) -> Nearest:
+        """Distance and time from every node (and target) to the nearest source.
+
+        One bounded multi-source Dijkstra search over the whole network.
+
+        Parameters
+        ----------
+        sources
+            Facilities: a GeoSeries/GeoDataFrame in the network CRS,
+            :class:`SnappedPoints`, or an integer array of node positions.
+        minutes, distance_m
+            The cutoff, exactly one of them.
+        targets
+            Optional demand points (GeoSeries/GeoDataFrame or
+            :class:`SnappedPoints`) that also get their nearest source.
+
+        Returns
+        -------
+        Nearest
+        """
+        cutoff = self.cutoff_m(minutes=minutes, distance_m=distance_m)
+        seeds = self._seeds(sources)
+        k = len(seeds.valid)
+        graph = _with_seed_rows(self.csr, seeds.source, seeds.node, seeds.dist, k)
+        dist, _, origin = dijkstra(
+            graph,
+            directed=True,
+            indices=np.arange(self.n_nodes, self.n_nodes + k),
+            limit=cutoff,
+            min_only=True,
+            return_predecessors=True,
+        )
+        node_dist = np.asarray(dist[: self.n_nodes], dtype=np.float64)
+        node_source = np.where(
+            origin[: self.n_nodes] >= 0, origin[: self.n_nodes] - self.n_nodes, -1
+        )
+        target_dist: FloatArray | None = None
+        target_source: IntArray | None = None
+        if targets is not None:
+            snapped = self.snap(targets)
+            target_dist, target_source = self._targets_from_nodes(
+                snapped, node_dist, node_source.astype(np.int64)
+            )
+            _same_edge_nearest(seeds, snapped, target_dist, target_source)
+            beyond = target_dist > cutoff
+            target_dist[beyond] = np.inf
+            target_source[beyond] = -1
+        return Nearest(
+            node_distance_m=node_dist,
+            node_source=node_source.astype(np.int64),
+            target_distance_m=target_dist,
+            target_source=target_source,
+            cutoff_m=cutoff,
+            speed_m_s=self.speed_m_s,
+        )
+
+    def _targets_from_nodes(
+        self, snapped: SnappedPoints, node_dist: FloatArray, node_source: IntArray
+    ) -> tuple[FloatArray, IntArray]:
+        """Distance of snapped points through either end of their edge."""
+        n = len(snapped)
+        dist = np.full(n, np.inf)
+        source = np.full(n, -1, dtype=np.int64)
+        ok = snapped.reachable
+        e = snapped.edge[ok]
+        t = snapped.offset_m[ok]
+        via_u = node_dist[self.edge_u[e]] + t
+        via_v = node_dist[self.edge_v[e]] + (self.length_m[e] - t)
+        use_u = via_u <= via_v
+        dist[ok] = np.where(use_u, via_u, via_v) + snapped.access_m[ok]
+        source[ok] = np.where(use_u, node_source[self.edge_u[e]], node_source[self.edge_v[e]])
+        source[~np.isfinite(dist)] = -1
+        return dist, source
+
+    def reach(
+        self,
+        sources: Any,
+        *,
+        minutes: float | None = None,
+        distance_m: float | None = None,
+        targets: Any = None,
+        batch_mb: float | None = None,
+    ) -> Reach:
+        """Per-source reach within a cutoff, as sparse matrices of metres.
+
+        Each source's search only needs the nodes within the cutoff's straight
+        radius (a network distance is never shorter than the straight one), so
+        sources are grouped by location and each group is searched on the part
+        of the network around it. Memory grows with what is reached, never
+        with sources x nodes.
+
+        Parameters
+        ----------
+        sources
+            As for :meth:`nearest`.
+        minutes, distance_m
+            The cutoff, exactly one of them.
+        targets
+            Optional demand points; their reach matrix is returned too.
+        batch_mb
+            Memory budget of one batch; ``settings.reach_batch_mb`` by default.
+
+        Returns
+        -------
+        Reach
+        """
+        cutoff = self.cutoff_m(minutes=minutes, distance_m=distance_m)
+        seeds = self._seeds(sources)
+        snapped = self.snap(targets) if targets is not None else None
+        budget = float(settings.reach_batch_mb if batch_mb is None else batch_mb) * 2**20
+        node_parts: list[tuple[IntArray, IntArray, FloatArray]] = []
+        target_parts: list[tuple[IntArray, IntArray, FloatArray]] = []
+        target_tree = (
+            cKDTree(np.column_stack([snapped.x[snapped.reachable], snapped.y[snapped.reachable]]))
+            if snapped is not None and snapped.reachable.any()
+            else None
+        )
+        target_ids = np.flatnonzero(snapped.reachable) if snapped is not None else None
+        for batch, window in self._reach_batches(seeds, cutoff, budget):
+            rows, cols, vals, local_dist = self._search_window(seeds, batch, window, cutoff)
+            node_parts.append((rows, cols, vals))
+            if snapped is not None and target_tree is not None and target_ids is not None:
+                target_parts.append(
+                    self._window_targets(
+                        seeds,
+                        batch,
+                        window=window,
+                        local_dist=local_dist,
+                        snapped=snapped,
+                        tree=target_tree,
+                        target_ids=target_ids,
+                        cutoff=cutoff,
+                    )
+                )
+        k = len(seeds.valid)
+        nodes = _assemble(node_parts, (k, self.n_nodes))
+        target_matrix = _assemble(target_parts, (k, len(snapped))) if snapped is not None else None
+        return Reach(nodes=nodes, targets=target_matrix, cutoff_m=cutoff, speed_m_s=self.speed_m_s)
+
+    def _reach_batches(
+        self, seeds: _Seeds, cutoff: float, budget: float
+    ) -> Iterator[tuple[IntArray, IntArray]]:
+        """Yield (sources, window nodes) groups: nearby sources share one window."""
+        valid = np.flatnonzero(seeds.valid)
+        if not math.isfinite(cutoff):
+            window = np.arange(self.n_nodes)
+            size = max(1, int(budget // (8 * 3 * self.n_nodes)))
+            for start in range(0, len(valid), size):
+                yield valid[start : start + size], window
+            return
+        cell = max(cutoff, 50.0)
+        cx = np.floor(seeds.x[valid] / cell).astype(np.int64)
+        cy = np.floor(seeds.y[valid] / cell).astype(np.int64)
+        order = np.lexsort((cy, cx))
+        valid, cx, cy = valid[order], cx[order], cy[order]
+        breaks = np.flatnonzero((np.diff(cx) != 0) | (np.diff(cy) != 0)) + 1
+        for group in np.split(np.arange(len(valid)), breaks):
+            members = valid[group]
+            gx, gy = seeds.x[members], seeds.y[members]
+            centre = ((gx.min() + gx.max()) / 2, (gy.min() + gy.max()) / 2)
+            half_diag = math.hypot(gx.max() - gx.min(), gy.max() - gy.min()) / 2
+            window = np.sort(
+                np.asarray(
+                    self._node_tree.query_ball_point(centre, cutoff + half_diag + 1e-6),
+                    dtype=np.int64,
+                )
+            )
+            size = max(1, int(budget // (8 * 3 * max(len(window), 1))))
+            for start in range(0, len(members), size):
+                yield members[start : start + size], window
+
+    def _search_window(
+        self, seeds: _Seeds, batch: IntArray, window: IntArray, cutoff: float
+    ) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+        """Search the sources of one batch on the subgraph of one window."""
+        local = np.full(self.n_nodes, -1, dtype=np.int64)
+        local[window] = np.arange(len(window))
+        sub = self.csr[window][:, window]
+        in_batch = np.full(len(seeds.valid), -1, dtype=np.int64)
+        in_batch[batch] = np.arange(len(batch))
+        pick = (in_batch[seeds.source] >= 0) & (local[seeds.node] >= 0)
+        graph = _with_seed_rows(
+            sub.tocsr(),
+            in_batch[seeds.source[pick]],
+            local[seeds.node[pick]],
+            seeds.dist[pick],
+            len(batch),
+        )
+        w = len(window)
+        dist = dijkstra(graph, directed=True, indices=np.arange(w, w + len(batch)), limit=cutoff)
+        local_dist = np.asarray(dist[:, :w], dtype=np.float64).reshape(len(batch), w)
+        r, c = np.nonzero(np.isfinite(local_dist))
+        return batch[r], window[c], local_dist[r, c], local_dist
+
+    def _window_targets(
+        self,
+        seeds: _Seeds,
+        batch: IntArray,
+        *,
+        window: IntArray,
+        local_dist: FloatArray,
+        snapped: SnappedPoints,
+        tree: cKDTree,
+        target_ids: IntArray,
+        cutoff: float,
+    ) -> tuple[IntArray, IntArray, FloatArray]:
+        """Reach of one batch's sources to the target points near them."""
+        radius = cutoff
+        bx, by = seeds.x[batch], seeds.y[batch]
+        centre = ((bx.min() + bx.max()) / 2, (by.min() + by.max()) / 2)
+        half_diag = math.hypot(bx.max() - bx.min(), by.max() - by.min()) / 2
+        near = target_ids[
+            np.asarray(tree.query_ball_point(centre, radius + half_diag + 1e-6), dtype=np.int64)
+        ]
+        if near.size == 0:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty, np.empty(0)
+        local = np.full(self.n_nodes, -1, dtype=np.int64)
+        local[window] = np.arange(len(window))
+        padded = np.concatenate([local_dist, np.full((len(batch), 1), np.inf)], axis=1)
+        e = snapped.edge[near]
+        lu, lv = local[self.edge_u[e]], local[self.edge_v[e]]
+        t = snapped.offset_m[near]
+        via_u = padded[:, lu] + t
+        via_v = padded[:, lv] + (self.length_m[e] - t)
+        dist = np.minimum(via_u, via_v) + snapped.access_m[near]
+        # along the shared edge, without passing an end node
+        for j, s in enumerate(batch):
+            if seeds.edge[s] < 0:
+                continue
+            same = e == seeds.edge[s]
+            if same.any():
+                direct = (
+                    seeds.access_m[s]
+                    + np.abs(seeds.offset_m[s] - t[same])
+                    + snapped.access_m[near][same]
+                )
+                dist[j, same] = np.minimum(dist[j, same], direct)
+        r, c = np.nonzero(np.isfinite(dist) & (dist <= cutoff))
+        return batch[r], near[c], dist[r, c]
+
+
+# ----------------------------------------------------------------- helpers
+def _with_seed_rows(
+    graph: sp.csr_matrix, rows: IntArray, nodes: IntArray, dist: FloatArray, k: int
+) -> sp.csr_matrix:
+    """Append k virtual source rows with edges to their seed nodes.
+
+    The virtual rows have only outgoing edges, so no path passes through
+    them; they stand for sources located on edges or nodes.
+    """
+    n = graph.shape[0]
+    # one entry per (row, node): the shortest seed distance
+    order = np.lexsort((dist, nodes, rows))
+    rows, nodes, dist = rows[order], nodes[order], dist[order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (nodes[1:] != nodes[:-1])
+    rows, nodes, dist = rows[first], nodes[first], dist[first]
+    counts = np.bincount(rows, minlength=k)
+    indptr = np.concatenate([graph.indptr, graph.indptr[-1] + np.cumsum(counts)])
+    indices = np.concatenate([graph.indices, nodes.astype(graph.indices.dtype)])
+    data = np.concatenate([graph.data, dist])
+    return sp.csr_matrix((data, indices, indptr), shape=(n + k, n + k))
+
+
+def _same_edge_nearest(
+    seeds: _Seeds, snapped: SnappedPoints, dist: FloatArray, source: IntArray
+) -> None:
+    """Improve target distances with paths along an edge shared with a source."""
+    src = np.flatnonzero(seeds.valid & (seeds.edge >= 0))
+    tgt = np.flatnonzero(snapped.reachable)
+    if src.size == 0 or tgt.size == 0:
+        return
+    order = np.argsort(seeds.edge[src], kind="stable")
+    src = src[order]
+    src_edge = seeds.edge[src]
+    lo = np.searchsorted(src_edge, snapped.edge[tgt], side="left")
+    hi = np.searchsorted(src_edge, snapped.edge[tgt], side="right")
+    counts = hi - lo
+    if not counts.any():
+        return
+    pair_tgt = np.repeat(tgt, counts)
+    pair_src = src[_expand_ranges(lo, counts)]
+    direct = (
+        seeds.access_m[pair_src]
+        + np.abs(seeds.offset_m[pair_src] - snapped.offset_m[pair_tgt])
+        + snapped.access_m[pair_tgt]
+    )
+    # keep, per target, the shortest direct path (ties: lowest source number)
+    order = np.lexsort((pair_src, direct, pair_tgt))
+    pair_tgt, pair_src, direct = pair_tgt[order], pair_src[order], direct[order]
+    first = np.ones(len(pair_tgt), dtype=bool)
+    first[1:] = pair_tgt[1:] != pair_tgt[:-1]
+    pair_tgt, pair_src, direct = pair_tgt[first], pair_src[first], direct[first]
+    better = direct < dist[pair_tgt]
+    dist[pair_tgt[better]] = direct[better]
+    source[pair_tgt[better]] = pair_src[better]
+
+
+def _expand_ranges(starts: IntArray, counts: IntArray) -> IntArray:
+    """Concatenate ``arange(start, start + count)`` for every pair, vectorised."""
+    total = int(counts.sum())
+    ends = np.cumsum(counts)
+    within = np.arange(total) - np.repeat(ends - counts, counts)
+    return np.asarray(np.repeat(starts, counts) + within, dtype=np.int64)
+
+
+def _assemble(
+    parts: list[tuple[IntArray, IntArray, FloatArray]], shape: tuple[int, int]
+) -> sp.csr_matrix:
+    """Stack (row, col, value) parts into one CSR matrix, keeping explicit zeros."""
+    if parts:
+        rows = np.concatenate([p[0] for p in parts])
+        cols = np.concatenate([p[1] for p in parts])
+        vals = np.concatenate([p[2] for p in parts])
+    else:
+        rows = cols = np.empty(0, dtype=np.int64)
+        vals = np.empty(0)
+    order = np.lexsort((cols, rows))
+    rows, cols, vals = rows[order], cols[order], vals[order]
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=shape[0]))])
+    return sp.csr_matrix((vals, cols, indptr), shape=shape)
+
+
+def _orient(geometry: NDArray[Any], net: Network) -> NDArray[Any]:
+    """Reverse edge geometries that run from v to u, so offsets count from u."""
+    starts = shapely.get_point(geometry, 0)
+    sx, sy = shapely.get_x(starts), shapely.get_y(starts)
+    from_u = np.hypot(sx - net.x[net.edge_u], sy - net.y[net.edge_u])
+    from_v = np.hypot(sx - net.x[net.edge_v], sy - net.y[net.edge_v])
+    flip = from_v < from_u
+    if flip.any():
+        geometry = geometry.copy()
+        geometry[flip] = shapely.reverse(geometry[flip])
+    return geometry
+
+
+def _edge_geometry(edges: Any, target: pyproj.CRS) -> NDArray[Any] | None:
+    """Edge geometries projected to ``target``, or None when edges have none."""
+    column = getattr(edges, "_geometry_column_name", None)
+    if column is None or column not in edges.columns or len(edges) == 0:
+        return None
+    geoms = edges.geometry
+    if geoms.isna().any() or geoms.crs is None:
+        log.info("edges lack complete geometries with a CRS; using straight lines")
+        return None
+    return np.asarray(geoms.to_crs(target).values)
+
+
+def _projected_crs(crs: Any) -> pyproj.CRS:
+    try:
+        result = pyproj.CRS.from_user_input(crs)
+    except pyproj.exceptions.CRSError as exc:
+        msg = f"{crs!r} is not a coordinate reference system pyproj understands: {exc}"
+        raise CRSError(msg) from None
+    if not result.is_projected:
+        msg = (
+            f"the network needs a projected CRS in metres, got {result.to_string()}; "
+            "pass crs=None to use the local UTM zone, or e.g. crs='EPSG:32651'"
+        )
+        raise CRSError(msg)
+    return result
+
+
+def _local_utm(frame: gpd.GeoDataFrame) -> pyproj.CRS:
+    crs = frame.estimate_utm_crs()
+    log.info("projecting to the local UTM zone %s", crs.to_string())
+    return pyproj.CRS.from_user_input(crs)
+
+
+def _same_crs(a: Any, b: pyproj.CRS) -> bool:
+    return bool(pyproj.CRS.from_user_input(a) == b)
+
+
+def _node_ids(nodes: gpd.GeoDataFrame) -> NDArray[Any]:
+    for column in ("id", "osmid"):
+        if column in nodes.columns:
+            return np.asarray(nodes[column])
+    return np.asarray(nodes.index)
+
+
+def _is_geo(obj: Any) -> bool:
+    return hasattr(obj, "crs") and hasattr(obj, "geometry")

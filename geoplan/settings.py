@@ -1,0 +1,201 @@
+"""Validated package-wide defaults.
+
+Every function that takes one of these as an optional argument falls back to
+the value here when the argument is left as ``None``. Values are checked when
+set; an unknown name raises :class:`~geoplan.ConfigError`.
+
+Settings and their defaults
+---------------------------
+walk_speed_m_s : float, 1.0
+    Walking speed. 1.0 m/s = 60 m/min, so 5/10/15 minutes are 300/600/900 m,
+    matching the 300 m (5-min) and 800-1000 m (15-min) radii quoted for
+    GB 50180-2018 (weak secondary source). No verified national figure fixes
+    the speed: set it for your population (elderly residents walk slower).
+bike_speed_m_s : float, 4.0
+    Cycling speed (14.4 km/h); a documented default, not from a standard.
+drive_speed_m_s : float, 8.33
+    Driving speed (30 km/h, a typical urban and village-road average); a
+    documented default, not from a standard.
+max_snap_m : float, 500.0
+    Points farther than this from the nearest network edge are flagged as
+    unreachable (and reported), never silently dropped.
+life_circle_minutes : tuple of int, (5, 10, 15)
+    The life-circle thresholds of GB 50180-2018.
+lang : {"zh", "en"}, "zh"
+    Language of labels in maps, tables and reports.
+output_dir : pathlib.Path, ``data/processed``
+    Where runs write their outputs.
+cache_dir : pathlib.Path, ``~/.cache/geoplan``
+    Downloaded extracts and map assets.
+offline : bool, False
+    When True, online queries fail at once instead of trying the network.
+progress : bool, True
+    Show progress bars on long steps.
+reach_batch_mb : float, 256.0
+    Memory budget of one batch of the per-source reach search.
+
+Examples
+--------
+>>> import geoplan
+>>> geoplan.settings.walk_speed_m_s
+1.0
+>>> with geoplan.settings.override(walk_speed_m_s=1.2):
+...     geoplan.settings.walk_speed_m_s
+1.2
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+from geoplan._errors import ConfigError
+
+__all__ = ["Settings", "settings"]
+
+
+def _positive_float(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        msg = f"setting {name!r} must be a number, got {value!r}; e.g. {name}=1.0"
+        raise ConfigError(msg)
+    if not math.isfinite(value) or value <= 0:
+        msg = f"setting {name!r} must be a positive finite number, got {value!r}"
+        raise ConfigError(msg)
+    return float(value)
+
+
+def _minutes(name: str, value: Any) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in value)
+    except (TypeError, ValueError):
+        msg = f"setting {name!r} must be a list of whole minutes, e.g. (5, 10, 15); got {value!r}"
+        raise ConfigError(msg) from None
+    if not values or any(v <= 0 for v in values) or list(values) != sorted(set(values)):
+        msg = (
+            f"setting {name!r} must be increasing positive minutes, e.g. (5, 10, 15); got {value!r}"
+        )
+        raise ConfigError(msg)
+    return values
+
+
+def _lang(name: str, value: Any) -> str:
+    if value not in ("zh", "en"):
+        msg = f"setting {name!r} must be 'zh' or 'en', got {value!r}"
+        raise ConfigError(msg)
+    return str(value)
+
+
+def _path(name: str, value: Any) -> Path:
+    if not isinstance(value, str | Path):
+        msg = f"setting {name!r} must be a folder path, got {value!r}"
+        raise ConfigError(msg)
+    return Path(value).expanduser()
+
+
+def _bool(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        msg = f"setting {name!r} must be True or False, got {value!r}"
+        raise ConfigError(msg)
+    return value
+
+
+class Settings:
+    """Package-wide defaults; see the module docstring for each one."""
+
+    _validators: ClassVar[dict[str, Callable[[str, Any], Any]]] = {
+        "walk_speed_m_s": _positive_float,
+        "bike_speed_m_s": _positive_float,
+        "drive_speed_m_s": _positive_float,
+        "max_snap_m": _positive_float,
+        "life_circle_minutes": _minutes,
+        "lang": _lang,
+        "output_dir": _path,
+        "cache_dir": _path,
+        "offline": _bool,
+        "progress": _bool,
+        "reach_batch_mb": _positive_float,
+    }
+    _defaults: ClassVar[dict[str, Any]] = {
+        "walk_speed_m_s": 1.0,
+        "bike_speed_m_s": 4.0,
+        "drive_speed_m_s": 8.33,
+        "max_snap_m": 500.0,
+        "life_circle_minutes": (5, 10, 15),
+        "lang": "zh",
+        "output_dir": Path("data/processed"),
+        "cache_dir": Path("~/.cache/geoplan").expanduser(),
+        "offline": False,
+        "progress": True,
+        "reach_batch_mb": 256.0,
+    }
+
+    walk_speed_m_s: float
+    bike_speed_m_s: float
+    drive_speed_m_s: float
+    max_snap_m: float
+    life_circle_minutes: tuple[int, ...]
+    lang: str
+    output_dir: Path
+    cache_dir: Path
+    offline: bool
+    progress: bool
+    reach_batch_mb: float
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        validator = self._validators.get(name)
+        if validator is None:
+            msg = f"unknown setting {name!r}; known settings: {', '.join(sorted(self._validators))}"
+            raise ConfigError(msg)
+        object.__setattr__(self, name, validator(name, value))
+
+    def reset(self) -> None:
+        """Restore every setting to its default."""
+        for name, value in self._defaults.items():
+            setattr(self, name, value)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the current settings as a plain dictionary."""
+        return {name: getattr(self, name) for name in self._validators}
+
+    def speed_m_s(self, profile: str) -> float:
+        """Return the travel speed of a profile (``walk``, ``bike`` or ``drive``)."""
+        if profile not in ("walk", "bike", "drive"):
+            msg = f"profile must be 'walk', 'bike' or 'drive', got {profile!r}"
+            raise ConfigError(msg)
+        return float(getattr(self, f"{profile}_speed_m_s"))
+
+    @contextlib.contextmanager
+    def override(self, **values: Any) -> Iterator[Settings]:
+        """Temporarily change settings inside a ``with`` block.
+
+        Parameters
+        ----------
+        **values
+            Settings to change, by name.
+
+        Yields
+        ------
+        Settings
+            This object, with the new values in force.
+        """
+        saved = self.as_dict()
+        try:
+            for name, value in values.items():
+                setattr(self, name, value)
+            yield self
+        finally:
+            for name, value in saved.items():
+                object.__setattr__(self, name, value)
+
+    def __repr__(self) -> str:
+        items = ", ".join(f"{k}={v!r}" for k, v in self.as_dict().items())
+        return f"Settings({items})"
+
+
+settings = Settings()

@@ -1,0 +1,61 @@
+"""The ``geoplan`` command through its entry point."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+from click.testing import CliRunner
+
+from geoplan.cli import cli
+from geoplan.cli.demo import HEALTH_TAGS
+from geoplan.datasets import sample_pbf
+from geoplan.sources import read_facilities
+
+
+def test_demo_writes_a_geopackage_with_walking_times(tmp_path):
+    result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    gpkg = tmp_path / "demo.gpkg"
+    assert f"wrote {gpkg}" in result.output
+    layers = {name for name, _ in pyogrio.list_layers(gpkg)}
+    assert layers == {"buildings", "health_facilities", "walk_network"}
+    buildings = gpd.read_file(gpkg, layer="buildings")
+    facilities = gpd.read_file(gpkg, layer="health_facilities")
+    assert len(buildings) > 100
+    assert len(facilities) > 0
+    # no walk can be shorter than the straight line to the nearest facility
+    reached = buildings[buildings["walk_minutes"].notna()]
+    straight = reached.geometry.centroid.apply(lambda p: facilities.distance(p).min())
+    assert (reached["distance_m"] + 0.1 >= straight).all()
+    np.testing.assert_allclose(reached["distance_m"] / 60, reached["walk_minutes"], rtol=1e-3, atol=0.01)
+    # the nearest facility named is one of the facilities
+    assert set(reached["nearest_facility"]) <= set(facilities["name"].fillna(""))
+    # no temporary file is left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.gpkg"]
+
+
+def test_demo_counts_match_the_sample(tmp_path):
+    result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path)])
+    expected = len(read_facilities(sample_pbf(), tags=HEALTH_TAGS))
+    assert f"healthcare=*): {expected}\n" in result.output
+
+
+def test_entry_point_exit_codes(tmp_path):
+    ok = subprocess.run([sys.executable, "-m", "geoplan", "--version"], capture_output=True, text=True)
+    assert ok.returncode == 0
+    assert "geoplan" in ok.stdout
+    bad = subprocess.run([sys.executable, "-m", "geoplan", "no-such-command"], capture_output=True, text=True)
+    assert bad.returncode == 2
+    unwritable = tmp_path / "file"
+    unwritable.write_text("not a folder")
+    fail = subprocess.run(
+        [sys.executable, "-m", "geoplan", "demo", "--out", str(unwritable / "demo")],
+        capture_output=True,
+        text=True,
+    )
+    assert fail.returncode == 3
+    assert "cannot write into" in fail.stderr
