@@ -946,15 +946,17 @@ class Network:
             else None
         )
         target_ids = np.flatnonzero(snapped.reachable) if snapped is not None else None
+        local = np.full(self.n_nodes, -1, dtype=np.int64)  # node -> position in the window
         for batch, window in self._reach_batches(seeds, cutoff, budget):
-            rows, cols, vals, local_dist = self._search_window(seeds, batch, window, cutoff)
+            local[window] = np.arange(len(window))
+            rows, cols, vals, local_dist = self._search_window(seeds, batch, window, local, cutoff)
             node_parts.append((rows, cols, vals))
             if snapped is not None and target_tree is not None and target_ids is not None:
                 target_parts.append(
                     self._window_targets(
                         seeds,
                         batch,
-                        window=window,
+                        local=local,
                         local_dist=local_dist,
                         snapped=snapped,
                         tree=target_tree,
@@ -962,6 +964,7 @@ class Network:
                         cutoff=cutoff,
                     )
                 )
+            local[window] = -1
         k = len(seeds.valid)
         nodes = _assemble(node_parts, (k, self.n_nodes))
         target_matrix = _assemble(target_parts, (k, len(snapped))) if snapped is not None else None
@@ -1000,17 +1003,15 @@ class Network:
                 yield members[start : start + size], window
 
     def _search_window(
-        self, seeds: _Seeds, batch: IntArray, window: IntArray, cutoff: float
+        self, seeds: _Seeds, batch: IntArray, window: IntArray, local: IntArray, cutoff: float
     ) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
         """Search the sources of one batch on the subgraph of one window."""
-        local = np.full(self.n_nodes, -1, dtype=np.int64)
-        local[window] = np.arange(len(window))
-        sub = self.csr[window][:, window]
+        sub = self.csr if len(window) == self.n_nodes else _subgraph(self.csr, window, local)
         in_batch = np.full(len(seeds.valid), -1, dtype=np.int64)
         in_batch[batch] = np.arange(len(batch))
         pick = (in_batch[seeds.source] >= 0) & (local[seeds.node] >= 0)
         graph = _with_seed_rows(
-            sub.tocsr(),
+            sub,
             in_batch[seeds.source[pick]],
             local[seeds.node[pick]],
             seeds.dist[pick],
@@ -1027,7 +1028,7 @@ class Network:
         seeds: _Seeds,
         batch: IntArray,
         *,
-        window: IntArray,
+        local: IntArray,
         local_dist: FloatArray,
         snapped: SnappedPoints,
         tree: cKDTree,
@@ -1039,14 +1040,11 @@ class Network:
         bx, by = seeds.x[batch], seeds.y[batch]
         centre = ((bx.min() + bx.max()) / 2, (by.min() + by.max()) / 2)
         half_diag = math.hypot(bx.max() - bx.min(), by.max() - by.min()) / 2
-        near = target_ids[
-            np.asarray(tree.query_ball_point(centre, radius + half_diag + 1e-6), dtype=np.int64)
-        ]
+        ball = tree.query_ball_point(centre, radius + half_diag + 1e-6)
+        near = target_ids[np.sort(np.asarray(ball, dtype=np.int64))]
         if near.size == 0:
             empty = np.empty(0, dtype=np.int64)
             return empty, empty, np.empty(0)
-        local = np.full(self.n_nodes, -1, dtype=np.int64)
-        local[window] = np.arange(len(window))
         padded = np.concatenate([local_dist, np.full((len(batch), 1), np.inf)], axis=1)
         e = snapped.edge[near]
         lu, lv = local[self.edge_u[e]], local[self.edge_v[e]]
@@ -1071,6 +1069,18 @@ class Network:
 
 
 # ----------------------------------------------------------------- helpers
+def _subgraph(graph: sp.csr_matrix, window: IntArray, local: IntArray) -> sp.csr_matrix:
+    """Rows and columns ``window`` of a CSR matrix; ``local`` maps nodes to window positions."""
+    starts = graph.indptr[window]
+    counts = graph.indptr[window + 1] - starts
+    entries = _expand_ranges(starts.astype(np.int64), counts.astype(np.int64))
+    cols = local[graph.indices[entries]]
+    keep = cols >= 0
+    rows = np.repeat(np.arange(len(window)), counts)[keep]
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(window)))])
+    return sp.csr_matrix((graph.data[entries][keep], cols[keep], indptr), shape=(len(window),) * 2)
+
+
 def _with_seed_rows(
     graph: sp.csr_matrix, rows: IntArray, nodes: IntArray, dist: FloatArray, k: int
 ) -> sp.csr_matrix:
@@ -1146,7 +1156,9 @@ def _assemble(
     else:
         rows = cols = np.empty(0, dtype=np.int64)
         vals = np.empty(0)
-    order = np.lexsort((cols, rows))
+    # each source lies in one batch, whose entries come sorted by column: a stable
+    # sort by row is enough (and much faster than a lexsort on millions of entries)
+    order = np.argsort(rows, kind="stable")
     rows, cols, vals = rows[order], cols[order], vals[order]
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=shape[0]))])
     return sp.csr_matrix((vals, cols, indptr), shape=shape)

@@ -31,7 +31,8 @@ def test_demo_writes_a_geopackage_with_walking_times(tmp_path):
     reached = buildings[buildings["walk_minutes"].notna()]
     straight = reached.geometry.centroid.apply(lambda p: facilities.distance(p).min())
     assert (reached["distance_m"] + 0.1 >= straight).all()
-    np.testing.assert_allclose(reached["distance_m"] / 60, reached["walk_minutes"], rtol=1e-3, atol=0.01)
+    minutes = reached["distance_m"] / 60  # 1 m/s
+    np.testing.assert_allclose(minutes, reached["walk_minutes"], rtol=1e-3, atol=0.01)
     # the nearest facility named is one of the facilities
     assert set(reached["nearest_facility"]) <= set(facilities["name"].fillna(""))
     # no temporary file is left behind
@@ -44,18 +45,20 @@ def test_demo_counts_match_the_sample(tmp_path):
     assert f"healthcare=*): {expected}\n" in result.output
 
 
+def geoplan_command(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "geoplan", *args], capture_output=True, text=True, check=False
+    )
+
+
 def test_entry_point_exit_codes(tmp_path):
-    ok = subprocess.run([sys.executable, "-m", "geoplan", "--version"], capture_output=True, text=True)
+    ok = geoplan_command("--version")
     assert ok.returncode == 0
     assert "geoplan" in ok.stdout
-    bad = subprocess.run([sys.executable, "-m", "geoplan", "no-such-command"], capture_output=True, text=True)
+    bad = geoplan_command("no-such-command")
     assert bad.returncode == 2
     unwritable = tmp_path / "file"
     unwritable.write_text("not a folder")
-    fail = subprocess.run(
-        [sys.executable, "-m", "geoplan", "demo", "--out", str(unwritable / "demo")],
-        capture_output=True,
-        text=True,
-    )
+    fail = geoplan_command("demo", "--out", str(unwritable / "demo"))
     assert fail.returncode == 3
     assert "cannot write into" in fail.stderr

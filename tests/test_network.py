@@ -189,6 +189,8 @@ def test_reach_matches_networkx(case, batch_mb):
     if src is None or not src.reachable.any():
         return
     reach = net.reach(src, distance_m=cutoff, targets=tgt, batch_mb=batch_mb)
+    assert reach.nodes.has_sorted_indices
+    assert tgt is None or reach.targets.has_sorted_indices
     sets = [("src", src)] + ([("tgt", tgt)] if tgt is not None else [])
     graph = oracle_graph(net, *sets)
     for s in range(len(src)):
