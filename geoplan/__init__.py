@@ -28,6 +28,7 @@ from geoplan._errors import (
     UnreachablePointsWarning,
 )
 from geoplan.network import Nearest, Network, Reach, SnappedPoints
+from geoplan.service_areas import service_areas
 from geoplan.settings import settings
 from geoplan.sources import read_boundaries, read_buildings, read_facilities, read_network
 
@@ -53,6 +54,7 @@ __all__ = [
     "read_buildings",
     "read_facilities",
     "read_network",
+    "service_areas",
     "settings",
     "sources",
 ]

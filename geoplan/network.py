@@ -651,29 +651,46 @@ class Network:
         inside = self._near_bounds(x, y, limit)
         if len(x) and not inside.any():
             self._raise_far_away(x, y, limit)
-        n = len(x)
-        edge, access, offset = self._segments.nearest(x, y, limit)
+        snapped = self.snap_xy(x, y, max_snap_m=limit, index=index)
+        if snapped.n_unreachable:
+            msg = (
+                f"{snapped.n_unreachable} of {len(x)} points lie more than {limit:g} m from the "
+                f"network {self.name!r} and are flagged unreachable (distance inf). Raise "
+                "max_snap_m, or extend the network to cover them."
+            )
+            warnings.warn(msg, UnreachablePointsWarning, stacklevel=2)
+        return snapped
+
+    def snap_xy(
+        self,
+        x: FloatArray,
+        y: FloatArray,
+        *,
+        max_snap_m: float,
+        index: pd.Index | None = None,
+    ) -> SnappedPoints:
+        """Attach raw coordinates (network CRS, finite) to their nearest edge, silently.
+
+        The building block of :meth:`snap` for callers that check their own
+        input, such as raster cells; points beyond ``max_snap_m`` are flagged
+        unreachable without a warning.
+        """
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        y = np.ascontiguousarray(y, dtype=np.float64)
+        edge, access, offset = self._segments.nearest(x, y, max_snap_m)
         reachable = edge >= 0
         # lengths are never shorter than the chord: keep offsets on the edge
         offset[reachable] = np.clip(offset[reachable], 0.0, self.length_m[edge[reachable]])
-        snapped = SnappedPoints(
-            index=index,
+        return SnappedPoints(
+            index=pd.RangeIndex(len(x)) if index is None else index,
             x=x,
             y=y,
             edge=edge,
             offset_m=offset,
             access_m=access,
             reachable=reachable,
-            max_snap_m=limit,
+            max_snap_m=float(max_snap_m),
         )
-        if snapped.n_unreachable:
-            msg = (
-                f"{snapped.n_unreachable} of {n} points lie more than {limit:g} m from the "
-                f"network {self.name!r} and are flagged unreachable (distance inf). Raise "
-                "max_snap_m, or extend the network to cover them."
-            )
-            warnings.warn(msg, UnreachablePointsWarning, stacklevel=2)
-        return snapped
 
     def _point_coordinates(self, points: Any) -> tuple[pd.Index, FloatArray, FloatArray]:
         import geopandas as gpd

@@ -33,6 +33,12 @@ progress : bool, True
     Show progress bars on long steps.
 reach_batch_mb : float, 256.0
     Memory budget of one batch of the per-source reach search.
+service_area_buffer_m : float, 100.0
+    How far a service area extends beside the reached streets (ArcGIS Network
+    Analyst's default trim distance is also 100 m). A documented default, not
+    from a standard.
+service_area_cell_m : float, 10.0
+    Resolution of the grid service-area polygons are traced on.
 
 Examples
 --------
@@ -117,6 +123,8 @@ class Settings:
         "offline": _bool,
         "progress": _bool,
         "reach_batch_mb": _positive_float,
+        "service_area_buffer_m": _positive_float,
+        "service_area_cell_m": _positive_float,
     }
     _defaults: ClassVar[dict[str, Any]] = {
         "walk_speed_m_s": 1.0,
@@ -130,6 +138,8 @@ class Settings:
         "offline": False,
         "progress": True,
         "reach_batch_mb": 256.0,
+        "service_area_buffer_m": 100.0,
+        "service_area_cell_m": 10.0,
     }
 
     walk_speed_m_s: float
@@ -143,6 +153,8 @@ class Settings:
     offline: bool
     progress: bool
     reach_batch_mb: float
+    service_area_buffer_m: float
+    service_area_cell_m: float
 
     def __init__(self) -> None:
         self.reset()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 import tracemalloc
 import warnings
@@ -12,6 +11,7 @@ import networkx as nx
 import numpy as np
 import pytest
 import shapely
+from _oracles import oracle_distances, oracle_graph
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point
@@ -25,41 +25,6 @@ CRS = "EPSG:32651"
 def points(xy, crs=CRS):
     xy = np.asarray(xy, dtype=float).reshape(-1, 2)
     return gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=crs)
-
-
-# ----------------------------------------------------------------- oracle
-def oracle_graph(net: Network, *snapped_sets):
-    """networkx graph with every snapped point inserted into its edge."""
-    graph = nx.Graph()
-    graph.add_nodes_from(("n", i) for i in range(net.n_nodes))
-    on_edge: dict[int, list] = {}
-    for tag, snapped in snapped_sets:
-        for i in np.flatnonzero(snapped.reachable):
-            on_edge.setdefault(int(snapped.edge[i]), []).append(
-                (float(snapped.offset_m[i]), (tag, "s", int(i)))
-            )
-            graph.add_edge(
-                (tag, "p", int(i)), (tag, "s", int(i)), weight=float(snapped.access_m[i])
-            )
-
-    def add(a, b, w):
-        if a == b:
-            return
-        if graph.has_edge(a, b):
-            w = min(w, graph[a][b]["weight"])
-        graph.add_edge(a, b, weight=w)
-
-    for e in range(net.n_edges):
-        u, v, length = int(net.edge_u[e]), int(net.edge_v[e]), float(net.length_m[e])
-        stops = sorted(on_edge.get(e, []))
-        chain = [(0.0, ("n", u)), *stops, (length, ("n", v))]
-        for (o1, a), (o2, b) in itertools.pairwise(chain):
-            add(a, b, o2 - o1)
-    return graph
-
-
-def oracle_distances(graph, origins, cutoff):
-    return nx.multi_source_dijkstra_path_length(graph, origins, cutoff=cutoff, weight="weight")
 
 
 # ----------------------------------------------------------------- random graphs

@@ -1,0 +1,44 @@
+"""Independent answers for the tests: networkx on a graph with every point inserted."""
+
+from __future__ import annotations
+
+import itertools
+
+import networkx as nx
+import numpy as np
+
+from geoplan import Network
+
+
+def oracle_graph(net: Network, *snapped_sets):
+    """networkx graph with every snapped point inserted into its edge."""
+    graph = nx.Graph()
+    graph.add_nodes_from(("n", i) for i in range(net.n_nodes))
+    on_edge: dict[int, list] = {}
+    for tag, snapped in snapped_sets:
+        for i in np.flatnonzero(snapped.reachable):
+            on_edge.setdefault(int(snapped.edge[i]), []).append(
+                (float(snapped.offset_m[i]), (tag, "s", int(i)))
+            )
+            graph.add_edge(
+                (tag, "p", int(i)), (tag, "s", int(i)), weight=float(snapped.access_m[i])
+            )
+
+    def add(a, b, w):
+        if a == b:
+            return
+        if graph.has_edge(a, b):
+            w = min(w, graph[a][b]["weight"])
+        graph.add_edge(a, b, weight=w)
+
+    for e in range(net.n_edges):
+        u, v, length = int(net.edge_u[e]), int(net.edge_v[e]), float(net.length_m[e])
+        stops = sorted(on_edge.get(e, []))
+        chain = [(0.0, ("n", u)), *stops, (length, ("n", v))]
+        for (o1, a), (o2, b) in itertools.pairwise(chain):
+            add(a, b, o2 - o1)
+    return graph
+
+
+def oracle_distances(graph, origins, cutoff):
+    return nx.multi_source_dijkstra_path_length(graph, origins, cutoff=cutoff, weight="weight")
