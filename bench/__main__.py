@@ -1,4 +1,4 @@
-"""``python -m bench [engine] [--quick] [--out FILE]``: run a suite, print and save its table."""
+"""``python -m bench [engine|service-areas] [--quick] [--out FILE]``: run, print, save a table."""
 
 from __future__ import annotations
 
@@ -27,13 +27,16 @@ def machine() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("suite", nargs="?", default="engine", choices=["engine"])
+    parser.add_argument("suite", nargs="?", default="engine", choices=["engine", "service-areas"])
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one repeat (CI smoke)")
     parser.add_argument("--out", type=Path, default=None, help="write the Markdown table here")
     args = parser.parse_args()
-    from . import engine
+    if args.suite == "service-areas":
+        from . import service_areas as suite
+    else:
+        from . import engine as suite
 
-    table = engine.run(quick=args.quick)
+    table = suite.run(quick=args.quick)
     text = f"{args.suite} benchmark, {dt.date.today()}, {machine()}\n\n{table.markdown()}\n"
     print("\n" + text)
     if args.out is not None:

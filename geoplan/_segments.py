@@ -18,7 +18,7 @@ import shapely
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
-__all__ = ["SegmentIndex"]
+__all__ = ["SegmentIndex", "expand_ranges"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -39,6 +39,7 @@ class SegmentIndex:
     offset0: FloatArray
     half: float
     tree: cKDTree
+    edge_start: IntArray  # pieces of edge e are edge_start[e]:edge_start[e + 1]
 
     @classmethod
     def build(cls, geometry: NDArray[np.object_], *, piece_m: float | None = None) -> SegmentIndex:
@@ -84,6 +85,38 @@ class SegmentIndex:
             offset0=offset0[seg] + f0 * seg_len[seg],
             half=half,
             tree=tree,
+            edge_start=np.searchsorted(edge[seg], np.arange(len(geometry) + 1)).astype(np.int64),
+        )
+
+    def samples(
+        self, edges: IntArray, spacing: float
+    ) -> tuple[FloatArray, FloatArray, IntArray, FloatArray]:
+        """Points along the given edges, no farther apart than ``spacing``, ends included.
+
+        Returns
+        -------
+        x, y : numpy.ndarray
+            Coordinates of the samples.
+        edge : numpy.ndarray
+            The edge of each sample.
+        offset : numpy.ndarray
+            Distance along that edge from its start.
+        """
+        starts = self.edge_start[edges]
+        counts = self.edge_start[edges + 1] - starts
+        pieces = expand_ranges(starts, counts)
+        dx, dy = self.bx[pieces] - self.ax[pieces], self.by[pieces] - self.ay[pieces]
+        length = np.hypot(dx, dy)
+        n = np.ceil(length / spacing).astype(np.int64) + 1
+        p = np.repeat(np.arange(len(pieces)), n)
+        k = np.arange(len(p)) - np.repeat(np.cumsum(n) - n, n)
+        f = k / np.maximum(n[p] - 1, 1)
+        piece = pieces[p]
+        return (
+            self.ax[piece] + f * dx[p],
+            self.ay[piece] + f * dy[p],
+            self.edge[piece],
+            self.offset0[piece] + f * length[p],
         )
 
     def nearest(
@@ -181,6 +214,12 @@ class SegmentIndex:
         qx, qy = ax + t * dx, ay + t * dy
         dist = np.hypot(px - qx, py - qy)
         return dist, self.offset0[ids] + t * np.sqrt(length2)
+
+
+def expand_ranges(starts: IntArray, counts: IntArray) -> IntArray:
+    """Concatenate ``arange(start, start + count)`` for every pair, vectorised."""
+    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return np.asarray(np.repeat(starts, counts) + within, dtype=np.int64)
 
 
 def _argmin_then_lowest_edge(dist: FloatArray, edge: NDArray[np.int64]) -> IntArray:

@@ -49,7 +49,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from geoplan._errors import CRSError, InputError, NetworkError, UnreachablePointsWarning
-from geoplan._segments import SegmentIndex
+from geoplan._segments import SegmentIndex, expand_ranges
 from geoplan.settings import settings
 
 if TYPE_CHECKING:
@@ -108,6 +108,24 @@ class SnappedPoints:
     def n_unreachable(self) -> int:
         """Number of points farther than the snap limit from every edge."""
         return int((~self.reachable).sum())
+
+    def take(self, positions: Any) -> SnappedPoints:
+        """Return the points at the given positions (or boolean mask)."""
+        pos = (
+            np.flatnonzero(positions)
+            if np.asarray(positions).dtype == bool
+            else np.asarray(positions)
+        )
+        return SnappedPoints(
+            index=self.index[pos],
+            x=self.x[pos],
+            y=self.y[pos],
+            edge=self.edge[pos],
+            offset_m=self.offset_m[pos],
+            access_m=self.access_m[pos],
+            reachable=self.reachable[pos],
+            max_snap_m=self.max_snap_m,
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """Return the snap result as a DataFrame indexed like the input points."""
@@ -492,6 +510,21 @@ class Network:
     def n_components(self) -> int:
         """Number of connected components (1 for a fully connected network)."""
         return int(self.components.max()) + 1
+
+    @cached_property
+    def _incidence(self) -> tuple[IntArray, IntArray]:
+        """``(indptr, edges)``: the edges at node i are ``edges[indptr[i]:indptr[i + 1]]``."""
+        ends = np.concatenate([self.edge_u, self.edge_v])
+        order = np.argsort(ends, kind="stable")
+        edges = np.concatenate([np.arange(self.n_edges), np.arange(self.n_edges)])[order]
+        indptr = np.searchsorted(ends[order], np.arange(self.n_nodes + 1)).astype(np.int64)
+        return indptr, edges.astype(np.int64)
+
+    def incident_edges(self, nodes: IntArray) -> IntArray:
+        """Return the sorted unique edges that touch any of the given nodes."""
+        indptr, edges = self._incidence
+        starts = indptr[nodes]
+        return np.unique(edges[expand_ranges(starts, indptr[nodes + 1] - starts)])
 
     @cached_property
     def _segments(self) -> SegmentIndex:
@@ -1090,7 +1123,7 @@ def _subgraph(graph: sp.csr_matrix, window: IntArray, local: IntArray) -> sp.csr
     """Rows and columns ``window`` of a CSR matrix; ``local`` maps nodes to window positions."""
     starts = graph.indptr[window]
     counts = graph.indptr[window + 1] - starts
-    entries = _expand_ranges(starts.astype(np.int64), counts.astype(np.int64))
+    entries = expand_ranges(starts.astype(np.int64), counts.astype(np.int64))
     cols = local[graph.indices[entries]]
     keep = cols >= 0
     rows = np.repeat(np.arange(len(window)), counts)[keep]
@@ -1137,7 +1170,7 @@ def _same_edge_nearest(
     if not counts.any():
         return
     pair_tgt = np.repeat(tgt, counts)
-    pair_src = src[_expand_ranges(lo, counts)]
+    pair_src = src[expand_ranges(lo, counts)]
     direct = (
         seeds.access_m[pair_src]
         + np.abs(seeds.offset_m[pair_src] - snapped.offset_m[pair_tgt])
@@ -1152,14 +1185,6 @@ def _same_edge_nearest(
     better = direct < dist[pair_tgt]
     dist[pair_tgt[better]] = direct[better]
     source[pair_tgt[better]] = pair_src[better]
-
-
-def _expand_ranges(starts: IntArray, counts: IntArray) -> IntArray:
-    """Concatenate ``arange(start, start + count)`` for every pair, vectorised."""
-    total = int(counts.sum())
-    ends = np.cumsum(counts)
-    within = np.arange(total) - np.repeat(ends - counts, counts)
-    return np.asarray(np.repeat(starts, counts) + within, dtype=np.int64)
 
 
 def _assemble(

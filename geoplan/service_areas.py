@@ -1,15 +1,16 @@
 """Service areas: the ground within a walk of facilities, correct by construction.
 
-The study area is covered by a grid of ``cell_m`` cells. Each cell is attached
-to the street location nearest to its centre (the same edge snapping as
-everything else); a cell belongs to a service area when that street location
-is reached within the cutoff and lies within ``buffer_m - cell_m * sqrt(2) / 2``
-of the centre. So every point of a polygon is within ``buffer_m`` of a point
-of the network that the engine reaches within the cutoff: no polygon claims
-ground beyond that, whatever the shape of the network (a convex hull of the
-reached nodes does, across rivers and railways). Ground whose nearest street
-is not reached is left out, so areas stop at a river even where a reached
-street runs along the far bank.
+A service area is the reached network buffered by ``buffer_m``: the reached
+streets, including the reachable part of streets cut by the cutoff, widened
+on both sides. It is built on a grid of ``cell_m`` cells: points are sampled
+along every reached edge (at most a cell apart, each with its exact
+network distance), the cells holding samples within the cutoff are marked,
+and a cell is in the area when its centre lies within
+``buffer_m - cell_m * sqrt(2)`` of a marked cell's centre (a Euclidean
+distance transform). So every point of a polygon is within ``buffer_m`` of a
+point of the network reached within the cutoff: no polygon claims ground
+beyond that, whatever the shape of the network (a convex hull of the reached
+nodes does, across rivers and railways).
 
 Modes:
 
@@ -18,9 +19,9 @@ Modes:
 ``"dissolved"``
     one polygon per cutoff: the ground within the cutoff of any facility;
 ``"split"``
-    per cutoff, the dissolved area divided among facilities, each cell going
-    to its nearest facility (pieces never overlap; their union is the
-    dissolved area);
+    per cutoff, the dissolved area divided among facilities: each cell goes
+    to the facility of the nearest reached street point (pieces never
+    overlap; their union is the dissolved area);
 ``"rings"``
     the dissolved areas cut into bands between consecutive cutoffs
     (0-5, 5-10, 10-15 minutes).
@@ -32,8 +33,8 @@ Examples
 >>> import geoplan
 >>> city = geoplan.datasets.synthetic_city(area_km2=1.0, seed=1)
 >>> net = city.network()
->>> clinics = city.facilities[city.facilities["category"] == "pharmacy"]
->>> areas = geoplan.service_areas(net, clinics, minutes=[5, 10], mode="rings")
+>>> shops = city.facilities[city.facilities["category"] == "pharmacy"]
+>>> areas = geoplan.service_areas(net, shops, minutes=[5, 10], mode="rings")
 >>> list(areas["from_minutes"]), list(areas["cutoff_minutes"])
 ([0.0, 5.0], [5.0, 10.0])
 """
@@ -47,27 +48,33 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
+import rasterio
 import shapely
 from numpy.typing import NDArray
 from rasterio.features import shapes
 from rasterio.transform import Affine
-from scipy.spatial import cKDTree
+from scipy.ndimage import distance_transform_edt
 
 from geoplan._errors import InputError
+from geoplan._segments import expand_ranges
 from geoplan.network import Network, SnappedPoints
 from geoplan.settings import settings
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["Mode", "service_areas"]
+__all__ = ["Mode", "group_areas", "service_areas"]
 
 Mode = Literal["per_facility", "dissolved", "split", "rings"]
 _MODES = ("per_facility", "dissolved", "split", "rings")
-_TILE = 32  # cells per tile side when deciding which part of the grid is needed
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+_Row = tuple[
+    Any, float, float, float, float, Any
+]  # facility, from_min, cutoff_min, from_m, cutoff_m, geom
 
 
 def service_areas(
@@ -118,7 +125,7 @@ def service_areas(
         msg = f"mode={mode!r} is not one of {', '.join(_MODES)}"
         raise InputError(msg)
     cutoffs = _cutoffs(network, minutes, distance_m)
-    buffer, cell = _buffer_and_cell(buffer_m, cell_m)
+    grid = _Grid.make(buffer_m, cell_m)
     fac = network.snap(facilities)
     if len(fac) == 0 or not fac.reachable.any():
         msg = (
@@ -127,11 +134,63 @@ def service_areas(
         )
         raise InputError(msg)
     labels = _facility_labels(facilities, len(fac))
-    grid = _Grid.around(network, fac, radius=cutoffs[-1][1] + buffer, cell=cell)
-    cells = network.snap_xy(grid.x, grid.y, max_snap_m=buffer - cell * math.sqrt(2) / 2)
-    job = _Job(network, fac, cells, grid, cutoffs, labels)
-    rows = _per_facility(job) if mode == "per_facility" else _from_nearest(job, mode)
+    with rasterio.Env():  # one GDAL environment for all the tracing
+        if mode == "per_facility":
+            rows = _per_facility(network, fac, labels, cutoffs, grid)
+        else:
+            rows = _from_nearest(network, fac, labels, cutoffs, grid, mode=mode)
     return _frame(rows, network, demand, population)
+
+
+def group_areas(
+    network: Network,
+    points: Any,
+    groups: Sequence[Any] | NDArray[Any],
+    *,
+    minutes: float | Sequence[float] | None = None,
+    distance_m: float | Sequence[float] | None = None,
+    buffer_m: float | None = None,
+    cell_m: float | None = None,
+) -> gpd.GeoDataFrame:
+    """Dissolved areas within the cutoffs of each group of points, e.g. a community's homes.
+
+    Parameters
+    ----------
+    network
+        The travel network.
+    points
+        Points (GeoDataFrame/GeoSeries in the network CRS) or SnappedPoints.
+    groups
+        The group label of each point.
+    minutes, distance_m, buffer_m, cell_m
+        As for :func:`service_areas`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``group``, ``cutoff_minutes``, ``cutoff_m``, ``area_m2`` and
+        geometry; one row per group and cutoff, empty polygons for groups
+        whose points are all beyond the snap limit.
+    """
+    cutoffs = _cutoffs(network, minutes, distance_m)
+    grid = _Grid.make(buffer_m, cell_m)
+    snapped = network.snap(points)
+    labels = np.asarray(groups, dtype=object)
+    if len(labels) != len(snapped):
+        msg = f"groups has {len(labels)} labels for {len(snapped)} points; give one label per point"
+        raise InputError(msg)
+    empty = shapely.Polygon()
+    rows: list[_Row] = []
+    with rasterio.Env():
+        for label in pd.unique(labels):
+            members = snapped.take((labels == label) & snapped.reachable)
+            if len(members) == 0:
+                rows.extend((label, 0.0, m, 0.0, d, empty) for m, d in cutoffs)
+                continue
+            found = _from_nearest(network, members, [label], cutoffs, grid, mode="dissolved")
+            rows.extend((label, *row[1:]) for row in found)
+    frame = _frame(rows, network, None, "")
+    return frame.rename(columns={"facility": "group"}).drop(columns=["from_minutes", "from_m"])
 
 
 # ----------------------------------------------------------------- inputs
@@ -162,183 +221,247 @@ def _cutoffs(
     return sorted(set(pairs), key=lambda p: p[1])
 
 
-def _buffer_and_cell(buffer_m: float | None, cell_m: float | None) -> tuple[float, float]:
-    buffer = float(settings.service_area_buffer_m if buffer_m is None else buffer_m)
-    cell = float(settings.service_area_cell_m if cell_m is None else cell_m)
-    if not (math.isfinite(cell) and cell > 0):
-        msg = f"cell_m={cell_m!r} must be a positive number of metres, e.g. 10"
-        raise InputError(msg)
-    if not (math.isfinite(buffer) and buffer > cell * math.sqrt(2) / 2):
-        msg = (
-            f"buffer_m={buffer:g} must be larger than half a cell's diagonal "
-            f"({cell * math.sqrt(2) / 2:.1f} m for cell_m={cell:g}); e.g. buffer_m=100"
-        )
-        raise InputError(msg)
-    return buffer, cell
-
-
 def _facility_labels(facilities: Any, n: int) -> list[Any]:
     index = getattr(facilities, "index", None)
     return list(index) if index is not None and len(index) == n else list(range(n))
 
 
+# ----------------------------------------------------------------- reached samples
+@dataclass(frozen=True)
+class _Samples:
+    """Points of the network reached within the largest cutoff, with their distance."""
+
+    x: FloatArray
+    y: FloatArray
+    dist: FloatArray
+    owner: IntArray  # which facility reaches the point first (-1 when not tracked)
+
+
+def _reached_samples(
+    network: Network,
+    node_dist: FloatArray,
+    node_owner: IntArray | None,
+    fac: SnappedPoints,
+    *,
+    spacing: float,
+    limit: float,
+) -> _Samples:
+    """Sample the edges around reached nodes and facilities; keep points within ``limit``."""
+    reached = np.flatnonzero(np.isfinite(node_dist))
+    edges = np.union1d(network.incident_edges(reached), fac.edge[fac.reachable])
+    x, y, edge, t = network._segments.samples(edges, spacing)
+    length = network.length_m[edge]
+    t = np.minimum(t, length)
+    u, v = network.edge_u[edge], network.edge_v[edge]
+    via_u = node_dist[u] + t
+    via_v = node_dist[v] + (length - t)
+    dist = np.minimum(via_u, via_v)
+    owner = (
+        np.where(via_u <= via_v, node_owner[u], node_owner[v])
+        if node_owner is not None
+        else np.full(len(dist), -1, dtype=np.int64)
+    )
+    _along_facility_edges(fac, edge, t, dist, owner)
+    keep = dist <= limit
+    return _Samples(x[keep], y[keep], dist[keep], owner[keep])
+
+
+def _along_facility_edges(
+    fac: SnappedPoints, edge: IntArray, t: FloatArray, dist: FloatArray, owner: IntArray
+) -> None:
+    """Shorten distances of samples on a facility's own edge (no end node passed)."""
+    ids = np.flatnonzero(fac.reachable)
+    ids = ids[np.argsort(fac.edge[ids], kind="stable")]
+    lo = np.searchsorted(fac.edge[ids], edge, side="left")
+    hi = np.searchsorted(fac.edge[ids], edge, side="right")
+    counts = hi - lo
+    if not counts.any():
+        return
+    sample = np.repeat(np.arange(len(edge)), counts)
+    facility = ids[expand_ranges(lo, counts)]
+    direct = fac.access_m[facility] + np.abs(fac.offset_m[facility] - t[sample])
+    order = np.lexsort((facility, direct, sample))
+    sample, facility, direct = sample[order], facility[order], direct[order]
+    first = np.ones(len(sample), dtype=bool)
+    first[1:] = sample[1:] != sample[:-1]
+    sample, facility, direct = sample[first], facility[first], direct[first]
+    better = direct < dist[sample]
+    dist[sample[better]] = direct[better]
+    owner[sample[better]] = facility[better]
+
+
 # ----------------------------------------------------------------- the grid
 @dataclass(frozen=True)
 class _Grid:
-    """The cells of a regular grid near facilities: centres and raster positions."""
+    """A world-aligned grid: cell (i, j) spans x in [j, j+1) * cell and y in (-(i+1), -i] * cell."""
 
-    left: float
-    top: float
     cell: float
-    n_rows: int
-    n_cols: int
-    row: IntArray
-    col: IntArray
+    buffer: float
 
     @classmethod
-    def around(cls, network: Network, fac: SnappedPoints, *, radius: float, cell: float) -> _Grid:
-        """Cells within ``radius`` of a facility and inside the network's extent."""
-        fx, fy = fac.x[fac.reachable], fac.y[fac.reachable]
-        left_n, bottom_n, right_n, top_n = network.bounds
-        left = math.floor(max(fx.min() - radius, left_n - radius) / cell) * cell
-        bottom = math.floor(max(fy.min() - radius, bottom_n - radius) / cell) * cell
-        right = min(fx.max() + radius, right_n + radius)
-        top = math.ceil(min(fy.max() + radius, top_n + radius) / cell) * cell
-        n_rows = max(1, math.ceil((top - bottom) / cell))
-        n_cols = max(1, math.ceil((right - left) / cell))
-        tile_rows, tile_cols = -(-n_rows // _TILE), -(-n_cols // _TILE)
-        tr, tc = np.divmod(np.arange(tile_rows * tile_cols), tile_cols)
-        tile_x = left + (tc + 0.5) * _TILE * cell
-        tile_y = top - (tr + 0.5) * _TILE * cell
-        half_diag = _TILE * cell * math.sqrt(2) / 2
-        near, _ = cKDTree(np.column_stack([fx, fy])).query(
-            np.column_stack([tile_x, tile_y]), distance_upper_bound=radius + half_diag
-        )
-        keep = np.flatnonzero(np.isfinite(near))
-        within = np.arange(_TILE * _TILE)
-        row = (tr[keep][:, None] * _TILE + within[None, :] // _TILE).ravel()
-        col = (tc[keep][:, None] * _TILE + within[None, :] % _TILE).ravel()
-        inside = (row < n_rows) & (col < n_cols)
-        return cls(left, top, cell, n_rows, n_cols, row[inside], col[inside])
+    def make(cls, buffer_m: float | None, cell_m: float | None) -> _Grid:
+        buffer = float(settings.service_area_buffer_m if buffer_m is None else buffer_m)
+        cell = float(settings.service_area_cell_m if cell_m is None else cell_m)
+        if not (math.isfinite(cell) and cell > 0):
+            msg = f"cell_m={cell_m!r} must be a positive number of metres, e.g. 10"
+            raise InputError(msg)
+        if not (math.isfinite(buffer) and buffer > cell * math.sqrt(2)):
+            msg = (
+                f"buffer_m={buffer:g} must be larger than a cell's diagonal "
+                f"({cell * math.sqrt(2):.1f} m for cell_m={cell:g}); e.g. buffer_m=100"
+            )
+            raise InputError(msg)
+        return cls(cell, buffer)
 
     @property
-    def x(self) -> FloatArray:
-        """Cell-centre x coordinates."""
-        return np.asarray(self.left + (self.col + 0.5) * self.cell, dtype=np.float64)
+    def spacing(self) -> float:
+        """Distance between samples along edges: one cell (the buffer fills the gaps)."""
+        return self.cell
 
     @property
-    def y(self) -> FloatArray:
-        """Cell-centre y coordinates."""
-        return np.asarray(self.top - (self.row + 0.5) * self.cell, dtype=np.float64)
+    def reach_cells(self) -> float:
+        """Centre-to-centre distance, in cells, from a marked cell to a cell in the area.
 
-    def polygons(self, cells: IntArray, values: IntArray) -> dict[int, Any]:
-        """Trace cells carrying positive integer values into one (Multi)Polygon per value."""
-        if cells.size == 0:
-            return {}
-        r, c = self.row[cells], self.col[cells]
-        r0, c0 = int(r.min()), int(c.min())
-        raster = np.zeros((int(r.max()) - r0 + 1, int(c.max()) - c0 + 1), dtype=np.int32)
-        raster[r - r0, c - c0] = values
-        transform = Affine(
-            self.cell, 0.0, self.left + c0 * self.cell, 0.0, -self.cell, self.top - r0 * self.cell
+        A sample lies within half a diagonal of its cell's centre, and every
+        point of a cell within half a diagonal of that cell's centre: a cell
+        whose centre is ``buffer - diagonal`` from a marked centre is wholly
+        within ``buffer`` of the sample.
+        """
+        return (self.buffer - self.cell * math.sqrt(2)) / self.cell
+
+    def areas(
+        self, samples: _Samples, cutoffs: list[float], *, split: bool = False
+    ) -> list[dict[int, Any]]:
+        """Trace, per cutoff, the cells within the buffer of samples within the cutoff.
+
+        Returns one ``{label: polygon}`` per cutoff: label 1 for the whole area,
+        or facility number + 1 with ``split``.
+        """
+        if len(samples.dist) == 0:
+            return [{} for _ in cutoffs]
+        margin = math.ceil(self.reach_cells) + 1
+        i = np.floor(-samples.y / self.cell).astype(np.int64)
+        j = np.floor(samples.x / self.cell).astype(np.int64)
+        i0, j0 = int(i.min()) - margin, int(j.min()) - margin
+        shape = (int(i.max()) - i0 + margin + 1, int(j.max()) - j0 + margin + 1)
+        flat = (i - i0) * shape[1] + (j - j0)
+        dist = np.full(shape[0] * shape[1], np.inf)
+        owner = np.full(shape[0] * shape[1], -1, dtype=np.int64)
+        if split:  # each cell keeps its nearest sample's owner
+            order = np.lexsort((samples.dist, flat))
+            first = np.ones(len(order), dtype=bool)
+            first[1:] = flat[order][1:] != flat[order][:-1]
+            best = order[first]
+            dist[flat[best]] = samples.dist[best]
+            owner[flat[best]] = samples.owner[best]
+        else:
+            np.minimum.at(dist, flat, samples.dist)
+        dist2, owner2 = dist.reshape(shape), owner.reshape(shape)
+        traced: list[dict[int, Any]] = []
+        for cutoff in cutoffs:
+            # only the part of the window around samples within this cutoff
+            inside = samples.dist <= cutoff
+            if not inside.any():
+                traced.append({})
+                continue
+            r0, r1 = int(i[inside].min()) - i0 - margin, int(i[inside].max()) - i0 + margin + 1
+            c0, c1 = int(j[inside].min()) - j0 - margin, int(j[inside].max()) - j0 + margin + 1
+            marked = dist2[r0:r1, c0:c1] <= cutoff
+            if split:
+                gap, (ri, rj) = distance_transform_edt(~marked, return_indices=True)
+                labels = np.where(gap <= self.reach_cells, owner2[r0:r1, c0:c1][ri, rj] + 1, 0)
+            else:
+                labels = distance_transform_edt(~marked) <= self.reach_cells
+            x0, y0 = (j0 + c0) * self.cell, -(i0 + r0) * self.cell
+            transform = Affine(self.cell, 0.0, x0, 0.0, -self.cell, y0)
+            traced.append(_trace(labels.astype(np.int32), transform))
+        return traced
+
+
+def _trace(labels: NDArray[np.int32], transform: Affine) -> dict[int, Any]:
+    """One (Multi)Polygon per positive label of a raster."""
+    pieces: dict[int, list[Any]] = {}
+    for geometry, value in shapes(labels, mask=labels > 0, connectivity=4, transform=transform):
+        rings = geometry["coordinates"]
+        polygon = shapely.polygons(
+            np.asarray(rings[0]), holes=[np.asarray(r) for r in rings[1:]] or None
         )
-        pieces: dict[int, list[Any]] = {}
-        for geometry, value in shapes(raster, mask=raster > 0, connectivity=4, transform=transform):
-            pieces.setdefault(int(value), []).append(shapely.geometry.shape(geometry))
-        return {value: _multipolygon(parts) for value, parts in pieces.items()}
-
-
-def _multipolygon(parts: list[Any]) -> Any:
-    return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+        pieces.setdefault(int(value), []).append(polygon)
+    return {k: v[0] if len(v) == 1 else shapely.MultiPolygon(v) for k, v in pieces.items()}
 
 
 # ----------------------------------------------------------------- modes
-_Row = tuple[
-    Any, float, float, float, float, Any
-]  # facility, from_min, cutoff_min, from_m, cutoff_m, geom
-
-
-@dataclass(frozen=True)
-class _Job:
-    """Everything one call traces: the network, facilities, grid cells and cutoffs."""
-
-    network: Network
-    fac: SnappedPoints
-    cells: SnappedPoints
-    grid: _Grid
-    cutoffs: list[tuple[float, float]]  # (minutes or NaN, metres), ascending
-    labels: list[Any]
-
-
 def _from_minutes(minutes: float) -> float:
     return math.nan if math.isnan(minutes) else 0.0
 
 
-def _per_facility(job: _Job) -> list[_Row]:
-    network, fac, cells, grid, cutoffs, labels = (
-        job.network,
-        job.fac,
-        job.cells,
-        job.grid,
-        job.cutoffs,
-        job.labels,
-    )
-    # the engine counts the cells' access legs; the street distance is what matters here
-    reach = network.reach(fac, distance_m=cutoffs[-1][1] + cells.max_snap_m, targets=cells)
-    matrix = reach.targets
-    assert matrix is not None
+def _per_facility(
+    network: Network,
+    fac: SnappedPoints,
+    labels: list[Any],
+    cutoffs: list[tuple[float, float]],
+    grid: _Grid,
+) -> list[_Row]:
+    metres = [m for _, m in cutoffs]
+    reach = network.reach(fac, distance_m=metres[-1])
+    node_dist = np.full(network.n_nodes, np.inf)
     empty = shapely.Polygon()
     rows: list[_Row] = []
     for i, label in enumerate(labels):
-        start, stop = matrix.indptr[i], matrix.indptr[i + 1]
-        ids = np.asarray(matrix.indices[start:stop], dtype=np.int64)
-        street = matrix.data[start:stop] - cells.access_m[ids]
-        for minutes, metres in cutoffs:
-            inside = ids[street <= metres]
-            geometry = grid.polygons(inside, np.ones(len(inside), dtype=np.int64)).get(1, empty)
-            rows.append((label, _from_minutes(minutes), minutes, 0.0, metres, geometry))
+        traced: list[dict[int, Any]] = [{} for _ in cutoffs]
+        if fac.reachable[i]:
+            nodes = reach.reached_nodes(i)
+            node_dist[nodes] = reach.nodes[i].data
+            samples = _reached_samples(
+                network, node_dist, None, fac.take([i]), spacing=grid.spacing, limit=metres[-1]
+            )
+            node_dist[nodes] = np.inf
+            traced = grid.areas(samples, metres)
+        rows.extend(
+            (label, _from_minutes(minutes), minutes, 0.0, m, area.get(1, empty))
+            for (minutes, m), area in zip(cutoffs, traced, strict=True)
+        )
     return rows
 
 
-def _from_nearest(job: _Job, mode: str) -> list[_Row]:
-    network, fac, cells, grid, cutoffs, labels = (
-        job.network,
-        job.fac,
-        job.cells,
-        job.grid,
-        job.cutoffs,
-        job.labels,
+def _from_nearest(
+    network: Network,
+    fac: SnappedPoints,
+    labels: list[Any],
+    cutoffs: list[tuple[float, float]],
+    grid: _Grid,
+    *,
+    mode: str,
+) -> list[_Row]:
+    metres = [m for _, m in cutoffs]
+    nearest = network.nearest(fac, distance_m=metres[-1])
+    samples = _reached_samples(
+        network,
+        nearest.node_distance_m,
+        nearest.node_source,
+        fac,
+        spacing=grid.spacing,
+        limit=metres[-1],
     )
-    nearest = network.nearest(fac, distance_m=cutoffs[-1][1] + cells.max_snap_m, targets=cells)
-    assert nearest.target_distance_m is not None
-    assert nearest.target_source is not None
-    street = nearest.target_distance_m - np.where(cells.reachable, cells.access_m, 0.0)
-    reached = np.flatnonzero(np.isfinite(street))
-    street, source = street[reached], nearest.target_source[reached]
+    traced = grid.areas(samples, metres, split=mode == "split")
     empty = shapely.Polygon()
     rows: list[_Row] = []
-    if mode == "rings":
-        band = np.searchsorted([m for _, m in cutoffs], street, side="left") + 1
-        traced = grid.polygons(reached, band)
-        previous = (0.0, 0.0)
-        for k, (minutes, metres) in enumerate(cutoffs, start=1):
-            rows.append((None, previous[0], minutes, previous[1], metres, traced.get(k, empty)))
-            previous = (minutes, metres)
-        return rows
-    for minutes, metres in cutoffs:
-        inside = street <= metres
-        from_minutes = _from_minutes(minutes)
-        if mode == "dissolved":
-            geometry = grid.polygons(
-                reached[inside], np.ones(int(inside.sum()), dtype=np.int64)
-            ).get(1, empty)
-            rows.append((None, from_minutes, minutes, 0.0, metres, geometry))
-        else:  # split
-            traced = grid.polygons(reached[inside], source[inside] + 1)
+    previous_area: Any = empty
+    previous = (0.0, 0.0)
+    for (minutes, m), area in zip(cutoffs, traced, strict=True):
+        if mode == "split":
             rows.extend(
-                (label, from_minutes, minutes, 0.0, metres, traced.get(i + 1, empty))
-                for i, label in enumerate(labels)
+                (label, _from_minutes(minutes), minutes, 0.0, m, area.get(k + 1, empty))
+                for k, label in enumerate(labels)
             )
+        elif mode == "rings":
+            whole = area.get(1, empty)
+            rows.append(
+                (None, previous[0], minutes, previous[1], m, whole.difference(previous_area))
+            )
+            previous_area, previous = whole, (minutes, m)
+        else:
+            rows.append((None, _from_minutes(minutes), minutes, 0.0, m, area.get(1, empty)))
     return rows
 
 

@@ -156,15 +156,16 @@ def test_population_is_the_demand_inside_each_polygon(city, net, pharmacies):
 
 
 def test_hand_computed_area_on_a_straight_street():
-    # one 1 km street, a facility in its middle, 100 m cutoff, 20 m buffer, 1 m cells:
-    # cells whose centre is within 20 - 0.71 m of the street's middle 200 m
+    # a 1 km street, a facility in its middle, 100 m cutoff: the reached network is the
+    # street from x=400 to x=600. The area lies within 20 m of it (the buffer) and holds
+    # everything within 20 - 3 m of it (the grid loses at most three 1 m cells).
     net = Network.from_edges([(0, 0, 1000, 0)], crs="EPSG:32651")
     fac = gpd.GeoSeries(shapely.points([500.0], [0.0]), crs="EPSG:32651")
     area = geoplan.service_areas(net, fac, distance_m=100, buffer_m=20, cell_m=1).geometry.iloc[0]
-    left, bottom, right, top = area.bounds
-    assert (left, right) == (400, 600)
-    assert (bottom, top) == (-19, 19)
-    assert area.area == pytest.approx(200 * 38)
+    reached = shapely.LineString([(400, 0), (600, 0)])
+    assert area.difference(reached.buffer(20, quad_segs=64)).area < 1e-6
+    assert reached.buffer(17).difference(area).area < 1e-6
+    assert 200 * 34 + math.pi * 17**2 < area.area < 200 * 40 + math.pi * 20**2
 
 
 def test_bad_input(net, pharmacies):
