@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 
-from geoplan import datasets, network, sources
+from geoplan import datasets, facilities, network, sources, standards
 from geoplan._errors import (
     ConfigError,
     CRSError,
@@ -27,6 +27,8 @@ from geoplan._errors import (
     NetworkError,
     UnreachablePointsWarning,
 )
+from geoplan.facilities import classify_facilities, facility_points
+from geoplan.life_circles import LifeCircles, life_circles, street_blocks
 from geoplan.network import Nearest, Network, Reach, SnappedPoints
 from geoplan.service_areas import service_areas
 from geoplan.settings import settings
@@ -41,6 +43,7 @@ __all__ = [
     "GeoplanError",
     "GeoplanWarning",
     "InputError",
+    "LifeCircles",
     "Nearest",
     "Network",
     "NetworkError",
@@ -48,7 +51,11 @@ __all__ = [
     "SnappedPoints",
     "UnreachablePointsWarning",
     "__version__",
+    "classify_facilities",
     "datasets",
+    "facilities",
+    "facility_points",
+    "life_circles",
     "network",
     "read_boundaries",
     "read_buildings",
@@ -57,6 +64,8 @@ __all__ = [
     "service_areas",
     "settings",
     "sources",
+    "standards",
+    "street_blocks",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

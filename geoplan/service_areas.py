@@ -383,9 +383,9 @@ def _trace(labels: NDArray[np.int32], transform: Affine) -> dict[int, Any]:
     pieces: dict[int, list[Any]] = {}
     for geometry, value in shapes(labels, mask=labels > 0, connectivity=4, transform=transform):
         rings = geometry["coordinates"]
-        polygon = shapely.polygons(
-            np.asarray(rings[0]), holes=[np.asarray(r) for r in rings[1:]] or None
-        )
+        holes = np.empty(len(rings) - 1, dtype=object)
+        holes[:] = [shapely.linearrings(np.asarray(r)) for r in rings[1:]]
+        polygon = shapely.polygons(np.asarray(rings[0]), holes=holes if len(holes) else None)
         pieces.setdefault(int(value), []).append(polygon)
     return {k: v[0] if len(v) == 1 else shapely.MultiPolygon(v) for k, v in pieces.items()}
 
