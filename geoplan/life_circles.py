@@ -186,7 +186,8 @@ def street_blocks(network: Network, *, min_area_m2: float = 2000.0) -> gpd.GeoDa
     """
     import geopandas as gpd
 
-    faces = shapely.get_parts(shapely.polygonize(network.geometry))
+    noded = shapely.get_parts(shapely.union_all(network.geometry))  # split where streets cross
+    faces = shapely.get_parts(shapely.polygonize(noded))
     faces = faces[shapely.area(faces) >= min_area_m2]
     order = np.lexsort(
         (shapely.get_x(shapely.centroid(faces)), shapely.get_y(shapely.centroid(faces)))

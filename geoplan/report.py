@@ -7,6 +7,7 @@ and never a half-written one.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import tempfile
@@ -18,8 +19,9 @@ from geoplan._errors import DataSourceError
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
 
-__all__ = ["atomic_path", "write_layers"]
+__all__ = ["atomic_path", "write_layers", "write_table"]
 
 log = logging.getLogger(__name__)
 
@@ -86,5 +88,48 @@ def write_layers(path: str | os.PathLike[str], layers: Mapping[str, gpd.GeoDataF
             if len(frame) == 0:
                 log.info("layer %s is empty; not written", name)
                 continue
-            frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+            _storable(frame).to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
     return final
+
+
+def write_table(path: str | os.PathLike[str], frame: pd.DataFrame) -> Path:
+    """Write a table as UTF-8 CSV (with a byte-order mark, so Excel reads Chinese), atomically.
+
+    Parameters
+    ----------
+    path
+        The CSV file to (re)write.
+    frame
+        The table; its index is written when it is named.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    final = Path(path)
+    with atomic_path(final) as tmp:
+        _storable(frame).to_csv(tmp, index=frame.index.name is not None, encoding="utf-8-sig")
+    return final
+
+
+def _storable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Encode dict and list cells (OSM tags) as JSON text, which every format can hold."""
+    nested = [
+        column
+        for column in frame.columns
+        if frame[column].dtype == object
+        and frame[column].map(lambda v: isinstance(v, dict | list | tuple)).any()
+    ]
+    if not nested:
+        return frame
+    out = frame.copy()
+    for column in nested:
+        out[column] = out[column].map(
+            lambda v: (
+                json.dumps(v, ensure_ascii=False, sort_keys=True)
+                if isinstance(v, dict | list | tuple)
+                else v
+            )
+        )
+    return out

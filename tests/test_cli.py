@@ -7,7 +7,9 @@ import sys
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
+import pytest
 from click.testing import CliRunner
 
 from geoplan.cli import cli
@@ -22,7 +24,15 @@ def test_demo_writes_a_geopackage_with_walking_times(tmp_path):
     gpkg = tmp_path / "demo.gpkg"
     assert f"wrote {gpkg}" in result.output
     layers = {name for name, _ in pyogrio.list_layers(gpkg)}
-    assert layers == {"buildings", "health_facilities", "walk_network"}
+    assert layers == {
+        "buildings",
+        "health_facilities",
+        "facilities",
+        "life_circles",
+        "life_circle_areas",
+        "service_areas",
+        "walk_network",
+    }
     buildings = gpd.read_file(gpkg, layer="buildings")
     facilities = gpd.read_file(gpkg, layer="health_facilities")
     assert len(buildings) > 100
@@ -36,7 +46,35 @@ def test_demo_writes_a_geopackage_with_walking_times(tmp_path):
     # the nearest facility named is one of the facilities
     assert set(reached["nearest_facility"]) <= set(facilities["name"].fillna(""))
     # no temporary file is left behind
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.gpkg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "classification.csv",
+        "demo.gpkg",
+        "facility_types.csv",
+        "life_circle_coverage.csv",
+        "life_circles.csv",
+    ]
+
+
+def test_demo_life_circles_and_service_areas_are_consistent(tmp_path):
+    result = CliRunner().invoke(cli, ["--lang", "en", "demo", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    gpkg = tmp_path / "demo.gpkg"
+    blocks = gpd.read_file(gpkg, layer="life_circles")
+    for level in ("15min", "10min", "5min"):
+        assert blocks[f"score_{level}"].dropna().between(0, 1).all()
+    coverage = pd.read_csv(tmp_path / "life_circle_coverage.csv", encoding="utf-8-sig")
+    assert set(coverage["community"]) == set(blocks["community"])
+    # a block's score is the mean share of its level's required types
+    required = coverage[coverage["required"] & (coverage["level"] == "15min")]
+    expected = required.groupby("community")["share"].mean()
+    got = blocks.set_index("community")["score_15min"].dropna()
+    np.testing.assert_allclose(got, expected.reindex(got.index))
+    # the rings of each facility type do not overlap
+    rings = gpd.read_file(gpkg, layer="service_areas")
+    for _, group in rings.groupby("facility_type"):
+        total = group.geometry.area.sum()
+        assert group.geometry.union_all().area == pytest.approx(total, rel=1e-6)
+    assert "missing in" in result.output
 
 
 def test_demo_counts_match_the_sample(tmp_path):

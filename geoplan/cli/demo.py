@@ -1,21 +1,32 @@
-"""``geoplan demo``: the whole path on the bundled sample, from OSM to a GeoPackage."""
+"""``geoplan demo``: the whole path on the bundled sample, from OSM to GIS layers and tables."""
 
 from __future__ import annotations
 
+import logging
 import time
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from geoplan import datasets
-from geoplan.report import write_layers
+from geoplan._errors import GeoplanWarning
+from geoplan.facilities import classification_report, classify_facilities, facility_points
+from geoplan.life_circles import LifeCircles, life_circles
+from geoplan.network import Network
+from geoplan.report import write_layers, write_table
+from geoplan.service_areas import service_areas
 from geoplan.settings import settings
 from geoplan.sources import read_buildings, read_facilities, read_network
+from geoplan.standards import load_standards
 
 __all__ = ["DemoResult", "demo", "run_demo"]
+
+log = logging.getLogger(__name__)
 
 #: OSM tags standing in for "a clinic, a pharmacy or whatever health facility the extract has".
 HEALTH_TAGS: dict[str, bool | str | list[str]] = {
@@ -29,17 +40,28 @@ class DemoResult:
     """What the demo computed and where it wrote it."""
 
     gpkg: Path
+    tables: list[Path]
     n_nodes: int
     n_edges: int
     n_buildings: int
     n_facilities: int
     median_minutes: float
     share_within: dict[int, float]
+    n_communities: int
+    mean_scores: dict[str, float]
+    most_missing: list[tuple[str, str, int]]
+    n_types_found: int
     seconds: float
+    notes: list[str] = field(default_factory=list)
 
 
 def run_demo(out_dir: Path | None = None) -> DemoResult:
-    """Compute every sample building's walking time to its nearest health facility.
+    """Run the demo study on the bundled sample and write its outputs.
+
+    Walking network; every building's walking time to its nearest health
+    facility; POIs classified into the standard facility types; life-circle
+    completeness of every street block; 5/10/15-minute service areas of every
+    facility type found.
 
     Parameters
     ----------
@@ -54,46 +76,103 @@ def run_demo(out_dir: Path | None = None) -> DemoResult:
     out_dir = Path(out_dir) if out_dir is not None else settings.output_dir / "demo"
     pbf = datasets.sample_pbf()
     net = read_network(pbf, profile="walk")
-    facilities = read_facilities(pbf, tags=HEALTH_TAGS).to_crs(net.crs)
     buildings = read_buildings(pbf).to_crs(net.crs)
-    result = net.nearest(facilities, minutes=60, targets=buildings)
-    minutes = result.target_minutes
-    assert minutes is not None
-    source = result.target_source
-    assert source is not None
-    names = (
-        facilities["name"].fillna("").to_numpy()
-        if "name" in facilities
-        else np.full(len(facilities), "")
-    )
-    kinds = _facility_kind(facilities)
-    out = buildings[
-        [c for c in ("osm_id", "name", "building", "geometry") if c in buildings]
-    ].copy()
-    out["walk_minutes"] = np.where(np.isfinite(minutes), np.round(minutes, 2), np.nan)
-    out["distance_m"] = np.where(
-        np.isfinite(minutes), np.round(minutes * 60 * net.speed_m_s, 1), np.nan
-    )
-    out["nearest_facility"] = np.where(source >= 0, names[np.maximum(source, 0)], "")
-    out["nearest_kind"] = np.where(source >= 0, kinds[np.maximum(source, 0)], "")
+    health = read_facilities(pbf, tags=HEALTH_TAGS).to_crs(net.crs)
+    access = _health_access(net, health, buildings)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", GeoplanWarning)
+        pois = read_facilities(pbf, tags=load_standards().osm_filter())
+        classified = classify_facilities(pois.to_crs(net.crs))
+        points = facility_points(classified, net)
+        circles = life_circles(net, None, points, demand=buildings)
+    notes = [str(w.message) for w in caught]
+    areas = _service_areas_by_type(net, points)
     _, edges = net.to_gdfs()
-    fac = facilities[[c for c in ("osm_id", "name", "geometry") if c in facilities]].copy()
-    fac["kind"] = kinds
     gpkg = write_layers(
         out_dir / "demo.gpkg",
-        {"buildings": out, "health_facilities": fac, "walk_network": edges},
+        {
+            "buildings": access,
+            "health_facilities": _columns(health, ["osm_id", "name", "amenity", "healthcare"]),
+            "facilities": _columns(
+                points,
+                [
+                    "osm_id",
+                    "name",
+                    "facility_type",
+                    "facility_name_zh",
+                    "facility_name_en",
+                    "match_rule",
+                    "point_rule",
+                ],
+            ),
+            "life_circles": circles.communities.reset_index(),
+            "life_circle_areas": circles.circles
+            if circles.circles is not None
+            else gpd.GeoDataFrame(),
+            "service_areas": areas,
+            "walk_network": edges,
+        },
     )
+    tables = [
+        write_table(out_dir / "life_circles.csv", circles.communities.drop(columns="geometry")),
+        write_table(out_dir / "life_circle_coverage.csv", circles.coverage),
+        write_table(out_dir / "facility_types.csv", circles.types),
+        write_table(out_dir / "classification.csv", classification_report(classified)),
+    ]
+    minutes = access["walk_minutes"].to_numpy(dtype=float)
     finite = minutes[np.isfinite(minutes)]
     return DemoResult(
         gpkg=gpkg,
+        tables=tables,
         n_nodes=net.n_nodes,
         n_edges=net.n_edges,
         n_buildings=len(buildings),
-        n_facilities=len(facilities),
+        n_facilities=len(health),
         median_minutes=float(np.median(finite)) if finite.size else float("nan"),
         share_within={m: float((minutes <= m).mean()) for m in settings.life_circle_minutes},
+        n_communities=len(circles.communities),
+        mean_scores=_mean_scores(circles),
+        most_missing=_most_missing(circles),
+        n_types_found=int((circles.types["n_facilities"] > 0).sum()),
         seconds=time.perf_counter() - start,
+        notes=notes,
     )
+
+
+def _health_access(
+    net: Network, health: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame:
+    """Each building's walking time to its nearest health facility (within an hour)."""
+    result = net.nearest(health, minutes=60, targets=buildings)
+    minutes, source = result.target_minutes, result.target_source
+    assert minutes is not None
+    assert source is not None
+    names = health["name"].fillna("").to_numpy() if "name" in health else np.full(len(health), "")
+    kinds = _facility_kind(health)
+    out = _columns(buildings, ["osm_id", "name", "building"])
+    reached = np.isfinite(minutes)
+    out["walk_minutes"] = np.where(reached, np.round(minutes, 2), np.nan)
+    out["distance_m"] = np.where(reached, np.round(minutes * 60 * net.speed_m_s, 1), np.nan)
+    out["nearest_facility"] = np.where(source >= 0, names[np.maximum(source, 0)], "")
+    out["nearest_kind"] = np.where(source >= 0, kinds[np.maximum(source, 0)], "")
+    return out
+
+
+def _service_areas_by_type(net: Network, points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """5/10/15-minute rings of every facility type present."""
+    parts = []
+    for ftype, group in points.groupby("facility_type", sort=True):
+        rings = service_areas(net, group, minutes=list(settings.life_circle_minutes), mode="rings")
+        rings.insert(0, "facility_type", ftype)
+        parts.append(rings.drop(columns="facility"))
+    if not parts:
+        return gpd.GeoDataFrame()
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=net.crs)
+
+
+def _columns(frame: gpd.GeoDataFrame, names: list[str]) -> gpd.GeoDataFrame:
+    keep = [c for c in names if c in frame.columns] + [frame.geometry.name]
+    return frame[keep].copy()
 
 
 def _facility_kind(facilities: pd.DataFrame) -> np.ndarray:
@@ -102,6 +181,52 @@ def _facility_kind(facilities: pd.DataFrame) -> np.ndarray:
         if column in facilities:
             kind = facilities[column].where(facilities[column].notna(), kind)
     return kind.astype(str).to_numpy()
+
+
+def _mean_scores(circles: LifeCircles) -> dict[str, float]:
+    table = circles.communities
+    return {
+        column.removeprefix("score_"): float(table[column].mean())
+        for column in table.columns
+        if column.startswith("score_")
+    }
+
+
+def _most_missing(circles: LifeCircles, n: int = 5) -> list[tuple[str, str, int]]:
+    """Return the required types missing in most communities as (Chinese, English, count)."""
+    missing = circles.coverage[circles.coverage["missing"]]
+    counts = missing.groupby(["name_zh", "name_en"]).size().reset_index(name="n")
+    counts = counts.sort_values(["n", "name_en"], ascending=[False, True])
+    return [(row.name_zh, row.name_en, int(row.n)) for row in counts.head(n).itertuples()]
+
+
+def _echo_result(result: DemoResult) -> None:
+    lang = settings.lang
+    click.echo(f"  network: {result.n_nodes:,} nodes, {result.n_edges:,} edges")
+    click.echo(
+        "  health facilities (clinic, doctors, hospital, pharmacy, dentist, healthcare=*): "
+        f"{result.n_facilities}"
+    )
+    click.echo(
+        f"  buildings: {result.n_buildings:,}; "
+        f"median walk to the nearest: {result.median_minutes:.1f} min"
+    )
+    for minutes, share in result.share_within.items():
+        click.echo(f"  within {minutes:>2} min: {share:6.1%} of buildings")
+    click.echo(
+        f"  life circles: {result.n_communities} street blocks; "
+        f"{result.n_types_found} standard facility types found in the data"
+    )
+    scores = ", ".join(f"{level} {score:.0%}" for level, score in result.mean_scores.items())
+    click.echo(f"  mean completeness: {scores}")
+    for zh, en, count in result.most_missing:
+        click.echo(f"    missing in {count} blocks: {zh if lang == 'zh' else en}")
+    click.echo(
+        f"  wrote {result.gpkg} (layers: buildings, facilities, life_circles, service_areas, ...)"
+    )
+    for table in result.tables:
+        click.echo(f"  wrote {table}")
+    click.echo(f"  done in {result.seconds:.1f} s")
 
 
 @click.command()
@@ -116,16 +241,6 @@ def demo(out_dir: Path | None) -> None:
     """Run the demo on the bundled OpenStreetMap sample of central Helsinki."""
     click.echo("geoplan demo: central Helsinki (OpenStreetMap contributors, ODbL), walking network")
     result = run_demo(out_dir)
-    click.echo(f"  network: {result.n_nodes:,} nodes, {result.n_edges:,} edges")
-    click.echo(
-        "  health facilities (clinic, doctors, hospital, pharmacy, dentist, healthcare=*): "
-        f"{result.n_facilities}"
-    )
-    click.echo(
-        f"  buildings: {result.n_buildings:,}; "
-        f"median walk to the nearest: {result.median_minutes:.1f} min"
-    )
-    for minutes, share in result.share_within.items():
-        click.echo(f"  within {minutes:>2} min: {share:6.1%} of buildings")
-    click.echo(f"  wrote {result.gpkg} (layers: buildings, health_facilities, walk_network)")
-    click.echo(f"  done in {result.seconds:.1f} s")
+    _echo_result(result)
+    for note in result.notes:
+        log.warning(note)
