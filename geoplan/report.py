@@ -13,7 +13,7 @@ import os
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from geoplan._errors import DataSourceError
 
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 __all__ = ["atomic_path", "write_layers", "write_table"]
 
 log = logging.getLogger(__name__)
+
+_Frame = TypeVar("_Frame", bound="pd.DataFrame")
 
 
 @contextlib.contextmanager
@@ -113,13 +115,13 @@ def write_table(path: str | os.PathLike[str], frame: pd.DataFrame) -> Path:
     return final
 
 
-def _storable(frame: pd.DataFrame) -> pd.DataFrame:
+def _storable(frame: _Frame) -> _Frame:
     """Encode dict and list cells (OSM tags) as JSON text, which every format can hold."""
     nested = [
         column
         for column in frame.columns
         if frame[column].dtype == object
-        and frame[column].map(lambda v: isinstance(v, dict | list | tuple)).any()
+        and any(isinstance(v, dict | list | tuple) for v in frame[column].to_numpy())
     ]
     if not nested:
         return frame

@@ -197,7 +197,11 @@ def _most_missing(circles: LifeCircles, n: int = 5) -> list[tuple[str, str, int]
     missing = circles.coverage[circles.coverage["missing"]]
     counts = missing.groupby(["name_zh", "name_en"]).size().reset_index(name="n")
     counts = counts.sort_values(["n", "name_en"], ascending=[False, True])
-    return [(row.name_zh, row.name_en, int(row.n)) for row in counts.head(n).itertuples()]
+    top = counts.head(n)
+    return [
+        (str(zh), str(en), int(k))
+        for zh, en, k in zip(top["name_zh"], top["name_en"], top["n"].to_numpy(), strict=True)
+    ]
 
 
 def _echo_result(result: DemoResult) -> None:
