@@ -27,6 +27,7 @@ from geoplan._errors import (
     NetworkError,
     UnreachablePointsWarning,
 )
+from geoplan.coverage import Capacity, Coverage, capacity_coverage, coverage, shelter_capacity
 from geoplan.facilities import classify_facilities, facility_points
 from geoplan.life_circles import LifeCircles, life_circles, street_blocks
 from geoplan.network import Nearest, Network, Reach, SnappedPoints
@@ -38,7 +39,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CRSError",
+    "Capacity",
     "ConfigError",
+    "Coverage",
     "DataSourceError",
     "GeoplanError",
     "GeoplanWarning",
@@ -51,7 +54,9 @@ __all__ = [
     "SnappedPoints",
     "UnreachablePointsWarning",
     "__version__",
+    "capacity_coverage",
     "classify_facilities",
+    "coverage",
     "datasets",
     "facilities",
     "facility_points",
@@ -63,6 +68,7 @@ __all__ = [
     "read_network",
     "service_areas",
     "settings",
+    "shelter_capacity",
     "sources",
     "standards",
     "street_blocks",

@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan._errors import CRSError, GeoplanWarning, InputError
+from geoplan._errors import GeoplanWarning, InputError
+from geoplan._validate import check_crs, containing, find_type_column, weight_column
 from geoplan.network import Network, SnappedPoints
 from geoplan.service_areas import group_areas
 from geoplan.standards import FacilityType, Standards, load_standards
@@ -137,8 +138,8 @@ def life_circles(
     if communities is None:
         communities = street_blocks(network)
     communities = _valid_communities(communities, network)
-    column = _type_column(facilities, type_column)
-    _check_crs(facilities, network, "facilities")
+    column = find_type_column(facilities, type_column)
+    check_crs(facilities, network, "facilities")
     evaluated = _types_to_evaluate(std, levels, types, network)
     people = _demand(communities, demand, population, network)
     snapped = network.snap(people.points) if len(people.points) else None
@@ -199,23 +200,8 @@ def street_blocks(network: Network, *, min_area_m2: float = 2000.0) -> gpd.GeoDa
 
 
 # ----------------------------------------------------------------- inputs
-def _check_crs(frame: Any, network: Network, what: str) -> None:
-    if frame.crs is None:
-        msg = (
-            f"the {what} have no CRS; set it (e.g. .set_crs(4326)) "
-            "and reproject with .to_crs(network.crs)"
-        )
-        raise CRSError(msg)
-    if not network.crs.equals(frame.crs):
-        msg = (
-            f"the {what} are in {frame.crs.to_string()} but the network is in "
-            f"{network.crs.to_string()}; reproject them: {what}.to_crs(network.crs)"
-        )
-        raise CRSError(msg)
-
-
 def _valid_communities(communities: gpd.GeoDataFrame, network: Network) -> gpd.GeoDataFrame:
-    _check_crs(communities, network, "communities")
+    check_crs(communities, network, "communities")
     if len(communities) == 0:
         msg = "the community layer is empty; pass boundaries, villages, or None for street blocks"
         raise InputError(msg)
@@ -254,17 +240,6 @@ def _report_overlaps(communities: gpd.GeoDataFrame) -> None:
             GeoplanWarning,
             stacklevel=4,
         )
-
-
-def _type_column(facilities: gpd.GeoDataFrame, type_column: str | None) -> str:
-    for candidate in [type_column] if type_column else ["facility_type", "category"]:
-        if candidate in facilities.columns:
-            return candidate
-    msg = (
-        "the facilities need a facility-type column (facility_type or category); classify OSM "
-        "points with geoplan.facilities.classify_facilities(...) or pass type_column="
-    )
-    raise InputError(msg)
 
 
 def _types_to_evaluate(
@@ -316,38 +291,11 @@ def _demand(
         source = communities
         home = np.arange(len(communities))
     else:
-        _check_crs(demand, network, "demand")
+        check_crs(demand, network, "demand")
         source = demand
-        home = _containing(polygons, shapely.centroid(np.asarray(demand.geometry.values)))
+        home = containing(polygons, shapely.centroid(np.asarray(demand.geometry.values)))
     points = gpd.GeoSeries(shapely.centroid(np.asarray(source.geometry.values)), crs=network.crs)
-    return _People(points, _weights(source, population), home, communities.index)
-
-
-def _weights(frame: Any, column: str) -> np.ndarray:
-    if column not in frame.columns:
-        return np.ones(len(frame))
-    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(values) | (values < 0)
-    if bad.any():
-        msg = (
-            f"{int(bad.sum())} rows have a missing, NaN or negative {column!r}; fill or drop them "
-            f"first (e.g. frame[{column!r}].fillna(0))"
-        )
-        raise InputError(msg)
-    return np.asarray(values, dtype=np.float64)
-
-
-def _containing(polygons: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Position of the first polygon containing each point; -1 for none."""
-    tree = shapely.STRtree(polygons)
-    pts, polys = tree.query(points, predicate="within")
-    home = np.full(len(points), -1, dtype=np.int64)
-    order = np.lexsort((polys, pts))
-    pts, polys = pts[order], polys[order]
-    first = np.ones(len(pts), dtype=bool)
-    first[1:] = pts[1:] != pts[:-1]
-    home[pts[first]] = polys[first]
-    return np.asarray(home, dtype=np.int64)
+    return _People(points, weight_column(source, population), home, communities.index)
 
 
 # ----------------------------------------------------------------- computations

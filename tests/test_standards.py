@@ -281,6 +281,9 @@ def test_every_default_says_why(std):
         ("township", "minutes"),
         ("village", "minutes"),
         ("missing_below_share", "missing_below_share"),
+        ("shelter_usable_share", "shelter_usable_share"),
+        ("persons_per_m2_floor", "persons_per_m2_floor"),
+        ("default_building_levels", "default_building_levels"),
     }
     assert all(len(note) > 80 for note in defaults["note"])
     assert std.parameter("missing_below_share").value == 0.5
@@ -327,7 +330,7 @@ def test_every_parsed_value_carries_a_known_source(std):
         + [v for t in std.all_types for v in t.figures.values()]
         + [t for t in std.all_types if t.walk_minutes is not None]
         + [v for s in std.shelter_classes().index for v in std.shelter_class(s).figures.values()]
-        + [std.parameter("missing_below_share")]
+        + list(std.parameters.values())
     )
     sources = std.sources()
     for row in table.itertuples():

@@ -211,6 +211,11 @@ class Standards:
             listing="Standards.shelter_classes() lists them all",
         )
 
+    @property
+    def parameters(self) -> dict[str, Value]:
+        """Every analysis parameter (documented defaults the standards do not give), by name."""
+        return dict(self._parameters)
+
     def parameter(self, name: str) -> Value:
         """Return an analysis parameter (e.g. ``missing_below_share``).
 

@@ -1,0 +1,74 @@
+"""Checks shared by the analyses: CRS, type columns, weights, and point-in-polygon homes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+
+from geoplan._errors import CRSError, InputError
+from geoplan.network import Network
+
+__all__ = ["check_crs", "containing", "find_type_column", "weight_column"]
+
+
+def check_crs(frame: Any, network: Network, what: str) -> None:
+    """Raise CRSError unless ``frame`` is in the network's CRS; the message gives the fix."""
+    if frame.crs is None:
+        msg = (
+            f"the {what} have no CRS; set it (e.g. .set_crs(4326)) "
+            "and reproject with .to_crs(network.crs)"
+        )
+        raise CRSError(msg)
+    if not network.crs.equals(frame.crs):
+        msg = (
+            f"the {what} are in {frame.crs.to_string()} but the network is in "
+            f"{network.crs.to_string()}; reproject them: {what}.to_crs(network.crs)"
+        )
+        raise CRSError(msg)
+
+
+def find_type_column(facilities: Any, given: str | None) -> str:
+    """Return the facility-type column: ``given``, else ``facility_type`` or ``category``."""
+    for candidate in [given] if given else ["facility_type", "category"]:
+        if candidate in facilities.columns:
+            return candidate
+    msg = (
+        "the facilities need a facility-type column (facility_type or category); classify OSM "
+        "points with geoplan.classify_facilities(...) or pass type_column="
+    )
+    raise InputError(msg)
+
+
+def weight_column(frame: Any, column: str, *, required: bool = False) -> NDArray[np.float64]:
+    """Return a non-negative weight column (ones when absent and not required)."""
+    if column not in frame.columns:
+        if required:
+            msg = f"there is no {column!r} column; columns: {list(frame.columns)}"
+            raise InputError(msg)
+        return np.ones(len(frame))
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        msg = (
+            f"{int(bad.sum())} rows have a missing, NaN or negative {column!r}; fill or drop "
+            f"them first (e.g. frame[{column!r}].fillna(0))"
+        )
+        raise InputError(msg)
+    return np.asarray(values, dtype=np.float64)
+
+
+def containing(polygons: NDArray[Any], points: NDArray[Any]) -> NDArray[np.int64]:
+    """Position of the first polygon containing each point; -1 for none."""
+    tree = shapely.STRtree(polygons)
+    pts, polys = tree.query(points, predicate="within")
+    home = np.full(len(points), -1, dtype=np.int64)
+    order = np.lexsort((polys, pts))
+    pts, polys = pts[order], polys[order]
+    first = np.ones(len(pts), dtype=bool)
+    first[1:] = pts[1:] != pts[:-1]
+    home[pts[first]] = polys[first]
+    return home
