@@ -1,4 +1,4 @@
-"""``python -m bench [engine|service-areas] [--quick] [--out FILE]``: run, print, save a table."""
+"""``python -m bench [SUITE] [--quick] [--out FILE]``: run a suite, print and save its table."""
 
 from __future__ import annotations
 
@@ -27,12 +27,16 @@ def machine() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("suite", nargs="?", default="engine", choices=["engine", "service-areas"])
+    parser.add_argument(
+        "suite", nargs="?", default="engine", choices=["engine", "service-areas", "coverage"]
+    )
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one repeat (CI smoke)")
     parser.add_argument("--out", type=Path, default=None, help="write the Markdown table here")
     args = parser.parse_args()
     if args.suite == "service-areas":
         from . import service_areas as suite
+    elif args.suite == "coverage":
+        from . import coverage as suite
     else:
         from . import engine as suite
 

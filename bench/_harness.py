@@ -58,9 +58,17 @@ class Table:
         print(f"  {case:<28} {data:<22} {tool:<34} {row.seconds:9.4f} s {note}", flush=True)
         return result
 
-    def record(self, case: str, data: str, tool: str, seconds: float, note: str = "") -> None:
+    def record(
+        self,
+        case: str,
+        data: str,
+        tool: str,
+        seconds: float,
+        note: str = "",
+        peak_mb: float | None = None,
+    ) -> None:
         """Add a row timed elsewhere (one-off steps such as building an index)."""
-        self.rows.append(Row(case, data, tool, seconds, None, note))
+        self.rows.append(Row(case, data, tool, seconds, peak_mb, note))
         print(f"  {case:<28} {data:<22} {tool:<34} {seconds:9.4f} s {note}", flush=True)
 
     def skip(self, case: str, data: str, tool: str, note: str) -> None:
