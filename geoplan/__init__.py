@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 
-from geoplan import datasets, facilities, network, sources, standards
+from geoplan import datasets, equity, facilities, network, sources, standards
 from geoplan._errors import (
     ConfigError,
     CRSError,
@@ -28,6 +28,7 @@ from geoplan._errors import (
     UnreachablePointsWarning,
 )
 from geoplan.coverage import Capacity, Coverage, capacity_coverage, coverage, shelter_capacity
+from geoplan.fca import two_step_fca, two_step_fca_from_network
 from geoplan.facilities import classify_facilities, facility_points
 from geoplan.life_circles import LifeCircles, life_circles, street_blocks
 from geoplan.network import Nearest, Network, Reach, SnappedPoints
@@ -58,6 +59,7 @@ __all__ = [
     "classify_facilities",
     "coverage",
     "datasets",
+    "equity",
     "facilities",
     "facility_points",
     "life_circles",
@@ -72,6 +74,8 @@ __all__ = [
     "sources",
     "standards",
     "street_blocks",
+    "two_step_fca",
+    "two_step_fca_from_network",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
