@@ -27,9 +27,16 @@ from geoplan._errors import (
     NetworkError,
     UnreachablePointsWarning,
 )
-from geoplan.coverage import Capacity, Coverage, capacity_coverage, coverage, shelter_capacity
-from geoplan.fca import two_step_fca, two_step_fca_from_network
+from geoplan.coverage import (
+    Capacity,
+    Coverage,
+    capacity_coverage,
+    clinic_capacity,
+    coverage,
+    shelter_capacity,
+)
 from geoplan.facilities import classify_facilities, facility_points
+from geoplan.fca import two_step_fca, two_step_fca_from_network
 from geoplan.life_circles import LifeCircles, life_circles, street_blocks
 from geoplan.network import Nearest, Network, Reach, SnappedPoints
 from geoplan.service_areas import service_areas
@@ -57,6 +64,7 @@ __all__ = [
     "__version__",
     "capacity_coverage",
     "classify_facilities",
+    "clinic_capacity",
     "coverage",
     "datasets",
     "equity",

@@ -40,6 +40,7 @@ from rasterio.transform import Affine
 from scipy import ndimage
 from scipy.optimize import linprog
 
+from geoplan import equity
 from geoplan._errors import InputError
 from geoplan._validate import check_crs, containing, find_type_column, weight_column
 from geoplan.network import Network, SnappedPoints
@@ -54,6 +55,7 @@ __all__ = [
     "Capacity",
     "Coverage",
     "capacity_coverage",
+    "clinic_capacity",
     "coverage",
     "shelter_capacity",
     "travel_time_raster",
@@ -92,6 +94,42 @@ class Coverage:
     by_community: pd.DataFrame | None
     totals: pd.DataFrame
     gaps: gpd.GeoDataFrame
+
+    def equity(self) -> pd.DataFrame:
+        """Inequality of the covered share across communities and across people.
+
+        For each facility type, the Gini, Palma and Theil indices of the
+        communities' covered shares: once with every community counting the
+        same (``across = "communities"``) and once weighted by population, so
+        that every person counts the same (``across = "people"``); see
+        :mod:`geoplan.equity`. Needs ``communities`` in :func:`coverage`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by (facility_type, across).
+        """
+        if self.by_community is None:
+            msg = "equity needs per-community shares: pass communities= to geoplan.coverage"
+            raise InputError(msg)
+        rows = []
+        for type_id, group in self.by_community.groupby("facility_type", sort=False):
+            lived = group[group["population"] > 0]
+            shares = lived["share"].to_numpy(dtype=float)
+            for across, weight in (
+                ("communities", None),
+                ("people", lived["population"].to_numpy()),
+            ):
+                rows.append(
+                    {
+                        "facility_type": type_id,
+                        "across": across,
+                        "gini": equity.gini(shares, weight),
+                        "palma": equity.palma(shares, weight),
+                        "theil": equity.theil(shares, weight),
+                    }
+                )
+        return pd.DataFrame(rows).set_index(["facility_type", "across"])
 
 
 def coverage(
@@ -468,6 +506,67 @@ def shelter_capacity(
         demand,
         capacity=effective / per_capita_m2,
         minutes=minutes,
+        population=population,
+        rule=rule,
+    )
+
+
+def clinic_capacity(
+    network: Network,
+    clinics: gpd.GeoDataFrame,
+    demand: gpd.GeoDataFrame,
+    *,
+    facility_type: str = "community_health_center",
+    minutes: float | None = None,
+    bound: Literal["low", "high"] = "high",
+    population: str = "population",
+    rule: Literal["nearest", "optimal"] = "nearest",
+    standards: Standards | None = None,
+) -> Capacity:
+    """Capacity-aware coverage of clinics, each serving the standards' service population.
+
+    A community health service centre serves about 30,000-50,000 people
+    (城市社区卫生服务机构设置原则, verified primary); ``bound`` picks which end
+    is the capacity. A ``capacity`` column on ``clinics`` overrides it.
+
+    Parameters
+    ----------
+    network, demand, population, rule
+        As for :func:`capacity_coverage`.
+    clinics
+        Clinic points in the network CRS.
+    facility_type
+        The standard facility type whose service population applies.
+    minutes
+        How far people walk; the type's threshold by default (15 minutes).
+    bound
+        ``"high"`` (50,000) or ``"low"`` (30,000) end of the range.
+    standards
+        The standards giving the figures.
+
+    Returns
+    -------
+    Capacity
+    """
+    std = standards if standards is not None else load_standards()
+    ftype = std.facility_type(facility_type)
+    figure = ftype.figures.get("service_population")
+    if "capacity" in clinics.columns:
+        capacity: str | float = "capacity"
+    elif figure is None:
+        msg = (
+            f"the standards give no service population for {ftype.id}; add a 'capacity' column "
+            "to the clinics"
+        )
+        raise InputError(msg)
+    else:
+        capacity = float(figure.high if bound == "high" else figure.low)
+    return capacity_coverage(
+        network,
+        clinics,
+        demand,
+        capacity=capacity,
+        minutes=ftype.threshold_minutes if minutes is None else minutes,
         population=population,
         rule=rule,
     )

@@ -20,6 +20,7 @@ import geoplan
 from geoplan import CRSError, InputError, Network, UnreachablePointsWarning
 from geoplan.coverage import (
     capacity_coverage,
+    clinic_capacity,
     coverage,
     shelter_capacity,
     travel_time_raster,
@@ -75,6 +76,10 @@ def test_coverage_by_hand(street):
     assert by.loc[("A", "pharmacy"), "share"] == pytest.approx(0.1)
     assert by.loc[("B", "convenience_store"), "share"] == pytest.approx(0.95)
     assert by.loc[("B", "convenience_store"), "share_age_60_plus"] == pytest.approx(0.0)
+    # equity across communities (A 0.1, B 0.0 for the pharmacy; equal populations)
+    table = result.equity()
+    assert table.loc[("pharmacy", "communities"), "gini"] == pytest.approx(0.5)
+    assert table.loc[("pharmacy", "people"), "gini"] == pytest.approx(0.5)
     # the gaps hold exactly the uncovered people
     gaps = result.gaps
     for type_id in ("pharmacy", "convenience_store"):
@@ -199,6 +204,17 @@ def test_shelter_capacity_from_area(street):
     assert shelter_capacity(street, given, homes).facilities["capacity"].iloc[0] == pytest.approx(
         400
     )
+
+
+def test_clinic_capacity_from_the_service_population(street):
+    clinics = points([(0, 0)])
+    homes = points([(100, 10), (200, 10)], population=[40_000, 20_000])
+    result = clinic_capacity(street, clinics, homes)
+    # one community health centre serves up to 50,000 people (设置原则, verified primary)
+    assert result.facilities["capacity"].iloc[0] == 50_000
+    assert list(result.demand["assigned"]) == [40_000, 10_000]
+    low = clinic_capacity(street, clinics, homes, bound="low")
+    assert low.totals["assigned"] == 30_000
 
 
 def test_shelters_without_area(street):
