@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 
-from geoplan import datasets, equity, facilities, network, sources, standards
+from geoplan import datasets, equity, facilities, network, population, sources, standards
 from geoplan._errors import (
     ConfigError,
     CRSError,
@@ -72,6 +72,7 @@ __all__ = [
     "facility_points",
     "life_circles",
     "network",
+    "population",
     "read_boundaries",
     "read_buildings",
     "read_facilities",
