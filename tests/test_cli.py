@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
+import rasterio
 from click.testing import CliRunner
 
 from geoplan.cli import cli
@@ -26,6 +27,9 @@ def test_demo_writes_a_geopackage_with_walking_times(tmp_path):
     layers = {name for name, _ in pyogrio.list_layers(gpkg)}
     assert layers == {
         "buildings",
+        "population",
+        "coverage_gaps",
+        "shelters",
         "health_facilities",
         "facilities",
         "life_circles",
@@ -48,11 +52,39 @@ def test_demo_writes_a_geopackage_with_walking_times(tmp_path):
     # no temporary file is left behind
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "classification.csv",
+        "coverage_by_community.csv",
+        "coverage_equity.csv",
+        "coverage_totals.csv",
         "demo.gpkg",
         "facility_types.csv",
         "life_circle_coverage.csv",
         "life_circles.csv",
+        "population.tif",
+        "shelter_capacity.csv",
+        "travel_time_canteen.tif",
+        "travel_time_clinic.tif",
+        "travel_time_shelter.tif",
     ]
+
+
+def test_demo_coverage_outputs_agree(tmp_path):
+    result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    gpkg = tmp_path / "demo.gpkg"
+    people = gpd.read_file(gpkg, layer="population")
+    with rasterio.open(tmp_path / "population.tif") as src:
+        band = src.read(1, masked=True)
+        assert float(band.sum()) == pytest.approx(people["population"].sum(), rel=1e-5)
+    totals = pd.read_csv(tmp_path / "coverage_totals.csv", encoding="utf-8-sig", index_col=0)
+    gaps = gpd.read_file(gpkg, layer="coverage_gaps")
+    for type_id, row in totals.iterrows():
+        uncovered = gaps.loc[gaps["facility_type"] == type_id, "population"].sum()
+        assert uncovered == pytest.approx(row["population"] - row["covered"], rel=1e-6)
+    shelters = pd.read_csv(tmp_path / "shelter_capacity.csv", encoding="utf-8-sig")
+    assert (shelters["assigned"] <= shelters["capacity"] + 1e-6).all()
+    with rasterio.open(tmp_path / "travel_time_clinic.tif") as src:
+        minutes = src.read(1)
+        assert np.nanmin(minutes) >= 0
 
 
 def test_demo_life_circles_and_service_areas_are_consistent(tmp_path):

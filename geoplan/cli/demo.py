@@ -7,6 +7,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import click
 import geopandas as gpd
@@ -15,9 +16,17 @@ import pandas as pd
 
 from geoplan import datasets
 from geoplan._errors import GeoplanWarning
+from geoplan.coverage import (
+    Capacity,
+    Coverage,
+    coverage,
+    shelter_capacity,
+    write_travel_time_raster,
+)
 from geoplan.facilities import classification_report, classify_facilities, facility_points
-from geoplan.life_circles import LifeCircles, life_circles
+from geoplan.life_circles import LifeCircles, life_circles, street_blocks
 from geoplan.network import Network
+from geoplan.population import population_from_buildings, write_population_raster
 from geoplan.report import write_layers, write_table
 from geoplan.service_areas import service_areas
 from geoplan.settings import settings
@@ -51,6 +60,9 @@ class DemoResult:
     mean_scores: dict[str, float]
     most_missing: list[tuple[str, str, int]]
     n_types_found: int
+    population: float
+    coverage_shares: dict[str, float]
+    sheltered: dict[str, Any]
     seconds: float
     notes: list[str] = field(default_factory=list)
 
@@ -81,10 +93,13 @@ def run_demo(out_dir: Path | None = None) -> DemoResult:
     access = _health_access(net, health, buildings)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", GeoplanWarning)
+        people = population_from_buildings(buildings)
         pois = read_facilities(pbf, tags=load_standards().osm_filter())
         classified = classify_facilities(pois.to_crs(net.crs))
         points = facility_points(classified, net)
-        circles = life_circles(net, None, points, demand=buildings)
+        blocks = street_blocks(net)
+        circles = life_circles(net, blocks, points, demand=people)
+        served = _plan_services(net, pbf, people, blocks)
     notes = [str(w.message) for w in caught]
     areas = _service_areas_by_type(net, points)
     _, edges = net.to_gdfs()
@@ -92,24 +107,16 @@ def run_demo(out_dir: Path | None = None) -> DemoResult:
         out_dir / "demo.gpkg",
         {
             "buildings": access,
+            "population": people[["population", "floor_area_m2", people.geometry.name]],
             "health_facilities": _columns(health, ["osm_id", "name", "amenity", "healthcare"]),
-            "facilities": _columns(
-                points,
-                [
-                    "osm_id",
-                    "name",
-                    "facility_type",
-                    "facility_name_zh",
-                    "facility_name_en",
-                    "match_rule",
-                    "point_rule",
-                ],
-            ),
+            "facilities": _columns(points, _FACILITY_COLUMNS),
             "life_circles": circles.communities.reset_index(),
             "life_circle_areas": circles.circles
             if circles.circles is not None
             else gpd.GeoDataFrame(),
             "service_areas": areas,
+            "coverage_gaps": served.coverage.gaps,
+            "shelters": served.shelters,
             "walk_network": edges,
         },
     )
@@ -118,12 +125,26 @@ def run_demo(out_dir: Path | None = None) -> DemoResult:
         write_table(out_dir / "life_circle_coverage.csv", circles.coverage),
         write_table(out_dir / "facility_types.csv", circles.types),
         write_table(out_dir / "classification.csv", classification_report(classified)),
+        write_table(out_dir / "coverage_totals.csv", served.coverage.totals),
+        write_table(
+            out_dir / "coverage_by_community.csv",
+            served.coverage.by_community
+            if served.coverage.by_community is not None
+            else pd.DataFrame(),
+        ),
+        write_table(out_dir / "coverage_equity.csv", served.coverage.equity().reset_index()),
+        write_table(out_dir / "shelter_capacity.csv", served.capacity.facilities),
+    ]
+    rasters = [write_population_raster(people, out_dir / "population.tif", resolution_m=100.0)]
+    rasters += [
+        write_travel_time_raster(out_dir / f"travel_time_{kind}.tif", net, sites, resolution_m=50.0)
+        for kind, sites in served.sites.items()
     ]
     minutes = access["walk_minutes"].to_numpy(dtype=float)
     finite = minutes[np.isfinite(minutes)]
     return DemoResult(
         gpkg=gpkg,
-        tables=tables,
+        tables=tables + [Path(r) for r in rasters],
         n_nodes=net.n_nodes,
         n_edges=net.n_edges,
         n_buildings=len(buildings),
@@ -134,9 +155,67 @@ def run_demo(out_dir: Path | None = None) -> DemoResult:
         mean_scores=_mean_scores(circles),
         most_missing=_most_missing(circles),
         n_types_found=int((circles.types["n_facilities"] > 0).sum()),
+        population=float(people["population"].sum()),
+        coverage_shares={str(k): float(v) for k, v in served.coverage.totals["share"].items()},
+        sheltered=served.capacity.totals,
         seconds=time.perf_counter() - start,
         notes=notes,
     )
+
+
+_FACILITY_COLUMNS = [
+    "osm_id",
+    "name",
+    "facility_type",
+    "facility_name_zh",
+    "facility_name_en",
+    "match_rule",
+    "point_rule",
+]
+
+#: The sample's closest OpenStreetMap equivalents of the plan's three headline services.
+STAND_INS: dict[str, tuple[str, dict[str, bool | str | list[str]]]] = {
+    "clinic": ("community_health_station", {"amenity": ["clinic", "doctors"]}),
+    "shelter": ("emergency_shelter", {"leisure": ["park"], "place": ["square"]}),
+    "canteen": ("community_canteen", {"amenity": ["canteen", "restaurant", "fast_food"]}),
+}
+
+
+@dataclass(frozen=True)
+class _Services:
+    coverage: Coverage
+    capacity: Capacity
+    shelters: gpd.GeoDataFrame
+    sites: dict[str, gpd.GeoDataFrame]
+
+
+def _plan_services(
+    net: Network, pbf: Path, people: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame
+) -> _Services:
+    """Coverage of clinics, shelters and canteens (OSM stand-ins), and shelter capacity.
+
+    Helsinki maps no community canteens or designated shelters: restaurants and
+    fast food stand in for canteens (amenity=canteen where mapped), and parks and
+    squares, the sites the plan adapts as shelters, stand in for shelters, with
+    their area giving capacity (effective share and 1.5 m2 per person from the
+    standards).
+    """
+    sites = {}
+    for kind, (type_id, tags) in STAND_INS.items():
+        found = read_facilities(pbf, tags=tags).to_crs(net.crs)
+        if kind == "shelter":
+            found = found[found.geom_type.isin(["Polygon", "MultiPolygon"])]
+        sites[kind] = found.assign(facility_type=type_id)
+    facilities = gpd.GeoDataFrame(pd.concat(list(sites.values()), ignore_index=True), crs=net.crs)
+    points = facilities.copy()
+    points[points.geometry.name] = facilities.geometry.representative_point()
+    result = coverage(net, points, people, communities=blocks)
+    capacity = shelter_capacity(net, sites["shelter"], people)
+    shelters = sites["shelter"][["osm_id", "name", sites["shelter"].geometry.name]].copy()
+    shelters["capacity"] = capacity.facilities["capacity"].to_numpy()
+    shelters["assigned"] = capacity.facilities["assigned"].to_numpy()
+    centred = {k: v.set_geometry(v.geometry.representative_point()) for k, v in sites.items()}
+    return _Services(result, capacity, shelters, centred)
 
 
 def _health_access(
@@ -204,6 +283,13 @@ def _most_missing(circles: LifeCircles, n: int = 5) -> list[tuple[str, str, int]
     ]
 
 
+_STAND_IN_LABELS = {
+    "community_health_station": "clinics (amenity=clinic/doctors)",
+    "emergency_shelter": "shelters (parks and squares stand in)",
+    "community_canteen": "canteens (restaurants and fast food stand in)",
+}
+
+
 def _echo_result(result: DemoResult) -> None:
     lang = settings.lang
     click.echo(f"  network: {result.n_nodes:,} nodes, {result.n_edges:,} edges")
@@ -225,6 +311,16 @@ def _echo_result(result: DemoResult) -> None:
     click.echo(f"  mean completeness: {scores}")
     for zh, en, count in result.most_missing:
         click.echo(f"    missing in {count} blocks: {zh if lang == 'zh' else en}")
+    click.echo(
+        f"  population (estimated from buildings, see parameters.toml): {result.population:,.0f}"
+    )
+    for type_id, share in result.coverage_shares.items():
+        click.echo(f"  covered by {_STAND_IN_LABELS.get(type_id, type_id)}: {share:6.1%} of people")
+    click.echo(
+        f"  shelters hold {result.sheltered['capacity']:,.0f} people; "
+        f"{result.sheltered['assigned']:,.0f} of {result.sheltered['population']:,.0f} get a "
+        f"place within reach, {result.sheltered['over_capacity']:,.0f} in reach but over capacity"
+    )
     click.echo(
         f"  wrote {result.gpkg} (layers: buildings, facilities, life_circles, service_areas, ...)"
     )
