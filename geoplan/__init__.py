@@ -16,7 +16,16 @@ from __future__ import annotations
 
 import logging
 
-from geoplan import datasets, equity, facilities, network, population, sources, standards
+from geoplan import (
+    datasets,
+    equity,
+    facilities,
+    network,
+    population,
+    siting,
+    sources,
+    standards,
+)
 from geoplan._errors import (
     ConfigError,
     CRSError,
@@ -41,6 +50,7 @@ from geoplan.life_circles import LifeCircles, life_circles, street_blocks
 from geoplan.network import Nearest, Network, Reach, SnappedPoints
 from geoplan.service_areas import service_areas
 from geoplan.settings import settings
+from geoplan.siting import SiteProposal, propose_sites
 from geoplan.sources import read_boundaries, read_buildings, read_facilities, read_network
 
 __version__ = "0.1.0"
@@ -59,6 +69,7 @@ __all__ = [
     "Network",
     "NetworkError",
     "Reach",
+    "SiteProposal",
     "SnappedPoints",
     "UnreachablePointsWarning",
     "__version__",
@@ -73,6 +84,7 @@ __all__ = [
     "life_circles",
     "network",
     "population",
+    "propose_sites",
     "read_boundaries",
     "read_buildings",
     "read_facilities",
@@ -80,6 +92,7 @@ __all__ = [
     "service_areas",
     "settings",
     "shelter_capacity",
+    "siting",
     "sources",
     "standards",
     "street_blocks",

@@ -30,6 +30,7 @@ def test_demo_writes_a_geopackage_with_walking_times(tmp_path):
         "population",
         "coverage_gaps",
         "shelters",
+        "proposed_sites",
         "health_facilities",
         "facilities",
         "life_circles",
@@ -60,6 +61,8 @@ def test_demo_writes_a_geopackage_with_walking_times(tmp_path):
         "life_circle_coverage.csv",
         "life_circles.csv",
         "population.tif",
+        "proposal_before_after.csv",
+        "proposed_sites.csv",
         "shelter_capacity.csv",
         "travel_time_canteen.tif",
         "travel_time_clinic.tif",
@@ -82,6 +85,10 @@ def test_demo_coverage_outputs_agree(tmp_path):
         assert uncovered == pytest.approx(row["population"] - row["covered"], rel=1e-6)
     shelters = pd.read_csv(tmp_path / "shelter_capacity.csv", encoding="utf-8-sig")
     assert (shelters["assigned"] <= shelters["capacity"] + 1e-6).all()
+    # the proposal: ranked sites whose new coverage adds up to the before/after change
+    sites = pd.read_csv(tmp_path / "proposed_sites.csv", encoding="utf-8-sig")
+    assert list(sites["rank"]) == [1, 2, 3]
+    assert "would raise coverage" in result.output
     with rasterio.open(tmp_path / "travel_time_clinic.tif") as src:
         minutes = src.read(1)
         assert np.nanmin(minutes) >= 0

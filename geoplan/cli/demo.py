@@ -30,6 +30,7 @@ from geoplan.population import population_from_buildings, write_population_raste
 from geoplan.report import write_layers, write_table
 from geoplan.service_areas import service_areas
 from geoplan.settings import settings
+from geoplan.siting import SiteProposal, candidates, propose_sites
 from geoplan.sources import read_buildings, read_facilities, read_network
 from geoplan.standards import load_standards
 
@@ -63,6 +64,7 @@ class DemoResult:
     population: float
     coverage_shares: dict[str, float]
     sheltered: dict[str, Any]
+    proposal: dict[str, Any]
     seconds: float
     notes: list[str] = field(default_factory=list)
 
@@ -100,6 +102,7 @@ def run_demo(out_dir: Path | None = None) -> DemoResult:
         blocks = street_blocks(net)
         circles = life_circles(net, blocks, points, demand=people)
         served = _plan_services(net, pbf, people, blocks)
+        proposal = _propose_for_least_covered(net, served, people, blocks)
     notes = [str(w.message) for w in caught]
     areas = _service_areas_by_type(net, points)
     _, edges = net.to_gdfs()
@@ -117,6 +120,7 @@ def run_demo(out_dir: Path | None = None) -> DemoResult:
             "service_areas": areas,
             "coverage_gaps": served.coverage.gaps,
             "shelters": served.shelters,
+            "proposed_sites": proposal.sites,
             "walk_network": edges,
         },
     )
@@ -134,6 +138,8 @@ def run_demo(out_dir: Path | None = None) -> DemoResult:
         ),
         write_table(out_dir / "coverage_equity.csv", served.coverage.equity().reset_index()),
         write_table(out_dir / "shelter_capacity.csv", served.capacity.facilities),
+        write_table(out_dir / "proposed_sites.csv", proposal.sites.drop(columns="geometry")),
+        write_table(out_dir / "proposal_before_after.csv", _before_after(proposal)),
     ]
     rasters = [write_population_raster(people, out_dir / "population.tif", resolution_m=100.0)]
     rasters += [
@@ -158,6 +164,8 @@ def run_demo(out_dir: Path | None = None) -> DemoResult:
         population=float(people["population"].sum()),
         coverage_shares={str(k): float(v) for k, v in served.coverage.totals["share"].items()},
         sheltered=served.capacity.totals,
+        proposal=proposal.summary
+        | {"facility_type": str(proposal.sites.attrs.get("facility_type"))},
         seconds=time.perf_counter() - start,
         notes=notes,
     )
@@ -187,6 +195,40 @@ class _Services:
     capacity: Capacity
     shelters: gpd.GeoDataFrame
     sites: dict[str, gpd.GeoDataFrame]
+
+    @property
+    def coverage_sites(self) -> dict[str, gpd.GeoDataFrame]:
+        """The stand-in sites as points, by facility type id."""
+        return {STAND_INS[kind][0]: points for kind, points in self.sites.items()}
+
+
+#: New sites the demo proposes for its least-covered type (a demonstration figure).
+DEMO_NEW_SITES = 3
+
+
+def _propose_for_least_covered(
+    net: Network, served: _Services, people: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame
+) -> SiteProposal:
+    """MCLP: where DEMO_NEW_SITES new facilities of the least-covered type reach most people."""
+    totals = served.coverage.totals
+    type_id = str(totals["share"].idxmin())
+    existing = served.coverage_sites[type_id]
+    minutes = float(
+        totals["threshold_minutes"].to_numpy(dtype=float)[totals.index.get_loc(type_id)]
+    )
+    sites = candidates(net, spacing_m=150.0)
+    proposal = propose_sites(
+        net, sites, people, minutes=minutes, p=DEMO_NEW_SITES, existing=existing, communities=blocks
+    )
+    proposal.sites.attrs["facility_type"] = type_id
+    return proposal
+
+
+def _before_after(proposal: SiteProposal) -> pd.DataFrame:
+    table = proposal.before.rename(columns={"covered": "covered_before", "share": "share_before"})
+    table["covered_after"] = proposal.after["covered"]
+    table["share_after"] = proposal.after["share"]
+    return table
 
 
 def _plan_services(
@@ -320,6 +362,12 @@ def _echo_result(result: DemoResult) -> None:
         f"  shelters hold {result.sheltered['capacity']:,.0f} people; "
         f"{result.sheltered['assigned']:,.0f} of {result.sheltered['population']:,.0f} get a "
         f"place within reach, {result.sheltered['over_capacity']:,.0f} in reach but over capacity"
+    )
+    p = result.proposal
+    click.echo(
+        f"  {p['sites']} new {_STAND_IN_LABELS.get(p['facility_type'], p['facility_type'])} "
+        f"({p['solver']}, gap {p['gap']:.1%}) would raise coverage from {p['share_before']:.1%} "
+        f"to {p['share_after']:.1%}"
     )
     click.echo(
         f"  wrote {result.gpkg} (layers: buildings, facilities, life_circles, service_areas, ...)"
