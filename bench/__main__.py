@@ -28,7 +28,10 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument(
-        "suite", nargs="?", default="engine", choices=["engine", "service-areas", "coverage"]
+        "suite",
+        nargs="?",
+        default="engine",
+        choices=["engine", "service-areas", "coverage", "siting"],
     )
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one repeat (CI smoke)")
     parser.add_argument("--out", type=Path, default=None, help="write the Markdown table here")
@@ -37,6 +40,8 @@ def main() -> None:
         from . import service_areas as suite
     elif args.suite == "coverage":
         from . import coverage as suite
+    elif args.suite == "siting":
+        from . import siting as suite
     else:
         from . import engine as suite
 
