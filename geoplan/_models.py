@@ -25,17 +25,27 @@ New sites only add to what exists. Six models share one result type,
 Solvers
 -------
 ``solver="exact"`` solves a mixed-integer program with HiGHS through
-:func:`scipy.optimize.milp` and reports HiGHS's proven bound and gap.
-``solver="greedy"`` runs a lazy greedy (CELF) heuristic -- followed, for
-fixed-p coverage and p-median, by a swap (interchange) local search -- and
-reports its gap to the LP relaxation (:func:`scipy.optimize.linprog`, HiGHS)
-or to the submodular bound, whichever is tighter. ``solver="auto"`` (the
-default) solves exactly when the reduced program has at most
-:data:`AUTO_EXACT_NONZEROS` constraint nonzeros and greedily otherwise. In
-every exact run the greedy solution is computed first; it is returned with
-HiGHS's proven bound when HiGHS does not beat it within ``time_limit``
-(``solver="highs+greedy"``), and HiGHS is skipped when the greedy solution
-already meets a bound (``status="optimal"``, ``solver="greedy"``).
+:func:`scipy.optimize.milp` and reports HiGHS's proven bound (``mip_dual_bound``)
+and gap. ``solver="greedy"`` runs a lazy greedy (CELF) heuristic -- followed,
+for fixed-p coverage and p-median, by a swap (interchange) local search -- and
+reports its gap to the LP relaxation (:func:`scipy.optimize.linprog`, HiGHS) or
+to the submodular bound f(S) + the p largest marginal gains, whichever is
+tighter. ``solver="auto"`` (the default) solves exactly when the reduced
+program has at most :data:`AUTO_EXACT_NONZEROS` constraint nonzeros and
+greedily otherwise; ``time_limit`` caps the exact solve either way.
+
+Every exact run starts from the greedy solution. HiGHS is skipped when the
+greedy value already meets the submodular bound (``solver="greedy"``,
+``status="optimal"``). For :func:`mclp` the greedy value is handed to HiGHS as
+an objective cut (newly covered weight >= greedy value), which halved solve
+times on clustered 100,000-point instances. When HiGHS does not beat the greedy
+solution within the time limit, the greedy solution is returned with HiGHS's
+bound (``solver="highs+greedy"``). (scipy's ``milp`` takes no starting
+solution, so this is the warm start it allows.)
+
+Ties: the greedy heuristics break ties towards the lowest candidate position.
+HiGHS is deterministic for the same input, but among several optimal sets it
+returns its own choice, not necessarily the lowest positions.
 
 Model reduction
 ---------------
@@ -99,6 +109,9 @@ SolverName = Literal["auto", "exact", "greedy"]
 AUTO_EXACT_NONZEROS = 1_000_000
 
 _TOL = 1e-9
+#: LP relaxations with more nonzeros use HiGHS's interior-point method (3.5x faster
+#: than dual simplex on a 12k-row MCLP relaxation).
+_IPM_NONZEROS = 50_000
 #: Above this many candidate-pair products, dominance checks are skipped.
 _DOMINANCE_WORK = 20_000_000
 
@@ -283,33 +296,40 @@ def _as_pattern(matrix: Any, name: str) -> sp.csr_array:
 
 
 def _as_cost(matrix: Any, name: str) -> sp.csr_array:
-    """Candidate-major CSR of travel times; stored entries are the reachable pairs."""
+    """Candidate-major CSR of travel times; stored entries are the reachable pairs.
+
+    Stored zeros are kept (a time of 0 is a real time), ``inf`` entries are
+    dropped, and of duplicate entries for one pair the shortest is kept.
+    """
     if sp.issparse(matrix):
-        out = sp.csr_array(matrix, dtype=np.float64, copy=True)
+        coo = sp.coo_array(matrix)
+        rows, cols, data = coo.row, coo.col, np.asarray(coo.data, dtype=np.float64)
+        shape = coo.shape
     else:
         dense = np.asarray(matrix, dtype=np.float64)
         if dense.ndim != 2:
             msg = f"{name} must be a 2-D candidates x demand matrix; got {dense.ndim} dimension(s)"
             raise _fail(msg)
         rows, cols = np.nonzero(~np.isinf(dense))
-        out = sp.csr_array((dense[rows, cols], (rows, cols)), shape=dense.shape)
-    if out.ndim != 2 or out.shape[0] == 0:
+        data, shape = dense[rows, cols], dense.shape
+    if len(shape) != 2 or shape[0] == 0:
         msg = f"{name} has no candidates (0 rows); pass at least one candidate site"
         raise _fail(msg)
-    out.sum_duplicates()
-    data = out.data
     if np.isnan(data).any() or (data < 0).any():
         msg = (
             f"{name} holds NaN or negative travel times; store only reachable pairs with "
             "times >= 0 (leave unreachable pairs out)"
         )
         raise _fail(msg)
-    if np.isinf(data).any():
-        keep = np.isfinite(data)
-        rows = np.repeat(np.arange(out.shape[0]), np.diff(out.indptr))
-        out = sp.csr_array((data[keep], (rows[keep], out.indices[keep])), shape=out.shape)
-        out.sum_duplicates()
-    return out
+    keep = np.isfinite(data)
+    rows, cols, data = rows[keep], cols[keep], data[keep]
+    order = np.lexsort((data, cols, rows))
+    rows, cols, data = rows[order], cols[order], data[order]
+    first = np.ones(rows.size, dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    counts = np.bincount(rows[first], minlength=shape[0])
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    return sp.csr_array((data[first], cols[first], indptr), shape=shape)
 
 
 def _vector(values: ArrayLike, n: int, name: str, what: str) -> FloatArray:
@@ -374,10 +394,11 @@ def _count(p: Any, m: int, *, name: str = "p") -> int:
     return k
 
 
-def _solver(solver: str) -> str:
+def _solver(solver: str, mip_gap: float = 0.0) -> str:
     if solver not in ("auto", "exact", "greedy"):
         msg = f"solver must be 'auto', 'exact' or 'greedy'; got {solver!r}"
         raise _fail(msg)
+    _mip_gap(mip_gap)
     return solver
 
 
@@ -388,6 +409,13 @@ def _deadline(start: float, time_limit: float | None) -> float:
         msg = f"time_limit must be a positive number of seconds (or None); got {time_limit!r}"
         raise _fail(msg)
     return start + float(time_limit)
+
+
+def _mip_gap(mip_gap: float) -> float:
+    if isinstance(mip_gap, bool) or not isinstance(mip_gap, numbers.Real) or not 0 <= mip_gap < 1:
+        msg = f"mip_gap must be a relative gap in [0, 1); got {mip_gap!r}"
+        raise _fail(msg)
+    return float(mip_gap)
 
 
 def _costs(cost: ArrayLike | None, m: int) -> FloatArray:
@@ -810,7 +838,7 @@ def _solve_lp(prog: _Program, deadline: float) -> float | None:
         A_eq=a[np.flatnonzero(eq)] if eq.any() else None,
         b_eq=lo[eq] if eq.any() else None,
         bounds=np.column_stack([prog.lb, prog.ub]),
-        method="highs",
+        method="highs-ipm" if prog.nonzeros > _IPM_NONZEROS else "highs",
         options=options,
     )
     if res.status == 2:
@@ -820,8 +848,13 @@ def _solve_lp(prog: _Program, deadline: float) -> float | None:
     return prog.model_value(float(res.fun))
 
 
-def _cover_program(model: _Cover, p: int | None, budget: float | None) -> _Program:
-    """Build: max sum v y  s.t.  y_i <= sum_j a_ji x_j,  sum x <= p,  cost @ x <= budget."""
+def _cover_program(
+    model: _Cover, p: int | None, budget: float | None, *, at_least: float | None = None
+) -> _Program:
+    """Build: max sum v y  s.t.  y_i <= sum_j a_ji x_j,  sum x <= p,  cost @ x <= budget.
+
+    ``at_least`` adds the objective cut sum v y >= at_least (a known solution's value).
+    """
     m, n = model.a.shape
     link = sp.hstack([-model.a.T, sp.eye_array(n)]).tocsr()
     rows = [link]
@@ -832,12 +865,18 @@ def _cover_program(model: _Cover, p: int | None, budget: float | None) -> _Progr
     if budget is not None:
         rows.append(sp.csr_array(np.concatenate([model.cost, np.zeros(n)])[None, :]))
         hi.append(np.array([float(budget)]))
+    lo = [np.full(len(rows) - 1 + n, -np.inf)]
+    if at_least is not None:
+        rows.append(sp.csr_array(np.concatenate([np.zeros(m), model.v])[None, :]))
+        hi.append(np.array([np.inf]))
+        lo.append(np.array([at_least * (1 - 1e-9)]))
     upper = np.concatenate(hi)
+    lower = np.concatenate(lo)
     return _Program(
         c=np.concatenate([np.zeros(m), -model.v]),
         integrality=np.concatenate([np.ones(m), np.zeros(n)]),
         a=sp.vstack(rows).tocsr(),
-        lo=np.full(upper.shape, -np.inf),
+        lo=lower,
         hi=upper,
         lb=np.zeros(m + n),
         ub=np.ones(m + n),
@@ -966,7 +1005,8 @@ def _solve_cover(
     run = milp_chosen = milp_value = None
     lp_bound = None
     if _use_exact(solver, prog):
-        run = _solve_milp(prog, deadline, mip_gap)
+        cut = _cover_program(model, p, budget, at_least=value)
+        run = _solve_milp(cut, deadline, mip_gap)
         milp_chosen = _picked(run.x, model.a.shape[0])
         milp_value = _cover_value(model, milp_chosen) if run.x is not None else None
     else:
@@ -1006,6 +1046,18 @@ def _finish(
     if status != "optimal" and _close(bound, objective):
         status = "optimal"
     notes = outcome.notes + tuple(extra.pop("notes", ()))
+    log.info(
+        "%s: %d -> %d demand rows, %d -> %d candidates; %s (%s), objective %.6g, gap %.3g",
+        model,
+        reduction.demand_in,
+        reduction.demand_out,
+        reduction.candidates_in,
+        reduction.candidates_out,
+        outcome.solver,
+        status,
+        objective,
+        _gap(objective, bound),
+    )
     return Solution(
         model=model,
         chosen=order,
@@ -1090,7 +1142,7 @@ def mclp(
     done = _flags(covered0, n, "covered0")
     limit, costs, cap = _mclp_limits(p, cost, budget, m)
     deadline = _deadline(start, time_limit)
-    _solver(solver)
+    _solver(solver, mip_gap)
     demand_rows = sp.csr_array(pattern.T)
     eligible = (weight > 0) & ~done
     reachable = np.diff(demand_rows.indptr) > 0
@@ -1318,7 +1370,7 @@ def lscp(
     share = _lscp_target(target)
     costs = _costs(cost, m)
     deadline = _deadline(start, time_limit)
-    _solver(solver)
+    _solver(solver, mip_gap)
     demand_rows = sp.csr_array(pattern.T)
     eligible = (weight > 0) & ~done
     reachable = np.diff(demand_rows.indptr) > 0
@@ -1593,7 +1645,7 @@ def p_median(
     count = _count(p, m)
     penalty = _limit(costs, times0, limit)
     deadline = _deadline(start, time_limit)
-    _solver(solver)
+    _solver(solver, mip_gap)
     base = np.where(np.isfinite(times0), times0, penalty)
     model = _reduce_median(_savings_rows(costs, base, weight > 0), weight, reduce=reduce)
     outcome = _solve_median(
@@ -1832,7 +1884,7 @@ def p_center(
     count = _count(p, m)
     penalty = _limit(costs, times0, limit)
     deadline = _deadline(start, time_limit)
-    _solver(solver)
+    _solver(solver, mip_gap)
     base = np.where(np.isfinite(times0), times0, penalty)
     reachable = np.isfinite(times0) | (np.diff(sp.csr_array(costs.T).indptr) > 0)
     part = (weight > 0) & reachable
@@ -2073,7 +2125,7 @@ def capacitated_mclp(
     count = _count(p, m)
     cap = _capacities(capacity, m, float(weight.sum()))
     deadline = _deadline(start, time_limit)
-    _solver(solver)
+    _solver(solver, mip_gap)
     demand_rows = sp.csr_array(pattern.T)
     eligible = (weight > 0) & ~done
     reachable = np.diff(demand_rows.indptr) > 0
@@ -2444,7 +2496,7 @@ def equity_mclp(
     done = _flags(covered0, n, "covered0")
     level = _equity_mode(objective, floor)
     deadline = _deadline(start, time_limit)
-    _solver(solver)
+    _solver(solver, mip_gap)
     demand_rows = sp.csr_array(pattern.T)
     eligible = (weight > 0) & ~done
     reachable = np.diff(demand_rows.indptr) > 0
