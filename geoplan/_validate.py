@@ -61,10 +61,12 @@ def weight_column(frame: Any, column: str, *, required: bool = False) -> NDArray
     return np.asarray(values, dtype=np.float64)
 
 
-def containing(polygons: NDArray[Any], points: NDArray[Any]) -> NDArray[np.int64]:
-    """Position of the first polygon containing each point; -1 for none."""
+def containing(
+    polygons: NDArray[Any], points: NDArray[Any], *, predicate: str = "within"
+) -> NDArray[np.int64]:
+    """Position of the first polygon containing each point (``predicate``); -1 for none."""
     tree = shapely.STRtree(polygons)
-    pts, polys = tree.query(points, predicate="within")
+    pts, polys = tree.query(points, predicate=predicate)
     home = np.full(len(points), -1, dtype=np.int64)
     order = np.lexsort((polys, pts))
     pts, polys = pts[order], polys[order]

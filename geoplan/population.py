@@ -53,6 +53,7 @@ from numpy.typing import NDArray
 from rasterio.transform import Affine
 
 from geoplan._errors import CRSError, DataSourceError, GeoplanWarning, InputError
+from geoplan._validate import containing
 from geoplan.report import atomic_path
 from geoplan.standards import load_standards
 
@@ -968,7 +969,9 @@ def population_from_register(
     geoms = np.asarray(homes.geometry.values)
     usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     homes, geoms = homes[usable], geoms[usable]
-    home_of = _containing(np.asarray(communities.geometry.values), shapely.centroid(geoms))
+    home_of = containing(
+        np.asarray(communities.geometry.values), shapely.centroid(geoms), predicate="intersects"
+    )
     outside = int((home_of < 0).sum())
     if outside:
         log.warning("%d residential buildings lie in no community and are left out", outside)
@@ -1123,19 +1126,6 @@ def _register_counts(register: Any, column: str, population: str) -> pd.Series:
         )
         raise InputError(msg)
     return values
-
-
-def _containing(polygons: NDArray[Any], points: NDArray[Any]) -> IntArray:
-    """Position of the first polygon containing (or touching) each point; -1 for none."""
-    tree = shapely.STRtree(polygons)
-    pts, polys = tree.query(points, predicate="intersects")
-    home = np.full(len(points), -1, dtype=np.int64)
-    order = np.lexsort((polys, pts))
-    pts, polys = pts[order], polys[order]
-    first = np.ones(len(pts), dtype=bool)
-    first[1:] = pts[1:] != pts[:-1]
-    home[pts[first]] = polys[first]
-    return home
 
 
 def _shares_within(groups: pd.Index, weights: FloatArray) -> FloatArray:
