@@ -20,6 +20,7 @@ from geoplan import (
     datasets,
     equity,
     facilities,
+    maps,
     network,
     population,
     siting,
@@ -34,8 +35,10 @@ from geoplan._errors import (
     GeoplanWarning,
     InputError,
     NetworkError,
+    OutputError,
     UnreachablePointsWarning,
 )
+from geoplan.config import StudyConfig, load_config
 from geoplan.coverage import (
     Capacity,
     Coverage,
@@ -48,10 +51,12 @@ from geoplan.facilities import classify_facilities, facility_points
 from geoplan.fca import two_step_fca, two_step_fca_from_network
 from geoplan.life_circles import LifeCircles, life_circles, street_blocks
 from geoplan.network import Nearest, Network, Reach, SnappedPoints
+from geoplan.report import write_run
 from geoplan.service_areas import service_areas
 from geoplan.settings import settings
 from geoplan.siting import SiteProposal, propose_sites
 from geoplan.sources import read_boundaries, read_buildings, read_facilities, read_network
+from geoplan.study import Study, StudyResult, run_study
 
 __version__ = "0.1.0"
 
@@ -68,9 +73,13 @@ __all__ = [
     "Nearest",
     "Network",
     "NetworkError",
+    "OutputError",
     "Reach",
     "SiteProposal",
     "SnappedPoints",
+    "Study",
+    "StudyConfig",
+    "StudyResult",
     "UnreachablePointsWarning",
     "__version__",
     "capacity_coverage",
@@ -82,6 +91,8 @@ __all__ = [
     "facilities",
     "facility_points",
     "life_circles",
+    "load_config",
+    "maps",
     "network",
     "population",
     "propose_sites",
@@ -89,6 +100,7 @@ __all__ = [
     "read_buildings",
     "read_facilities",
     "read_network",
+    "run_study",
     "service_areas",
     "settings",
     "shelter_capacity",
@@ -98,6 +110,7 @@ __all__ = [
     "street_blocks",
     "two_step_fca",
     "two_step_fca_from_network",
+    "write_run",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -16,6 +16,7 @@ __all__ = [
     "GeoplanWarning",
     "InputError",
     "NetworkError",
+    "OutputError",
     "UnreachablePointsWarning",
 ]
 
@@ -26,6 +27,10 @@ class GeoplanError(Exception):
 
 class DataSourceError(GeoplanError, OSError):
     """A file or online source is missing, unreadable, or of an unknown format."""
+
+
+class OutputError(DataSourceError):
+    """An output folder cannot be written: not made by geoplan, an earlier run, or read-only."""
 
 
 class CRSError(GeoplanError, ValueError):

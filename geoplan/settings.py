@@ -39,6 +39,17 @@ service_area_buffer_m : float, 100.0
     from a standard.
 service_area_cell_m : float, 10.0
     Resolution of the grid service-area polygons are traced on.
+basemap : {"osm", "amap", "tianditu", "none"}, "osm"
+    Base map of folium maps. ``amap`` (Gaode) tiles are in GCJ-02, so every
+    layer drawn on them is shifted into GCJ-02; ``tianditu`` needs a key
+    (environment variable ``GEOPLAN_TIANDITU_KEY``); ``none`` draws no tiles.
+offline_maps : bool, False
+    Make every saved map self-contained: Leaflet's JavaScript and CSS are
+    written beside the map from the local asset cache instead of loaded from
+    public CDNs (which many networks block).
+map_tolerance_m : float, 2.0
+    Polygons and lines are simplified to this precision before they go into
+    a map (map precision, not analysis precision).
 
 Examples
 --------
@@ -101,6 +112,16 @@ def _path(name: str, value: Any) -> Path:
     return Path(value).expanduser()
 
 
+BASEMAPS = ("osm", "amap", "tianditu", "none")
+
+
+def _basemap(name: str, value: Any) -> str:
+    if value not in BASEMAPS:
+        msg = f"setting {name!r} must be one of {', '.join(BASEMAPS)}; got {value!r}"
+        raise ConfigError(msg)
+    return str(value)
+
+
 def _bool(name: str, value: Any) -> bool:
     if not isinstance(value, bool):
         msg = f"setting {name!r} must be True or False, got {value!r}"
@@ -125,6 +146,9 @@ class Settings:
         "reach_batch_mb": _positive_float,
         "service_area_buffer_m": _positive_float,
         "service_area_cell_m": _positive_float,
+        "basemap": _basemap,
+        "offline_maps": _bool,
+        "map_tolerance_m": _positive_float,
     }
     _defaults: ClassVar[dict[str, Any]] = {
         "walk_speed_m_s": 1.0,
@@ -140,6 +164,9 @@ class Settings:
         "reach_batch_mb": 256.0,
         "service_area_buffer_m": 100.0,
         "service_area_cell_m": 10.0,
+        "basemap": "osm",
+        "offline_maps": False,
+        "map_tolerance_m": 2.0,
     }
 
     walk_speed_m_s: float
@@ -155,6 +182,9 @@ class Settings:
     reach_batch_mb: float
     service_area_buffer_m: float
     service_area_cell_m: float
+    basemap: str
+    offline_maps: bool
+    map_tolerance_m: float
 
     def __init__(self) -> None:
         self.reset()

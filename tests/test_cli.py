@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -13,116 +18,295 @@ import pytest
 import rasterio
 from click.testing import CliRunner
 
-from geoplan.cli import cli
-from geoplan.cli.demo import HEALTH_TAGS
+from geoplan.cli import EXIT_BAD_INPUT, EXIT_OUTPUT, cli
 from geoplan.datasets import sample_pbf
-from geoplan.sources import read_facilities
+from geoplan.report import RUN_MARKER
+
+REPO = Path(__file__).resolve().parents[1]
+SYNTHETIC = REPO / "studies" / "synthetic.toml"
 
 
-def test_demo_writes_a_geopackage_with_walking_times(tmp_path):
-    result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path)])
+def invoke(*args: str):
+    return CliRunner().invoke(cli, ["-q", *args])
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    result = invoke("--lang", "en", "demo", "--out", str(out))
     assert result.exit_code == 0, result.output
-    gpkg = tmp_path / "demo.gpkg"
-    assert f"wrote {gpkg}" in result.output
-    layers = {name for name, _ in pyogrio.list_layers(gpkg)}
-    assert layers == {
-        "buildings",
+    return out, result.output
+
+
+def test_demo_writes_the_whole_run_folder(demo_run):
+    out, output = demo_run
+    assert f"wrote {out}" in output
+    names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert {
+        RUN_MARKER,
+        "report.html",
+        "run.json",
+        "layers.gpkg",
+        "maps/life_circles.html",
+        "maps/service_areas.html",
+        "maps/coverage_community_health_station.html",
+        "maps/coverage_emergency_shelter.html",
+        "maps/coverage_community_canteen.html",
+        "maps/sites_community_health_station.html",
+        "tables/summary.csv",
+        "tables/coverage_totals.csv",
+        "tables/coverage_by_community.csv",
+        "tables/coverage_equity.csv",
+        "tables/life_circles.csv",
+        "tables/life_circle_coverage.csv",
+        "tables/capacity_emergency_shelter.csv",
+        "tables/sites_community_health_station.csv",
+        "tables/sites_community_health_station_before_after.csv",
+        "rasters/population.tif",
+        "rasters/travel_time_community_health_station.tif",
+    } <= names
+    # nothing half-written or temporary, in the folder or beside it
+    assert not [n for n in names if Path(n).name.startswith(".") and n != RUN_MARKER]
+    assert [p.name for p in out.parent.iterdir()] == ["demo"]
+    layers = {name for name, _ in pyogrio.list_layers(out / "layers.gpkg")}
+    assert {
+        "network",
+        "communities",
         "population",
+        "population_coverage",
         "coverage_gaps",
-        "shelters",
-        "proposed_sites",
-        "health_facilities",
-        "facilities",
-        "life_circles",
-        "life_circle_areas",
         "service_areas",
-        "walk_network",
-    }
-    buildings = gpd.read_file(gpkg, layer="buildings")
-    facilities = gpd.read_file(gpkg, layer="health_facilities")
-    assert len(buildings) > 100
-    assert len(facilities) > 0
-    # no walk can be shorter than the straight line to the nearest facility
-    reached = buildings[buildings["walk_minutes"].notna()]
-    straight = reached.geometry.centroid.apply(lambda p: facilities.distance(p).min())
-    assert (reached["distance_m"] + 0.1 >= straight).all()
-    minutes = reached["distance_m"] / 60  # 1 m/s
-    np.testing.assert_allclose(minutes, reached["walk_minutes"], rtol=1e-3, atol=0.01)
-    # the nearest facility named is one of the facilities
-    assert set(reached["nearest_facility"]) <= set(facilities["name"].fillna(""))
-    # no temporary file is left behind
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "classification.csv",
-        "coverage_by_community.csv",
-        "coverage_equity.csv",
-        "coverage_totals.csv",
-        "demo.gpkg",
-        "facility_types.csv",
-        "life_circle_coverage.csv",
-        "life_circles.csv",
-        "population.tif",
-        "proposal_before_after.csv",
-        "proposed_sites.csv",
-        "shelter_capacity.csv",
-        "travel_time_canteen.tif",
-        "travel_time_clinic.tif",
-        "travel_time_shelter.tif",
-    ]
+        "life_circle_areas",
+        "proposed_community_health_station",
+        "newly_covered_community_health_station",
+        "capacity_emergency_shelter",
+    } <= layers
 
 
-def test_demo_coverage_outputs_agree(tmp_path):
-    result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path)])
-    assert result.exit_code == 0, result.output
-    gpkg = tmp_path / "demo.gpkg"
+def test_report_links_every_map_and_file(demo_run):
+    out, _ = demo_run
+    page = (out / "report.html").read_text(encoding="utf-8")
+    links = set(re.findall(r'href="([^"]+)"', page))
+    maps = {p.relative_to(out).as_posix() for p in (out / "maps").glob("*.html")}
+    assert maps <= links
+    for link in links:
+        assert (out / link).is_file(), link
+    assert "Key figures" in page  # --lang en
+    assert "<script" not in page  # a plain page: figures, tables, inline SVG charts
+    assert page.count("<svg") >= 2
+
+
+def test_run_json_records_inputs_versions_and_timings(demo_run):
+    out, _ = demo_run
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    pbf = sample_pbf()
+    expected = hashlib.sha256(pbf.read_bytes()).hexdigest()
+    assert record["inputs"] == [{"path": str(pbf), "bytes": pbf.stat().st_size, "sha256": expected}]
+    assert record["libraries"]["folium"]
+    assert set(record["timings_s"]) >= {"life_circles", "coverage", "sites", "write_maps"}
+    assert record["config"]["study"]["name"] == "demo"
+    assert record["totals"]["coverage"]["community_health_station"] == pytest.approx(
+        0.258, abs=5e-4
+    )
+
+
+def test_demo_coverage_outputs_agree(demo_run):
+    out, output = demo_run
+    gpkg = out / "layers.gpkg"
     people = gpd.read_file(gpkg, layer="population")
-    with rasterio.open(tmp_path / "population.tif") as src:
+    with rasterio.open(out / "rasters" / "population.tif") as src:
         band = src.read(1, masked=True)
         assert float(band.sum()) == pytest.approx(people["population"].sum(), rel=1e-5)
-    totals = pd.read_csv(tmp_path / "coverage_totals.csv", encoding="utf-8-sig", index_col=0)
+    totals = pd.read_csv(out / "tables/coverage_totals.csv", encoding="utf-8-sig", index_col=0)
     gaps = gpd.read_file(gpkg, layer="coverage_gaps")
     for type_id, row in totals.iterrows():
         uncovered = gaps.loc[gaps["facility_type"] == type_id, "population"].sum()
         assert uncovered == pytest.approx(row["population"] - row["covered"], rel=1e-6)
-    shelters = pd.read_csv(tmp_path / "shelter_capacity.csv", encoding="utf-8-sig")
+    shelters = pd.read_csv(out / "tables/capacity_emergency_shelter.csv", encoding="utf-8-sig")
     assert (shelters["assigned"] <= shelters["capacity"] + 1e-6).all()
-    # the proposal: ranked sites whose new coverage adds up to the before/after change
-    sites = pd.read_csv(tmp_path / "proposed_sites.csv", encoding="utf-8-sig")
+    sites = pd.read_csv(out / "tables/sites_community_health_station.csv", encoding="utf-8-sig")
     assert list(sites["rank"]) == [1, 2, 3]
-    assert "would raise coverage" in result.output
-    with rasterio.open(tmp_path / "travel_time_clinic.tif") as src:
-        minutes = src.read(1)
-        assert np.nanmin(minutes) >= 0
+    # every new person is counted once, by the site that reaches them first
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    summary = record["totals"]["proposals"]["community_health_station"]
+    gained = summary["covered_after"] - summary["covered_before"]
+    assert gained == pytest.approx(sites["newly_covered"].sum(), rel=1e-6)
+    # communities' before/after cover only people inside a community: never more
+    before_after = pd.read_csv(
+        out / "tables/sites_community_health_station_before_after.csv", encoding="utf-8-sig"
+    )
+    in_communities = before_after["covered_after"].sum() - before_after["covered_before"].sum()
+    assert 0 < in_communities <= gained + 1e-6
+    assert "25.8% → 56.1%" in output
+    with rasterio.open(out / "rasters/travel_time_community_health_station.tif") as src:
+        assert np.nanmin(src.read(1)) >= 0
 
 
-def test_demo_life_circles_and_service_areas_are_consistent(tmp_path):
-    result = CliRunner().invoke(cli, ["--lang", "en", "demo", "--out", str(tmp_path)])
-    assert result.exit_code == 0, result.output
-    gpkg = tmp_path / "demo.gpkg"
-    blocks = gpd.read_file(gpkg, layer="life_circles")
+def test_demo_walking_distances_are_never_shorter_than_straight_lines(demo_run):
+    out, _ = demo_run
+    gpkg = out / "layers.gpkg"
+    demand = gpd.read_file(gpkg, layer="population_coverage")
+    clinics = gpd.read_file(gpkg, layer="facilities_community_health_station")
+    reached = demand[np.isfinite(demand["community_health_station_distance_m"])]
+    assert len(reached) > 10
+    straight = reached.geometry.apply(lambda p: clinics.distance(p).min())
+    assert (reached["community_health_station_distance_m"] + 0.1 >= straight).all()
+
+
+def test_demo_life_circles_are_consistent(demo_run):
+    out, _ = demo_run
+    blocks = gpd.read_file(out / "layers.gpkg", layer="communities")
     for level in ("15min", "10min", "5min"):
         assert blocks[f"score_{level}"].dropna().between(0, 1).all()
-    coverage = pd.read_csv(tmp_path / "life_circle_coverage.csv", encoding="utf-8-sig")
-    assert set(coverage["community"]) == set(blocks["community"])
-    # a block's score is the mean share of its level's required types
+    coverage = pd.read_csv(out / "tables/life_circle_coverage.csv", encoding="utf-8-sig")
     required = coverage[coverage["required"] & (coverage["level"] == "15min")]
     expected = required.groupby("community")["share"].mean()
     got = blocks.set_index("community")["score_15min"].dropna()
     np.testing.assert_allclose(got, expected.reindex(got.index))
-    # the rings of each facility type do not overlap
-    rings = gpd.read_file(gpkg, layer="service_areas")
+    rings = gpd.read_file(out / "layers.gpkg", layer="service_areas")
     for _, group in rings.groupby("facility_type"):
         total = group.geometry.area.sum()
         assert group.geometry.union_all().area == pytest.approx(total, rel=1e-6)
-    assert "missing in" in result.output
 
 
-def test_demo_counts_match_the_sample(tmp_path):
-    result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path)])
-    expected = len(read_facilities(sample_pbf(), tags=HEALTH_TAGS))
-    assert f"healthcare=*): {expected}\n" in result.output
+# ----------------------------------------------------------------- run folder rules
 
 
-def geoplan_command(*args):
+def test_run_refuses_to_replace_an_earlier_run_without_force(tmp_path):
+    out = tmp_path / "synthetic"
+    first = invoke("run", str(SYNTHETIC), "--out", str(out), "--no-maps")
+    assert first.exit_code == 0, first.output
+    before = (out / "run.json").read_bytes()
+    again = invoke("run", str(SYNTHETIC), "--out", str(out), "--no-maps")
+    assert again.exit_code == EXIT_OUTPUT
+    assert "--force" in again.output
+    assert (out / "run.json").read_bytes() == before
+    forced = invoke("run", str(SYNTHETIC), "--out", str(out), "--no-maps", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["synthetic"]
+
+
+def test_run_never_writes_into_a_folder_it_did_not_make(tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("my own work")
+    for args in ([], ["--force"]):
+        result = invoke("run", str(SYNTHETIC), "--out", str(out), "--no-maps", *args)
+        assert result.exit_code == EXIT_OUTPUT
+        assert "not made by geoplan" in result.output
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+    assert (out / "notes.txt").read_text() == "my own work"
+
+
+def test_step_subcommands_write_their_own_folders(tmp_path):
+    study = tmp_path / "synthetic.toml"
+    text = SYNTHETIC.read_text(encoding="utf-8")
+    study.write_text(text.replace("[outputs]", f'[outputs]\noutput_dir = "{tmp_path / "out"}"'))
+    expected_maps = {
+        "network": {"network.html"},
+        "life-circles": {"life_circles.html"},
+        "service-areas": {"service_areas.html"},
+        "coverage": {
+            "coverage_community_health_station.html",
+            "coverage_community_canteen.html",
+            "coverage_elderly_day_care.html",
+        },
+        "site": {
+            "coverage_community_health_station.html",
+            "coverage_community_canteen.html",
+            "coverage_elderly_day_care.html",
+            "sites_community_canteen.html",
+            "sites_elderly_day_care.html",
+        },
+    }
+    for command, maps in expected_maps.items():
+        result = invoke(command, str(study))
+        assert result.exit_code == 0, (command, result.output)
+        folder = tmp_path / "out" / f"synthetic-{command.replace('site', 'sites')}"
+        assert {p.name for p in (folder / "maps").iterdir()} == maps, command
+        assert (folder / "report.html").is_file()
+
+
+def test_coverage_and_site_options(tmp_path):
+    out = tmp_path / "c"
+    result = invoke(
+        "coverage", str(SYNTHETIC), "--type", "community_canteen", "--out", str(out), "--no-maps"
+    )
+    assert result.exit_code == 0, result.output
+    totals = pd.read_csv(out / "tables/coverage_totals.csv", encoding="utf-8-sig", index_col=0)
+    assert list(totals.index) == ["community_canteen"]
+    bad = invoke("coverage", str(SYNTHETIC), "--type", "nope", "--out", str(tmp_path / "x"))
+    assert bad.exit_code == EXIT_BAD_INPUT
+    assert "nope" in bad.output
+    assert "community_canteen" in bad.output
+    out = tmp_path / "s"
+    result = invoke(
+        "site", str(SYNTHETIC), "--type", "community_health_station", "--p", "2", "--out", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    sites = pd.read_csv(out / "tables/sites_community_health_station.csv", encoding="utf-8-sig")
+    assert list(sites["rank"]) == [1, 2]
+    orphan = invoke("site", str(SYNTHETIC), "--p", "2", "--out", str(tmp_path / "y"))
+    assert orphan.exit_code == EXIT_BAD_INPUT
+    assert "--type" in orphan.output
+
+
+def test_standards_lists_the_facility_types():
+    result = CliRunner().invoke(cli, ["--lang", "en", "standards", "--level", "5min"])
+    assert result.exit_code == 0, result.output
+    assert "Kindergarten" in result.output or "kindergarten" in result.output
+    as_csv = CliRunner().invoke(cli, ["standards", "--csv"])
+    rows = as_csv.output.strip().splitlines()
+    assert rows[0].startswith("facility_type,name_zh,level")
+    assert len(rows) > 40
+
+
+# ------------------------------------------------------------------- bad configs
+
+
+def _config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "study.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[study]\nname = "x"\n[network]\nsource = "sample"\nspeed = 3\n', "unknown key 'speed'"),
+        ('[study]\nname = "x"\n[network]\nsource = "sample"\nprofile = 5\n', "profile"),
+        ('[study]\nname = "x"\n[network]\nsource = "nowhere.osm.pbf"\n', "does not exist"),
+        ('[study]\nname = "x"\n[network\nsource = "sample"\n', "not valid TOML"),
+        ('[study]\nname = "../x"\n[network]\nsource = "sample"\n', "cannot name a folder"),
+    ],
+)
+def test_bad_configs_exit_3_with_the_key_named(tmp_path, text, expected):
+    result = invoke("run", str(_config(tmp_path, text)), "--out", str(tmp_path / "out"))
+    assert result.exit_code == EXIT_BAD_INPUT, result.output
+    assert expected in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_study_area_with_no_roads_is_refused(tmp_path):
+    pbf = tmp_path / "sample.osm.pbf"
+    shutil.copy(sample_pbf(), pbf)
+    text = (
+        '[study]\nname = "nowhere"\n[network]\nsource = "sample.osm.pbf"\n'
+        "[area]\nbbox = [125.30, 43.85, 125.38, 43.91]\n"  # Changchun: not in the Helsinki sample
+    )
+    result = invoke("run", str(_config(tmp_path, text)), "--out", str(tmp_path / "out"))
+    assert result.exit_code == EXIT_BAD_INPUT, result.output
+    assert "bbox" in result.output or "no" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_missing_study_file_is_a_usage_error(tmp_path):
+    result = invoke("run", str(tmp_path / "missing.toml"))
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "does not exist" in result.output
+
+
+def geoplan_command(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "geoplan", *args], capture_output=True, text=True, check=False
     )
@@ -134,8 +318,11 @@ def test_entry_point_exit_codes(tmp_path):
     assert "geoplan" in ok.stdout
     bad = geoplan_command("no-such-command")
     assert bad.returncode == 2
-    unwritable = tmp_path / "file"
-    unwritable.write_text("not a folder")
-    fail = geoplan_command("demo", "--out", str(unwritable / "demo"))
-    assert fail.returncode == 3
-    assert "cannot write into" in fail.stderr
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    fail = geoplan_command("-q", "run", str(SYNTHETIC), "--out", str(blocker / "run"))
+    assert fail.returncode == EXIT_OUTPUT, fail.stderr
+    assert "cannot create" in fail.stderr
+    config = geoplan_command("-q", "run", str(_config(tmp_path, "[study]\n")))
+    assert config.returncode == EXIT_BAD_INPUT
+    assert "[study] name is missing" in config.stderr

@@ -109,6 +109,8 @@ def network(
     if result is None:
         return None, None
     nodes, edges = result
+    if nodes is None or edges is None or len(edges) == 0:  # nothing inside the bounding box
+        return None, None
     if "nodes" in edges.columns:
         joined = ~_follows_way(edges)
         if joined.any():

@@ -1,0 +1,318 @@
+"""report.html: a run's key figures, tables, charts and links to its maps.
+
+The page is one self-contained HTML file (no scripts, no external assets):
+charts are inline SVG drawn here, so they need no plotting library and show
+Chinese labels with the browser's own fonts. Every value is escaped by Jinja's
+autoescaping.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+
+from geoplan._i18n import label, resolve_lang
+from geoplan.report import atomic_path
+from geoplan.study import StudyResult, study_totals
+
+__all__ = ["bar_chart", "write_report_page"]
+
+
+@dataclass(frozen=True)
+class _Bar:
+    name: str
+    value: float
+    text: str
+
+
+def bar_chart(bars: Sequence[tuple[str, float, str]], *, maximum: float = 1.0) -> str:
+    """Draw a horizontal bar chart as inline SVG; names and texts are escaped.
+
+    Parameters
+    ----------
+    bars
+        (name, value, text shown after the bar).
+    maximum
+        The value of a full-width bar.
+
+    Returns
+    -------
+    str
+        An ``<svg>`` element.
+
+    Examples
+    --------
+    >>> svg = bar_chart([("clinic", 0.5, "50%")])
+    >>> svg.startswith("<svg") and 'width="150.0"' in svg
+    True
+    """
+    rows = [_Bar(str(n), float(v), str(t)) for n, v, t in bars]
+    label_w, bar_w, row_h = 260, 300, 22
+    height = row_h * len(rows) + 6
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{label_w + bar_w + 70}" '
+        f'height="{height}" role="img">'
+    ]
+    for i, row in enumerate(rows):
+        y = 3 + i * row_h
+        share = 0.0 if maximum <= 0 or row.value != row.value else min(row.value / maximum, 1.0)
+        width = round(bar_w * max(share, 0.0), 1)
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{html.escape(row.name)}</text>'
+            f'<rect x="{label_w}" y="{y + 3}" width="{width}" height="{row_h - 8}" '
+            f'fill="#3182bd"></rect>'
+            f'<text x="{label_w + width + 5}" y="{y + 15}">{html.escape(row.text)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="{{ lang }}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }} — {{ t.report_title }}</title>
+<style>
+body {font: 14px/1.5 "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 2em auto;
+  max-width: 1100px; padding: 0 1em; color: #222;}
+h1 {font-size: 1.6em;} h2 {border-bottom: 1px solid #ccc; margin-top: 1.8em;}
+table {border-collapse: collapse; margin: 0.5em 0;} td, th {border: 1px solid #ddd;
+  padding: 3px 8px; text-align: right;} th {background: #f3f3f3;}
+td:first-child, th:first-child {text-align: left;}
+.chart text {font-size: 12px;} .note {color: #8a5a00;} .muted {color: #777;}
+ul.maps li {margin: 0.2em 0;}
+</style>
+</head>
+<body>
+<h1>{{ title }}</h1>
+<p class="muted">{{ t.report_title }} · {{ t.study }}: {{ study }} ·
+{{ t.generated }}: {{ generated }}</p>
+
+<h2>{{ t.key_figures }}</h2>
+<table>
+{% for name, value in key_figures %}<tr><td>{{ name }}</td><td>{{ value }}</td></tr>
+{% endfor %}</table>
+
+{% if maps %}
+<h2>{{ t.maps }}</h2>
+<ul class="maps">
+{% for href, name in maps %}<li><a href="{{ href }}">{{ name }}</a></li>
+{% endfor %}</ul>
+{% endif %}
+
+{% if coverage_chart %}
+<h2>{{ t.coverage }}</h2>
+{{ coverage_chart|safe }}
+{{ coverage_table|safe }}
+{% endif %}
+
+{% if completeness_chart %}
+<h2>{{ t.life_circles }}</h2>
+{{ completeness_chart|safe }}
+{% if missing_table %}{{ missing_table|safe }}{% endif %}
+{% endif %}
+
+{% if proposals %}
+<h2>{{ t.site_proposals }}</h2>
+{% for p in proposals %}
+<h3>{{ p.name }}</h3>
+{{ p.chart|safe }}
+<p>{{ p.text }}</p>
+{% endfor %}
+{% endif %}
+
+{% if notes %}
+<h2>{{ t.note }}</h2>
+<ul>{% for note in notes %}<li class="note">{{ note }}</li>{% endfor %}</ul>
+{% endif %}
+
+<h2>{{ t.tables }} · {{ t.layers }} · {{ t.rasters }}</h2>
+<ul>
+{% for href in files %}<li><a href="{{ href }}">{{ href }}</a></li>
+{% endfor %}</ul>
+
+<h2>{{ t.run_info }}</h2>
+<table>
+{% for step, seconds in timings %}<tr><td>{{ step }}</td><td>{{ seconds }} s</td></tr>
+{% endfor %}</table>
+<p class="muted">run.json: inputs with checksums, versions, parameters.</p>
+</body>
+</html>
+"""
+
+_LABEL_KEYS = (
+    "report_title",
+    "study",
+    "generated",
+    "key_figures",
+    "maps",
+    "coverage",
+    "life_circles",
+    "site_proposals",
+    "note",
+    "tables",
+    "layers",
+    "rasters",
+    "run_info",
+)
+
+
+def write_report_page(result: StudyResult, folder: Path, written: dict[str, list[str]]) -> Path:
+    """Write ``folder/report.html`` for a run whose other files are ``written``."""
+    lang = resolve_lang(None)
+    totals = study_totals(result)
+    config = result.study.config
+    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    page = environment.from_string(_PAGE).render(
+        lang="zh-CN" if lang == "zh" else "en",
+        title=config.title if config is not None else result.study.name,
+        study=result.study.name,
+        generated=time.strftime("%Y-%m-%d %H:%M"),
+        t={key: label(key, lang) for key in _LABEL_KEYS},
+        key_figures=_key_figures(result, totals, lang),
+        maps=[(path, _map_name(path, lang)) for path in written.get("maps", [])],
+        coverage_chart=_coverage_chart(totals, lang),
+        coverage_table=_coverage_table(result, lang),
+        completeness_chart=_completeness_chart(totals, lang),
+        missing_table=_missing_table(result, lang),
+        proposals=_proposals(totals, lang),
+        notes=sorted(set(result.notes)),
+        files=[p for kind in ("tables", "layers", "rasters") for p in written.get(kind, [])],
+        timings=sorted(result.timings.items()),
+    )
+    path = folder / "report.html"
+    with atomic_path(path) as tmp:
+        tmp.write_text(page, encoding="utf-8")
+    return path
+
+
+def _type_name(type_id: str, lang: str) -> str:
+    from geoplan.maps import _type_names
+
+    return _type_names(type_id, lang)
+
+
+def _map_name(path: str, lang: str) -> str:
+    stem = Path(path).stem
+    for prefix, key in (("coverage_", "coverage"), ("sites_", "site_proposals")):
+        if stem.startswith(prefix):
+            return f"{label(key, lang)}: {_type_name(stem.removeprefix(prefix), lang)}"
+    keys = {"life_circles": "life_circles", "service_areas": "service_areas", "network": "network"}
+    return label(keys[stem], lang) if stem in keys else stem
+
+
+def _key_figures(result: StudyResult, totals: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    rows = [
+        (f"{label('network', lang)}: {label('nodes', lang)}", f"{totals['nodes']:,}"),
+        (f"{label('network', lang)}: {label('edges', lang)}", f"{totals['edges']:,}"),
+        (label("communities", lang), f"{totals['communities']:,}"),
+        (label("population", lang), f"{totals['population']:,.0f}"),
+    ]
+    for type_id, share in totals.get("coverage", {}).items():
+        rows.append(
+            (f"{label('covered_share', lang)}: {_type_name(type_id, lang)}", f"{share:.1%}")
+        )
+    for type_id, capacity in result.capacity.items():
+        figures = capacity.totals
+        rows.append(
+            (
+                f"{label('capacity', lang)}: {_type_name(type_id, lang)}",
+                f"{figures['capacity']:,.0f} ({label('assigned', lang)} {figures['assigned']:,.0f}"
+                f" / {figures['population']:,.0f})",
+            )
+        )
+    return rows
+
+
+def _coverage_chart(totals: dict[str, Any], lang: str) -> str:
+    shares = totals.get("coverage", {})
+    if not shares:
+        return ""
+    return bar_chart([(_type_name(t, lang), s, f"{s:.1%}") for t, s in shares.items()])
+
+
+def _coverage_table(result: StudyResult, lang: str) -> str:
+    if result.coverage is None:
+        return ""
+    table = result.coverage.totals
+    columns = [
+        c
+        for c in ("threshold_minutes", "facilities", "population", "covered", "share")
+        if c in table.columns
+    ]
+    shown = table[columns].copy()
+    shown.index = [_type_name(str(t), lang) for t in shown.index]
+    return _html_table(shown)
+
+
+def _completeness_chart(totals: dict[str, Any], lang: str) -> str:
+    scores = totals.get("completeness", {})
+    if not scores:
+        return ""
+    return bar_chart([(_level(level, lang), s, f"{s:.0%}") for level, s in scores.items()])
+
+
+def _level(level: str, lang: str) -> str:
+    try:
+        return label(f"level_{level}", lang)
+    except KeyError:
+        return level
+
+
+def _missing_table(result: StudyResult, lang: str) -> str:
+    circles = result.life_circles
+    if circles is None or "missing" not in circles.coverage.columns:
+        return ""
+    missing = circles.coverage[circles.coverage["missing"]]
+    if len(missing) == 0:
+        return ""
+    name = "name_zh" if lang == "zh" else "name_en"
+    if name not in missing.columns:
+        return ""
+    counts = missing.groupby(name).size().sort_values(ascending=False).head(10)
+    frame = counts.to_frame(f"{label('missing', lang)} ({label('communities', lang)})")
+    return _html_table(frame)
+
+
+def _proposals(totals: dict[str, Any], lang: str) -> list[dict[str, str]]:
+    out = []
+    for type_id, summary in totals.get("proposals", {}).items():
+        name = _type_name(type_id, lang)
+        chart = bar_chart(
+            [
+                (
+                    label("share_before", lang),
+                    summary["share_before"],
+                    f"{summary['share_before']:.1%}",
+                ),
+                (
+                    label("share_after", lang),
+                    summary["share_after"],
+                    f"{summary['share_after']:.1%}",
+                ),
+            ]
+        )
+        text = (
+            f"{label('sites', lang)}: {summary['sites']} · {label('solver', lang)}: "
+            f"{summary['solver']} · {label('gap', lang)}: {summary['gap']:.2%}"
+        )
+        out.append({"name": name, "chart": chart, "text": text})
+    return out
+
+
+def _html_table(frame: pd.DataFrame) -> str:
+    """Return an escaped HTML table with numbers formatted for reading."""
+    formatted = frame.copy()
+    for column in formatted.columns:
+        if pd.api.types.is_float_dtype(formatted[column]):
+            digits = 3 if str(column).startswith("share") else 1
+            formatted[column] = formatted[column].map(lambda v, d=digits: f"{v:,.{d}f}")
+    return str(formatted.to_html(escape=True, border=0))

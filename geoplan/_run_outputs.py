@@ -1,0 +1,363 @@
+"""The files of a run folder: layers, tables, rasters, maps, run.json.
+
+Called by :func:`geoplan.report.write_run` inside its staging folder; every
+file is written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import sys
+import time
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geoplan import __version__, maps
+from geoplan.coverage import write_travel_time_raster
+from geoplan.population import write_population_raster
+from geoplan.report import atomic_path, sha256, write_layers, write_table
+from geoplan.settings import settings
+from geoplan.study import StudyResult, study_totals
+
+__all__ = ["write_all", "write_run_json"]
+
+log = logging.getLogger(__name__)
+
+Written = dict[str, list[str]]
+
+#: Libraries whose versions run.json records.
+_LIBRARIES = (
+    "numpy",
+    "scipy",
+    "pandas",
+    "shapely",
+    "pyproj",
+    "geopandas",
+    "pyogrio",
+    "rasterio",
+    "networkx",
+    "osmnx",
+    "pyrosm",
+    "folium",
+)
+
+#: Population points above this many are left out of layers.gpkg (the raster holds them).
+MAX_DEMAND_POINTS_IN_LAYERS = 200_000
+
+
+def write_all(
+    result: StudyResult,
+    folder: Path,
+    *,
+    offline_maps: bool | None = None,
+    network_map: bool = False,
+) -> Written:
+    """Write layers, tables, rasters, maps and report.html into ``folder``.
+
+    Returns
+    -------
+    dict
+        Relative paths written, by kind (``layers``, ``tables``, ``rasters``, ``maps``).
+    """
+    from geoplan._report_page import write_report_page
+
+    written: Written = {"layers": [], "tables": [], "rasters": [], "maps": []}
+    config = result.study.config
+    timings: dict[str, float] = {}
+    for kind, writer in (
+        ("layers", _layers),
+        ("tables", _tables),
+        ("rasters", _rasters),
+    ):
+        if kind == "rasters" and config is not None and not config.rasters:
+            continue
+        start = time.perf_counter()
+        written[kind] = writer(result, folder)
+        timings[f"write_{kind}"] = round(time.perf_counter() - start, 3)
+    if config is None or config.maps:
+        start = time.perf_counter()
+        written["maps"] = _maps(result, folder, offline_maps, network_map)
+        timings["write_maps"] = round(time.perf_counter() - start, 3)
+    result.timings.update(timings)
+    written["report"] = [write_report_page(result, folder, written).name]
+    return written
+
+
+def _relative(paths: list[Path], folder: Path) -> list[str]:
+    return [p.relative_to(folder).as_posix() for p in paths]
+
+
+# ---------------------------------------------------------------------------- layers
+
+
+def _layers(result: StudyResult, folder: Path) -> list[str]:
+    study = result.study
+    _, edges = study.network.to_gdfs()
+    layers: dict[str, gpd.GeoDataFrame] = {
+        "network": edges,
+        "communities": _communities_layer(result),
+    }
+    if len(study.demand) <= MAX_DEMAND_POINTS_IN_LAYERS:
+        layers["population"] = study.demand
+    if len(study.pois):
+        layers["classified_facilities"] = study.pois
+    for type_id, sites in study.facilities.items():
+        if len(sites):
+            layers[f"facilities_{type_id}"] = sites
+    circles = result.life_circles
+    if circles is not None and circles.circles is not None:
+        layers["life_circle_areas"] = circles.circles
+    if result.service_areas is not None:
+        layers["service_areas"] = result.service_areas
+    if result.coverage is not None:
+        layers["coverage_gaps"] = result.coverage.gaps
+        layers["population_coverage"] = result.coverage.demand
+    for type_id, capacity in result.capacity.items():
+        sites = study.facilities[type_id]
+        frame = sites[[sites.geometry.name]].copy()
+        for column in ("capacity", "assigned", "utilisation"):
+            frame[column] = capacity.facilities[column].to_numpy()
+        layers[f"capacity_{type_id}"] = frame
+    for type_id, answer in result.proposals.items():
+        layers[f"proposed_{type_id}"] = answer.proposal.sites
+        layers[f"newly_covered_{type_id}"] = answer.new_area
+    path = write_layers(folder / "layers.gpkg", {k: _plain(v) for k, v in layers.items()})
+    return [path.name]
+
+
+def _communities_layer(result: StudyResult) -> gpd.GeoDataFrame:
+    """Communities with their life-circle scores and covered share of each type."""
+    study = result.study
+    frame = study.communities.copy()
+    if result.life_circles is not None:
+        scores = result.life_circles.communities.drop(columns=["geometry"], errors="ignore")
+        for column in scores.columns:
+            if column not in frame.columns:
+                frame[column] = scores[column].reindex(frame.index).to_numpy()
+    if result.coverage is not None and result.coverage.by_community is not None:
+        table = result.coverage.by_community
+        for type_id, group in table.groupby("facility_type", sort=True):
+            keyed = (
+                group.set_index("community")["share"] if "community" in group else group["share"]
+            )
+            keyed = keyed[~keyed.index.duplicated()]
+            frame[f"share_{type_id}"] = keyed.reindex(frame.index).to_numpy(dtype=float)
+    return frame
+
+
+def _plain(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return a layer GDAL can store: a named index becomes a column, and names are unique."""
+    out = frame
+    if out.index.name is not None and out.index.name not in out.columns:
+        out = out.reset_index()
+    elif out.index.name is not None:
+        out = out.reset_index(drop=True)
+    return out
+
+
+# ---------------------------------------------------------------------------- tables
+
+
+def _tables(result: StudyResult, folder: Path) -> list[str]:
+    tables: dict[str, pd.DataFrame] = {"summary": _summary_table(result)}
+    circles = result.life_circles
+    if circles is not None:
+        tables["life_circles"] = pd.DataFrame(circles.communities.drop(columns="geometry"))
+        tables["life_circle_coverage"] = circles.coverage
+        tables["facility_types"] = circles.types
+    cover = result.coverage
+    if cover is not None:
+        tables["coverage_totals"] = cover.totals
+        if cover.by_community is not None:
+            tables["coverage_by_community"] = cover.by_community
+            tables["coverage_equity"] = cover.equity().reset_index()
+    for type_id, capacity in result.capacity.items():
+        tables[f"capacity_{type_id}"] = capacity.facilities
+    for type_id, answer in result.proposals.items():
+        proposal = answer.proposal
+        tables[f"sites_{type_id}"] = pd.DataFrame(proposal.sites.drop(columns="geometry"))
+        before_after = proposal.before.rename(
+            columns={"covered": "covered_before", "share": "share_before"}
+        )
+        before_after["covered_after"] = proposal.after["covered"]
+        before_after["share_after"] = proposal.after["share"]
+        tables[f"sites_{type_id}_before_after"] = before_after
+    paths = [write_table(folder / "tables" / f"{name}.csv", t) for name, t in tables.items()]
+    return _relative(paths, folder)
+
+
+def _summary_table(result: StudyResult) -> pd.DataFrame:
+    totals = study_totals(result)
+    rows: list[tuple[str, str, Any]] = [
+        ("network", "nodes", totals["nodes"]),
+        ("network", "edges", totals["edges"]),
+        ("study", "communities", totals["communities"]),
+        ("study", "population", round(totals["population"], 1)),
+    ]
+    rows += [("facilities", t, n) for t, n in totals["facility_sites"].items()]
+    rows += [("coverage_share", t, round(s, 4)) for t, s in totals.get("coverage", {}).items()]
+    rows += [
+        ("mean_completeness", level, round(s, 4))
+        for level, s in totals.get("completeness", {}).items()
+    ]
+    for type_id, summary in totals["proposals"].items():
+        rows += [
+            ("proposal_" + type_id, "sites", summary["sites"]),
+            ("proposal_" + type_id, "share_before", round(summary["share_before"], 4)),
+            ("proposal_" + type_id, "share_after", round(summary["share_after"], 4)),
+        ]
+    return pd.DataFrame(rows, columns=["section", "item", "value"])
+
+
+# --------------------------------------------------------------------------- rasters
+
+
+def _rasters(result: StudyResult, folder: Path) -> list[str]:
+    study = result.study
+    config = study.config
+    resolution = config.raster_resolution_m if config is not None else 50.0
+    paths: list[Path] = []
+    people = study.demand[study.demand["population"].fillna(0) > 0]
+    if len(people):
+        paths.append(
+            Path(
+                write_population_raster(
+                    people, folder / "rasters" / "population.tif", resolution_m=resolution
+                )
+            )
+        )
+    for type_id in study.facilities:
+        points = study.facility_points(type_id)
+        if len(points) == 0:
+            continue
+        raster = folder / "rasters" / f"travel_time_{type_id}.tif"
+        paths.append(
+            Path(write_travel_time_raster(raster, study.network, points, resolution_m=resolution))
+        )
+    return _relative(paths, folder)
+
+
+# ------------------------------------------------------------------------------ maps
+
+
+def _maps(result: StudyResult, folder: Path, offline: bool | None, network_map: bool) -> list[str]:
+    study = result.study
+    made: dict[str, Callable[[], Any]] = {}
+    if result.life_circles is not None:
+        circles = result.life_circles
+        made["life_circles"] = lambda: maps.life_circle_map(circles)
+    cover = result.coverage
+    if cover is not None:
+        for type_id in cover.totals.index:
+            sites = study.facilities.get(str(type_id))
+            areas = None
+            if result.service_areas is not None:
+                areas = result.service_areas[
+                    result.service_areas["facility_type"].astype(str) == str(type_id)
+                ]
+            made[f"coverage_{type_id}"] = _bind_coverage(
+                cover, sites, str(type_id), study.communities, areas
+            )
+    if result.service_areas is not None and len(result.service_areas):
+        made["service_areas"] = lambda: maps.service_area_map(result.service_areas)
+    for type_id, answer in result.proposals.items():
+        made[f"sites_{type_id}"] = _bind_site(answer, study.communities, type_id)
+    if network_map:
+        made["network"] = lambda: maps.network_map(study.network)
+    paths = []
+    for name, build in made.items():
+        paths.append(maps.save_map(build(), folder / "maps" / f"{name}.html", offline=offline))
+    return _relative(paths, folder)
+
+
+def _bind_coverage(
+    cover: Any,
+    sites: gpd.GeoDataFrame | None,
+    type_id: str,
+    communities: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame | None,
+) -> Callable[[], Any]:
+    return lambda: maps.coverage_map(
+        cover, sites, facility_type=type_id, communities=communities, service_areas=areas
+    )
+
+
+def _bind_site(answer: Any, communities: gpd.GeoDataFrame, type_id: str) -> Callable[[], Any]:
+    return lambda: maps.site_map(
+        answer.proposal,
+        existing=answer.existing,
+        new_area=answer.new_area,
+        communities=communities,
+        facility_type=type_id,
+    )
+
+
+# -------------------------------------------------------------------------- run.json
+
+
+def write_run_json(result: StudyResult, folder: Path, written: Written, *, started: float) -> Path:
+    """Write run.json: inputs with checksums, versions, parameters, timings, outputs."""
+    study = result.study
+    config = study.config
+    record = {
+        "study": study.name,
+        "title": config.title if config is not None else study.name,
+        "geoplan": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "libraries": {name: _version(name) for name in _LIBRARIES},
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
+        "seconds": round(time.time() - started, 3),
+        "steps": list(result.steps),
+        "timings_s": result.timings,
+        "inputs": [_input_record(path) for path in study.inputs],
+        "config_file": str(config.source_file) if config and config.source_file else None,
+        "config": _jsonable(config.raw) if config is not None else None,
+        "settings": _jsonable(settings.as_dict()),
+        "totals": _jsonable(study_totals(result)),
+        "outputs": written,
+        "notes": result.notes,
+    }
+    path = folder / "run.json"
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def _input_record(path: Path) -> dict[str, Any]:
+    return {
+        "path": str(path),
+        "bytes": path.stat().st_size if path.is_file() else None,
+        "sha256": sha256(path),
+    }
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON types (paths and numpy numbers as text and floats; NaN as null)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        return number if np.isfinite(number) else None
+    return value

@@ -1,0 +1,164 @@
+"""What the study subcommands share: options, loading, running, writing, the summary."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from tqdm import tqdm
+
+from geoplan._i18n import label
+from geoplan.config import StudyConfig, load_config
+from geoplan.report import write_run
+from geoplan.settings import BASEMAPS, settings
+from geoplan.study import Study, StudyResult, run_study, study_settings, study_totals
+
+__all__ = ["output_options", "run_steps", "study_argument"]
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def study_argument(command: F) -> F:
+    """Add the STUDY argument: a study TOML file."""
+    return click.argument(
+        "study_file", metavar="STUDY.toml", type=click.Path(dir_okay=False, path_type=Path)
+    )(command)
+
+
+def output_options(command: F) -> F:
+    """Add --out, --force, --offline-maps, --basemap and --no-maps."""
+    options = [
+        click.option(
+            "--out",
+            "out_dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            help="Run folder (default: <output_dir>/<study name>).",
+        ),
+        click.option(
+            "--force", is_flag=True, help="Replace this study's earlier run (only geoplan's own)."
+        ),
+        click.option(
+            "--offline-maps/--online-maps",
+            default=None,
+            help="Write Leaflet beside the maps so they open without the internet.",
+        ),
+        click.option("--basemap", type=click.Choice(BASEMAPS), default=None, help="Base map."),
+        click.option("--no-maps", is_flag=True, help="Skip the HTML maps."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def run_steps(
+    config: StudyConfig | Path,
+    steps: Sequence[str],
+    *,
+    out_dir: Path | None,
+    force: bool,
+    offline_maps: bool | None,
+    basemap: str | None,
+    no_maps: bool,
+    suffix: str = "",
+    network_map: bool = False,
+) -> tuple[StudyResult, Path]:
+    """Load a study, run ``steps``, write the run folder and print the key figures.
+
+    Parameters
+    ----------
+    config
+        A validated configuration or the path of a study TOML.
+    steps
+        Steps of :data:`geoplan.study.STEPS`.
+    out_dir, force, offline_maps, basemap, no_maps
+        The output options.
+    suffix
+        Appended to the study name for the default folder (``-coverage``), so
+        a single step does not collide with the full run.
+    network_map
+        Draw the network too.
+
+    Returns
+    -------
+    (StudyResult, pathlib.Path)
+    """
+    cfg = load_config(config) if isinstance(config, Path) else config
+    changes: dict[str, Any] = {}
+    if offline_maps is not None:
+        changes["offline_maps"] = offline_maps
+    if basemap is not None:
+        changes["basemap"] = basemap
+    if no_maps:
+        changes["maps"] = False
+    cfg = dataclasses.replace(cfg, **changes)
+    base = cfg.output_dir if cfg.output_dir is not None else settings.output_dir
+    target = out_dir if out_dir is not None else base / f"{cfg.name}{suffix}"
+    from geoplan.report import RunFolder
+
+    RunFolder(target, force=force).check()  # refuse before any work, not after
+    with study_settings(cfg):
+        stages = ["load", *steps, "write"]
+        with tqdm(
+            total=len(stages),
+            desc=cfg.name,
+            unit="step",
+            disable=None if settings.progress else True,
+        ) as bar:
+            bar.set_postfix_str("load")
+            study = Study.from_config(cfg)
+            bar.update()
+
+            def advance(step: str) -> None:
+                bar.set_postfix_str(step)
+                bar.update()
+
+            result = run_study(study, steps=steps, on_step=advance)
+            bar.n = len(stages) - 1
+            bar.set_postfix_str("write")
+            folder = write_run(result, target, force=force, network_map=network_map)
+            bar.update()
+        echo_summary(result, folder)
+    return result, folder
+
+
+def echo_summary(result: StudyResult, folder: Path) -> None:
+    """Print a run's key figures and where it wrote them."""
+    lang = settings.lang
+    totals = study_totals(result)
+    click.echo(
+        f"  {label('network', lang)}: {totals['nodes']:,} {label('nodes', lang)}, "
+        f"{totals['edges']:,} {label('edges', lang)}; {label('communities', lang)}: "
+        f"{totals['communities']:,}; {label('population', lang)}: {totals['population']:,.0f}"
+    )
+    from geoplan.maps import _type_names
+
+    for level, score in totals.get("completeness", {}).items():
+        click.echo(f"  {label('completeness', lang)} {level}: {score:.0%}")
+    for type_id, share in totals.get("coverage", {}).items():
+        sites = totals["facility_sites"].get(type_id, 0)
+        click.echo(
+            f"  {_type_names(type_id, lang)} ({sites}): {label('covered_share', lang)} {share:.1%}"
+        )
+    for type_id, capacity in result.capacity.items():
+        figures = capacity.totals
+        click.echo(
+            f"  {_type_names(type_id, lang)}: {label('capacity', lang)} "
+            f"{figures['capacity']:,.0f}; {label('assigned', lang)} {figures['assigned']:,.0f} "
+            f"/ {figures['population']:,.0f}"
+        )
+    for type_id, summary in totals.get("proposals", {}).items():
+        click.echo(
+            f"  {_type_names(type_id, lang)}: +{summary['sites']} {label('sites', lang)} "
+            f"({summary['solver']}, gap {summary['gap']:.1%}): {summary['share_before']:.1%} → "
+            f"{summary['share_after']:.1%}"
+        )
+    for note in sorted(set(result.notes)):
+        log.warning(note)
+    click.echo(f"  wrote {folder} (report.html, maps/, layers.gpkg, tables/, rasters/, run.json)")

@@ -1,0 +1,49 @@
+"""``geoplan life-circles STUDY.toml``: 5/10/15-minute life circles and their completeness."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import click
+
+from geoplan.cli._common import output_options, run_steps, study_argument
+from geoplan.config import load_config
+
+__all__ = ["life_circles"]
+
+
+@click.command("life-circles")
+@study_argument
+@click.option(
+    "--level",
+    "levels",
+    multiple=True,
+    help="Life-circle level to measure (repeat; default those of the study): 15min, 10min, 5min.",
+)
+@output_options
+def life_circles(
+    *,
+    study_file: Path,
+    levels: tuple[str, ...],
+    out_dir: Path | None,
+    force: bool,
+    offline_maps: bool | None,
+    basemap: str | None,
+    no_maps: bool,
+) -> None:
+    """Measure every community's life circles against the standards."""
+    config = load_config(study_file)
+    config = dataclasses.replace(config, life_circles=True)
+    if levels:
+        config = dataclasses.replace(config, life_circle_levels=levels)
+    run_steps(
+        config,
+        ["life_circles"],
+        out_dir=out_dir,
+        force=force,
+        offline_maps=offline_maps,
+        basemap=basemap,
+        no_maps=no_maps,
+        suffix="-life-circles",
+    )

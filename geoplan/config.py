@@ -1,0 +1,601 @@
+"""Study configuration: a TOML file that describes one study, validated up front.
+
+Every key is checked before anything is read or computed. An error names the
+key, says what was wrong and shows a right value, e.g.::
+
+    study.toml: [network] profile = 'walking' is not one of walk, bike, drive;
+    e.g. profile = "walk"
+
+A minimal study (see ``studies/`` for complete, commented examples)::
+
+    [study]
+    name = "nanguan"
+
+    [network]
+    source = "data/raw/jilin-latest.osm.pbf"
+
+    [area]
+    bbox = [125.30, 43.85, 125.38, 43.91]
+
+    [facilities.types.community_health_station]
+    tags = { amenity = ["clinic", "doctors"] }
+
+Relative paths are relative to the folder of the TOML file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from geoplan._errors import ConfigError
+from geoplan.settings import BASEMAPS, Settings
+
+__all__ = [
+    "FacilitySource",
+    "SiteRequest",
+    "StudyConfig",
+    "load_config",
+    "parse_config",
+]
+
+#: Network/communities/population sources that are words rather than files.
+NETWORK_SOURCES = ("sample", "synthetic", "online")
+COMMUNITY_SOURCES = ("street_blocks", "synthetic")
+POPULATION_SOURCES = ("buildings", "synthetic")
+PROFILES = ("walk", "bike", "drive")
+MODELS = ("mclp", "lscp", "p_median", "p_center")
+STUDY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class FacilitySource:
+    """Where one facility type's sites come from, and how it is measured.
+
+    Attributes
+    ----------
+    type_id
+        A facility type of the standards (or a user's own name).
+    tags
+        OSM tags selecting the type from the study's OSM source; ``None`` uses
+        the sites the standards' classification finds.
+    file
+        A vector file or CSV with the sites instead of OSM.
+    x, y, crs
+        Coordinate columns and their CRS, for a CSV file.
+    type_column, type_value
+        Keep only rows of the file whose ``type_column`` equals ``type_value``.
+    minutes
+        The coverage threshold; ``None`` uses the standard's.
+    polygons_only
+        Keep only areas (e.g. parks standing in for shelters).
+    capacity
+        Measure capacity (shelters: from their area).
+    """
+
+    type_id: str
+    tags: dict[str, bool | str | list[str]] | None = None
+    file: Path | None = None
+    x: str = "lon"
+    y: str = "lat"
+    crs: str = "EPSG:4326"
+    type_column: str | None = None
+    type_value: str | None = None
+    minutes: float | None = None
+    polygons_only: bool = False
+    capacity: bool = False
+
+
+@dataclass(frozen=True)
+class SiteRequest:
+    """One ``[[sites]]`` request: where to build ``p`` new facilities of a type."""
+
+    facility_type: str
+    model: str = "mclp"
+    p: int | None = 3
+    minutes: float | None = None
+    candidate_spacing_m: float = 150.0
+    target: float = 1.0
+    solver: str = "auto"
+    time_limit_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class StudyConfig:
+    """A validated study description; see :func:`load_config`."""
+
+    name: str
+    title: str
+    lang: str | None
+    base_dir: Path
+    network_source: str | Path
+    profile: str
+    bbox: tuple[float, float, float, float] | None = None
+    area_file: Path | None = None
+    place: str | None = None
+    synthetic: dict[str, Any] = field(default_factory=dict)
+    communities_source: str | Path = "street_blocks"
+    communities_layer: str | None = None
+    communities_name_column: str | None = None
+    population_source: str | Path = "buildings"
+    population_column: str = "population"
+    classify: bool = True
+    facility_sources: tuple[FacilitySource, ...] = ()
+    life_circles: bool = True
+    life_circle_levels: tuple[str, ...] = ("15min", "10min", "5min")
+    service_area_minutes: tuple[float, ...] = (5.0, 10.0, 15.0)
+    service_areas: bool = True
+    sites: tuple[SiteRequest, ...] = ()
+    maps: bool = True
+    offline_maps: bool | None = None
+    basemap: str | None = None
+    rasters: bool = True
+    raster_resolution_m: float = 50.0
+    output_dir: Path | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+    source_file: Path | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def coverage_types(self) -> list[str]:
+        """The facility types whose coverage the study measures."""
+        return [source.type_id for source in self.facility_sources]
+
+
+# ------------------------------------------------------------------------- checks
+
+
+class _Where:
+    """Names the place of a value in the file, for messages."""
+
+    def __init__(self, origin: str, table: str) -> None:
+        self.origin = origin
+        self.table = table
+
+    def fail(self, key: str, problem: str, example: str) -> ConfigError:
+        where = f"[{self.table}] {key}" if self.table else key
+        return ConfigError(f"{self.origin}: {where} {problem}; e.g. {example}")
+
+
+_Check = Callable[[_Where, str, Any], Any]
+
+
+def _string(where: _Where, key: str, value: Any, example: str = '"text"') -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise where.fail(key, f"must be a non-empty string, got {value!r}", f"{key} = {example}")
+    return value
+
+
+def _choice(options: tuple[str, ...]) -> _Check:
+    def check(where: _Where, key: str, value: Any) -> str:
+        if value not in options:
+            raise where.fail(
+                key,
+                f"= {value!r} is not one of {', '.join(options)}",
+                f'{key} = "{options[0]}"',
+            )
+        return str(value)
+
+    return check
+
+
+def _boolean(where: _Where, key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise where.fail(key, f"must be true or false, got {value!r}", f"{key} = true")
+    return value
+
+
+def _positive(where: _Where, key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise where.fail(key, f"must be a number, got {value!r}", f"{key} = 15")
+    if value <= 0:
+        raise where.fail(key, f"must be positive, got {value!r}", f"{key} = 15")
+    return float(value)
+
+
+def _count(where: _Where, key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise where.fail(key, f"must be a whole number of at least 1, got {value!r}", f"{key} = 3")
+    return value
+
+
+def _share(where: _Where, key: str, value: Any) -> float:
+    number = _positive(where, key, value)
+    if number > 1:
+        raise where.fail(key, f"must be a share between 0 and 1, got {value!r}", f"{key} = 0.9")
+    return number
+
+
+def _minutes_list(where: _Where, key: str, value: Any) -> tuple[float, ...]:
+    if not isinstance(value, list) or not value:
+        raise where.fail(key, f"must be a list of minutes, got {value!r}", f"{key} = [5, 10, 15]")
+    numbers = tuple(_positive(where, key, v) for v in value)
+    if list(numbers) != sorted(set(numbers)):
+        raise where.fail(key, f"must increase, got {value!r}", f"{key} = [5, 10, 15]")
+    return numbers
+
+
+def _strings(where: _Where, key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise where.fail(key, f"must be a list of strings, got {value!r}", f'{key} = ["15min"]')
+    return tuple(value)
+
+
+def _bbox(where: _Where, key: str, value: Any) -> tuple[float, float, float, float]:
+    example = f"{key} = [125.30, 43.85, 125.38, 43.91]  # left, bottom, right, top in lon/lat"
+    if (
+        not isinstance(value, list)
+        or len(value) != 4
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    ):
+        raise where.fail(key, f"must be four numbers, got {value!r}", example)
+    left, bottom, right, top = (float(v) for v in value)
+    if not (-180 <= left < right <= 180 and -90 <= bottom < top <= 90):
+        problem = f"= {value!r} is not (left, bottom, right, top) in lon/lat degrees"
+        if -90 <= left <= 90 and -180 <= bottom <= 180 and abs(bottom) > 90:
+            problem += " (are longitude and latitude swapped?)"
+        raise where.fail(key, problem, example)
+    return left, bottom, right, top
+
+
+def _tags(where: _Where, key: str, value: Any) -> dict[str, bool | str | list[str]]:
+    example = f'{key} = {{ amenity = ["clinic", "doctors"] }}'
+    if not isinstance(value, dict) or not value:
+        raise where.fail(key, f"must be a table of OSM tags, got {value!r}", example)
+    for tag, wanted in value.items():
+        ok = isinstance(wanted, bool | str) or (
+            isinstance(wanted, list) and all(isinstance(v, str) for v in wanted)
+        )
+        if not ok:
+            raise where.fail(
+                f"{key}.{tag}",
+                f"must be true, a value or a list of values, got {wanted!r}",
+                example,
+            )
+    return dict(value)
+
+
+def _path(where: _Where, key: str, value: Any, base: Path, *, must_exist: bool = True) -> Path:
+    text = _string(where, key, value, '"data/raw/city.osm.pbf"')
+    path = Path(text).expanduser()
+    path = path if path.is_absolute() else base / path
+    if must_exist and not path.exists():
+        raise where.fail(
+            key,
+            f"names a file that does not exist: {path}",
+            f'{key} = "{text}" with the file in place (paths are relative to the TOML file)',
+        )
+    return path
+
+
+def _source(where: _Where, key: str, value: Any, words: tuple[str, ...], base: Path) -> str | Path:
+    text = _string(where, key, value, f'"{words[0]}"')
+    if text in words:
+        return text
+    return _path(where, key, text, base)
+
+
+def _known_keys(where: _Where, table: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+    for key in table:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            valid = ", ".join(allowed)
+            raise ConfigError(
+                f"{where.origin}: unknown key {key!r} in [{where.table}]; {hint}"
+                f"the keys of [{where.table}] are: {valid}"
+            )
+
+
+def _table(origin: str, raw: Mapping[str, Any], name: str, allowed: tuple[str, ...]) -> _Table:
+    value = raw.get(name, {})
+    where = _Where(origin, name)
+    if not isinstance(value, dict):
+        raise ConfigError(f"{origin}: [{name}] must be a table, got {value!r}; e.g. [{name}]")
+    _known_keys(where, value, allowed)
+    return _Table(where, value)
+
+
+@dataclass
+class _Table:
+    where: _Where
+    values: dict[str, Any]
+
+    def get(self, key: str, check: _Check, default: Any = None) -> Any:
+        if key not in self.values:
+            return default
+        return check(self.where, key, self.values[key])
+
+
+# ------------------------------------------------------------------------- parsing
+
+_TOP_LEVEL = (
+    "study",
+    "area",
+    "network",
+    "synthetic",
+    "communities",
+    "population",
+    "facilities",
+    "life_circles",
+    "service_areas",
+    "sites",
+    "outputs",
+    "settings",
+)
+
+
+def load_config(path: str | Path) -> StudyConfig:
+    """Read and validate a study TOML file.
+
+    Parameters
+    ----------
+    path
+        The study file. Relative paths inside it are relative to its folder.
+
+    Returns
+    -------
+    StudyConfig
+
+    Raises
+    ------
+    ConfigError
+        The file is missing or not TOML, or a key is unknown, of the wrong type
+        or out of range; the message names the key and shows a right value.
+
+    Examples
+    --------
+    >>> from geoplan.config import parse_config
+    >>> cfg = parse_config({"study": {"name": "demo"}, "network": {"source": "sample"}})
+    >>> cfg.name, cfg.profile
+    ('demo', 'walk')
+    """
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        msg = f"study file {file} does not exist; give the path of a study TOML (see studies/)"
+        raise ConfigError(msg) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        msg = f"cannot read study file {file}: {exc}; save it as UTF-8 text"
+        raise ConfigError(msg) from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"{file} is not valid TOML: {exc}; check quotes, brackets and '=' on that line"
+        raise ConfigError(msg) from None
+    return parse_config(raw, base_dir=file.resolve().parent, origin=str(file), source_file=file)
+
+
+def parse_config(
+    raw: Mapping[str, Any],
+    *,
+    base_dir: str | Path = ".",
+    origin: str = "study",
+    source_file: Path | None = None,
+) -> StudyConfig:
+    """Validate a study description given as a dictionary (the parsed TOML).
+
+    Parameters
+    ----------
+    raw
+        The parsed TOML.
+    base_dir
+        Relative paths are resolved against this folder.
+    origin
+        How messages name the configuration (the file name).
+    source_file
+        The TOML file, recorded in run.json.
+
+    Returns
+    -------
+    StudyConfig
+    """
+    base = Path(base_dir)
+    _known_keys(_Where(origin, "top level"), raw, _TOP_LEVEL)
+    study = _table(origin, raw, "study", ("name", "title", "lang", "description"))
+    if "name" not in study.values:
+        raise study.where.fail("name", "is missing", 'name = "my-district" (the output folder)')
+    name = study.get("name", _string)
+    if not STUDY_NAME.match(name) or name in (".", ".."):
+        raise study.where.fail(
+            "name",
+            f"= {name!r} cannot name a folder: use letters, digits, '-', '_' or '.' "
+            "(at most 64, no '/')",
+            'name = "nanguan-2025"',
+        )
+    network = _table(origin, raw, "network", ("source", "profile"))
+    if "source" not in network.values:
+        raise network.where.fail(
+            "source", "is missing", 'source = "data/raw/jilin-latest.osm.pbf" (or "sample")'
+        )
+    network_source = network.get("source", lambda w, k, v: _source(w, k, v, NETWORK_SOURCES, base))
+    area = _table(origin, raw, "area", ("bbox", "file", "place"))
+    if len(area.values) > 1:
+        raise area.where.fail(
+            " / ".join(area.values),
+            "are alternatives: give one",
+            "bbox = [125.30, 43.85, 125.38, 43.91]",
+        )
+    if network_source == "online" and not area.values:
+        raise area.where.fail(
+            "bbox", "is needed for an online network", 'place = "Nanguan District, Changchun"'
+        )
+    synthetic = _table(origin, raw, "synthetic", ("area_km2", "seed", "spacing_m"))
+    communities = _table(origin, raw, "communities", ("source", "layer", "name_column"))
+    population = _table(origin, raw, "population", ("source", "column"))
+    facilities_raw = raw.get("facilities", {})
+    facilities = _table(origin, raw, "facilities", ("classify", "types"))
+    life = _table(origin, raw, "life_circles", ("enabled", "levels"))
+    areas = _table(origin, raw, "service_areas", ("enabled", "minutes"))
+    outputs = _table(
+        origin,
+        raw,
+        "outputs",
+        ("maps", "offline_maps", "basemap", "rasters", "raster_resolution_m", "output_dir"),
+    )
+    settings_table = raw.get("settings", {})
+    if not isinstance(settings_table, dict):
+        raise ConfigError(f"{origin}: [settings] must be a table; e.g. walk_speed_m_s = 1.0")
+    _check_settings(origin, settings_table)
+    sources = _facility_sources(origin, facilities_raw.get("types", {}), base)
+    return StudyConfig(
+        name=name,
+        title=study.get("title", _string, name),
+        lang=study.get("lang", _choice(("zh", "en"))),
+        base_dir=base,
+        network_source=network_source,
+        profile=network.get("profile", _choice(PROFILES), "walk"),
+        bbox=area.get("bbox", _bbox),
+        area_file=area.get("file", lambda w, k, v: _path(w, k, v, base)),
+        place=area.get("place", _string),
+        synthetic=_synthetic(synthetic),
+        communities_source=communities.get(
+            "source", lambda w, k, v: _source(w, k, v, COMMUNITY_SOURCES, base), "street_blocks"
+        ),
+        communities_layer=communities.get("layer", _string),
+        communities_name_column=communities.get("name_column", _string),
+        population_source=population.get(
+            "source", lambda w, k, v: _source(w, k, v, POPULATION_SOURCES, base), "buildings"
+        ),
+        population_column=population.get("column", _string, "population"),
+        classify=facilities.get("classify", _boolean, True),
+        facility_sources=sources,
+        life_circles=life.get("enabled", _boolean, True),
+        life_circle_levels=life.get("levels", _strings, ("15min", "10min", "5min")),
+        service_areas=areas.get("enabled", _boolean, True),
+        service_area_minutes=areas.get("minutes", _minutes_list, (5.0, 10.0, 15.0)),
+        sites=_site_requests(origin, raw.get("sites", [])),
+        maps=outputs.get("maps", _boolean, True),
+        offline_maps=outputs.get("offline_maps", _boolean),
+        basemap=outputs.get("basemap", _choice(BASEMAPS)),
+        rasters=outputs.get("rasters", _boolean, True),
+        raster_resolution_m=outputs.get("raster_resolution_m", _positive, 50.0),
+        output_dir=outputs.get(
+            "output_dir", lambda w, k, v: _path(w, k, v, base, must_exist=False)
+        ),
+        settings=dict(settings_table),
+        source_file=source_file,
+        raw=dict(raw),
+    )
+
+
+def _synthetic(table: _Table) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "area_km2": table.get("area_km2", _positive, 4.0),
+        "spacing_m": table.get("spacing_m", _positive, 80.0),
+    }
+    seed = table.values.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise table.where.fail("seed", f"must be a whole number >= 0, got {seed!r}", "seed = 1")
+    out["seed"] = seed
+    return out
+
+
+def _check_settings(origin: str, table: Mapping[str, Any]) -> None:
+    probe = Settings()
+    for key, value in table.items():
+        try:
+            setattr(probe, key, value)
+        except ConfigError as exc:
+            raise ConfigError(f"{origin}: [settings] {exc}") from None
+
+
+_TYPE_KEYS = (
+    "tags",
+    "file",
+    "x",
+    "y",
+    "crs",
+    "type_column",
+    "type_value",
+    "minutes",
+    "polygons_only",
+    "capacity",
+)
+
+
+def _facility_sources(origin: str, types: Any, base: Path) -> tuple[FacilitySource, ...]:
+    if not isinstance(types, dict):
+        msg = (
+            f"{origin}: [facilities.types] must hold one table per facility type; "
+            "e.g. [facilities.types.community_health_station]"
+        )
+        raise ConfigError(msg)
+    out = []
+    for type_id, spec in types.items():
+        table_name = f"facilities.types.{type_id}"
+        if not isinstance(spec, dict):
+            msg = f"{origin}: [{table_name}] must be a table; e.g. tags = {{ amenity = 'clinic' }}"
+            raise ConfigError(msg)
+        where = _Where(origin, table_name)
+        _known_keys(where, spec, _TYPE_KEYS)
+        table = _Table(where, spec)
+        if "tags" in spec and "file" in spec:
+            raise where.fail("tags / file", "are alternatives: give one", 'file = "clinics.gpkg"')
+        out.append(
+            FacilitySource(
+                type_id=str(type_id),
+                tags=table.get("tags", _tags),
+                file=table.get("file", lambda w, k, v: _path(w, k, v, base)),
+                x=table.get("x", _string, "lon"),
+                y=table.get("y", _string, "lat"),
+                crs=table.get("crs", _string, "EPSG:4326"),
+                type_column=table.get("type_column", _string),
+                type_value=table.get("type_value", _string),
+                minutes=table.get("minutes", _positive),
+                polygons_only=table.get("polygons_only", _boolean, False),
+                capacity=table.get("capacity", _boolean, False),
+            )
+        )
+    return tuple(out)
+
+
+_SITE_KEYS = (
+    "facility_type",
+    "model",
+    "p",
+    "minutes",
+    "candidate_spacing_m",
+    "target",
+    "solver",
+    "time_limit_s",
+)
+
+
+def _site_requests(origin: str, value: Any) -> tuple[SiteRequest, ...]:
+    if not isinstance(value, list):
+        msg = (
+            f"{origin}: sites must be a list of [[sites]] tables; "
+            'e.g. [[sites]] facility_type = "community_canteen"'
+        )
+        raise ConfigError(msg)
+    out = []
+    for number, spec in enumerate(value, start=1):
+        where = _Where(origin, f"sites #{number}")
+        if not isinstance(spec, dict):
+            raise where.fail("", "must be a table", '[[sites]] facility_type = "community_canteen"')
+        _known_keys(where, spec, _SITE_KEYS)
+        table = _Table(where, spec)
+        if "facility_type" not in spec:
+            raise where.fail("facility_type", "is missing", 'facility_type = "community_canteen"')
+        model = table.get("model", _choice(MODELS), "mclp")
+        out.append(
+            SiteRequest(
+                facility_type=table.get("facility_type", _string),
+                model=model,
+                p=table.get("p", _count, 3 if model != "lscp" else None),
+                minutes=table.get("minutes", _positive),
+                candidate_spacing_m=table.get("candidate_spacing_m", _positive, 150.0),
+                target=table.get("target", _share, 1.0),
+                solver=table.get("solver", _choice(("auto", "exact", "greedy")), "auto"),
+                time_limit_s=table.get("time_limit_s", _positive, 60.0),
+            )
+        )
+    return tuple(out)
