@@ -31,7 +31,7 @@ def main() -> None:
         "suite",
         nargs="?",
         default="engine",
-        choices=["engine", "service-areas", "coverage", "siting"],
+        choices=["engine", "service-areas", "coverage", "siting", "maps"],
     )
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one repeat (CI smoke)")
     parser.add_argument("--out", type=Path, default=None, help="write the Markdown table here")
@@ -42,6 +42,8 @@ def main() -> None:
         from . import coverage as suite
     elif args.suite == "siting":
         from . import siting as suite
+    elif args.suite == "maps":
+        from . import maps as suite
     else:
         from . import engine as suite
 
