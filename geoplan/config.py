@@ -191,12 +191,24 @@ def _boolean(where: _Where, key: str, value: Any) -> bool:
     return value
 
 
+def _number(value: Any) -> float | None:
+    """Return the value as a finite float; None for bools, text, inf, NaN, huge integers."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _positive(where: _Where, key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise where.fail(key, f"must be a number, got {value!r}", f"{key} = 15")
-    if value <= 0:
+    number = _number(value)
+    if number is None:
+        raise where.fail(key, f"must be a number, got {_short(value)}", f"{key} = 15")
+    if number <= 0:
         raise where.fail(key, f"must be positive, got {value!r}", f"{key} = 15")
-    return float(value)
+    return number
 
 
 def _count(where: _Where, key: str, value: Any) -> int:
@@ -229,13 +241,10 @@ def _strings(where: _Where, key: str, value: Any) -> tuple[str, ...]:
 
 def _bbox(where: _Where, key: str, value: Any) -> tuple[float, float, float, float]:
     example = f"{key} = [125.30, 43.85, 125.38, 43.91]  # left, bottom, right, top in lon/lat"
-    if (
-        not isinstance(value, list)
-        or len(value) != 4
-        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
-    ):
-        raise where.fail(key, f"must be four numbers, got {value!r}", example)
-    left, bottom, right, top = (float(v) for v in value)
+    numbers = [_number(v) for v in value] if isinstance(value, list) else []
+    if len(numbers) != 4 or any(n is None for n in numbers):
+        raise where.fail(key, f"must be four numbers, got {_short(value)}", example)
+    left, bottom, right, top = (float(n) for n in numbers if n is not None)
     if not (-180 <= left < right <= 180 and -90 <= bottom < top <= 90):
         problem = f"= {value!r} is not (left, bottom, right, top) in lon/lat degrees"
         if -90 <= left <= 90 and -180 <= bottom <= 180 and abs(bottom) > 90:
@@ -250,7 +259,7 @@ def _tags(where: _Where, key: str, value: Any) -> dict[str, bool | str | list[st
         raise where.fail(key, f"must be a table of OSM tags, got {value!r}", example)
     for tag, wanted in value.items():
         ok = isinstance(wanted, bool | str) or (
-            isinstance(wanted, list) and all(isinstance(v, str) for v in wanted)
+            isinstance(wanted, list) and bool(wanted) and all(isinstance(v, str) for v in wanted)
         )
         if not ok:
             raise where.fail(
@@ -263,14 +272,24 @@ def _tags(where: _Where, key: str, value: Any) -> dict[str, bool | str | list[st
 
 def _path(where: _Where, key: str, value: Any, base: Path, *, must_exist: bool = True) -> Path:
     text = _string(where, key, value, '"data/raw/city.osm.pbf"')
-    path = Path(text).expanduser()
+    example = f'{key} = "{text}" with the file in place (paths are relative to the TOML file)'
+    try:
+        path = Path(text).expanduser()
+    except RuntimeError:
+        raise where.fail(key, f"= {text!r} starts with '~' of an unknown user", example) from None
     path = path if path.is_absolute() else base / path
-    if must_exist and not path.exists():
+    if not must_exist:
+        return path
+    try:
+        exists, is_file = path.exists(), path.is_file()
+    except OSError as exc:
         raise where.fail(
-            key,
-            f"names a file that does not exist: {path}",
-            f'{key} = "{text}" with the file in place (paths are relative to the TOML file)',
-        )
+            key, f"= {text!r} is not a usable path ({exc.strerror})", example
+        ) from None
+    if not exists:
+        raise where.fail(key, f"names a file that does not exist: {path}", example)
+    if not is_file:
+        raise where.fail(key, f"names a folder, not a file: {path}", example)
     return path
 
 
@@ -400,10 +419,11 @@ def parse_config(
     base = Path(base_dir)
     _known_keys(_Where(origin, "top level"), raw, _TOP_LEVEL)
     study = _table(origin, raw, "study", ("name", "title", "lang", "description"))
+    study.get("description", _string)
     if "name" not in study.values:
         raise study.where.fail("name", "is missing", 'name = "my-district" (the output folder)')
     name = study.get("name", _string)
-    if not STUDY_NAME.match(name) or name in (".", ".."):
+    if not STUDY_NAME.fullmatch(name) or name in (".", ".."):
         raise study.where.fail(
             "name",
             f"= {name!r} cannot name a folder: use letters, digits, '-', '_' or '.' "
@@ -505,6 +525,15 @@ def _check_settings(origin: str, table: Mapping[str, Any]) -> None:
             setattr(probe, key, value)
         except ConfigError as exc:
             raise ConfigError(f"{origin}: [settings] {exc}") from None
+        except (TypeError, ValueError, OverflowError, RuntimeError) as exc:
+            msg = f"{origin}: [settings] {key} = {_short(value)} is not usable ({exc})"
+            raise ConfigError(msg) from None
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """Return a value's repr, cut short (a 400-digit number is not worth printing)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 _TYPE_KEYS = (
@@ -580,7 +609,10 @@ def _site_requests(origin: str, value: Any) -> tuple[SiteRequest, ...]:
     for number, spec in enumerate(value, start=1):
         where = _Where(origin, f"sites #{number}")
         if not isinstance(spec, dict):
-            raise where.fail("", "must be a table", '[[sites]] facility_type = "community_canteen"')
+            raise ConfigError(
+                f"{origin}: [sites #{number}] must be a table; "
+                'e.g. [[sites]] facility_type = "community_canteen"'
+            )
         _known_keys(where, spec, _SITE_KEYS)
         table = _Table(where, spec)
         if "facility_type" not in spec:

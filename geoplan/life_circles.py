@@ -55,7 +55,8 @@ class LifeCircles:
     Attributes
     ----------
     communities : geopandas.GeoDataFrame
-        One row per community (index as given): ``population``, one
+        One row per community (index as given): ``name`` and ``name_zh``
+        when the communities have them, ``population``, one
         ``score_<level>`` column per level (0-1), ``n_missing``,
         ``missing_zh`` and ``missing_en`` (joined names), geometry.
     coverage : pandas.DataFrame
@@ -361,7 +362,8 @@ def _type_row(people: _People, covered: np.ndarray, ftype: FacilityType, n: int)
 def _community_table(
     communities: gpd.GeoDataFrame, coverage: pd.DataFrame, levels: Sequence[str], people: _People
 ) -> gpd.GeoDataFrame:
-    table = communities[[communities.geometry.name]].copy()
+    names = [c for c in ("name", "name_zh") if c in communities.columns]
+    table = communities[[*names, communities.geometry.name]].copy()
     table["population"] = people.per_community(people.weights)
     if coverage.empty:
         return table

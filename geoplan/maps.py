@@ -25,12 +25,13 @@ Examples
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +42,7 @@ import shapely
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from geoplan._errors import ConfigError, CRSError, InputError
+from geoplan._errors import ConfigError, CRSError, DataSourceError, InputError
 from geoplan._i18n import label, resolve_lang
 from geoplan.settings import BASEMAPS, settings
 
@@ -105,7 +106,7 @@ _AMAP_TILES = (
     "&x={x}&y={y}&z={z}"
 )
 _TIANDITU_TILES = (
-    "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
     "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
     "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}"
 )
@@ -133,6 +134,7 @@ class _MapState:
     lang: str
     control: folium.LayerControl | None = None
     fitted: bool = False
+    layer_names: set[str] = field(default_factory=set)
 
 
 _STATE_ATTRIBUTE = "_geoplan_state"
@@ -379,8 +381,15 @@ def _share_legend(m: folium.Map, title: str) -> None:
     _legend(m, title, rows)
 
 
-def _layer(name: str, *, show: bool = True) -> folium.FeatureGroup:
-    return folium.FeatureGroup(name=_text(name), show=show)
+def _layer(m: folium.Map, name: str, *, show: bool = True) -> folium.FeatureGroup:
+    """Return a new overlay whose escaped name is unique on the map (the control needs it)."""
+    state = _info(m)
+    unique, n = name, 1
+    while unique in state.layer_names:
+        n += 1
+        unique = f"{name} ({n})"
+    state.layer_names.add(unique)
+    return folium.FeatureGroup(name=_text(unique), show=show)
 
 
 def _finish(m: folium.Map, frame: gpd.GeoDataFrame | gpd.GeoSeries | None) -> folium.Map:
@@ -390,6 +399,8 @@ def _finish(m: folium.Map, frame: gpd.GeoDataFrame | gpd.GeoSeries | None) -> fo
         _fit(m, frame)
     if state.control is not None:
         m._children.pop(state.control.get_name(), None)
+        # a map already rendered (saved, shown) holds the old control's script too
+        _root(m).script._children.pop(state.control.get_name(), None)
     state.control = folium.LayerControl(collapsed=False)
     m.add_child(state.control)
     return m
@@ -523,7 +534,7 @@ def _facility_layers(
     for index, (type_id, group) in enumerate(groups):
         colour = _TYPE_COLOURS[index % len(_TYPE_COLOURS)]
         type_name = _type_names(type_id, lang) if column else label("facilities", lang)
-        layer = _layer(f"{type_name} ({len(group)})", show=show)
+        layer = _layer(m, f"{type_name} ({len(group)})", show=show)
         names = _names(group)
         _points(
             layer,
@@ -589,7 +600,7 @@ def life_circle_map(
         msg = f"level {level!r} was not measured; choose one of {levels}"
         raise InputError(msg)
     level_name = _level_name(chosen.removeprefix("score_"), lang)
-    layer = _layer(f"{label('completeness', lang)}: {level_name}")
+    layer = _layer(m, f"{label('completeness', lang)}: {level_name}")
     _polygons(
         layer,
         table,
@@ -663,7 +674,7 @@ def _draw_circles(m: folium.Map, circles: LifeCircles, community: Any, lang: str
     name = _row_name(table.loc[community]) if community in table.index else community
     colours = _ring_colours(rings["cutoff_minutes"].to_numpy(dtype=float))
     minutes_label = label("minute_circle", lang)
-    group = _layer(f"{name} {label('life_circle', lang)}")
+    group = _layer(m, f"{name} {label('life_circle', lang)}")
     _polygons(
         group,
         rings,
@@ -677,7 +688,7 @@ def _draw_circles(m: folium.Map, circles: LifeCircles, community: Any, lang: str
     group.add_to(m)
     _legend(
         m,
-        f"{_text(name)} {label('life_circle', lang)}",
+        f"{name} {label('life_circle', lang)}",
         [(colours[v], f"{_number(v)}{minutes_label}") for v in sorted(colours)],
     )
 
@@ -732,7 +743,7 @@ def coverage_map(
     frame: gpd.GeoDataFrame | None = None
     if communities is not None and result.by_community is not None:
         frame = _community_shares(result.by_community, communities, type_id)
-        layer = _layer(f"{type_name}: {label('covered_share', lang)}")
+        layer = _layer(m, f"{type_name}: {label('covered_share', lang)}")
         _polygons(
             layer,
             frame,
@@ -760,7 +771,7 @@ def coverage_map(
         _area_layer(m, service_areas, f"{type_name} {label('service_areas', lang)}")
     gaps = result.gaps[result.gaps["facility_type"].astype(str) == type_id]
     if len(gaps):
-        layer = _layer(f"{type_name}: {label('uncovered', lang)}")
+        layer = _layer(m, f"{type_name}: {label('uncovered', lang)}")
         _polygons(
             layer,
             gaps,
@@ -808,7 +819,7 @@ def _area_layer(m: folium.Map, areas: gpd.GeoDataFrame, name: str, *, legend: bo
     shown = areas.iloc[order]
     values = cutoffs[order]
     colours = _ring_colours(values)
-    layer = _layer(name)
+    layer = _layer(m, name)
     _polygons(
         layer,
         shown,
@@ -910,7 +921,7 @@ def site_map(
         frame = communities[[communities.geometry.name]].copy()
         before = proposal.before["share"].reindex(frame.index).to_numpy(dtype=float)
         after = proposal.after["share"].reindex(frame.index).to_numpy(dtype=float)
-        layer = _layer(f"{type_name}: {label('share_after', lang)}")
+        layer = _layer(m, f"{type_name}: {label('share_after', lang)}")
         names = _community_names(communities)
         _polygons(
             layer,
@@ -935,7 +946,7 @@ def site_map(
         layer.add_to(m)
         _share_legend(m, f"{type_name}: {label('share_after', lang)}")
     if new_area is not None and len(new_area):
-        layer = _layer(label("newly_covered_area", lang))
+        layer = _layer(m, label("newly_covered_area", lang))
         _polygons(
             layer,
             new_area,
@@ -947,7 +958,7 @@ def site_map(
         )
         layer.add_to(m)
     if existing is not None and len(existing):
-        layer = _layer(f"{label('existing', lang)} ({len(existing)})")
+        layer = _layer(m, f"{label('existing', lang)} ({len(existing)})")
         names = _names(existing)
         _points(
             layer,
@@ -959,7 +970,7 @@ def site_map(
         )
         layer.add_to(m)
     sites = proposal.sites
-    layer = _layer(f"{label('proposed', lang)} ({len(sites)})")
+    layer = _layer(m, f"{label('proposed', lang)} ({len(sites)})")
     _points(
         layer,
         sites,
@@ -1027,7 +1038,7 @@ def network_map(
     merged = shapely.line_merge(shapely.union_all(edges.geometry.to_numpy()))
     frame = gpd.GeoDataFrame(geometry=[merged], crs=edges.crs)
     data = _features(frame, m, {})
-    layer = _layer(f"{label('network', lang)} ({network.n_edges:,} {label('edges', lang)})")
+    layer = _layer(m, f"{label('network', lang)} ({network.n_edges:,} {label('edges', lang)})")
     folium.GeoJson(
         data, style_function=lambda _: {"color": "#3182bd", "weight": 1, "opacity": 0.7}
     ).add_to(layer)
@@ -1037,6 +1048,12 @@ def network_map(
 
 
 # ------------------------------------------------------------------------------ saving
+
+
+def _render(m: folium.Map) -> str:
+    """Render a copy: folium adds to a map each time it renders it, so rendering twice differs."""
+    page: str = copy.deepcopy(m).get_root().render()
+    return page
 
 
 def map_html(m: folium.Map, *, offline: bool | None = None) -> str:
@@ -1055,7 +1072,7 @@ def map_html(m: folium.Map, *, offline: bool | None = None) -> str:
     -------
     str
     """
-    page: str = m.get_root().render()
+    page = _render(m)
     if offline if offline is not None else settings.offline_maps:
         from geoplan._assets import make_self_contained
 
@@ -1089,7 +1106,10 @@ def save_map(
     from geoplan.report import atomic_path
 
     final = Path(path)
-    page: str = m.get_root().render()
+    if final.is_dir():
+        msg = f"{final} is a folder; give the path of an .html file to write"
+        raise DataSourceError(msg)
+    page = _render(m)
     if offline if offline is not None else settings.offline_maps:
         from geoplan._assets import make_self_contained
 

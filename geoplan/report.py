@@ -76,7 +76,11 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     tmp.unlink()  # writers such as GDAL want to create the file themselves
     try:
         yield tmp
-        os.replace(tmp, final)
+        try:
+            os.replace(tmp, final)
+        except OSError as exc:
+            msg = f"cannot write {final}: {exc.strerror}. Choose another output path."
+            raise DataSourceError(msg) from exc
     finally:
         if tmp.exists():
             tmp.unlink()

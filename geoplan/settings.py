@@ -78,16 +78,25 @@ def _positive_float(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         msg = f"setting {name!r} must be a number, got {value!r}; e.g. {name}=1.0"
         raise ConfigError(msg)
-    if not math.isfinite(value) or value <= 0:
-        msg = f"setting {name!r} must be a positive finite number, got {value!r}"
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number) or number <= 0:
+        msg = f"setting {name!r} must be a positive finite number, got {value!r}; e.g. {name}=1.0"
         raise ConfigError(msg)
-    return float(value)
+    return number
 
 
 def _minutes(name: str, value: Any) -> tuple[int, ...]:
+    if not isinstance(value, list | tuple) or not all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    ):
+        msg = f"setting {name!r} must be a list of whole minutes, e.g. (5, 10, 15); got {value!r}"
+        raise ConfigError(msg)
     try:
         values = tuple(int(v) for v in value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         msg = f"setting {name!r} must be a list of whole minutes, e.g. (5, 10, 15); got {value!r}"
         raise ConfigError(msg) from None
     if not values or any(v <= 0 for v in values) or list(values) != sorted(set(values)):
@@ -109,7 +118,11 @@ def _path(name: str, value: Any) -> Path:
     if not isinstance(value, str | Path):
         msg = f"setting {name!r} must be a folder path, got {value!r}"
         raise ConfigError(msg)
-    return Path(value).expanduser()
+    try:
+        return Path(value).expanduser()
+    except RuntimeError:
+        msg = f"setting {name!r} = {value!r} starts with '~' of an unknown user; give a full path"
+        raise ConfigError(msg) from None
 
 
 BASEMAPS = ("osm", "amap", "tianditu", "none")

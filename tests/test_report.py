@@ -28,9 +28,14 @@ def test_a_failed_run_leaves_the_earlier_run_untouched(tmp_path):
     target = tmp_path / "study"
     with RunFolder(target).staging() as staging:
         (staging / "a.csv").write_text("first")
-    with pytest.raises(RuntimeError), RunFolder(target, force=True).staging() as staging:
-        (staging / "a.csv").write_text("second")
-        raise RuntimeError("killed half-way")
+
+    def interrupted_run() -> None:
+        with RunFolder(target, force=True).staging() as staging:
+            (staging / "a.csv").write_text("second")
+            raise RuntimeError("killed half-way")
+
+    with pytest.raises(RuntimeError):
+        interrupted_run()
     assert (target / "a.csv").read_text() == "first"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["study"]
 
