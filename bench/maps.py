@@ -65,7 +65,9 @@ def run(quick: bool = False) -> Table:
         study = geoplan.Study.from_config(config)
         result = geoplan.run_study(study)
         label = f"{study.network.n_nodes:,} nodes, {len(study.communities):,} communities"
-        table.record("whole study (no writing)", label, "geoplan run_study", time.perf_counter() - start)
+        table.record(
+            "whole study (no writing)", label, "geoplan run_study", time.perf_counter() - start
+        )
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "run"
             start = time.perf_counter()

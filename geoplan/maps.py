@@ -254,9 +254,20 @@ def _fit(m: folium.Map, frame: gpd.GeoDataFrame | gpd.GeoSeries) -> None:
 
 
 def _to_map_coordinates(
-    frame: gpd.GeoDataFrame | gpd.GeoSeries, m: folium.Map, *, simplify: bool = True
+    frame: gpd.GeoDataFrame | gpd.GeoSeries,
+    m: folium.Map,
+    *,
+    simplify: bool = True,
+    tolerance_m: float | None = None,
 ) -> gpd.GeoDataFrame:
-    """Simplify to map precision, convert to the map's coordinates, round to 1e-6 degrees."""
+    """Generalise to map precision, convert to the map's coordinates and round them.
+
+    Lines and polygons are simplified to ``tolerance_m`` (at least
+    ``settings.map_tolerance_m``); polygon holes and parts smaller than a few
+    tolerances across are dropped, and coordinates are rounded to 1e-6 degrees
+    (1e-5 when the tolerance is 5 m or more). The GeoPackage keeps the exact
+    geometry; this is only what a map needs to draw.
+    """
     import geopandas as gpd
 
     if frame.crs is None:
@@ -265,26 +276,52 @@ def _to_map_coordinates(
             ".set_crs('EPSG:4326') for lon/lat or the CRS the data was made in"
         )
         raise CRSError(msg)
+    tolerance = max(settings.map_tolerance_m, tolerance_m or 0.0)
     out = frame.to_frame() if isinstance(frame, gpd.GeoSeries) else frame.copy()
     out = out[~(out.geometry.isna() | out.geometry.is_empty)]
     if simplify and len(out) and not out.geom_type.isin(["Point", "MultiPoint"]).all():
         metric = out if out.crs.is_projected else out.to_crs(out.estimate_utm_crs())
-        simplified = metric.geometry.simplify(settings.map_tolerance_m, preserve_topology=True)
-        out = out.set_geometry(simplified.to_crs(out.crs).to_numpy())
+        geometry = _without_specks(metric.geometry.to_numpy(), (4 * tolerance) ** 2)
+        geometry = shapely.simplify(geometry, tolerance, preserve_topology=True)
+        out = out.set_geometry(gpd.GeoSeries(geometry, crs=metric.crs).to_crs(out.crs).to_numpy())
     out = out.to_crs("EPSG:4326")
     if _info(m).system == "gcj02" and len(out):
         from geoplan.coords import convert_frame
 
         out = convert_frame(out, source="wgs84", target="gcj02")
-    rounded = shapely.transform(out.geometry.to_numpy(), lambda xy: np.round(xy, 6))
+    decimals = 5 if tolerance >= 5 else 6
+    rounded = shapely.transform(out.geometry.to_numpy(), lambda xy: np.round(xy, decimals))
     out = out.set_geometry(rounded)
     return out[~out.geometry.is_empty]
+
+
+def _without_specks(geometry: np.ndarray, min_area_m2: float) -> np.ndarray:
+    """Drop polygon holes and parts smaller than ``min_area_m2`` (invisible on a map)."""
+    out = geometry.copy()
+    for i, shape in enumerate(geometry):
+        if shape is None or shape.geom_type not in ("Polygon", "MultiPolygon"):
+            continue
+        parts = shape.geoms if shape.geom_type == "MultiPolygon" else [shape]
+        kept = [
+            shapely.Polygon(
+                part.exterior,
+                [h for h in part.interiors if shapely.Polygon(h).area >= min_area_m2],
+            )
+            for part in parts
+            if part.area >= min_area_m2
+        ]
+        if not kept:
+            kept = [max(parts, key=lambda p: p.area)]  # a small area still shows, as itself
+        out[i] = kept[0] if len(kept) == 1 else shapely.MultiPolygon(kept)
+    return out
 
 
 def _features(
     frame: gpd.GeoDataFrame,
     m: folium.Map,
     properties: Mapping[str, Sequence[Any]],
+    *,
+    tolerance_m: float | None = None,
 ) -> dict[str, Any]:
     """GeoJSON of ``frame``'s geometry in map coordinates with only ``properties``."""
     import geopandas as gpd
@@ -294,7 +331,7 @@ def _features(
         geometry=frame.geometry.to_numpy(),
         crs=frame.crs,
     )
-    shown = _to_map_coordinates(table, m)
+    shown = _to_map_coordinates(table, m, tolerance_m=tolerance_m)
     data: dict[str, Any] = json.loads(shown.to_json(drop_id=True))
     return data
 
@@ -420,14 +457,19 @@ def _polygons(
     weight: float = 1.0,
     opacity: float = 0.6,
     line: str | None = "#555555",
+    tolerance_m: float | None = None,
 ) -> None:
-    """Draw polygons with per-feature fill colours and escaped tooltip/popup HTML."""
+    """Draw polygons with per-feature fill colours and escaped tooltip/popup HTML.
+
+    ``tolerance_m`` generalises polygons traced on a grid (service areas,
+    gaps) to their grid's cell size, which removes the staircase edges.
+    """
     if len(frame) == 0:
         return
     properties: dict[str, Sequence[Any]] = {"fill": fill, "tip": tooltip}
     if popup is not None:
         properties["pop"] = popup
-    data = _features(frame, m, properties)
+    data = _features(frame, m, properties, tolerance_m=tolerance_m)
     if not data["features"]:
         return
 
@@ -684,6 +726,7 @@ def _draw_circles(m: folium.Map, circles: LifeCircles, community: Any, lang: str
         opacity=0.25,
         line=None,
         weight=2.0,
+        tolerance_m=settings.service_area_cell_m,
     )
     group.add_to(m)
     _legend(
@@ -781,6 +824,7 @@ def coverage_map(
             opacity=0.2,
             line=_GAP_COLOUR,
             weight=1.5,
+            tolerance_m=settings.service_area_cell_m,
         )
         layer.add_to(m)
         _legend(m, type_name, [(_GAP_COLOUR, label("uncovered", lang))])
@@ -829,6 +873,7 @@ def _area_layer(m: folium.Map, areas: gpd.GeoDataFrame, name: str, *, legend: bo
         opacity=0.3,
         line=None,
         weight=0.5,
+        tolerance_m=settings.service_area_cell_m,
     )
     layer.add_to(m)
     if legend:
@@ -955,6 +1000,7 @@ def site_map(
             tooltip=[label("newly_covered_area", lang)] * len(new_area),
             opacity=0.35,
             line=None,
+            tolerance_m=settings.service_area_cell_m,
         )
         layer.add_to(m)
     if existing is not None and len(existing):

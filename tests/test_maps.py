@@ -549,6 +549,26 @@ def _shown_polygon(m: folium.Map, crs) -> tuple[int, float]:
     return vertex_count(feature["geometry"]), float(area)
 
 
+def test_grid_traced_polygons_lose_their_staircase_and_specks(city):
+    """Service areas are traced on a grid: shown at the grid's precision, tiny holes dropped."""
+    cell = geoplan.settings.service_area_cell_m
+    steps = [(i * cell, (i % 2) * cell) for i in range(101)]  # a 1 km staircase edge
+    outline = [(0.0, -500.0), *steps, (1000.0, -500.0)]
+    x0, y0 = 687000.0, 4862000.0
+    shell = [(x0 + x, y0 + y) for x, y in outline]
+    hole = [(x0 + 500, y0 - 300), (x0 + 520, y0 - 300), (x0 + 520, y0 - 280), (x0 + 500, y0 - 280)]
+    polygon = shapely.Polygon(shell, [hole])
+    frame = gpd.GeoDataFrame(
+        {"cutoff_minutes": [10.0], "cutoff_m": [600.0]}, geometry=[polygon], crs=city.crs
+    )
+    (feature,) = features(render(maps.service_area_map(frame, basemap="none")))
+    shown = shapely.geometry.shape(feature["geometry"])
+    assert len(shown.interiors) == 0  # a 20 m hole does not show at map precision
+    assert vertex_count(feature["geometry"]) < 20  # the steps are gone
+    area = gpd.GeoSeries([shown], crs="EPSG:4326").to_crs(city.crs).area.iloc[0]
+    assert area == pytest.approx(polygon.area, rel=0.02)
+
+
 def test_simplification_drops_vertices_but_keeps_area(city):
     square = _wobbly_square(city.crs)
     original = square.geometry.iloc[0]
@@ -564,7 +584,8 @@ def test_map_tolerance_setting_controls_simplification(city):
     original_area = square.geometry.iloc[0].area
     counts = {}
     for tolerance in (0.05, 2.0, 50.0):
-        with geoplan.settings.override(map_tolerance_m=tolerance):
+        # service areas are generalised to their grid cell too: make it small here
+        with geoplan.settings.override(map_tolerance_m=tolerance, service_area_cell_m=0.05):
             m = maps.service_area_map(square, basemap="none")
         counts[tolerance], area = _shown_polygon(m, city.crs)
         assert area == pytest.approx(original_area, rel=0.01)
@@ -574,7 +595,7 @@ def test_map_tolerance_setting_controls_simplification(city):
 
 def test_tolerance_is_in_metres_for_lonlat_input(city):
     square = _wobbly_square(city.crs).to_crs("EPSG:4326")
-    with geoplan.settings.override(map_tolerance_m=0.05):
+    with geoplan.settings.override(map_tolerance_m=0.05, service_area_cell_m=0.05):
         n, _ = _shown_polygon(maps.service_area_map(square, basemap="none"), city.crs)
     assert n > 5000  # 0.05 m, not 0.05 degrees
     with geoplan.settings.override(map_tolerance_m=2.0):
