@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -13,11 +15,11 @@ from tqdm import tqdm
 
 from geoplan._i18n import label
 from geoplan.config import StudyConfig, load_config
-from geoplan.report import write_run
+from geoplan.report import RunFolder, write_run
 from geoplan.settings import BASEMAPS, settings
 from geoplan.study import Study, StudyResult, run_study, study_settings, study_totals
 
-__all__ = ["output_options", "run_steps", "study_argument"]
+__all__ = ["OutputOptions", "output_options", "run_steps", "study_argument"]
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +33,26 @@ def study_argument(command: F) -> F:
     )(command)
 
 
+@dataclass(frozen=True)
+class OutputOptions:
+    """Where and how a study subcommand writes: the options every one of them takes."""
+
+    out_dir: Path | None = None
+    force: bool = False
+    offline_maps: bool | None = None
+    basemap: str | None = None
+    no_maps: bool = False
+
+
 def output_options(command: F) -> F:
-    """Add --out, --force, --offline-maps, --basemap and --no-maps."""
+    """Add --out, --force, --offline-maps, --basemap and --no-maps as ``output=``."""
+    names = [f.name for f in dataclasses.fields(OutputOptions)]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> Any:
+        output = OutputOptions(**{name: kwargs.pop(name) for name in names})
+        return command(output=output, **kwargs)
+
     options = [
         click.option(
             "--out",
@@ -52,20 +72,17 @@ def output_options(command: F) -> F:
         click.option("--basemap", type=click.Choice(BASEMAPS), default=None, help="Base map."),
         click.option("--no-maps", is_flag=True, help="Skip the HTML maps."),
     ]
+    decorated: Any = wrapper
     for option in reversed(options):
-        command = option(command)
-    return command
+        decorated = option(decorated)
+    return decorated  # type: ignore[no-any-return]
 
 
 def run_steps(
     config: StudyConfig | Path,
     steps: Sequence[str],
+    output: OutputOptions,
     *,
-    out_dir: Path | None,
-    force: bool,
-    offline_maps: bool | None,
-    basemap: str | None,
-    no_maps: bool,
     suffix: str = "",
     network_map: bool = False,
 ) -> tuple[StudyResult, Path]:
@@ -77,7 +94,7 @@ def run_steps(
         A validated configuration or the path of a study TOML.
     steps
         Steps of :data:`geoplan.study.STEPS`.
-    out_dir, force, offline_maps, basemap, no_maps
+    output
         The output options.
     suffix
         Appended to the study name for the default folder (``-coverage``), so
@@ -91,18 +108,16 @@ def run_steps(
     """
     cfg = load_config(config) if isinstance(config, Path) else config
     changes: dict[str, Any] = {}
-    if offline_maps is not None:
-        changes["offline_maps"] = offline_maps
-    if basemap is not None:
-        changes["basemap"] = basemap
-    if no_maps:
+    if output.offline_maps is not None:
+        changes["offline_maps"] = output.offline_maps
+    if output.basemap is not None:
+        changes["basemap"] = output.basemap
+    if output.no_maps:
         changes["maps"] = False
     cfg = dataclasses.replace(cfg, **changes)
     base = cfg.output_dir if cfg.output_dir is not None else settings.output_dir
-    target = out_dir if out_dir is not None else base / f"{cfg.name}{suffix}"
-    from geoplan.report import RunFolder
-
-    RunFolder(target, force=force).check()  # refuse before any work, not after
+    target = output.out_dir if output.out_dir is not None else base / f"{cfg.name}{suffix}"
+    RunFolder(target, force=output.force).check()  # refuse before any work, not after
     with study_settings(cfg):
         stages = ["load", *steps, "write"]
         with tqdm(
@@ -122,7 +137,7 @@ def run_steps(
             result = run_study(study, steps=steps, on_step=advance)
             bar.n = len(stages) - 1
             bar.set_postfix_str("write")
-            folder = write_run(result, target, force=force, network_map=network_map)
+            folder = write_run(result, target, force=output.force, network_map=network_map)
             bar.update()
         echo_summary(result, folder)
     return result, folder

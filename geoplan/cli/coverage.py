@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from geoplan._errors import ConfigError
-from geoplan.cli._common import output_options, run_steps, study_argument
+from geoplan.cli._common import OutputOptions, output_options, run_steps, study_argument
 from geoplan.config import load_config
 
 __all__ = ["coverage"]
@@ -27,11 +27,7 @@ def coverage(
     *,
     study_file: Path,
     types: tuple[str, ...],
-    out_dir: Path | None,
-    force: bool,
-    offline_maps: bool | None,
-    basemap: str | None,
-    no_maps: bool,
+    output: OutputOptions,
 ) -> None:
     """Measure population coverage (and shelter capacity) of a study's facility types."""
     config = load_config(study_file)
@@ -49,10 +45,6 @@ def coverage(
     run_steps(
         config,
         ["coverage"],
-        out_dir=out_dir,
-        force=force,
-        offline_maps=offline_maps,
-        basemap=basemap,
-        no_maps=no_maps,
+        output,
         suffix="-coverage",
     )

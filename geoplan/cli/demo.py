@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from geoplan.cli._common import run_steps
+from geoplan.cli._common import OutputOptions, run_steps
 from geoplan.config import StudyConfig, parse_config
 from geoplan.settings import BASEMAPS
 from geoplan.study import STEPS
@@ -45,12 +45,5 @@ def demo(out_dir: Path | None, offline_maps: bool | None, basemap: str | None) -
     click.echo(
         "geoplan demo: central Helsinki (© OpenStreetMap contributors, ODbL), walking network"
     )
-    run_steps(
-        demo_config(),
-        STEPS,
-        out_dir=out_dir,
-        force=True,
-        offline_maps=offline_maps,
-        basemap=basemap,
-        no_maps=False,
-    )
+    output = OutputOptions(out_dir=out_dir, force=True, offline_maps=offline_maps, basemap=basemap)
+    run_steps(demo_config(), STEPS, output)

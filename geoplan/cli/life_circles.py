@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from geoplan.cli._common import output_options, run_steps, study_argument
+from geoplan.cli._common import OutputOptions, output_options, run_steps, study_argument
 from geoplan.config import load_config
 
 __all__ = ["life_circles"]
@@ -26,11 +26,7 @@ def life_circles(
     *,
     study_file: Path,
     levels: tuple[str, ...],
-    out_dir: Path | None,
-    force: bool,
-    offline_maps: bool | None,
-    basemap: str | None,
-    no_maps: bool,
+    output: OutputOptions,
 ) -> None:
     """Measure every community's life circles against the standards."""
     config = load_config(study_file)
@@ -40,10 +36,6 @@ def life_circles(
     run_steps(
         config,
         ["life_circles"],
-        out_dir=out_dir,
-        force=force,
-        offline_maps=offline_maps,
-        basemap=basemap,
-        no_maps=no_maps,
+        output,
         suffix="-life-circles",
     )

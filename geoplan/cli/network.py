@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from geoplan.cli._common import output_options, run_steps, study_argument
+from geoplan.cli._common import OutputOptions, output_options, run_steps, study_argument
 
 __all__ = ["network"]
 
@@ -17,21 +17,13 @@ __all__ = ["network"]
 def network(
     *,
     study_file: Path,
-    out_dir: Path | None,
-    force: bool,
-    offline_maps: bool | None,
-    basemap: str | None,
-    no_maps: bool,
+    output: OutputOptions,
 ) -> None:
     """Build the travel network of a study: its layers, a map and its size."""
     run_steps(
         study_file,
         ["network"],
-        out_dir=out_dir,
-        force=force,
-        offline_maps=offline_maps,
-        basemap=basemap,
-        no_maps=no_maps,
+        output,
         suffix="-network",
         network_map=True,
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from geoplan.cli._common import output_options, run_steps, study_argument
+from geoplan.cli._common import OutputOptions, output_options, run_steps, study_argument
 from geoplan.config import load_config
 
 __all__ = ["service_areas"]
@@ -35,11 +35,7 @@ def service_areas(
     *,
     study_file: Path,
     minutes: tuple[float, ...] | None,
-    out_dir: Path | None,
-    force: bool,
-    offline_maps: bool | None,
-    basemap: str | None,
-    no_maps: bool,
+    output: OutputOptions,
 ) -> None:
     """Draw the service areas (rings) of every facility type of a study."""
     config = dataclasses.replace(load_config(study_file), service_areas=True)
@@ -48,10 +44,6 @@ def service_areas(
     run_steps(
         config,
         ["service_areas"],
-        out_dir=out_dir,
-        force=force,
-        offline_maps=offline_maps,
-        basemap=basemap,
-        no_maps=no_maps,
+        output,
         suffix="-service-areas",
     )

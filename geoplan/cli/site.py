@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from geoplan._errors import ConfigError
-from geoplan.cli._common import output_options, run_steps, study_argument
+from geoplan.cli._common import OutputOptions, output_options, run_steps, study_argument
 from geoplan.config import MODELS, SiteRequest, load_config
 
 __all__ = ["site"]
@@ -30,11 +30,7 @@ def site(
     p: int | None,
     model: str | None,
     minutes: float | None,
-    out_dir: Path | None,
-    force: bool,
-    offline_maps: bool | None,
-    basemap: str | None,
-    no_maps: bool,
+    output: OutputOptions,
 ) -> None:
     """Propose sites for new facilities (the study's [[sites]], or one given here)."""
     config = load_config(study_file)
@@ -58,10 +54,6 @@ def site(
     run_steps(
         config,
         ["sites"],
-        out_dir=out_dir,
-        force=force,
-        offline_maps=offline_maps,
-        basemap=basemap,
-        no_maps=no_maps,
+        output,
         suffix="-sites",
     )
