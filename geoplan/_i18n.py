@@ -5,7 +5,7 @@ from __future__ import annotations
 from geoplan._errors import ConfigError
 from geoplan.settings import settings
 
-__all__ = ["label", "resolve_lang"]
+__all__ = ["label", "level_name", "resolve_lang"]
 
 _LABELS: dict[str, tuple[str, str]] = {
     # key: (Chinese, English)
@@ -88,3 +88,9 @@ def label(key: str, lang: str | None = None) -> str:
     """
     zh, en = _LABELS[key]
     return zh if resolve_lang(lang) == "zh" else en
+
+
+def level_name(level: str, lang: str | None = None) -> str:
+    """Return a life-circle level's name (``15min`` -> 15分钟生活圈), or the id if unknown."""
+    key = f"level_{level}"
+    return label(key, lang) if key in _LABELS else level

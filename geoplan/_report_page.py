@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from geoplan._i18n import label, resolve_lang
+from geoplan._i18n import label, level_name, resolve_lang
 from geoplan.report import atomic_path
 from geoplan.study import StudyResult, study_totals
 
@@ -257,14 +257,7 @@ def _completeness_chart(totals: dict[str, Any], lang: str) -> str:
     scores = totals.get("completeness", {})
     if not scores:
         return ""
-    return bar_chart([(_level(level, lang), s, f"{s:.0%}") for level, s in scores.items()])
-
-
-def _level(level: str, lang: str) -> str:
-    try:
-        return label(f"level_{level}", lang)
-    except KeyError:
-        return level
+    return bar_chart([(level_name(level, lang), s, f"{s:.0%}") for level, s in scores.items()])
 
 
 def _missing_table(result: StudyResult, lang: str) -> str:

@@ -43,7 +43,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from geoplan._errors import ConfigError, CRSError, DataSourceError, InputError
-from geoplan._i18n import label, resolve_lang
+from geoplan._i18n import label, level_name, resolve_lang
 from geoplan.settings import BASEMAPS, settings
 
 if TYPE_CHECKING:
@@ -641,8 +641,8 @@ def life_circle_map(
         levels = ", ".join(c.removeprefix("score_") for c in score_columns)
         msg = f"level {level!r} was not measured; choose one of {levels}"
         raise InputError(msg)
-    level_name = _level_name(chosen.removeprefix("score_"), lang)
-    layer = _layer(m, f"{label('completeness', lang)}: {level_name}")
+    chosen_name = level_name(chosen.removeprefix("score_"), lang)
+    layer = _layer(m, f"{label('completeness', lang)}: {chosen_name}")
     _polygons(
         layer,
         table,
@@ -655,19 +655,11 @@ def life_circle_map(
         popup=[_community_popup(row, score_columns, lang) for _, row in table.iterrows()],
     )
     layer.add_to(m)
-    _share_legend(m, f"{label('completeness', lang)} ({level_name})")
+    _share_legend(m, f"{label('completeness', lang)} ({chosen_name})")
     _draw_circles(m, circles, community, lang)
     if facilities is not None:
         _facility_layers(m, facilities, show=False)
     return _finish(m, table)
-
-
-def _level_name(level: str, lang: str) -> str:
-    key = f"level_{level}"
-    try:
-        return label(key, lang)
-    except KeyError:
-        return level
 
 
 def _community_names(table: pd.DataFrame) -> list[Any]:
@@ -684,9 +676,7 @@ def _community_popup(row: pd.Series, score_columns: Sequence[str], lang: str) ->
     if "population" in row.index:
         rows.append((label("population", lang), _number(row["population"])))
     for column in score_columns:
-        rows.append(
-            (_text(_level_name(column.removeprefix("score_"), lang)), _percent(row[column]))
-        )
+        rows.append((_text(level_name(column.removeprefix("score_"), lang)), _percent(row[column])))
     missing = row.get("missing_zh" if lang == "zh" else "missing_en", "")
     rows.append((label("missing", lang), _text(missing) or label("none_missing", lang)))
     return _table(rows)

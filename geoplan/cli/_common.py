@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 from tqdm import tqdm
 
-from geoplan._i18n import label
+from geoplan._i18n import label, level_name
 from geoplan.config import StudyConfig, load_config
 from geoplan.report import RunFolder, write_run
 from geoplan.settings import BASEMAPS, settings
@@ -155,7 +155,7 @@ def echo_summary(result: StudyResult, folder: Path) -> None:
     from geoplan.maps import _type_names
 
     for level, score in totals.get("completeness", {}).items():
-        click.echo(f"  {label('completeness', lang)} {level}: {score:.0%}")
+        click.echo(f"  {label('completeness', lang)}, {level_name(level, lang)}: {score:.0%}")
     for type_id, share in totals.get("coverage", {}).items():
         sites = totals["facility_sites"].get(type_id, 0)
         click.echo(
