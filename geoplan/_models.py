@@ -108,6 +108,12 @@ SolverName = Literal["auto", "exact", "greedy"]
 #: matrix has at most this many nonzeros, and greedily otherwise.
 AUTO_EXACT_NONZEROS = 1_000_000
 
+#: With ``solver="auto"`` on a model too big to solve exactly, the LP relaxation
+#: that bounds the greedy answer may take at most this long; past it the looser
+#: online bound is reported as the gap (measured: 39 s for the LP of a 441 x 100k
+#: MCLP whose greedy answer the online bound already put within 0.0 %).
+AUTO_BOUND_SECONDS = 5.0
+
 _TOL = 1e-9
 #: LP relaxations with more nonzeros use HiGHS's interior-point method (3.5x faster
 #: than dual simplex on a 12k-row MCLP relaxation).
@@ -442,6 +448,11 @@ def _capacities(capacity: ArrayLike, m: int, total: float) -> FloatArray:
 def _sums(index: ArrayLike, weights: ArrayLike, size: int) -> FloatArray:
     """Sum ``weights`` by ``index`` into ``size`` bins."""
     return np.bincount(index, weights=weights, minlength=size).astype(np.float64)
+
+
+def _bound_deadline(deadline: float) -> float:
+    """Return the deadline of a bounding LP in auto mode (capped at AUTO_BOUND_SECONDS)."""
+    return min(deadline, time.perf_counter() + AUTO_BOUND_SECONDS)
 
 
 def _remaining(deadline: float) -> float | None:
@@ -998,7 +1009,7 @@ def _solve_cover(
         milp_chosen = _picked(run.x, model.a.shape[0])
         milp_value = _cover_value(model, milp_chosen) if run.x is not None else None
     else:
-        lp_bound = _solve_lp(prog, deadline)
+        lp_bound = _solve_lp(prog, _bound_deadline(deadline))
     heuristic = cheap if lp_bound is None else min(cheap, lp_bound)
     chosen, bound, name, status = _decide(
         greedy=greedy,
@@ -1279,7 +1290,7 @@ def _solve_lscp(
         if run.x is not None and _cover_value(model, milp_chosen) >= need - _TOL * max(1.0, need):
             milp_value = float(model.cost[milp_chosen].sum())
     else:
-        lp_bound = _solve_lp(prog, deadline)
+        lp_bound = _solve_lp(prog, _bound_deadline(deadline))
     chosen, bound, name, status = _decide(
         greedy=greedy,
         greedy_value=greedy_cost,
@@ -1498,7 +1509,7 @@ def _solve_median(
         if run.x is not None:
             milp_value = base - _fl_value(model.s, model.v, milp_chosen)
     else:
-        lp_bound = _solve_lp(prog, deadline)
+        lp_bound = _solve_lp(prog, _bound_deadline(deadline))
     chosen, bound, name, status = _decide(
         greedy=greedy,
         greedy_value=value,
@@ -2024,7 +2035,7 @@ def _solve_capacitated(
             sites = np.asarray(milp_chosen, dtype=np.int64)
             milp_value = _flow(model.a, model.v, cap, sites)[0]
     else:
-        lp_bound = _solve_lp(prog, deadline)
+        lp_bound = _solve_lp(prog, _bound_deadline(deadline))
     chosen, bound, name, status = _decide(
         greedy=greedy,
         greedy_value=value,
