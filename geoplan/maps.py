@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from branca.element import Element, MacroElement
+from folium.plugins import FastMarkerCluster
 from jinja2 import Template
 
 from geoplan._errors import ConfigError, CRSError, DataSourceError, InputError
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ASSET_URLS",
+    "CLUSTER_ABOVE",
     "SHARE_BINS",
     "base_map",
     "coverage_map",
@@ -98,8 +100,14 @@ _GAP_COLOUR = "#542788"
 _LEAFLET_JS = ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
 _LEAFLET_CSS = ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")
 
-#: Every script and stylesheet a geoplan map loads (``geoplan assets`` caches them).
-ASSET_URLS = (_LEAFLET_JS[1], _LEAFLET_CSS[1])
+#: Every script and stylesheet a geoplan map loads (``geoplan assets`` caches them):
+#: Leaflet, and Leaflet.markercluster for layers of many points.
+ASSET_URLS = (
+    _LEAFLET_JS[1],
+    _LEAFLET_CSS[1],
+    *(url for _, url in FastMarkerCluster.default_js),
+    *(url for _, url in FastMarkerCluster.default_css),
+)
 
 _AMAP_TILES = (
     "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
@@ -175,7 +183,8 @@ def base_map(
     if choice not in BASEMAPS:
         msg = f"basemap={choice!r} is not one of {', '.join(BASEMAPS)}; e.g. basemap='osm'"
         raise ConfigError(msg)
-    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
+    m = folium.Map(tiles=None, control_scale=True)
+    m.options["maxZoom"] = 19  # marker clustering needs the map's own maximum zoom
     m.default_js = [_LEAFLET_JS]
     m.default_css = [_LEAFLET_CSS]
     system = "gcj02" if choice == "amap" else "wgs84"
@@ -500,19 +509,24 @@ def _points(
     tooltip: Sequence[str],
     popup: Sequence[str] | None = None,
 ) -> None:
-    """Draw points as round icons showing ``symbol`` (escaped), one GeoJSON layer."""
+    """Draw points as round icons showing ``symbol`` (escaped).
+
+    Up to :data:`CLUSTER_ABOVE` points are one GeoJSON layer; more are
+    clustered (Leaflet.markercluster), their data sent as compact arrays.
+    """
     if len(frame) == 0:
+        return
+    icon_html = f'<div class="geoplan-icon" style="background:{colour}">{_text(symbol)}</div>'
+    points = frame.set_geometry(frame.geometry.representative_point())
+    if len(points) > CLUSTER_ABOVE:
+        _clustered_points(group, points, m, icon_html=icon_html, tooltip=tooltip, popup=popup)
         return
     properties: dict[str, Sequence[Any]] = {"tip": tooltip}
     if popup is not None:
         properties["pop"] = popup
-    points = frame.set_geometry(frame.geometry.representative_point())
     data = _features(points, m, properties)
     icon = folium.DivIcon(
-        html=f'<div class="geoplan-icon" style="background:{colour}">{_text(symbol)}</div>',
-        icon_size=(22, 22),
-        icon_anchor=(11, 11),
-        class_name="geoplan-marker",
+        html=icon_html, icon_size=(22, 22), icon_anchor=(11, 11), class_name="geoplan-marker"
     )
     folium.GeoJson(
         data,
@@ -520,6 +534,40 @@ def _points(
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
         popup=folium.GeoJsonPopup(fields=["pop"], labels=False) if popup is not None else None,
     ).add_to(group)
+
+
+#: Layers with more points than this are clustered.
+CLUSTER_ABOVE = 500
+
+
+def _clustered_points(
+    group: folium.FeatureGroup,
+    points: gpd.GeoDataFrame,
+    m: folium.Map,
+    *,
+    icon_html: str,
+    tooltip: Sequence[str],
+    popup: Sequence[str] | None,
+) -> None:
+    shown = _to_map_coordinates(points, m, simplify=False)
+    keep = points.index.get_indexer(shown.index)
+    xy = shapely.get_coordinates(shown.geometry.to_numpy())
+    rows = [
+        [float(y), float(x), tooltip[i], popup[i] if popup is not None else ""]
+        for (x, y), i in zip(xy, keep, strict=True)
+    ]
+    # the icon HTML is geoplan's own (the symbol in it is escaped); JSON keeps it a string
+    icon = json.dumps(icon_html).replace("</", "<\\/")
+    callback = (
+        "function (row) {"
+        f" var icon = L.divIcon({{html: {icon}, iconSize: [22, 22], iconAnchor: [11, 11],"
+        " className: 'geoplan-marker'});"
+        " var marker = L.marker(new L.LatLng(row[0], row[1]), {icon: icon});"
+        " marker.bindTooltip(row[2]);"
+        " if (row[3]) { marker.bindPopup(row[3]); }"
+        " return marker; }"
+    )
+    FastMarkerCluster(rows, callback=callback, control=False).add_to(group)
 
 
 def _type_names(type_id: Any, lang: str) -> str:

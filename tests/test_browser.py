@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from shapely.geometry import Point
@@ -142,3 +143,34 @@ def test_run_json_of_the_offline_demo_records_offline_maps(offline_demo):
     assert record["settings"]["offline_maps"] is True
     assert (offline_demo / "maps" / "lib" / "leaflet@1.9.3" / "dist" / "leaflet.js").is_file()
     assert Path(offline_demo / "maps" / "lib").is_dir()
+
+
+def test_many_points_are_clustered_and_names_stay_text(tmp_path):
+    require_browser()
+    require_assets()
+    n = maps.CLUSTER_ABOVE + 100
+    rng = np.random.default_rng(0)
+    sites = gpd.GeoDataFrame(
+        {"name": [XSS if i == 0 else f"站点 {i}" for i in range(n)], "facility_type": "pharmacy"},
+        geometry=gpd.points_from_xy(
+            125.3 + rng.uniform(0, 0.05, n), 43.85 + rng.uniform(0, 0.05, n)
+        ),
+        crs="EPSG:4326",
+    )
+    m = maps.base_map(sites, basemap="none")
+    maps._facility_layers(m, sites)
+    maps._finish(m, sites)
+    page = maps.save_map(m, tmp_path / "many.html", offline=True)
+    html = page.read_text(encoding="utf-8")
+    assert html.count('"type": "Feature"') == 0  # sent as compact rows, not GeoJSON features
+    report = open_map(
+        page,
+        evaluate={
+            "clusters": count_js(".marker-cluster"),
+            "markers": count_js(".geoplan-marker"),
+        },
+    )
+    report.assert_clean()
+    assert report.extra["clusters"] > 0
+    assert report.extra["clusters"] + report.extra["markers"] < n  # aggregated on screen
+    assert report.dialogs == []
