@@ -567,7 +567,7 @@ def _clustered_points(
         " if (row[3]) { marker.bindPopup(row[3]); }"
         " return marker; }"
     )
-    FastMarkerCluster(rows, callback=callback, control=False).add_to(group)
+    FastMarkerCluster(rows, callback=callback, control=False).add_to(group)  # type: ignore[no-untyped-call]
 
 
 def _type_names(type_id: Any, lang: str) -> str:
