@@ -18,6 +18,7 @@ from geoplan._errors import GeoplanError, OutputError
 from geoplan.cli.assets import assets
 from geoplan.cli.coverage import coverage
 from geoplan.cli.demo import demo
+from geoplan.cli.fetch import fetch
 from geoplan.cli.life_circles import life_circles
 from geoplan.cli.network import network
 from geoplan.cli.run import run
@@ -57,13 +58,14 @@ class _Group(click.Group):
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language of labels.")
 @click.pass_context
 def cli(ctx: click.Context, verbose: int, quiet: bool, lang: str | None) -> None:
-    r"""Plan community service facilities: life circles, coverage, site proposals.
+    """Plan community service facilities: life circles, coverage, site proposals.
 
     \b
     geoplan demo                      the whole path on the bundled sample
     geoplan run study.toml            a study from its TOML (see studies/)
+    geoplan fetch --region jilin      a provincial OpenStreetMap extract
     geoplan standards                 the facility types and their thresholds
-    """
+    """  # noqa: D301 (click's \b keeps the example lines as they are)
     level = (
         logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     )
@@ -88,6 +90,7 @@ for _command in (
     site,
     standards,
     assets,
+    fetch,
 ):
     cli.add_command(_command)
 

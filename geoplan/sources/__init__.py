@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+from geoplan.sources.extracts import REGIONS, district_boundary, fetch_extract
 from geoplan.sources.osm import (
     DEFAULT_FACILITY_TAGS,
     read_boundaries,
@@ -22,11 +23,19 @@ from geoplan.sources.osm import (
     read_facilities,
     read_network,
 )
+from geoplan.sources.poi import read_poi_table
+from geoplan.sources.register import join_register, read_register
 
 __all__ = [
     "DEFAULT_FACILITY_TAGS",
+    "REGIONS",
+    "district_boundary",
+    "fetch_extract",
+    "join_register",
     "read_boundaries",
     "read_buildings",
     "read_facilities",
     "read_network",
+    "read_poi_table",
+    "read_register",
 ]
