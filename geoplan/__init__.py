@@ -49,6 +49,7 @@ from geoplan.coverage import (
 )
 from geoplan.facilities import classify_facilities, facility_points
 from geoplan.fca import two_step_fca, two_step_fca_from_network
+from geoplan.indicators import IndicatorResult, evaluate_indicators
 from geoplan.life_circles import LifeCircles, life_circles, street_blocks
 from geoplan.network import Nearest, Network, Reach, SnappedPoints
 from geoplan.report import write_run
@@ -68,6 +69,7 @@ __all__ = [
     "DataSourceError",
     "GeoplanError",
     "GeoplanWarning",
+    "IndicatorResult",
     "InputError",
     "LifeCircles",
     "Nearest",
@@ -88,6 +90,7 @@ __all__ = [
     "coverage",
     "datasets",
     "equity",
+    "evaluate_indicators",
     "facilities",
     "facility_points",
     "life_circles",

@@ -116,9 +116,13 @@ class StudyConfig:
     base_dir: Path
     network_source: str | Path
     profile: str
+    network_region: str | None = None
     bbox: tuple[float, float, float, float] | None = None
     area_file: Path | None = None
     place: str | None = None
+    district: str | None = None
+    district_admin_level: int | None = None
+    district_within: str | None = None
     synthetic: dict[str, Any] = field(default_factory=dict)
     communities_source: str | Path = "street_blocks"
     communities_layer: str | None = None
@@ -430,14 +434,29 @@ def parse_config(
             "(at most 64, no '/')",
             'name = "nanguan-2025"',
         )
-    network = _table(origin, raw, "network", ("source", "profile"))
-    if "source" not in network.values:
+    network = _table(origin, raw, "network", ("source", "region", "profile"))
+    if ("source" in network.values) == ("region" in network.values):
         raise network.where.fail(
-            "source", "is missing", 'source = "data/raw/jilin-latest.osm.pbf" (or "sample")'
+            "source",
+            "or region must be given (one of them)",
+            'source = "data/raw/jilin-latest.osm.pbf", or region = "jilin" (a provincial '
+            'extract, downloaded once by `geoplan fetch`), or source = "sample"',
         )
-    network_source = network.get("source", lambda w, k, v: _source(w, k, v, NETWORK_SOURCES, base))
-    area = _table(origin, raw, "area", ("bbox", "file", "place"))
-    if len(area.values) > 1:
+    region = network.get("region", _region)
+    network_source = (
+        network.get("source", lambda w, k, v: _source(w, k, v, NETWORK_SOURCES, base))
+        if region is None
+        else "region"
+    )
+    area = _table(
+        origin, raw, "area", ("bbox", "file", "place", "district", "admin_level", "within")
+    )
+    district_keys = {"district", "admin_level", "within"}
+    if district_keys & set(area.values) - {"district"} and "district" not in area.values:
+        raise area.where.fail(
+            "admin_level / within", "refine a district: give district too", 'district = "南关区"'
+        )
+    if len(set(area.values) - (district_keys - {"district"})) > 1:
         raise area.where.fail(
             " / ".join(area.values),
             "are alternatives: give one",
@@ -475,6 +494,10 @@ def parse_config(
         bbox=area.get("bbox", _bbox),
         area_file=area.get("file", lambda w, k, v: _path(w, k, v, base)),
         place=area.get("place", _string),
+        district=area.get("district", _string),
+        district_admin_level=area.get("admin_level", _count),
+        district_within=area.get("within", _string),
+        network_region=region,
         synthetic=_synthetic(synthetic),
         communities_source=communities.get(
             "source", lambda w, k, v: _source(w, k, v, COMMUNITY_SOURCES, base), "street_blocks"
@@ -504,6 +527,16 @@ def parse_config(
         source_file=source_file,
         raw=dict(raw),
     )
+
+
+def _region(where: _Where, key: str, value: Any) -> str:
+    from geoplan.sources.extracts import resolve_region
+
+    text = _string(where, key, value, '"jilin"')
+    try:
+        return resolve_region(text).slug
+    except ConfigError as exc:
+        raise ConfigError(f"{where.origin}: [{where.table}] {key}: {exc}") from None
 
 
 def _synthetic(table: _Table) -> dict[str, Any]:

@@ -42,6 +42,7 @@ import shapely
 from numpy.typing import NDArray
 
 from geoplan._errors import DataSourceError, InputError
+from geoplan.indicators import REGISTER_COLUMNS
 from geoplan.network import Network
 
 if TYPE_CHECKING:
@@ -50,10 +51,12 @@ if TYPE_CHECKING:
 __all__ = [
     "FACILITY_CATEGORIES",
     "FACILITY_RATES_PER_KM2",
+    "SYNTHETIC_DISTRICTS",
     "SyntheticCity",
     "area_for_nodes",
     "sample_pbf",
     "synthetic_city",
+    "synthetic_register",
 ]
 
 log = logging.getLogger(__name__)
@@ -812,3 +815,153 @@ def _facilities(
         geometry=shapely.points(px, py),
         crs=crs,
     )
+
+
+# ----------------------------------------------------------------- synthetic register
+#: District names of :func:`synthetic_register`: invented (示例 = "example"), no real places.
+SYNTHETIC_DISTRICTS: tuple[str, ...] = ("示例一区", "示例二区", "示例三区", "示例四区")
+_COMMUNITIES_PER_DISTRICT = 6
+_COMMUNITIES_PER_SUBDISTRICT = 3
+_RURAL_SHARE = 0.2
+_NO_FACILITY_SHARE = 0.1
+_SERVICE_M2_PER_100_HOUSEHOLDS = 30.0  # mean of the seeded rate: the plan's target
+_SERVICE_SIGMA = 0.4  # lognormal spread of that rate
+_MIN_SERVICE_M2 = {"urban": 500.0, "rural": 200.0}  # the plan's "generally at least"
+_TOTAL_FLOOR_PER_M2_HOUSING = (1.05, 1.30)  # total floor area / housing floor area
+_COMMERCIAL_SHARE = (0.02, 0.14)  # commercial floor area / total floor area
+_ACTIVITY_SHARE = (0.45, 0.80)  # activity area / service floor area
+_TERMINAL_P = {"urban": 0.75, "rural": 0.25}
+_WORKERS_PER_10000 = {"urban": (10.0, 26.0), "rural": (5.0, 15.0)}
+_CERTIFIED_MEAN = 2.8
+
+
+def synthetic_register(city: SyntheticCity, *, seed: int = 0) -> pd.DataFrame:
+    """Build a seeded community register for a synthetic city (all values invented).
+
+    One row per community of ``city.communities`` (same index), with every
+    canonical register column of :func:`geoplan.evaluate_indicators`, for
+    examples and tests of the plan's indicators. **Everything is synthetic**:
+    the district names (:data:`SYNTHETIC_DISTRICTS`, "示例一区" ...) and
+    sub-district names are invented and the figures describe no real place.
+
+    * ``community_name``, ``community_code``, ``households``, ``population``:
+      the city's ``name_zh``, ``community_id``, ``households`` and
+      ``population``.
+    * ``district``: consecutive communities in groups of about 6 (2-4
+      districts when there are at least 2 communities); ``subdistrict``:
+      groups of 3 within a district ("示例一区第1街道").
+    * ``urban_rural``: about 20 % ``"rural"`` at random, at least one of each
+      kind when there are at least 2 communities.
+    * ``service_floor_area_m2``: about 10 % of the communities have no
+      facility (0); the others a rate per 100 households drawn around the
+      plan's 30 m2 (lognormal, sigma 0.4, so some fall short of it) times
+      the households, at least the plan's typical 500 m2 (urban) or 200 m2
+      (rural). The synthetic communities hold about 3,000-6,000 households,
+      so their facilities are larger than the plan's 2020 average of 828 m2.
+    * ``total_floor_area_m2``: the population's housing (40 m2 a person) times
+      1.05-1.30; ``commercial_floor_area_m2``: 2-14 % of that total;
+      ``activity_area_m2``: 45-80 % of the service floor area.
+    * ``self_service_terminal``: true for about 75 % of urban and 25 % of
+      rural communities.
+    * ``workers``: 10-26 (urban) or 5-15 (rural) per 10,000 residents, at
+      least 1 where anyone lives; ``certified_workers``: Poisson with mean
+      2.8, at most ``workers``.
+
+    Parameters
+    ----------
+    city
+        A :class:`SyntheticCity` (from :func:`synthetic_city`).
+    seed
+        Seed of the register's random draws; the same city and seed give the
+        same register.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``city.communities``, columns in the canonical order.
+
+    Raises
+    ------
+    InputError
+        ``city`` is not a SyntheticCity, or ``seed`` is not a whole number.
+
+    Examples
+    --------
+    >>> city = synthetic_city(area_km2=4.0, seed=1)
+    >>> register = synthetic_register(city, seed=0)
+    >>> register.loc[0, ["community_code", "district", "subdistrict"]].tolist()
+    ['C001', '示例一区', '示例一区第1街道']
+    >>> register.equals(synthetic_register(city, seed=0))
+    True
+    """
+    if not isinstance(city, SyntheticCity):
+        msg = (
+            f"city must be a SyntheticCity from geoplan.datasets.synthetic_city(), got "
+            f"{type(city).__name__}"
+        )
+        raise InputError(msg)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        msg = f"seed must be a whole number, got {seed!r}"
+        raise InputError(msg)
+    rng = np.random.default_rng(int(seed))
+    communities = city.communities
+    n = len(communities)
+    households = np.asarray(communities["households"], dtype=np.int64)
+    population = np.asarray(communities["population"], dtype=np.int64)
+
+    n_districts = min(
+        len(SYNTHETIC_DISTRICTS), max(min(n, 2), round(n / _COMMUNITIES_PER_DISTRICT))
+    )
+    district_of = np.arange(n) * n_districts // max(n, 1)
+    first = np.searchsorted(district_of, district_of)  # first community of each one's district
+    sub_of = (np.arange(n) - first) // _COMMUNITIES_PER_SUBDISTRICT + 1
+    districts = np.asarray(SYNTHETIC_DISTRICTS, dtype=object)[district_of]
+    subdistricts = [f"{d}第{k}街道" for d, k in zip(districts, sub_of, strict=True)]
+
+    rural = rng.random(n) < _RURAL_SHARE
+    if n >= 2 and not rural.any():
+        rural[-1] = True
+    if n >= 2 and rural.all():
+        rural[0] = False
+    kind = np.where(rural, "rural", "urban")
+
+    rate = _SERVICE_M2_PER_100_HOUSEHOLDS * rng.lognormal(
+        -(_SERVICE_SIGMA**2) / 2, _SERVICE_SIGMA, size=n
+    )
+    minimum = np.where(rural, _MIN_SERVICE_M2["rural"], _MIN_SERVICE_M2["urban"])
+    service = np.round(np.maximum(rate * households / 100.0, minimum))
+    service[rng.random(n) < _NO_FACILITY_SHARE] = 0.0
+    housing = population / _PERSONS_PER_M2_FLOOR
+    total = np.round(housing * rng.uniform(*_TOTAL_FLOOR_PER_M2_HOUSING, size=n))
+    commercial = np.round(total * rng.uniform(*_COMMERCIAL_SHARE, size=n))
+    activity = np.round(service * rng.uniform(*_ACTIVITY_SHARE, size=n))
+    terminal = rng.random(n) < np.where(rural, _TERMINAL_P["rural"], _TERMINAL_P["urban"])
+    per_10000 = np.where(
+        rural,
+        rng.uniform(*_WORKERS_PER_10000["rural"], size=n),
+        rng.uniform(*_WORKERS_PER_10000["urban"], size=n),
+    )
+    workers = np.rint(population * per_10000 / 1e4).astype(np.int64)
+    workers = np.where(population > 0, np.maximum(workers, 1), 0)
+    certified = np.minimum(rng.poisson(_CERTIFIED_MEAN, size=n), workers).astype(np.int64)
+
+    register = pd.DataFrame(
+        {
+            "community_name": np.asarray(communities["name_zh"], dtype=object),
+            "community_code": np.asarray(communities["community_id"], dtype=object),
+            "district": districts,
+            "subdistrict": np.asarray(subdistricts, dtype=object),
+            "urban_rural": np.asarray(kind, dtype=object),
+            "households": households,
+            "population": population,
+            "total_floor_area_m2": total,
+            "service_floor_area_m2": service,
+            "commercial_floor_area_m2": commercial,
+            "activity_area_m2": activity,
+            "self_service_terminal": terminal,
+            "workers": workers,
+            "certified_workers": certified,
+        },
+        index=communities.index.copy(),
+    )
+    return register[list(REGISTER_COLUMNS)]

@@ -48,8 +48,14 @@ from geoplan.population import population_from_buildings, population_from_raster
 from geoplan.service_areas import service_areas
 from geoplan.settings import settings
 from geoplan.siting import SiteProposal, candidates, propose_sites
-from geoplan.sources import read_buildings, read_facilities, read_network
-from geoplan.standards import load_standards
+from geoplan.sources import (
+    district_boundary,
+    fetch_extract,
+    read_buildings,
+    read_facilities,
+    read_network,
+)
+from geoplan.standards import Standards, load_standards
 
 __all__ = [
     "STEPS",
@@ -141,6 +147,8 @@ class _Loader:
         self.config = config
         self.inputs: list[Path] = []
         self._city: datasets.SyntheticCity | None = None
+        self._extract: Path | None = None
+        self._area: Any = None
 
     @property
     def city(self) -> datasets.SyntheticCity:
@@ -158,12 +166,32 @@ class _Loader:
         source = self.config.network_source
         if source == "sample":
             return datasets.sample_pbf()
+        if self.config.network_region is not None:
+            if self._extract is None:
+                log.info(
+                    "the %s extract (downloaded once, then cached)", self.config.network_region
+                )
+                self._extract = fetch_extract(self.config.network_region)
+            return self._extract
         if isinstance(source, Path):
             return source
         return None
 
     def clip(self) -> Any:
+        if self._area is None:
+            self._area = self._study_area()
+        return self._area
+
+    def _study_area(self) -> Any:
         cfg = self.config
+        if cfg.district is not None:
+            osm = self.osm
+            if osm is None:
+                msg = "[area] district needs an OSM file or region as the network source"
+                raise ConfigError(msg)
+            return district_boundary(
+                osm, cfg.district, admin_level=cfg.district_admin_level, within=cfg.district_within
+            )
         if cfg.bbox is not None:
             return cfg.bbox
         if cfg.area_file is not None:
@@ -191,6 +219,14 @@ class _Loader:
                 for source in self.config.facility_sources
             }
         notes += [str(w.message) for w in caught]
+        people = demand["population"].to_numpy(dtype=float) if "population" in demand else []
+        if len(demand) == 0 or not np.nansum(people) > 0:
+            msg = (
+                f"the study has no population: [population] source = "
+                f"{self.config.population_source!s} gave no people in the study area; give a "
+                "population raster or a file of points with a population column"
+            )
+            raise InputError(msg)
         return Study(
             name=self.config.name,
             network=network,
@@ -531,6 +567,18 @@ def _thresholds(study: Study) -> dict[str, float] | None:
     return {k: float(v) for k, v in given.items()} or None
 
 
+def _with_thresholds(thresholds: dict[str, float]) -> Standards:
+    """Return the standards with a study's own thresholds (``[facilities.types.x] minutes``)."""
+    std = load_standards()
+    known = {t.id for t in std.all_types}
+    facility: dict[str, dict[str, Any]] = {}
+    for type_id, minutes in thresholds.items():
+        facility[type_id] = {"walk_minutes": minutes}
+        if type_id not in known:  # a type of the user's own
+            facility[type_id] |= {"name_zh": type_id, "name_en": type_id, "level": "15min"}
+    return std.with_overrides({"facility": facility})
+
+
 def _coverage(study: Study, result: StudyResult) -> None:
     if not study.facilities:
         return
@@ -539,7 +587,7 @@ def _coverage(study: Study, result: StudyResult) -> None:
     options: dict[str, Any] = {"communities": study.communities}
     thresholds = _thresholds(study)
     if thresholds:
-        options["minutes"] = thresholds
+        options["standards"] = _with_thresholds(thresholds)
     result.coverage = coverage(study.network, sites, study.demand, **options)
     capacity_types = (
         [s.type_id for s in study.config.facility_sources if s.capacity]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import shutil
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -28,7 +27,6 @@ REPO = Path(__file__).resolve().parents[1]
 STUDIES = REPO / "studies"
 PACKAGED = REPO / "geoplan" / "studies"
 CHANGCHUN = STUDIES / "changchun-nanguan.toml"
-JILIN_PBF = REPO / "data" / "raw" / "jilin-latest.osm.pbf"
 
 MINIMAL = '[study]\nname = "x"\n[network]\nsource = "sample"\n'
 
@@ -132,34 +130,14 @@ def test_the_demo_command_reads_the_packaged_demo():
     )
 
 
-@pytest.mark.skipif(JILIN_PBF.exists(), reason="the Jilin extract is in place")
-def test_the_changchun_template_fails_only_for_its_missing_extract():
-    with pytest.raises(geoplan.ConfigError) as info:
-        load_config(CHANGCHUN)
-    message = str(info.value)
-    assert "[network] source" in message
-    assert "does not exist" in message
-    assert str(STUDIES / "../data/raw/jilin-latest.osm.pbf") in message
-    assert "relative to the TOML file" in message
-    assert "e.g." in message
-
-
-def test_the_changchun_template_loads_with_its_extract_in_place(tmp_path):
-    study = tmp_path / "studies" / "changchun-nanguan.toml"
-    study.parent.mkdir()
-    shutil.copy(CHANGCHUN, study)
-    pbf = study.parent / ".." / "data" / "raw" / "jilin-latest.osm.pbf"
-    pbf.parent.mkdir(parents=True)
-    pbf.write_bytes(b"")
-    config = load_config(study)
+def test_the_changchun_template_names_its_region_and_district():
+    config = load_config(CHANGCHUN)
     assert config.name == "changchun-nanguan"
     assert config.title == "长春市南关区 社区服务设施分析"
     assert config.lang == "zh"
-    assert isinstance(config.network_source, Path)
-    assert config.network_source.is_absolute()
-    assert config.network_source.resolve() == pbf.resolve()
-    assert config.bbox == (125.30, 43.80, 125.42, 43.90)
-    assert (config.area_file, config.place) == (None, None)
+    assert (config.network_region, config.network_source) == ("jilin", "region")
+    assert (config.district, config.district_within) == ("南关区", "长春市")
+    assert (config.bbox, config.area_file, config.place) == (None, None, None)
     assert config.coverage_types == [
         "community_health_station",
         "community_canteen",
@@ -169,6 +147,29 @@ def test_the_changchun_template_loads_with_its_extract_in_place(tmp_path):
     ]
     assert config.sites == (SiteRequest(facility_type="community_canteen", model="mclp", p=5),)
     assert (config.offline_maps, config.basemap) == (False, "osm")
+
+
+def test_a_missing_network_file_names_the_key_and_where_it_looked(tmp_path):
+    study = tmp_path / "studies" / "city.toml"
+    study.parent.mkdir()
+    study.write_text(
+        '[study]\nname = "city"\n[network]\nsource = "../data/raw/jilin-latest.osm.pbf"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(geoplan.ConfigError) as info:
+        load_config(study)
+    message = str(info.value)
+    assert "[network] source" in message
+    assert "does not exist" in message
+    assert str(study.parent / "../data/raw/jilin-latest.osm.pbf") in message
+    assert "relative to the TOML file" in message
+    assert "e.g." in message
+    pbf = study.parent / ".." / "data" / "raw" / "jilin-latest.osm.pbf"
+    pbf.parent.mkdir(parents=True)
+    pbf.write_bytes(b"")
+    config = load_config(study)
+    assert isinstance(config.network_source, Path)
+    assert config.network_source.resolve() == pbf.resolve()
 
 
 # ------------------------------------------------------------------- defaults
@@ -358,7 +359,7 @@ BAD_CONFIGS = [
     (
         "unknown key in a table",
         BASE.replace(NET, '[network]\nsource = "sample"\nprofil = "walk"\n'),
-        ["unknown key 'profil'", "[network]", "did you mean 'profile'", "source, profile"],
+        ["unknown key 'profil'", "[network]", "did you mean 'profile'", "source, region, profile"],
     ),
     (
         "unknown key in a site",
@@ -542,12 +543,12 @@ BAD_CONFIGS = [
     (
         "missing network source",
         HEAD + '[network]\nprofile = "walk"\n',
-        ["[network] source is missing", 'e.g. source = "data/raw/jilin-latest.osm.pbf"'],
+        ["[network] source or region must be given", 'e.g. source = "data/raw/jilin-latest.osm.pbf"'],
     ),
     (
         "missing network table",
         HEAD,
-        ["[network] source is missing", "e.g. source = "],
+        ["[network] source or region must be given", "e.g. source = "],
     ),
     (
         "network source empty",
@@ -754,7 +755,7 @@ def test_a_non_utf8_file_is_refused(tmp_path):
 
 
 def test_parse_config_names_its_origin():
-    with pytest.raises(geoplan.ConfigError, match=r"^my.toml: \[network\] source is missing"):
+    with pytest.raises(geoplan.ConfigError, match=r"^my.toml: \[network\] source or region must be given"):
         parse_config({"study": {"name": "x"}}, origin="my.toml")
 
 

@@ -211,9 +211,9 @@ def plan_indicators() -> pd.DataFrame:
     Examples
     --------
     >>> table = plan_indicators()
-    >>> table.loc["certified_workers_per_urban_community", ["number", "type", "target_2025"]]
-    ...     .tolist()
-    [8, 'binding', 3.0]
+    >>> row = table.loc["certified_workers_per_urban_community"]
+    >>> row["number"], row["type"], row["target_2025"]
+    (np.int64(8), 'binding', np.float64(3.0))
     >>> table["plan_target_2025"].tolist()[:4]
     ['100%', '100%', '≥10%', '≥30 m²']
     """
