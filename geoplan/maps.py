@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from geoplan.coverage import Coverage
+    from geoplan.indicators import IndicatorResult
     from geoplan.life_circles import LifeCircles
     from geoplan.network import Network
     from geoplan.siting import SiteProposal
@@ -61,6 +62,7 @@ __all__ = [
     "SHARE_BINS",
     "base_map",
     "coverage_map",
+    "indicator_map",
     "life_circle_map",
     "map_html",
     "network_map",
@@ -1092,6 +1094,85 @@ def site_map(
         ],
     )
     return _finish(m, communities if communities is not None else sites)
+
+
+def indicator_map(
+    result: IndicatorResult,
+    communities: gpd.GeoDataFrame,
+    *,
+    m: folium.Map | None = None,
+    lang: str | None = None,
+    basemap: str | None = None,
+) -> folium.Map:
+    """Map the plan's indicators by community: the share of its indicators each meets.
+
+    Parameters
+    ----------
+    result
+        From :func:`geoplan.evaluate_indicators`.
+    communities
+        Community polygons indexed like ``result.by_community`` (the register
+        joined to its boundaries).
+    m, lang, basemap
+        Draw onto ``m``; otherwise a new :func:`base_map`.
+
+    Returns
+    -------
+    folium.Map
+    """
+    from geoplan.standards import plan_indicators
+
+    m = _state(m, basemap, lang)
+    lang = _info(m).lang
+    table = result.by_community
+    shown = communities[communities.index.isin(table.index)]
+    rows = table.reindex(shown.index)
+    spec = plan_indicators()
+    ids = [i for i in spec.index if f"meets_{i}" in rows.columns]
+    met = np.zeros(len(rows))
+    evaluated = np.zeros(len(rows))
+    for indicator in ids:
+        flags = rows[f"meets_{indicator}"]
+        met += flags.fillna(False).astype(bool).to_numpy()
+        evaluated += flags.notna().to_numpy()
+    share = np.divide(met, evaluated, out=np.full(len(rows), np.nan), where=evaluated > 0)
+    title = "规划指标达标比例" if lang == "zh" else "share of the plan's indicators met"
+    names = _community_names(rows) if "community_name" not in rows else rows["community_name"]
+    layer = _layer(m, title)
+    _polygons(
+        layer,
+        shown,
+        m,
+        fill=[_share_colour(v) for v in share],
+        tooltip=[
+            f"{_text(n)}: {int(a)}/{int(b)}" for n, a, b in zip(names, met, evaluated, strict=True)
+        ],
+        popup=[
+            _indicator_popup(row, spec, ids, lang, name)
+            for (_, row), name in zip(rows.iterrows(), names, strict=True)
+        ],
+    )
+    layer.add_to(m)
+    _share_legend(m, title)
+    return _finish(m, shown)
+
+
+def _indicator_popup(
+    row: pd.Series, spec: pd.DataFrame, ids: Sequence[str], lang: str, name: Any
+) -> str:
+    lines = [(label("community", lang), _text(name))]
+    for indicator in ids:
+        value, meets = row.get(indicator), row.get(f"meets_{indicator}")
+        if value is None or pd.isna(value):
+            continue
+        unit = spec.loc[indicator, "unit"]
+        target = spec.loc[indicator, "target_2025"]
+        shown = _percent(value) if unit == "share" else _number(value, 1)
+        goal = _percent(target) if unit == "share" else _number(target, 1)
+        mark = "✓" if meets is True else ("✗" if meets is False else "")
+        title = spec.loc[indicator, "name_zh" if lang == "zh" else "name_en"]
+        lines.append((_text(title), f"{shown} (≥ {goal}) {mark}"))
+    return _table(lines)
 
 
 def network_map(
