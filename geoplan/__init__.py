@@ -37,6 +37,7 @@ from geoplan._errors import (
     NetworkError,
     OutputError,
     UnreachablePointsWarning,
+    UnreadableCellsWarning,
 )
 from geoplan.config import StudyConfig, load_config
 from geoplan.coverage import (
@@ -56,7 +57,16 @@ from geoplan.report import write_run
 from geoplan.service_areas import service_areas
 from geoplan.settings import settings
 from geoplan.siting import SiteProposal, propose_sites
-from geoplan.sources import read_boundaries, read_buildings, read_facilities, read_network
+from geoplan.sources import (
+    fetch_extract,
+    join_register,
+    read_boundaries,
+    read_buildings,
+    read_facilities,
+    read_network,
+    read_poi_table,
+    read_register,
+)
 from geoplan.study import Study, StudyResult, run_study
 
 __version__ = "0.1.0"
@@ -83,6 +93,7 @@ __all__ = [
     "StudyConfig",
     "StudyResult",
     "UnreachablePointsWarning",
+    "UnreadableCellsWarning",
     "__version__",
     "capacity_coverage",
     "classify_facilities",
@@ -93,6 +104,8 @@ __all__ = [
     "evaluate_indicators",
     "facilities",
     "facility_points",
+    "fetch_extract",
+    "join_register",
     "life_circles",
     "load_config",
     "maps",
@@ -103,6 +116,8 @@ __all__ = [
     "read_buildings",
     "read_facilities",
     "read_network",
+    "read_poi_table",
+    "read_register",
     "run_study",
     "service_areas",
     "settings",

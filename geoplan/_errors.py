@@ -18,6 +18,7 @@ __all__ = [
     "NetworkError",
     "OutputError",
     "UnreachablePointsWarning",
+    "UnreadableCellsWarning",
 ]
 
 
@@ -55,3 +56,7 @@ class GeoplanWarning(UserWarning):
 
 class UnreachablePointsWarning(GeoplanWarning):
     """Some points lie farther from the network than the snap limit and were flagged."""
+
+
+class UnreadableCellsWarning(GeoplanWarning):
+    """Cells or rows of an input table could not be read: they were set to NaN or left out."""

@@ -543,7 +543,10 @@ BAD_CONFIGS = [
     (
         "missing network source",
         HEAD + '[network]\nprofile = "walk"\n',
-        ["[network] source or region must be given", 'e.g. source = "data/raw/jilin-latest.osm.pbf"'],
+        [
+            "[network] source or region must be given",
+            'e.g. source = "data/raw/jilin-latest.osm.pbf"',
+        ],
     ),
     (
         "missing network table",
@@ -755,7 +758,9 @@ def test_a_non_utf8_file_is_refused(tmp_path):
 
 
 def test_parse_config_names_its_origin():
-    with pytest.raises(geoplan.ConfigError, match=r"^my.toml: \[network\] source or region must be given"):
+    with pytest.raises(
+        geoplan.ConfigError, match=r"^my.toml: \[network\] source or region must be given"
+    ):
         parse_config({"study": {"name": "x"}}, origin="my.toml")
 
 

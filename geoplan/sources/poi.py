@@ -1,0 +1,861 @@
+r"""Read POI tables exported from Amap (高德) or Baidu (百度) into WGS-84 facility points.
+
+Map services in mainland China publish coordinates offset from WGS-84: Amap
+(and Tencent) in GCJ-02, Baidu in BD-09 (see :mod:`geoplan.coords`). A POI
+table keeps those numbers as they are, so :func:`read_poi_table` needs to
+know the system the numbers are in. It can be declared
+(``coordinates="gcj02"``), guessed from the headers, or, best, checked
+against the street network of the study area: points converted with the
+right system lie a few metres from the streets, with a wrong one a few
+hundred metres off.
+
+Every POI is then sorted into the facility types of the standards: by the
+name keywords of :mod:`geoplan.standards` (as
+:func:`geoplan.classify_facilities` does), else by the provider's category
+through ``geoplan/standards/poi_categories.toml``.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> text = "名称,类型,location\n朝阳社区卫生服务站,医疗保健服务;诊所;诊所,\"125.33,43.89\"\n"
+>>> _ = (folder / "amap.csv").write_text(text, encoding="utf-8")
+>>> pois = read_poi_table(folder / "amap.csv", coordinates="gcj02")
+>>> pois[["name", "facility_type", "match_rule"]].values.tolist()
+[['朝阳社区卫生服务站', 'community_health_station', 'name:社区卫生服务站']]
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tomllib
+import warnings
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+from numpy.typing import NDArray
+
+from geoplan._errors import ConfigError, CRSError, InputError
+from geoplan.coords import convert, normalize_system
+from geoplan.facilities import classify_facilities
+from geoplan.network import Network
+from geoplan.sources._tables import (
+    UnreadableCellsWarning,
+    normalize_text,
+    read_table,
+    row_list,
+    to_number,
+)
+from geoplan.standards import FacilityType, Standards, load_standards
+
+__all__ = [
+    "CHECK_MARGIN_M",
+    "CHECK_MAX_DISTANCE_M",
+    "CHECK_MIN_POINTS",
+    "CHECK_RATIO",
+    "CHECK_SEED",
+    "DECLARED_MIN_MEDIAN_M",
+    "POI_COLUMNS",
+    "PoiCategory",
+    "poi_categories",
+    "read_poi_table",
+]
+
+log = logging.getLogger(__name__)
+
+FloatArray = NDArray[np.float64]
+
+# ---------------------------------------------------------------- the coordinate check
+#: Another system must put the points at most 1/CHECK_RATIO of the declared system's median
+#: distance from the streets to count as clearly better (and, for ``"auto"``, the runner-up
+#: must be CHECK_RATIO times worse than the best for the choice to count as clear-cut).
+CHECK_RATIO: Final = 2.0
+#: A declared system is only overruled when its median distance exceeds this: POIs sit
+#: inside buildings, so 10-30 m from the nearest street is normal for the right system.
+DECLARED_MIN_MEDIAN_M: Final = 30.0
+#: Only points within this distance of the network's bounding box under every candidate
+#: system are measured (the GCJ-02 and BD-09 offsets are at most about 1.5 km).
+CHECK_MARGIN_M: Final = 2000.0
+#: Distances to the nearest street are capped here (points beyond count as this far).
+CHECK_MAX_DISTANCE_M: Final = 5000.0
+#: Fewer measurable points than this and the check is skipped (and said so).
+CHECK_MIN_POINTS: Final = 5
+#: Seed of the random sample of points the check measures.
+CHECK_SEED: Final = 20240601
+
+_SYSTEMS: Final = ("wgs84", "gcj02", "bd09")
+_LABELS: Final = {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"}
+_PROVIDER: Final = {
+    "wgs84": "GPS, OpenStreetMap",
+    "gcj02": "Amap/Gaode, Tencent",
+    "bd09": "Baidu",
+}
+
+# ---------------------------------------------------------------- headers
+_SYSTEM_PREFIXES: Final = ("gcj", "gcj02", "bd", "bd09", "baidu", "wgs", "wgs84")
+
+
+def _coordinate_aliases(bases: Sequence[str]) -> tuple[str, ...]:
+    prefixed = [f"{p}_{b}" for p in _SYSTEM_PREFIXES for b in bases]
+    suffixed = [f"{b}_{p}" for p in _SYSTEM_PREFIXES for b in bases]
+    return (*bases, *prefixed, *suffixed)
+
+
+#: Canonical POI columns and the header texts accepted for them (compared after
+#: :func:`geoplan.sources._tables.header_key`: case, spaces, full-width forms and bracketed
+#: units ignored). ``lon``/``lat`` also accept the system-prefixed forms ``gcj_lng``,
+#: ``bd_lng``, ``wgs_lng``, ``lng_gcj02``, ``baidu_lat``, ... .
+POI_COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
+    "name": ("名称", "name", "poi名称", "poi_name", "名字", "店名", "title", "机构名称"),
+    "category": (
+        "类型",
+        "type",
+        "分类",
+        "category",
+        "tag",
+        "标签",
+        "poi类型",
+        "类别",
+        "行业分类",
+        "所属分类",
+    ),
+    "category_major": ("大类", "一级分类", "一级类", "big_category"),
+    "category_mid": ("中类", "二级分类", "二级类", "mid_category"),
+    "category_minor": ("小类", "三级分类", "三级类", "small_category"),
+    "typecode": ("typecode", "类型编码", "分类编码", "类型代码", "分类代码", "type_code"),
+    "address": ("地址", "address", "详细地址", "addr", "地点"),
+    "poi_id": ("id", "uid", "poiid", "poi_id", "poi编号", "编号"),
+    "location": (
+        "location",
+        "经纬度",
+        "坐标",
+        "lnglat",
+        "lng_lat",
+        "lonlat",
+        "lon_lat",
+        "经纬度坐标",
+        "gcj_location",
+        "bd_location",
+        "wgs_location",
+    ),
+    "lon": ("经度", *_coordinate_aliases(("lng", "lon", "long", "longitude", "x"))),
+    "lat": ("纬度", *_coordinate_aliases(("lat", "latitude", "y"))),
+}
+
+_HINTS: Final = (
+    ("bd09", ("bd09", "bd", "baidu", "百度")),
+    ("gcj02", ("gcj02", "gcj", "amap", "gaode", "高德", "火星", "mars", "tencent", "腾讯")),
+    ("wgs84", ("wgs84", "wgs", "gps", "epsg4326")),
+)
+_OUTPUT_FIRST: Final = ("name", "category", "address", "poi_id", "lon_input", "lat_input")
+_RESULT: Final = ("facility_type", "match_rule")
+_SPLIT_CATEGORY = re.compile(r"[;|/、,]+")
+
+
+# ====================================================================== categories
+@dataclass(frozen=True)
+class PoiCategory:
+    """One provider category word and the facility type it stands for.
+
+    Attributes
+    ----------
+    word
+        The category word as the providers write it (``"幼儿园"``).
+    facility_type
+        Id of the facility type in the standards.
+    source, verification, note
+        Where the mapping comes from (``"geoplan_default"``, ``"default"``: it
+        is geoplan's own mapping) and remarks.
+    """
+
+    word: str
+    facility_type: str
+    source: str
+    verification: str
+    note: str
+
+
+@lru_cache(maxsize=1)
+def _category_table() -> tuple[PoiCategory, ...]:
+    text = resources.files("geoplan.standards").joinpath("poi_categories.toml")
+    data = tomllib.loads(text.read_text(encoding="utf-8"))
+    entries: list[PoiCategory] = []
+    for i, entry in enumerate(data.get("category", [])):
+        try:
+            type_id = str(entry["facility_type"])
+            words = [str(w) for w in entry["words"]]
+            source, verification = str(entry["source"]), str(entry["verification"])
+        except (KeyError, TypeError) as exc:
+            msg = (
+                f"poi_categories.toml: entry {i + 1} lacks {exc}; each needs facility_type, "
+                "words, source and verification"
+            )
+            raise ConfigError(msg) from None
+        entries.extend(
+            PoiCategory(w, type_id, source, verification, str(entry.get("note", ""))) for w in words
+        )
+    return tuple(entries)
+
+
+def poi_categories(standards: Standards | None = None) -> pd.DataFrame:
+    """Return the table of provider categories geoplan maps to facility types.
+
+    Parameters
+    ----------
+    standards
+        The standards whose types the categories must name; the package's
+        when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per category word: ``word``, ``facility_type``, ``source``,
+        ``verification``, ``note``.
+
+    Raises
+    ------
+    ConfigError
+        A category names a type the standards do not have, or a word is listed
+        twice.
+
+    Examples
+    --------
+    >>> table = poi_categories()
+    >>> table.set_index("word").loc["幼儿园", "facility_type"]
+    'kindergarten'
+    >>> sorted(table["verification"].unique())
+    ['default']
+    """
+    _category_lookup(load_standards() if standards is None else standards)
+    return pd.DataFrame([vars(c) for c in _category_table()])
+
+
+def _category_lookup(std: Standards) -> dict[str, PoiCategory]:
+    """Category word key → entry, checked against the standards' types."""
+    known = {t.id for t in std.all_types}
+    lookup: dict[str, PoiCategory] = {}
+    for entry in _category_table():
+        if entry.facility_type not in known:
+            msg = (
+                f"poi_categories.toml maps {entry.word!r} to {entry.facility_type!r}, which is "
+                "not a facility type of the standards; use an id of "
+                "geoplan.standards.facility_types()"
+            )
+            raise ConfigError(msg)
+        key = _category_key(entry.word)
+        if key in lookup:
+            msg = f"poi_categories.toml lists the category {entry.word!r} twice; keep one entry"
+            raise ConfigError(msg)
+        lookup[key] = entry
+    return lookup
+
+
+def _category_key(text: str) -> str:
+    return re.sub(r"\s+", "", normalize_text(text)).casefold()
+
+
+# ====================================================================== reader
+def read_poi_table(
+    path: str | os.PathLike[str],
+    *,
+    coordinates: str = "auto",
+    network: Network | None = None,
+    sheet: str | int | None = None,
+    sample: int = 2000,
+) -> gpd.GeoDataFrame:
+    r"""Read a POI table exported from Amap or Baidu (CSV or Excel) as WGS-84 points.
+
+    **Columns.** The header may sit below a title and span two rows (see
+    :func:`geoplan.sources._tables.read_table`); headers are matched in
+    Chinese or English, ignoring case, spaces, full-width forms and units
+    (all aliases in :data:`POI_COLUMNS`): ``name`` (名称, name, POI名称),
+    ``category`` (类型, type, 分类, tag; or 大类/中类/小类 joined with ``;``),
+    ``typecode``, ``address`` (地址), ``poi_id`` (id, uid, poiid), and the
+    coordinates: either one ``location`` column ``"lng,lat"`` as Amap writes
+    it (also 经纬度, 坐标), or a longitude column (经度, lng, lon, longitude, x,
+    gcj_lng, bd_lng, wgs_lng ...) and a latitude column (纬度, lat, latitude,
+    y, ...). Full-width digits are read.
+
+    **Bad rows.** Rows whose coordinates are blank, not numbers, or outside
+    ±180/±90 are left out and reported with their row numbers in an
+    :class:`~geoplan.UnreadableCellsWarning` (and in
+    ``attrs["dropped_rows"]``); they are never dropped silently. When most
+    rows have longitude and latitude swapped (a latitude beyond ±90, or in
+    China a "longitude" of 18-54 with a "latitude" of 73-135), a
+    :class:`~geoplan.CRSError` says so.
+
+    **Coordinate system.** ``coordinates`` is the system the numbers are in:
+    ``"wgs84"``, ``"gcj02"``, ``"bd09"`` (any alias of
+    :func:`geoplan.coords.normalize_system`) or ``"auto"``. With a
+    ``network``, every candidate system is checked: a seeded random sample of
+    at most ``sample`` points is converted to WGS-84 with each system,
+    projected to the network's CRS, and the median distance to the nearest
+    street edge is measured (points farther than :data:`CHECK_MARGIN_M` from
+    the network's bounding box under any system are not measured; distances
+    are capped at :data:`CHECK_MAX_DISTANCE_M`). Then:
+
+    * ``"auto"`` takes the system with the smallest median (and logs a
+      warning when the runner-up is less than :data:`CHECK_RATIO` times
+      worse, so the choice is not clear-cut);
+    * a declared system is overruled by a :class:`~geoplan.CRSError` when
+      another system's median is at most 1/:data:`CHECK_RATIO` of the
+      declared one's *and* the declared one's exceeds
+      :data:`DECLARED_MIN_MEDIAN_M` (30 m: POIs sit inside buildings, so
+      10-30 m is normal for the right system); when another system is only
+      somewhat better, a warning is logged and the declared one is used.
+
+    The result is recorded in ``attrs["coordinate_check"]`` =
+    ``{"declared": ..., "detected": ..., "median_offset_m": {system: metres},
+    "n_points": ...}`` and logged. With ``"auto"`` and no network (or too few
+    points near it) the system is guessed from the headers: a ``bd``/``baidu``
+    coordinate column means BD-09, ``gcj``/``amap`` GCJ-02, ``wgs``/``gps``
+    WGS-84, and a ``location`` column GCJ-02 (Amap); the guess is logged as a
+    warning. Plain ``lng``/``lat`` headers give no hint: then a
+    :class:`~geoplan.CRSError` asks for ``coordinates=`` or ``network=``.
+
+    **Facility types.** Each POI gets one ``facility_type`` (or None):
+
+    1. **name**: the name keywords of the standards' types, matched as
+       :func:`geoplan.classify_facilities` matches them; when a name fits
+       several types, the type of the longest keyword is kept, then the
+       first in the standards' order (人民公园应急避难场所 is a shelter, not a
+       park); call ``classify_facilities`` on the result, without its
+       ``facility_type`` column, to list them all;
+    2. **category**: else the provider's category path, split at ``; | /``,
+       looked up in ``poi_categories.toml`` (see :func:`poi_categories`),
+       most specific part first. A type whose ``name_excludes`` word is in
+       the name is never given.
+
+    ``match_rule`` says which rule decided: ``"name:社区卫生服务站"``,
+    ``"category:幼儿园"``; None for unmatched POIs, which are counted in the
+    log.
+
+    Parameters
+    ----------
+    path
+        A ``.csv`` (UTF-8 or GBK), ``.tsv``/``.txt`` or ``.xlsx`` file.
+    coordinates
+        The system of the coordinates in the file, or ``"auto"``.
+    network
+        The study area's street network (:class:`geoplan.Network`): checks or
+        detects the coordinate system.
+    sheet
+        Excel only: the sheet name or 0-based position (default: the first).
+    sample
+        At most this many points are measured against the network.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        In EPSG:4326 (true WGS-84), indexed by the row number in the file
+        (index name ``"row"``): ``name``, ``category``, ``address``, ``poi_id``
+        (text, None where the file has no such column), ``lon_input``,
+        ``lat_input`` (the numbers as given, in the file's system),
+        ``facility_type``, ``match_rule``, then every other column of the file
+        as text, and the point geometry. ``attrs``: ``coordinate_system``
+        (``"wgs84"``), ``source_coordinate_system`` (the system the file was
+        read in), ``coordinate_check`` (with a network), ``dropped_rows`` and
+        ``source``.
+
+    Raises
+    ------
+    InputError
+        An empty file, no rows below the header, no coordinate columns (the
+        message lists the columns found and the accepted names), no row with
+        usable coordinates, a bad ``sample``.
+    CRSError
+        Swapped longitude and latitude; a declared system the network check
+        contradicts; ``"auto"`` with no way to tell.
+    ConfigError
+        An unknown ``coordinates`` name.
+    DataSourceError
+        A missing or unreadable file, an ``.xls`` workbook.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> text = "name,tag,bd_lng,bd_lat\n幸福幼儿园,教育培训;幼儿园,125.3365,43.8962\n"
+    >>> _ = (folder / "baidu.csv").write_text(text, encoding="utf-8")
+    >>> pois = read_poi_table(folder / "baidu.csv")  # bd_ headers: read as BD-09
+    >>> pois.attrs["source_coordinate_system"], pois["match_rule"].tolist()
+    ('bd09', ['name:幼儿园'])
+    >>> round(float(pois.geometry.x.iloc[0]), 4), round(float(pois.geometry.y.iloc[0]), 4)
+    (125.3234, 43.8881)
+    """
+    file = Path(path)
+    declared = "auto" if _is_auto(coordinates) else normalize_system(coordinates)
+    if isinstance(sample, bool) or not isinstance(sample, int | np.integer) or sample < 1:
+        msg = f"sample must be a whole number of points, at least 1; got {sample!r}"
+        raise InputError(msg)
+    if network is not None and not isinstance(network, Network):
+        msg = (
+            f"network must be a geoplan.Network, got {type(network).__name__}; build one with "
+            "geoplan.read_network(...)"
+        )
+        raise InputError(msg)
+    table = read_table(file, sheet=sheet, expected=POI_COLUMNS)
+    headers: dict[str, str] = dict(table.attrs.get("headers", {}))
+    if table.empty:
+        rows = table.attrs.get("header_rows", [])
+        msg = (
+            f"{file}: no data rows below the header (row {'-'.join(map(str, rows))}); "
+            "export the POIs again, or check that the right sheet was read (sheet=)"
+        )
+        raise InputError(msg)
+    coords = _Coordinates.parse(table, headers, file)
+    table = table.loc[coords.kept]
+    lon_in, lat_in = coords.lon[coords.kept_mask], coords.lat[coords.kept_mask]
+    system, check = _decide_system(
+        declared, coordinates, coords, lon=lon_in, lat=lat_in, network=network, sample=sample
+    )
+    lon, lat = convert(lon_in, lat_in, source=system, target="wgs84")
+    frame = _assemble(table, coords, lon_in, lat_in)
+    facility_type, rule = _classify(frame["name"].tolist(), frame["category"].tolist(), file)
+    frame.insert(6, "facility_type", pd.Series(facility_type, index=frame.index, dtype=object))
+    frame.insert(7, "match_rule", pd.Series(rule, index=frame.index, dtype=object))
+    result = gpd.GeoDataFrame(
+        frame, geometry=gpd.points_from_xy(lon, lat, crs="EPSG:4326"), crs="EPSG:4326"
+    )
+    attrs: dict[Hashable, Any] = {
+        "source": str(file),
+        "coordinate_system": "wgs84",
+        "source_coordinate_system": system,
+        "dropped_rows": coords.dropped,
+    }
+    if check is not None:
+        attrs["coordinate_check"] = check
+    result.attrs = attrs
+    log.info("%s: read %d POIs (%s → WGS-84)", file.name, len(result), _LABELS[system])
+    return result
+
+
+def _is_auto(coordinates: object) -> bool:
+    return isinstance(coordinates, str) and coordinates.strip().lower() == "auto"
+
+
+# ---------------------------------------------------------------------- coordinates
+@dataclass(frozen=True)
+class _Coordinates:
+    """The parsed coordinates of a table and which rows were kept."""
+
+    lon: FloatArray
+    lat: FloatArray
+    kept_mask: NDArray[np.bool_]
+    kept: pd.Index
+    columns: tuple[str, ...]
+    header_texts: tuple[str, ...]
+    dropped: list[dict[str, Any]]
+
+    @classmethod
+    def parse(cls, table: pd.DataFrame, headers: Mapping[str, str], file: Path) -> _Coordinates:
+        if "lon" in table.columns and "lat" in table.columns:
+            columns: tuple[str, ...] = ("lon", "lat")
+            lon, bad_lon = to_number(table["lon"])
+            lat, bad_lat = to_number(table["lat"])
+            bad = set(bad_lon) | set(bad_lat)
+            lon_a: FloatArray = np.asarray(lon, dtype=np.float64)
+            lat_a: FloatArray = np.asarray(lat, dtype=np.float64)
+            if "location" in table.columns:
+                log.info("%s: both lon/lat and location columns; lon/lat are used", file.name)
+        elif "location" in table.columns:
+            columns = ("location",)
+            lon_a, lat_a, bad = _split_location(table["location"])
+        else:
+            found = ", ".join(repr(headers.get(str(c), str(c))) for c in table.columns)
+            msg = (
+                f"{file}: no coordinate columns: the header has {found}. Name them either "
+                "one 'location' column holding 'lng,lat' (also accepted: 经纬度, 坐标, lnglat) "
+                "or a longitude and a latitude column (经度/lng/lon/longitude/x/gcj_lng/bd_lng/"
+                "wgs_lng and 纬度/lat/latitude/y/gcj_lat/bd_lat/wgs_lat)"
+            )
+            raise InputError(msg)
+        labels = list(table.index)
+        texts = tuple(headers.get(c, c) for c in columns)
+        _check_swapped(lon_a, lat_a, labels, texts, file)
+        blank = ~(np.isfinite(lon_a) & np.isfinite(lat_a))
+        unreadable = np.array([label in bad for label in labels], dtype=bool)
+        out_of_range = ~blank & ((np.abs(lon_a) > 180) | (np.abs(lat_a) > 90))
+        dropped: list[dict[str, Any]] = []
+        reasons = (
+            (unreadable, "coordinates are not numbers"),
+            (blank & ~unreadable, "no coordinates"),
+            (out_of_range, "coordinates beyond ±180/±90"),
+        )
+        parts = []
+        for mask, reason in reasons:
+            rows = [labels[i] for i in np.flatnonzero(mask)]
+            dropped.extend({"row": int(r), "reason": reason} for r in rows)
+            if rows:
+                parts.append(f"{reason} in row(s) {row_list(rows)}")
+        keep = ~(blank | unreadable | out_of_range)
+        if parts:
+            msg = (
+                f"{file.name}: {int((~keep).sum())} of {len(keep)} POIs left out: "
+                + "; ".join(parts)
+                + ". Fix those cells in the file to keep them"
+            )
+            warnings.warn(msg, UnreadableCellsWarning, stacklevel=3)
+        if not keep.any():
+            msg = (
+                f"{file}: no row has usable coordinates in {', '.join(map(repr, texts))}; "
+                "check that the columns hold numbers such as 125.3245 and 43.8868"
+            )
+            raise InputError(msg)
+        return cls(
+            lon=lon_a,
+            lat=lat_a,
+            kept_mask=keep,
+            kept=table.index[keep],
+            columns=columns,
+            header_texts=texts,
+            dropped=sorted(dropped, key=lambda d: d["row"]),
+        )
+
+
+def _split_location(column: pd.Series[Any]) -> tuple[FloatArray, FloatArray, set[Hashable]]:
+    """Parse ``'lng,lat'`` cells (also separated by ``;`` or spaces)."""
+    n = len(column)
+    first: list[object] = [None] * n
+    second: list[object] = [None] * n
+    bad: set[Hashable] = set()
+    labels = list(column.index)
+    for i, value in enumerate(column):
+        text = normalize_text(value)
+        if not text:
+            continue
+        parts = [p for p in re.split(r"[,;\s]+", text) if p]
+        if len(parts) == 2:
+            first[i], second[i] = parts
+        else:
+            bad.add(labels[i])
+    lon, bad_lon = to_number(pd.Series(first, index=column.index, dtype=object))
+    lat, bad_lat = to_number(pd.Series(second, index=column.index, dtype=object))
+    bad |= set(bad_lon) | set(bad_lat)
+    both = np.asarray(lon.notna() & lat.notna(), dtype=bool)
+    half = [labels[i] for i in np.flatnonzero(~both & np.asarray(lon.notna() | lat.notna()))]
+    bad |= set(half)  # 'lng,—': one half blank
+    return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64), bad
+
+
+def _check_swapped(
+    lon: FloatArray, lat: FloatArray, labels: Sequence[Hashable], texts: Sequence[str], file: Path
+) -> None:
+    """Raise CRSError when most rows hold latitudes where longitudes belong."""
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if not ok.any():
+        return
+    x, y = lon[ok], lat[ok]
+    beyond = (np.abs(y) > 90) & (np.abs(x) <= 90)
+    china = (x >= 18) & (x <= 54) & (y >= 73) & (y <= 135)
+    swapped = beyond | china
+    if swapped.sum() * 2 <= len(x):
+        return
+    first = int(np.flatnonzero(swapped)[0])
+    row = [labels[int(i)] for i in np.flatnonzero(ok)][first]
+    if len(texts) == 1:
+        where = f"the column {texts[0]!r} holds 'lat,lng'"
+        fix = "write it as 'lng,lat' (longitude first), or split it into 经度 and 纬度 columns"
+    else:
+        where = f"the column {texts[0]!r} holds latitudes and {texts[1]!r} longitudes"
+        fix = (
+            f"swap the two headers ({texts[0]!r} and {texts[1]!r}) so that the longitudes "
+            "stand under the longitude header"
+        )
+    msg = (
+        f"{file}: longitude and latitude look swapped in {int(swapped.sum())} of {len(x)} rows: "
+        f"{where} (row {row}: {x[first]:g}, {y[first]:g}; longitudes in China are 73-135, "
+        f"latitudes 18-54). {fix}"
+    )
+    raise CRSError(msg)
+
+
+# ---------------------------------------------------------------------- system
+def _header_hint(coords: _Coordinates) -> str | None:
+    """Return the system the coordinate headers name, or ``"location"`` for Amap's column."""
+    found = set()
+    for text in coords.header_texts:
+        key = re.sub(r"[\W_]+", "", normalize_text(text).casefold())
+        for system, words in _HINTS:
+            if any(word in key for word in words):
+                found.add(system)
+                break
+    if len(found) > 1:
+        listed = ", ".join(repr(t) for t in coords.header_texts)
+        msg = (
+            f"the coordinate headers {listed} name different systems "
+            f"({', '.join(_LABELS[s] for s in sorted(found))}); pass coordinates= to say which"
+        )
+        raise CRSError(msg)
+    if found:
+        return found.pop()
+    return "location" if coords.columns == ("location",) else None
+
+
+def _decide_system(
+    declared: str,
+    given: str,
+    coords: _Coordinates,
+    *,
+    lon: FloatArray,
+    lat: FloatArray,
+    network: Network | None,
+    sample: int,
+) -> tuple[str, dict[str, Any] | None]:
+    """Return the system to read the file in, and the network check (or None)."""
+    hint = _header_hint(coords)
+    if declared != "auto" and hint not in (None, "location", declared):
+        log.warning(
+            "coordinates=%r but the header %s suggests %s; the declared %s is used",
+            given,
+            ", ".join(repr(t) for t in coords.header_texts),
+            _LABELS[str(hint)],
+            _LABELS[declared],
+        )
+    check = None
+    if network is not None:
+        medians, n_points = _network_offsets(lon, lat, network, sample)
+        detected = min(medians, key=medians.__getitem__) if medians else None
+        check = {
+            "declared": declared,
+            "detected": detected,
+            "median_offset_m": medians,
+            "n_points": n_points,
+        }
+        if detected is None:
+            log.warning(
+                "coordinate check skipped: only %d of the sampled POIs lie within %g m of the "
+                "network %r; the POIs and the network cover different areas",
+                n_points,
+                CHECK_MARGIN_M,
+                network.name,
+            )
+        else:
+            log.info(
+                "coordinate check on %d POIs, median distance to the streets: %s",
+                n_points,
+                ", ".join(f"{_LABELS[s]} {m:.1f} m" for s, m in medians.items()),
+            )
+            return _judge(declared, detected, medians, network), check
+    if declared != "auto":
+        return declared, check
+    return _guess(hint, coords), check
+
+
+def _judge(declared: str, detected: str, medians: Mapping[str, float], network: Network) -> str:
+    best = medians[detected]
+    if declared == "auto":
+        others = sorted(m for s, m in medians.items() if s != detected)
+        if others and others[0] < CHECK_RATIO * best:
+            log.warning(
+                "the coordinate system detected against the network %r, %s, fits the streets "
+                "only a little better than the others (%s); confirm it by passing coordinates=",
+                network.name,
+                _LABELS[detected],
+                _medians_text(medians),
+            )
+        else:
+            log.info("coordinates detected as %s from the network", _LABELS[detected])
+        return detected
+    mine = medians[declared]
+    if detected != declared:
+        if best * CHECK_RATIO <= mine and mine > DECLARED_MIN_MEDIAN_M:
+            msg = (
+                f"coordinates declared {_LABELS[declared]} but the points lie {mine:.0f} m "
+                f"(median) from the streets of the network {network.name!r} in "
+                f"{_LABELS[declared]} and {best:.0f} m in {_LABELS[detected]}: they look like "
+                f"{_LABELS[detected]} ({_PROVIDER[detected]}); pass coordinates='{detected}' "
+                f"(all systems: {_medians_text(medians)})"
+            )
+            raise CRSError(msg)
+        log.warning(
+            "the POIs fit the streets somewhat better in %s than in the declared %s (%s); "
+            "the declared %s is used",
+            _LABELS[detected],
+            _LABELS[declared],
+            _medians_text(medians),
+            _LABELS[declared],
+        )
+    return declared
+
+
+def _medians_text(medians: Mapping[str, float]) -> str:
+    return ", ".join(f"{_LABELS[s]} {m:.0f} m" for s, m in medians.items())
+
+
+def _guess(hint: str | None, coords: _Coordinates) -> str:
+    headers = ", ".join(repr(t) for t in coords.header_texts)
+    if hint is None:
+        msg = (
+            f"cannot tell the coordinate system of the columns {headers}: pass "
+            "coordinates='gcj02' (Amap/Gaode, Tencent), 'bd09' (Baidu) or 'wgs84' (GPS, "
+            "OpenStreetMap), or network=geoplan.read_network(...) to detect it from the streets"
+        )
+        raise CRSError(msg)
+    system = "gcj02" if hint == "location" else hint
+    reason = "an Amap-style location column" if hint == "location" else f"the header {headers}"
+    log.warning(
+        "coordinates guessed as %s from %s; confirm it with network=geoplan.read_network(...) "
+        "or declare it with coordinates='%s'",
+        _LABELS[system],
+        reason,
+        system,
+    )
+    return system
+
+
+def _network_offsets(
+    lon: FloatArray, lat: FloatArray, network: Network, sample: int
+) -> tuple[dict[str, float], int]:
+    """Median distance from the sampled points to the nearest edge, per candidate system."""
+    n = len(lon)
+    rng = np.random.default_rng(CHECK_SEED)
+    pick = np.sort(rng.choice(n, size=sample, replace=False)) if n > sample else np.arange(n)
+    to_net = pyproj.Transformer.from_crs("EPSG:4326", network.crs, always_xy=True)
+    left, bottom, right, top = network.bounds
+    inside = np.ones(len(pick), dtype=bool)
+    xy: dict[str, tuple[FloatArray, FloatArray]] = {}
+    for system in _SYSTEMS:
+        w_lon, w_lat = convert(lon[pick], lat[pick], source=system, target="wgs84")
+        with np.errstate(all="ignore"):
+            x, y = to_net.transform(w_lon, w_lat)
+        x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        inside &= (
+            np.isfinite(x)
+            & np.isfinite(y)
+            & (x >= left - CHECK_MARGIN_M)
+            & (x <= right + CHECK_MARGIN_M)
+            & (y >= bottom - CHECK_MARGIN_M)
+            & (y <= top + CHECK_MARGIN_M)
+        )
+        xy[system] = (x, y)
+    n_points = int(inside.sum())
+    if n_points < CHECK_MIN_POINTS:
+        return {}, n_points
+    medians: dict[str, float] = {}
+    for system, (x, y) in xy.items():
+        snapped = network.snap_xy(x[inside], y[inside], max_snap_m=CHECK_MAX_DISTANCE_M)
+        distance = np.where(snapped.reachable, snapped.access_m, CHECK_MAX_DISTANCE_M)
+        medians[system] = round(float(np.median(distance)), 2)
+    return medians, n_points
+
+
+# ---------------------------------------------------------------------- frame
+def _assemble(
+    table: pd.DataFrame, coords: _Coordinates, lon: FloatArray, lat: FloatArray
+) -> pd.DataFrame:
+    frame = table.drop(columns=list(coords.columns))
+    if "category" not in frame.columns:
+        parts = [c for c in ("category_major", "category_mid", "category_minor") if c in frame]
+        if parts:
+            joined = [
+                ";".join(str(v) for v in values if v is not None) or None
+                for values in frame[parts].itertuples(index=False, name=None)
+            ]
+            frame["category"] = pd.Series(joined, index=frame.index, dtype=object)
+    renamed = {c: f"{c}_input" for c in _RESULT if c in frame.columns}
+    if renamed:
+        log.info("the file's own columns %s are kept as %s", list(renamed), list(renamed.values()))
+        frame = frame.rename(columns=renamed)
+    for column in ("name", "category", "address", "poi_id"):
+        if column not in frame.columns:
+            frame[column] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    frame["lon_input"] = lon
+    frame["lat_input"] = lat
+    rest = [c for c in frame.columns if c not in _OUTPUT_FIRST]
+    return frame[[*_OUTPUT_FIRST, *rest]]
+
+
+# ---------------------------------------------------------------------- classify
+def _classify(
+    names: Sequence[object], categories: Sequence[object], file: Path
+) -> tuple[list[str | None], list[str | None]]:
+    """Return each POI's facility type and the rule that gave it (None, None when unmatched)."""
+    std = load_standards()
+    lookup = _category_lookup(std)
+    types = {t.id: t for t in std.all_types}
+    texts = [normalize_text(n) for n in names]
+    facility: list[str | None] = [None] * len(texts)
+    rule: list[str | None] = [None] * len(texts)
+    unique = list(dict.fromkeys(t for t in texts if t))  # chains repeat their names
+    pois = gpd.GeoDataFrame(
+        {"name": pd.Series(unique, dtype=object)},
+        geometry=gpd.GeoSeries([None] * len(unique)),
+    )
+    by_name = classify_facilities(pois, standards=std)
+    found_by_name: dict[str, tuple[str, str]] = {}
+    for position, type_id, match in zip(
+        by_name.index, by_name["facility_type"], by_name["match_rule"], strict=True
+    ):
+        # several types: the longest keyword wins, then the standards' order
+        text = unique[int(position)]
+        best = found_by_name.get(text)
+        if best is None or len(_keyword(str(match))) > len(_keyword(best[1])):
+            found_by_name[text] = (str(type_id), str(match))
+    ambiguous = {unique[int(p)] for p in by_name.index[by_name.index.duplicated()]}
+    several = sum(1 for t in texts if t in ambiguous)
+    n_name = 0
+    for i, text in enumerate(texts):
+        if text in found_by_name:
+            facility[i], rule[i] = found_by_name[text]
+            n_name += 1
+    n_category = 0
+    for i, category in enumerate(categories):
+        if facility[i] is not None:
+            continue
+        found = _by_category(category, texts[i], lookup, types)
+        if found is not None:
+            facility[i], rule[i] = found.facility_type, f"category:{found.word}"
+            n_category += 1
+    unmatched = len(texts) - n_name - n_category
+    log.info(
+        "%s: %d of %d POIs classified (%d by name, %d by category); %d unmatched%s",
+        file.name,
+        n_name + n_category,
+        len(texts),
+        n_name,
+        n_category,
+        unmatched,
+        f"; {several} names fit more than one type (the longest keyword decided)"
+        if several
+        else "",
+    )
+    return facility, rule
+
+
+def _keyword(rule: str) -> str:
+    """Return the name keyword of a ``name:<keyword>`` rule."""
+    return rule.rsplit("+", 1)[-1].split(":", 1)[-1]
+
+
+def _by_category(
+    category: object,
+    name: str,
+    lookup: Mapping[str, PoiCategory],
+    types: Mapping[str, FacilityType],
+) -> PoiCategory | None:
+    text = normalize_text(category)
+    if not text:
+        return None
+    folded = name.casefold()
+    for path in text.split("|"):
+        parts = [p for p in _SPLIT_CATEGORY.split(path) if p.strip()]
+        for part in reversed(parts):
+            entry = lookup.get(_category_key(part))
+            if entry is None:
+                continue
+            excludes = types[entry.facility_type].name_excludes
+            if any(word.casefold() in folded for word in excludes):
+                continue
+            return entry
+    return None
