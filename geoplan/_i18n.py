@@ -64,6 +64,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "generated": ("生成时间", "generated"),
     "study": ("研究", "study"),
     "note": ("说明", "note"),
+    "indicators": ("规划主要指标", "The plan's indicators"),
 }
 
 

@@ -120,6 +120,12 @@ ul.maps li {margin: 0.2em 0;}
 {% if missing_table %}{{ missing_table|safe }}{% endif %}
 {% endif %}
 
+{% if indicators %}
+<h2>{{ t.indicators }}</h2>
+{{ indicators|safe }}
+{% if unsupported %}<p class="note">{{ unsupported }}</p>{% endif %}
+{% endif %}
+
 {% if proposals %}
 <h2>{{ t.site_proposals }}</h2>
 {% for p in proposals %}
@@ -162,6 +168,7 @@ _LABEL_KEYS = (
     "layers",
     "rasters",
     "run_info",
+    "indicators",
 )
 
 
@@ -184,6 +191,8 @@ def write_report_page(result: StudyResult, folder: Path, written: dict[str, list
         completeness_chart=_completeness_chart(totals, lang),
         missing_table=_missing_table(result, lang),
         proposals=_proposals(totals, lang),
+        indicators=_indicator_table(result, lang),
+        unsupported=_unsupported(result, lang),
         notes=sorted(set(result.notes)),
         files=[p for kind in ("tables", "layers", "rasters") for p in written.get(kind, [])],
         timings=sorted(result.timings.items()),
@@ -202,6 +211,8 @@ def _type_name(type_id: str, lang: str) -> str:
 
 def _map_name(path: str, lang: str) -> str:
     stem = Path(path).stem
+    if stem == "indicators":
+        return label("indicators", lang)
     for prefix, key in (("coverage_", "coverage"), ("sites_", "site_proposals")):
         if stem.startswith(prefix):
             return f"{label(key, lang)}: {_type_name(stem.removeprefix(prefix), lang)}"
@@ -299,6 +310,21 @@ def _proposals(totals: dict[str, Any], lang: str) -> list[dict[str, str]]:
         )
         out.append({"name": name, "chart": chart, "text": text})
     return out
+
+
+def _indicator_table(result: StudyResult, lang: str) -> str:
+    if result.indicators is None:
+        return ""
+    return _html_table(result.indicators.summary(lang).reset_index(drop=True))
+
+
+def _unsupported(result: StudyResult, lang: str) -> str:
+    found = result.indicators
+    if found is None or len(found.unsupported) == 0:
+        return ""
+    head = "数据不足、未评估的指标" if lang == "zh" else "Indicators the data cannot support"
+    items = "; ".join(f"{row.number}: {row.reason}" for row in found.unsupported.itertuples())
+    return f"{head}: {items}"
 
 
 def _html_table(frame: pd.DataFrame) -> str:

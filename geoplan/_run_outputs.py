@@ -129,6 +129,9 @@ def _layers(result: StudyResult, folder: Path) -> list[str]:
     for type_id, answer in result.proposals.items():
         layers[f"proposed_{type_id}"] = answer.proposal.sites
         layers[f"newly_covered_{type_id}"] = answer.new_area
+    indicator_layer = _indicator_layer(result)
+    if indicator_layer is not None:
+        layers["indicators"] = indicator_layer
     path = write_layers(folder / "layers.gpkg", {k: _plain(v) for k, v in layers.items()})
     return [path.name]
 
@@ -151,6 +154,16 @@ def _communities_layer(result: StudyResult) -> gpd.GeoDataFrame:
             keyed = keyed[~keyed.index.duplicated()]
             frame[f"share_{type_id}"] = keyed.reindex(frame.index).to_numpy(dtype=float)
     return frame
+
+
+def _indicator_layer(result: StudyResult) -> gpd.GeoDataFrame | None:
+    """Join each indicator's value and whether it is met to the register's communities."""
+    register = result.study.register
+    if result.indicators is None or not isinstance(register, gpd.GeoDataFrame):
+        return None
+    values = result.indicators.by_community
+    extra = values.drop(columns=[c for c in values.columns if c in register.columns])
+    return gpd.GeoDataFrame(register.join(extra), crs=register.crs)
 
 
 def _plain(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -181,6 +194,17 @@ def _tables(result: StudyResult, folder: Path) -> list[str]:
             tables["coverage_equity"] = cover.equity().reset_index()
     for type_id, capacity in result.capacity.items():
         tables[f"capacity_{type_id}"] = capacity.facilities
+    if result.indicators is not None:
+        found = result.indicators
+        tables["indicators"] = found.summary(settings.lang).reset_index(drop=True)
+        tables["indicators_all"] = found.table
+        tables["indicators_by_community"] = found.by_community
+        tables["indicators_by_district"] = found.by_district
+        if len(found.unsupported):
+            tables["indicators_unsupported"] = found.unsupported
+    unmatched = result.study.register_unmatched
+    if unmatched is not None and len(unmatched):
+        tables["register_unmatched"] = unmatched
     for type_id, answer in result.proposals.items():
         proposal = answer.proposal
         tables[f"sites_{type_id}"] = pd.DataFrame(proposal.sites.drop(columns="geometry"))
@@ -270,6 +294,10 @@ def _maps(result: StudyResult, folder: Path, offline: bool | None, network_map: 
         made["service_areas"] = lambda: maps.service_area_map(result.service_areas)
     for type_id, answer in result.proposals.items():
         made[f"sites_{type_id}"] = _bind_site(answer, study.communities, type_id)
+    register = study.register
+    if result.indicators is not None and isinstance(register, gpd.GeoDataFrame):
+        found = result.indicators
+        made["indicators"] = lambda: maps.indicator_map(found, register)
     if network_map:
         made["network"] = lambda: maps.network_map(study.network)
     paths = []

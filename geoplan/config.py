@@ -130,6 +130,15 @@ class StudyConfig:
     population_source: str | Path = "buildings"
     population_column: str = "population"
     classify: bool = True
+    poi_file: Path | None = None
+    poi_coordinates: str = "auto"
+    poi_sheet: str | None = None
+    register_source: str | Path | None = None
+    register_sheet: str | None = None
+    register_join: str = "code"
+    register_boundary_code: str | None = None
+    register_boundary_name: str | None = None
+    register_spatial: bool = False
     facility_sources: tuple[FacilitySource, ...] = ()
     life_circles: bool = True
     life_circle_levels: tuple[str, ...] = ("15min", "10min", "5min")
@@ -346,6 +355,8 @@ _TOP_LEVEL = (
     "communities",
     "population",
     "facilities",
+    "pois",
+    "register",
     "life_circles",
     "service_areas",
     "sites",
@@ -471,6 +482,19 @@ def parse_config(
     population = _table(origin, raw, "population", ("source", "column"))
     facilities_raw = raw.get("facilities", {})
     facilities = _table(origin, raw, "facilities", ("classify", "types"))
+    pois = _table(origin, raw, "pois", ("file", "coordinates", "sheet"))
+    if pois.values and "file" not in pois.values:
+        raise pois.where.fail("file", "is missing", 'file = "amap_pois.xlsx"')
+    register = _table(
+        origin,
+        raw,
+        "register",
+        ("source", "sheet", "join", "boundary_code", "boundary_name", "spatial"),
+    )
+    if register.values and "source" not in register.values:
+        raise register.where.fail(
+            "source", "is missing", 'source = "register.xlsx" (or "synthetic")'
+        )
     life = _table(origin, raw, "life_circles", ("enabled", "levels"))
     areas = _table(origin, raw, "service_areas", ("enabled", "minutes"))
     outputs = _table(
@@ -509,6 +533,17 @@ def parse_config(
         ),
         population_column=population.get("column", _string, "population"),
         classify=facilities.get("classify", _boolean, True),
+        poi_file=pois.get("file", lambda w, k, v: _path(w, k, v, base)),
+        poi_coordinates=pois.get("coordinates", _coordinate_system, "auto"),
+        poi_sheet=pois.get("sheet", _string),
+        register_source=register.get(
+            "source", lambda w, k, v: _source(w, k, v, ("synthetic",), base)
+        ),
+        register_sheet=register.get("sheet", _string),
+        register_join=register.get("join", _choice(("code", "name")), "code"),
+        register_boundary_code=register.get("boundary_code", _string),
+        register_boundary_name=register.get("boundary_name", _string),
+        register_spatial=register.get("spatial", _boolean, False),
         facility_sources=sources,
         life_circles=life.get("enabled", _boolean, True),
         life_circle_levels=life.get("levels", _strings, ("15min", "10min", "5min")),
@@ -527,6 +562,20 @@ def parse_config(
         source_file=source_file,
         raw=dict(raw),
     )
+
+
+def _coordinate_system(where: _Where, key: str, value: Any) -> str:
+    from geoplan.coords import normalize_system
+
+    text = _string(where, key, value, '"gcj02"')
+    if text == "auto":
+        return text
+    try:
+        return normalize_system(text)
+    except ConfigError:
+        raise where.fail(
+            key, f"= {text!r} is not auto, wgs84, gcj02 or bd09", f'{key} = "gcj02" (Amap)'
+        ) from None
 
 
 def _region(where: _Where, key: str, value: Any) -> str:

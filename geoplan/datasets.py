@@ -835,10 +835,12 @@ _WORKERS_PER_10000 = {"urban": (10.0, 26.0), "rural": (5.0, 15.0)}
 _CERTIFIED_MEAN = 2.8
 
 
-def synthetic_register(city: SyntheticCity, *, seed: int = 0) -> pd.DataFrame:
+def synthetic_register(city: SyntheticCity | pd.DataFrame, *, seed: int = 0) -> pd.DataFrame:
     """Build a seeded community register for a synthetic city (all values invented).
 
-    One row per community of ``city.communities`` (same index), with every
+    One row per community of ``city.communities`` (same index), or of a table
+    of communities with ``community_id``, ``name_zh``, ``households`` and
+    ``population`` columns (e.g. the demo's street blocks), with every
     canonical register column of :func:`geoplan.evaluate_indicators`, for
     examples and tests of the plan's indicators. **Everything is synthetic**:
     the district names (:data:`SYNTHETIC_DISTRICTS`, "示例一区" ...) and
@@ -870,7 +872,8 @@ def synthetic_register(city: SyntheticCity, *, seed: int = 0) -> pd.DataFrame:
     Parameters
     ----------
     city
-        A :class:`SyntheticCity` (from :func:`synthetic_city`).
+        A :class:`SyntheticCity` (from :func:`synthetic_city`), or a table of
+        communities with the columns above.
     seed
         Seed of the register's random draws; the same city and seed give the
         same register.
@@ -894,17 +897,21 @@ def synthetic_register(city: SyntheticCity, *, seed: int = 0) -> pd.DataFrame:
     >>> register.equals(synthetic_register(city, seed=0))
     True
     """
-    if not isinstance(city, SyntheticCity):
+    needed = ["community_id", "name_zh", "households", "population"]
+    if isinstance(city, SyntheticCity):
+        communities = city.communities
+    elif isinstance(city, pd.DataFrame) and set(needed) <= set(city.columns):
+        communities = city
+    else:
         msg = (
-            f"city must be a SyntheticCity from geoplan.datasets.synthetic_city(), got "
-            f"{type(city).__name__}"
+            "city must be a SyntheticCity from geoplan.datasets.synthetic_city(), or a table "
+            f"of communities with columns {', '.join(needed)}; got {type(city).__name__}"
         )
         raise InputError(msg)
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
         msg = f"seed must be a whole number, got {seed!r}"
         raise InputError(msg)
     rng = np.random.default_rng(int(seed))
-    communities = city.communities
     n = len(communities)
     households = np.asarray(communities["households"], dtype=np.int64)
     population = np.asarray(communities["population"], dtype=np.int64)

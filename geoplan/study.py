@@ -39,9 +39,11 @@ import shapely
 
 from geoplan import datasets
 from geoplan._errors import ConfigError, GeoplanWarning, InputError, NetworkError
+from geoplan._validate import containing
 from geoplan.config import FacilitySource, SiteRequest, StudyConfig
 from geoplan.coverage import Capacity, Coverage, coverage, shelter_capacity
 from geoplan.facilities import classify_facilities, facility_points
+from geoplan.indicators import IndicatorResult, evaluate_indicators
 from geoplan.life_circles import LifeCircles, life_circles, street_blocks
 from geoplan.network import Network
 from geoplan.population import population_from_buildings, population_from_raster
@@ -51,9 +53,12 @@ from geoplan.siting import SiteProposal, candidates, propose_sites
 from geoplan.sources import (
     district_boundary,
     fetch_extract,
+    join_register,
     read_buildings,
     read_facilities,
     read_network,
+    read_poi_table,
+    read_register,
 )
 from geoplan.standards import Standards, load_standards
 
@@ -70,7 +75,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: The analyses of a run, in order.
-STEPS = ("network", "life_circles", "service_areas", "coverage", "sites")
+STEPS = ("network", "life_circles", "service_areas", "coverage", "indicators", "sites")
 
 _RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".img")
 
@@ -100,6 +105,15 @@ class Study:
         The configuration the study was built from, when it was.
     inputs
         The files the study read (recorded in run.json with checksums).
+    notes
+        Warnings raised while reading, for the report.
+    register
+        The community register (canonical columns, see
+        :func:`geoplan.read_register`), indexed like ``communities`` where it
+        was joined to them; the plan's indicators are measured from it.
+    register_unmatched
+        Register rows without a community and communities without a register
+        row (:func:`geoplan.join_register`).
     """
 
     name: str
@@ -111,6 +125,8 @@ class Study:
     config: StudyConfig | None = None
     inputs: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    register: pd.DataFrame | None = None
+    register_unmatched: pd.DataFrame | None = None
 
     @classmethod
     def from_config(cls, config: StudyConfig) -> Study:
@@ -218,6 +234,7 @@ class _Loader:
                 source.type_id: self.facility_sites(source, network, pois)
                 for source in self.config.facility_sources
             }
+            register, unmatched = self.register(communities, demand)
         notes += [str(w.message) for w in caught]
         people = demand["population"].to_numpy(dtype=float) if "population" in demand else []
         if len(demand) == 0 or not np.nansum(people) > 0:
@@ -237,6 +254,8 @@ class _Loader:
             config=self.config,
             inputs=list(dict.fromkeys(self.inputs)),
             notes=notes,
+            register=register,
+            register_unmatched=unmatched,
         )
 
     def network(self) -> Network:
@@ -314,6 +333,16 @@ class _Loader:
         return shapely.box(*nodes.total_bounds)
 
     def pois(self, network: Network) -> gpd.GeoDataFrame:
+        """Every point of interest classified into the standard types: OSM's and the POI file's."""
+        parts = [self._osm_pois(network)]
+        if self.config.poi_file is not None:
+            parts.append(self._file_pois(network))
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return _empty_points(network)
+        return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=network.crs)
+
+    def _osm_pois(self, network: Network) -> gpd.GeoDataFrame:
         cfg = self.config
         if not cfg.classify:
             return _empty_points(network)
@@ -325,6 +354,43 @@ class _Loader:
         found = read_facilities(osm, tags=load_standards().osm_filter(), clip=self.clip_or_none())
         classified = classify_facilities(found.to_crs(network.crs))
         return facility_points(classified, network)
+
+    def _file_pois(self, network: Network) -> gpd.GeoDataFrame:
+        """Read a POI table exported from Amap or Baidu, checked against the streets."""
+        cfg = self.config
+        assert cfg.poi_file is not None
+        self.inputs.append(cfg.poi_file)
+        pois = read_poi_table(
+            cfg.poi_file, coordinates=cfg.poi_coordinates, network=network, sheet=cfg.poi_sheet
+        )
+        check = pois.attrs.get("coordinate_check")
+        if check:
+            log.info("%s: coordinates %s", cfg.poi_file.name, check)
+        points = pois[pois["facility_type"].notna()].to_crs(network.crs)
+        return points.assign(source_file=cfg.poi_file.name)
+
+    def register(
+        self, communities: gpd.GeoDataFrame, demand: gpd.GeoDataFrame
+    ) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+        """Read the community register, joined to the communities where they can be matched."""
+        cfg = self.config
+        if cfg.register_source is None:
+            return None, None
+        if cfg.register_source == "synthetic":
+            return _synthetic_register(self, communities, demand), None
+        assert isinstance(cfg.register_source, Path)
+        self.inputs.append(cfg.register_source)
+        register = read_register(cfg.register_source, sheet=cfg.register_sheet)
+        if cfg.communities_source == "street_blocks":
+            log.info("the register is not joined to street blocks; indicators from the register")
+            return register, None
+        options: dict[str, Any] = {"on": cfg.register_join}
+        if cfg.register_boundary_code is not None:
+            options["boundary_code"] = cfg.register_boundary_code
+        if cfg.register_boundary_name is not None:
+            options["boundary_name"] = cfg.register_boundary_name
+        joined, unmatched = join_register(register, communities, **options)
+        return joined, unmatched
 
     def facility_sites(
         self, source: FacilitySource, network: Network, pois: gpd.GeoDataFrame
@@ -351,6 +417,45 @@ class _Loader:
         if len(sites) == 0:
             log.warning("no %s found; its coverage will be zero", source.type_id)
         return sites
+
+
+def _synthetic_register(
+    loader: _Loader, communities: gpd.GeoDataFrame, demand: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame:
+    """Invent a register for the study's communities (demos: no real register ships).
+
+    The synthetic city's own communities keep their households and codes;
+    other communities (the demo's street blocks) get their population from the
+    demand inside them and an assumed 2.6 people per household (an invented
+    figure for an invented register).
+    """
+    if loader.config.communities_source == "synthetic":
+        table = communities
+    else:
+        inside = containing(
+            communities.geometry.to_numpy(), demand.geometry.representative_point().to_numpy()
+        )
+        weights = demand["population"].to_numpy(dtype=float)
+        people = np.bincount(
+            inside[inside >= 0], weights=weights[inside >= 0], minlength=len(communities)
+        )
+        table = gpd.GeoDataFrame(
+            {
+                "community_id": [f"B{i + 1:05d}" for i in range(len(communities))],
+                "name_zh": [f"街坊{i + 1}" for i in range(len(communities))],
+                "population": np.round(people).astype(np.int64),
+                "households": np.round(people / SYNTHETIC_PERSONS_PER_HOUSEHOLD).astype(np.int64),
+            },
+            geometry=communities.geometry.to_numpy(),
+            index=communities.index,
+            crs=communities.crs,
+        )
+    register = datasets.synthetic_register(table)
+    return gpd.GeoDataFrame(register, geometry=communities.geometry.to_numpy(), crs=communities.crs)
+
+
+#: People per household of the invented register of a demo's street blocks.
+SYNTHETIC_PERSONS_PER_HOUSEHOLD = 2.6
 
 
 def _empty_points(network: Network) -> gpd.GeoDataFrame:
@@ -431,6 +536,8 @@ class StudyResult:
         Capacity-aware coverage of types with ``capacity = true`` (shelters).
     proposals
         Site proposals, by facility type.
+    indicators
+        The plan's indicators, when the study has a register.
     timings
         Seconds per step.
     notes
@@ -444,6 +551,7 @@ class StudyResult:
     coverage: Coverage | None = None
     capacity: dict[str, Capacity] = field(default_factory=dict)
     proposals: dict[str, Proposal] = field(default_factory=dict)
+    indicators: IndicatorResult | None = None
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -484,6 +592,9 @@ def run_study(
         if "coverage" in chosen or "sites" in chosen:
             with _timed(result, "coverage", on_step):
                 _coverage(study, result)
+        if "indicators" in chosen and study.register is not None:
+            with _timed(result, "indicators", on_step):
+                result.indicators = _indicators(study)
         if "sites" in chosen:
             with _timed(result, "sites", on_step):
                 for request in config.sites if config is not None else ():
@@ -538,6 +649,21 @@ def _life_circles(study: Study) -> LifeCircles:
     if levels is not None:
         options["levels"] = levels
     return life_circles(study.network, study.communities, study.pois, **options)
+
+
+def _indicators(study: Study) -> IndicatorResult:
+    """Measure the plan's indicators from the register (or facilities inside communities)."""
+    register = study.register
+    assert register is not None
+    spatial = study.config is not None and study.config.register_spatial
+    if spatial and isinstance(register, gpd.GeoDataFrame) and len(study.pois):
+        return evaluate_indicators(
+            pd.DataFrame(register.drop(columns=register.geometry.name)),
+            communities=register,
+            facilities=study.pois,
+        )
+    frame = register.drop(columns="geometry") if "geometry" in register.columns else register
+    return evaluate_indicators(pd.DataFrame(frame))
 
 
 def _minutes(study: Study) -> list[float]:

@@ -54,12 +54,13 @@ def expected_layers(name: str) -> list[str]:
         "coverage_emergency_shelter": ["避难场所"],
         "coverage_community_canteen": ["社区食堂"],
         "sites_community_health_station": ["建议新建", "现有设施", "新增覆盖范围"],
+        "indicators": ["规划指标达标比例"],
     }[name]
 
 
 def test_every_demo_map_opens_offline_without_errors(offline_demo, tmp_path):
     pages = sorted((offline_demo / "maps").glob("*.html"))
-    assert len(pages) == 6
+    assert len(pages) == 7
     for page in pages:
         html = page.read_text(encoding="utf-8")
         assert not re.search(r'<script[^>]+src="https?:', html), page.name

@@ -53,7 +53,11 @@ def test_demo_writes_the_whole_run_folder(demo_run):
         "maps/coverage_emergency_shelter.html",
         "maps/coverage_community_canteen.html",
         "maps/sites_community_health_station.html",
+        "maps/indicators.html",
         "tables/summary.csv",
+        "tables/indicators.csv",
+        "tables/indicators_by_community.csv",
+        "tables/indicators_by_district.csv",
         "tables/coverage_totals.csv",
         "tables/coverage_by_community.csv",
         "tables/coverage_equity.csv",
@@ -80,6 +84,7 @@ def test_demo_writes_the_whole_run_folder(demo_run):
         "proposed_community_health_station",
         "newly_covered_community_health_station",
         "capacity_emergency_shelter",
+        "indicators",
     } <= layers
 
 
@@ -218,6 +223,7 @@ def test_step_subcommands_write_their_own_folders(tmp_path):
             "sites_community_canteen.html",
             "sites_elderly_day_care.html",
         },
+        "indicators": {"indicators.html"},
     }
     for command, maps in expected_maps.items():
         result = invoke(command, str(study))
@@ -326,3 +332,26 @@ def test_entry_point_exit_codes(tmp_path):
     config = geoplan_command("-q", "run", str(_config(tmp_path, "[study]\n")))
     assert config.returncode == EXIT_BAD_INPUT
     assert "[study] name is missing" in config.stderr
+
+
+def test_the_demo_measures_the_plans_indicators_from_its_invented_register(demo_run):
+    out, output = demo_run
+    assert "the plan's indicators met" in output
+    table = pd.read_csv(out / "tables/indicators.csv", encoding="utf-8-sig")
+    assert list(table.iloc[:, 0]) == [1, 2, 3, 4, 5, 6, 7, 8]
+    layer = gpd.read_file(out / "layers.gpkg", layer="indicators")
+    by_community = pd.read_csv(out / "tables/indicators_by_community.csv", encoding="utf-8-sig")
+    assert len(layer) == len(by_community) == 83  # one register row per street block
+    # a community meets indicator 4 exactly when its area per 100 households reaches 30 m2
+    values = layer["service_area_per_100_households"]
+    known = values.notna()
+    assert (
+        layer.loc[known, "meets_service_area_per_100_households"] == (values[known] >= 30)
+    ).all()
+
+
+def test_indicators_need_a_register(tmp_path):
+    text = '[study]\nname = "x"\n[network]\nsource = "sample"\n'
+    result = invoke("indicators", str(_config(tmp_path, text)), "--out", str(tmp_path / "o"))
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "[register]" in result.output

@@ -784,8 +784,10 @@ def test_synthetic_register_is_seeded_and_canonical():
     assert (with_facility.loc[~urban, "service_floor_area_m2"] >= 200).all()
     assert (first["activity_area_m2"] <= first["service_floor_area_m2"]).all()
     assert (first["certified_workers"] <= first["workers"]).all()
+    # a table of communities works as well as the city (the demo's street blocks)
+    assert synthetic_register(city.communities, seed=3).equals(synthetic_register(city, seed=3))
     with pytest.raises(InputError, match="SyntheticCity"):
-        synthetic_register(city.communities)  # type: ignore[arg-type]
+        synthetic_register(city.communities.drop(columns="households"))
     with pytest.raises(InputError, match="seed must be a whole number"):
         synthetic_register(city, seed=1.5)  # type: ignore[arg-type]
 

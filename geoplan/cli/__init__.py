@@ -19,6 +19,7 @@ from geoplan.cli.assets import assets
 from geoplan.cli.coverage import coverage
 from geoplan.cli.demo import demo
 from geoplan.cli.fetch import fetch
+from geoplan.cli.indicators import indicators
 from geoplan.cli.life_circles import life_circles
 from geoplan.cli.network import network
 from geoplan.cli.run import run
@@ -87,6 +88,7 @@ for _command in (
     life_circles,
     service_areas,
     coverage,
+    indicators,
     site,
     standards,
     assets,

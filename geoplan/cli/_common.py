@@ -168,6 +168,11 @@ def echo_summary(result: StudyResult, folder: Path) -> None:
             f"{figures['capacity']:,.0f}; {label('assigned', lang)} {figures['assigned']:,.0f} "
             f"/ {figures['population']:,.0f}"
         )
+    if result.indicators is not None:
+        table = result.indicators.table
+        met = table.loc[table["area_level"] == "study", "meets"].dropna().astype(bool)
+        name = "规划指标达标" if lang == "zh" else "the plan's indicators met"
+        click.echo(f"  {name}: {int(met.sum())} / {len(met)} (tables/indicators.csv)")
     for type_id, summary in totals.get("proposals", {}).items():
         click.echo(
             f"  {_type_names(type_id, lang)}: +{summary['sites']} {label('sites', lang)} "
