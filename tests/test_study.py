@@ -209,3 +209,71 @@ def test_the_newly_covered_area_lies_outside_the_existing_reach(small_city):
     new = answer.new_area.geometry.union_all()
     assert new.area > 0
     assert shapely.intersection(new, existing).area < 1e-6 * new.area
+
+
+def _synthetic_config(**tables):
+    config = {
+        "study": {"name": "files"},
+        "network": {"source": "synthetic"},
+        "synthetic": {"area_km2": 1.0, "seed": 2},
+        "communities": {"source": "synthetic"},
+        "population": {"source": "synthetic"},
+    }
+    config.update(tables)
+    return config
+
+
+def test_an_amap_poi_export_in_gcj02_feeds_the_facility_types(small_city, tmp_path):
+    from geoplan.coords import wgs84_to_gcj02
+
+    sites = small_city.facilities.to_crs("EPSG:4326")
+    lon, lat = wgs84_to_gcj02(sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy())
+    table = sites[["name_zh"]].rename(columns={"name_zh": "名称"})
+    table["经纬度"] = [f"{x:.7f},{y:.7f}" for x, y in zip(lon, lat, strict=True)]
+    table["地址"] = "示例路1号"
+    path = tmp_path / "amap.csv"
+    table.to_csv(path, index=False, encoding="gb18030")
+    config = parse_config(
+        _synthetic_config(
+            facilities={"classify": False, "types": {"community_canteen": {}}},
+            pois={"file": "amap.csv", "coordinates": "auto"},
+        ),
+        base_dir=tmp_path,
+    )
+    study = Study.from_config(config)
+    assert path in study.inputs
+    canteens = study.facilities["community_canteen"]
+    expected = small_city.facilities[small_city.facilities["category"] == "community_canteen"]
+    assert len(canteens) == len(expected) > 0
+    # back in place: GCJ-02 was detected from the streets and undone
+    distance = canteens.geometry.distance(expected.geometry.union_all())
+    assert float(distance.max()) < 0.5
+    # every classified POI is there for the life circles too
+    assert len(study.pois) >= len(expected)
+
+
+def test_a_register_file_joins_to_community_boundaries_by_code(small_city, tmp_path):
+    communities = small_city.communities.rename(columns={"community_id": "code"})
+    communities.to_file(tmp_path / "communities.gpkg")
+    register = geoplan.datasets.synthetic_register(small_city)
+    register.iloc[:-1].to_csv(tmp_path / "register.csv", index=False, encoding="utf-8-sig")
+    config = parse_config(
+        _synthetic_config(
+            communities={"source": "communities.gpkg"},
+            register={"source": "register.csv", "join": "code", "boundary_code": "code"},
+        ),
+        base_dir=tmp_path,
+    )
+    study = Study.from_config(config)
+    assert study.register is not None
+    assert len(study.register) == len(communities) - 1
+    unmatched = study.register_unmatched
+    assert unmatched is not None
+    assert list(unmatched["side"]) == ["boundary"]  # the community left out of the register
+    result = run_study(study, steps=["indicators"])
+    assert result.indicators is not None
+    by_community = result.indicators.by_community
+    assert len(by_community) == len(communities) - 1
+    out = geoplan.write_run(result, tmp_path / "run")
+    assert (out / "maps" / "indicators.html").is_file()
+    assert (out / "tables" / "register_unmatched.csv").is_file()
