@@ -60,6 +60,7 @@ __all__ = [
     "ASSET_URLS",
     "CLUSTER_ABOVE",
     "SHARE_BINS",
+    "InlineMap",
     "base_map",
     "coverage_map",
     "indicator_map",
@@ -68,6 +69,7 @@ __all__ = [
     "network_map",
     "save_map",
     "service_area_map",
+    "show",
     "site_map",
 ]
 
@@ -1243,6 +1245,66 @@ def map_html(m: folium.Map, *, offline: bool | None = None) -> str:
 
         page = make_self_contained(page, mode="embed")
     return page
+
+
+@dataclass(frozen=True)
+class InlineMap:
+    """A map for a notebook cell: shown in an iframe, with Leaflet embedded when it can be.
+
+    Made by :func:`show`; Jupyter displays it through ``_repr_html_``.
+    """
+
+    page: str
+    height: int = 520
+
+    def _repr_html_(self) -> str:
+        source = html.escape(self.page, quote=True)
+        return (
+            f'<iframe srcdoc="{source}" style="width:100%;height:{self.height}px;'
+            'border:none;" allowfullscreen></iframe>'
+        )
+
+
+def show(m: folium.Map, *, height: int = 520, offline: bool | None = None) -> InlineMap:
+    """Show a map in a notebook, working without the internet when it can.
+
+    Parameters
+    ----------
+    m
+        The map.
+    height
+        Height of the map in the notebook, in pixels.
+    offline
+        Embed Leaflet from the local asset cache (``True``), or link the
+        public CDNs (``False``). By default: embedded when ``geoplan assets``
+        has filled the cache (or ``settings.offline_maps`` asks for it), so a
+        notebook shows its maps on a laptop without the internet.
+
+    Returns
+    -------
+    InlineMap
+        Displays itself in Jupyter; ``.page`` is the whole HTML page.
+
+    Examples
+    --------
+    >>> import geoplan
+    >>> city = geoplan.datasets.synthetic_city(area_km2=1, seed=1)
+    >>> shown = geoplan.maps.show(geoplan.maps.base_map(city.communities, basemap="none"),
+    ...                           offline=False)
+    >>> shown._repr_html_().startswith("<iframe")
+    True
+    """
+    if offline is None:
+        offline = settings.offline_maps or _assets_cached()
+    return InlineMap(map_html(m, offline=offline), height=height)
+
+
+def _assets_cached() -> bool:
+    from geoplan._assets import AssetCache, npm_source
+
+    cache = AssetCache()
+    sources = [npm_source(url) for url in ASSET_URLS]
+    return all(s is not None and cache.has(s[0], s[1]) for s in sources)
 
 
 def save_map(
