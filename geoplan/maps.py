@@ -42,6 +42,7 @@ import shapely
 from branca.element import Element, MacroElement
 from folium.plugins import FastMarkerCluster
 from jinja2 import Template
+from pandas.api.types import is_numeric_dtype as is_numeric
 
 from geoplan._errors import ConfigError, CRSError, DataSourceError, InputError
 from geoplan._i18n import label, level_name, resolve_lang
@@ -71,6 +72,7 @@ __all__ = [
     "service_area_map",
     "show",
     "site_map",
+    "study_map",
 ]
 
 log = logging.getLogger(__name__)
@@ -1175,6 +1177,59 @@ def _indicator_popup(
         title = spec.loc[indicator, "name_zh" if lang == "zh" else "name_en"]
         lines.append((_text(title), f"{shown} (≥ {goal}) {mark}"))
     return _table(lines)
+
+
+def study_map(
+    studies: gpd.GeoDataFrame,
+    column: str,
+    *,
+    m: folium.Map | None = None,
+    lang: str | None = None,
+    basemap: str | None = None,
+) -> folium.Map:
+    """Map many studies (e.g. a province's counties) coloured by one of their shares.
+
+    Parameters
+    ----------
+    studies
+        One polygon per study, indexed by study name, with numeric columns
+        (as :func:`geoplan.parallel.run_many` makes them).
+    column
+        The share (0-1) that colours the studies, e.g. ``share_community_canteen``.
+    m, lang, basemap
+        Draw onto ``m``; otherwise a new :func:`base_map`.
+
+    Returns
+    -------
+    folium.Map
+    """
+    m = _state(m, basemap, lang)
+    lang = _info(m).lang
+    if column not in studies.columns:
+        msg = f"column {column!r} is not in the studies; columns: {list(studies.columns)}"
+        raise InputError(msg)
+    numeric = [c for c in studies.columns if c != studies.geometry.name and is_numeric(studies[c])]
+    layer = _layer(m, column)
+    _polygons(
+        layer,
+        studies,
+        m,
+        fill=[_share_colour(v) for v in studies[column].to_numpy(dtype=float)],
+        tooltip=[
+            f"{_text(n)}: {_percent(v)}"
+            for n, v in zip(studies.index, studies[column], strict=True)
+        ],
+        popup=[
+            _table(
+                [(label("study", lang), _text(name))]
+                + [(_text(c), _number(row[c], 3)) for c in numeric]
+            )
+            for name, row in studies.iterrows()
+        ],
+    )
+    layer.add_to(m)
+    _share_legend(m, column)
+    return _finish(m, studies)
 
 
 def network_map(

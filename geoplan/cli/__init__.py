@@ -23,6 +23,7 @@ from geoplan.cli.indicators import indicators
 from geoplan.cli.life_circles import life_circles
 from geoplan.cli.network import network
 from geoplan.cli.run import run
+from geoplan.cli.run_many import run_many
 from geoplan.cli.service_areas import service_areas
 from geoplan.cli.site import site
 from geoplan.cli.standards import standards
@@ -84,6 +85,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, lang: str | None) -> None
 for _command in (
     demo,
     run,
+    run_many,
     network,
     life_circles,
     service_areas,
