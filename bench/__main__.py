@@ -1,9 +1,10 @@
-"""``python -m bench [SUITE] [--quick] [--out FILE]``: run a suite, print and save its table."""
+"""``python -m bench [SUITE] [--quick] [--out FILE]``: run one suite or all, print and save."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib
 import os
 import platform
 from pathlib import Path
@@ -25,30 +26,37 @@ def machine() -> str:
     )
 
 
+SUITES = ("readers", "engine", "service_areas", "coverage", "siting", "maps", "scaling", "province")
+
+
+def run_all(quick: bool) -> str:
+    """Every suite in turn (every heavy step of a study beside its peer), one Markdown text."""
+    parts = [f"# geoplan benchmark suite, {dt.date.today()}, {machine()}\n"]
+    for name in SUITES:
+        suite = importlib.import_module(f"bench.{name}")
+        print(f"== {name}", flush=True)
+        table = suite.run(quick=quick)
+        parts.append(f"## {name}\n\n{table.markdown()}\n")
+    return "\n".join(parts)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument(
         "suite",
         nargs="?",
-        default="engine",
-        choices=["engine", "service-areas", "coverage", "siting", "maps"],
+        default="all",
+        choices=["all", *(s.replace("_", "-") for s in SUITES)],
     )
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one repeat (CI smoke)")
     parser.add_argument("--out", type=Path, default=None, help="write the Markdown table here")
     args = parser.parse_args()
-    if args.suite == "service-areas":
-        from . import service_areas as suite
-    elif args.suite == "coverage":
-        from . import coverage as suite
-    elif args.suite == "siting":
-        from . import siting as suite
-    elif args.suite == "maps":
-        from . import maps as suite
+    if args.suite == "all":
+        text = run_all(quick=args.quick)
     else:
-        from . import engine as suite
-
-    table = suite.run(quick=args.quick)
-    text = f"{args.suite} benchmark, {dt.date.today()}, {machine()}\n\n{table.markdown()}\n"
+        suite = importlib.import_module(f"bench.{args.suite.replace('-', '_')}")
+        table = suite.run(quick=args.quick)
+        text = f"{args.suite} benchmark, {dt.date.today()}, {machine()}\n\n{table.markdown()}\n"
     print("\n" + text)
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)

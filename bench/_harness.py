@@ -71,6 +71,11 @@ class Table:
         self.rows.append(Row(case, data, tool, seconds, peak_mb, note))
         print(f"  {case:<28} {data:<22} {tool:<34} {seconds:9.4f} s {note}", flush=True)
 
+    def note(self, case: str, data: str, tool: str, note: str) -> None:
+        """Add a row that is a figure rather than a time (e.g. a fitted exponent)."""
+        self.rows.append(Row(case, data, tool, float("nan"), None, note))
+        print(f"  {case:<28} {data:<22} {tool:<34}   {note}", flush=True)
+
     def skip(self, case: str, data: str, tool: str, note: str) -> None:
         self.rows.append(Row(case, data, tool, float("nan"), None, note))
         print(f"  {case:<28} {data:<22} {tool:<34}   skipped: {note}", flush=True)

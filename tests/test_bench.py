@@ -16,3 +16,21 @@ def test_quick_engine_benchmark_runs_and_agrees():
     geoplan_rows = [r for r in table.rows if r.tool.startswith("geoplan")]
     assert geoplan_rows
     assert all(r.seconds > 0 for r in geoplan_rows)
+
+
+@pytest.mark.parametrize("suite", ["readers", "maps", "scaling", "province"])
+def test_quick_suites_run(suite):
+    module = pytest.importorskip(f"bench.{suite}")
+    if suite == "province":
+        pytest.importorskip("distributed")
+    table = module.run(quick=True)
+    assert table.rows
+    assert "| case | data | tool |" in table.markdown()
+    timed = [r for r in table.rows if r.tool.startswith("geoplan") and r.seconds == r.seconds]
+    assert all(r.seconds > 0 for r in timed)
+
+
+def test_the_fitted_exponent_of_a_power_law_is_recovered():
+    scaling = pytest.importorskip("bench.scaling")
+    sizes = [1e4, 1e5, 1e6]
+    assert scaling.fitted_exponent(sizes, [2e-6 * s**1.1 for s in sizes]) == pytest.approx(1.1)
