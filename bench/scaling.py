@@ -75,8 +75,38 @@ def study(table: Table, sizes: tuple[int, ...]) -> list[tuple[int, float]]:
     return points
 
 
+def real_cities(table: Table) -> None:
+    """A whole study (walk, street blocks, buildings, OSM facilities) on each real extract."""
+    from .readers import SHARED
+
+    for path in sorted(SHARED.glob("*.osm.pbf")) if SHARED.is_dir() else []:
+        config = parse_config(
+            {
+                "study": {"name": path.stem},
+                "network": {"source": str(path)},
+                "facilities": {
+                    "types": {
+                        "community_health_station": {
+                            "tags": {"amenity": ["clinic", "doctors", "hospital"]}
+                        },
+                        "convenience_store": {},
+                    }
+                },
+                "sites": [{"facility_type": "community_health_station", "p": 3}],
+            }
+        )
+        start = time.perf_counter()
+        result = geoplan.run_study(geoplan.Study.from_config(config))
+        seconds = time.perf_counter() - start
+        steps = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
+        label = f"{path.name}: {result.study.network.n_nodes:,} nodes"
+        table.record("whole study, real city", label, "geoplan run_study", seconds, note=steps)
+
+
 def run(quick: bool = False) -> Table:
     table = Table()
+    if not quick:
+        real_cities(table)
     engine_points = engine(table, (5_000, 20_000) if quick else ENGINE_SIZES)
     study_points = study(table, (3_000, 6_000) if quick else STUDY_SIZES)
     sizes = [p[0] for p in engine_points]
