@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from geoplan._errors import CRSError, InputError
 from geoplan.network import Network
 
-__all__ = ["check_crs", "containing", "find_type_column", "weight_column"]
+__all__ = ["check_crs", "check_memory", "containing", "find_type_column", "weight_column"]
 
 
 def check_crs(frame: Any, network: Network, what: str) -> None:
@@ -74,3 +74,31 @@ def containing(
     first[1:] = pts[1:] != pts[:-1]
     home[pts[first]] = polys[first]
     return home
+
+
+def check_memory(n_bytes: float, what: str, fix: str) -> None:
+    """Refuse an allocation larger than ``settings.max_memory_mb`` before making it.
+
+    Parameters
+    ----------
+    n_bytes
+        The estimated size of what is about to be allocated.
+    what
+        What it is, for the message (e.g. "a 120,000 x 90,000 service-area grid").
+    fix
+        How to make it smaller.
+
+    Raises
+    ------
+    InputError
+        With the estimate, the limit and the fix.
+    """
+    from geoplan.settings import settings
+
+    limit = settings.max_memory_mb * 2**20
+    if n_bytes > limit:
+        msg = (
+            f"{what} would need about {n_bytes / 2**30:,.1f} GB of memory, more than the "
+            f"{settings.max_memory_mb:,.0f} MB limit (settings.max_memory_mb); {fix}"
+        )
+        raise InputError(msg)

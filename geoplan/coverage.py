@@ -42,7 +42,7 @@ from scipy.optimize import linprog
 
 from geoplan import equity
 from geoplan._errors import InputError
-from geoplan._validate import check_crs, containing, find_type_column, weight_column
+from geoplan._validate import check_crs, check_memory, containing, find_type_column, weight_column
 from geoplan.network import Network, SnappedPoints
 from geoplan.report import atomic_path
 from geoplan.settings import settings
@@ -341,6 +341,11 @@ def _gap_polygons(
     j = np.floor(snapped.x[keep] / cell).astype(np.int64)
     i0, j0 = int(i.min()), int(j.min())
     shape = (int(i.max()) - i0 + 1, int(j.max()) - j0 + 1)
+    check_memory(
+        16.0 * shape[0] * shape[1],
+        f"a {shape[0]:,} x {shape[1]:,} grid of {cell:g} m cells for the coverage gaps",
+        "raise gap_cell_m",
+    )
     people = np.zeros(shape)
     np.add.at(people, (i - i0, j - j0), uncovered[keep])
     patches, n = ndimage.label(people > 0, structure=np.ones((3, 3)))
@@ -743,6 +748,11 @@ def travel_time_raster(
     left, bottom, right, top = bounds if bounds is not None else network.bounds
     n_cols = max(1, math.ceil((right - left) / resolution_m))
     n_rows = max(1, math.ceil((top - bottom) / resolution_m))
+    check_memory(
+        120.0 * n_cols * n_rows,  # cell centres, their snapping and times
+        f"a {n_rows:,} x {n_cols:,} travel-time raster at {resolution_m:g} m",
+        "choose a coarser resolution_m",
+    )
     cols, rows = np.meshgrid(np.arange(n_cols), np.arange(n_rows))
     x = np.asarray(left + (cols.ravel() + 0.5) * resolution_m, dtype=np.float64)
     y = np.asarray(top - (rows.ravel() + 0.5) * resolution_m, dtype=np.float64)

@@ -53,7 +53,7 @@ from numpy.typing import NDArray
 from rasterio.transform import Affine
 
 from geoplan._errors import CRSError, DataSourceError, GeoplanWarning, InputError
-from geoplan._validate import containing
+from geoplan._validate import check_memory, containing
 from geoplan.report import atomic_path
 from geoplan.standards import load_standards
 
@@ -1274,6 +1274,11 @@ def write_population_raster(
     col = np.floor((x - left) / res).astype(np.int64)
     up = np.floor((y - bottom) / res).astype(np.int64)
     width, height = int(col.max()) + 1, int(up.max()) + 1
+    check_memory(
+        8.0 * width * height * max(1, len(names)),
+        f"a {height:,} x {width:,} population raster at {res:g} m",
+        "choose a coarser resolution_m",
+    )
     if width * height > _MAX_CELLS:
         msg = (
             f"a {width}x{height} grid at {res:g} m is too large to write; choose a coarser "

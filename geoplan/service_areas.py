@@ -57,6 +57,7 @@ from scipy.ndimage import distance_transform_edt
 
 from geoplan._errors import InputError
 from geoplan._segments import expand_ranges
+from geoplan._validate import check_memory
 from geoplan.network import Network, SnappedPoints
 from geoplan.settings import settings
 
@@ -344,6 +345,11 @@ class _Grid:
         j = np.floor(samples.x / self.cell).astype(np.int64)
         i0, j0 = int(i.min()) - margin, int(j.min()) - margin
         shape = (int(i.max()) - i0 + margin + 1, int(j.max()) - j0 + margin + 1)
+        check_memory(
+            40.0 * shape[0] * shape[1],  # distances, owners, the distance transform, labels
+            f"a {shape[0]:,} x {shape[1]:,} service-area grid of {self.cell:g} m cells",
+            "raise settings.service_area_cell_m, or shorten the cutoff",
+        )
         flat = (i - i0) * shape[1] + (j - j0)
         dist = np.full(shape[0] * shape[1], np.inf)
         owner = np.full(shape[0] * shape[1], -1, dtype=np.int64)

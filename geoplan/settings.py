@@ -47,6 +47,10 @@ offline_maps : bool, False
     Make every saved map self-contained: Leaflet's JavaScript and CSS are
     written beside the map from the local asset cache instead of loaded from
     public CDNs (which many networks block).
+max_memory_mb : float, 4096.0
+    The largest single array (a grid, a raster) geoplan allocates; larger
+    requests are refused before allocating, with the estimate and the fix.
+    A documented default for a 16-24 GB machine; raise it on a bigger one.
 map_tolerance_m : float, 2.0
     Polygons and lines are simplified to this precision before they go into
     a map (map precision, not analysis precision).
@@ -162,6 +166,7 @@ class Settings:
         "basemap": _basemap,
         "offline_maps": _bool,
         "map_tolerance_m": _positive_float,
+        "max_memory_mb": _positive_float,
     }
     _defaults: ClassVar[dict[str, Any]] = {
         "walk_speed_m_s": 1.0,
@@ -180,6 +185,7 @@ class Settings:
         "basemap": "osm",
         "offline_maps": False,
         "map_tolerance_m": 2.0,
+        "max_memory_mb": 4096.0,
     }
 
     walk_speed_m_s: float
@@ -198,6 +204,7 @@ class Settings:
     basemap: str
     offline_maps: bool
     map_tolerance_m: float
+    max_memory_mb: float
 
     def __init__(self) -> None:
         self.reset()

@@ -246,6 +246,17 @@ class _Collector:
                 self.relations.append(Relation(self.id, self.members, self.tags))
 
 
+#: A compressed OSM XML file that expands more than this many times is refused.
+MAX_EXPANSION_RATIO = 200
+_EXPANSION_FLOOR_BYTES = 64 * 2**20  # small files may expand more (headers dominate)
+
+
+def _compressed(path: Path) -> bool:
+    with path.open("rb") as raw:
+        head = raw.read(3)
+    return head.startswith(_BZ2_MAGIC) or head.startswith(_GZIP_MAGIC)
+
+
 @contextmanager
 def _open(path: Path) -> Iterator[_Readable]:
     """Open a plain, bzip2 or gzip file for reading bytes, by its first bytes."""
@@ -285,8 +296,20 @@ def _guarded_parser(path: Path) -> expat.XMLParserType:
 def _feed(path: Path, parser: expat.XMLParserType, *, stop: type[Exception] | None = None) -> None:
     """Stream a file through a parser, turning read and syntax errors into DataSourceError."""
     try:
+        compressed = _compressed(path)
+        limit = max(MAX_EXPANSION_RATIO * path.stat().st_size, _EXPANSION_FLOOR_BYTES)
         with _open(path) as f:
+            read = 0
             while chunk := f.read(_CHUNK):
+                read += len(chunk)
+                if compressed and read > limit:
+                    msg = (
+                        f"{path} expands to more than {MAX_EXPANSION_RATIO} times its size; "
+                        "OSM XML compresses about 10-20 times, so this is a decompression bomb "
+                        "or not OSM data, and geoplan stops reading it. If the file is genuine, "
+                        "decompress it yourself and give the .osm file"
+                    )
+                    raise DataSourceError(msg)
                 parser.Parse(chunk, False)
             parser.Parse(b"", True)
     except DataSourceError:
