@@ -58,7 +58,20 @@ def weight_column(frame: Any, column: str, *, required: bool = False) -> NDArray
             f"them first (e.g. frame[{column!r}].fillna(0))"
         )
         raise InputError(msg)
+    absurd = values > MAX_PEOPLE_PER_POINT
+    if absurd.any():
+        msg = (
+            f"{int(absurd.sum())} rows have more than {MAX_PEOPLE_PER_POINT:,} in {column!r} "
+            f"(largest {values.max():,.0f}): no one point holds that many people; check the "
+            "units (a density per km2 or a city total instead of the people at that point?)"
+        )
+        raise InputError(msg)
     return np.asarray(values, dtype=np.float64)
+
+
+#: More people than this at one demand point is refused as an error in the data (a geoplan
+#: default: a 1 km2 raster cell of the densest Chinese districts holds about 50,000).
+MAX_PEOPLE_PER_POINT = 1_000_000
 
 
 def containing(

@@ -217,6 +217,11 @@ class _Seeds:
 
 
 # ----------------------------------------------------------------- network
+#: Cutoffs beyond a day (minutes) or 1,000 km (metres) are refused as mistakes.
+MAX_CUTOFF_MINUTES = 24 * 60 - 1
+MAX_CUTOFF_M = 1_000_000.0
+
+
 class Network:
     """A projected, undirected travel network held as compressed sparse arrays.
 
@@ -645,6 +650,13 @@ class Network:
             raise InputError(msg) from None
         if math.isnan(number) or number < 0:
             msg = f"cutoff {name}={value!r} must be zero or positive (and not NaN); e.g. {name}=15"
+            raise InputError(msg)
+        day = MAX_CUTOFF_MINUTES if name == "minutes" else MAX_CUTOFF_M
+        if math.isfinite(number) and number > day:
+            msg = (
+                f"cutoff {name}={value!r} is a day's travel or more, not a trip to a service; "
+                f"give the threshold in {name} (e.g. {name}=15), or inf for no cutoff"
+            )
             raise InputError(msg)
         return number * 60.0 * self.speed_m_s if name == "minutes" else number
 
