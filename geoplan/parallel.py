@@ -238,15 +238,7 @@ def _client(scheduler: str | None, n_workers: int) -> Iterator[Any]:
         if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
             msg = f"n_workers must be a whole number of at least 1, got {n_workers!r}"
             raise ConfigError(msg)
-        with (
-            LocalCluster(  # type: ignore[no-untyped-call]
-                n_workers=n_workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-            ) as cluster,
-            Client(cluster) as client,  # type: ignore[no-untyped-call]
-        ):
+        with _local_cluster(LocalCluster, n_workers) as cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
             yield client
         return
     try:
@@ -256,6 +248,31 @@ def _client(scheduler: str | None, n_workers: int) -> Iterator[Any]:
         raise DataSourceError(msg) from None
     with client:
         yield client
+
+
+#: Starting worker processes on a busy machine can time out; it is tried this many times.
+_CLUSTER_ATTEMPTS = 3
+
+
+def _local_cluster(factory: Any, n_workers: int) -> Any:
+    """Start a LocalCluster of single-threaded worker processes, retrying a failed start."""
+    import dask
+
+    for attempt in range(1, _CLUSTER_ATTEMPTS + 1):
+        try:
+            with dask.config.set({"distributed.comm.timeouts.connect": "60s"}):
+                return factory(
+                    n_workers=n_workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                )
+        except (RuntimeError, TimeoutError, OSError) as exc:
+            if attempt == _CLUSTER_ATTEMPTS:
+                msg = f"the local Dask cluster did not start ({exc}); retry, or scheduler='serial'"
+                raise DataSourceError(msg) from exc
+            log.warning("the local Dask cluster did not start (%s); trying again", exc)
+    raise AssertionError("unreachable")
 
 
 def _merge(summaries: Sequence[dict[str, Any]]) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:

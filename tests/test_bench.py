@@ -18,11 +18,10 @@ def test_quick_engine_benchmark_runs_and_agrees():
     assert all(r.seconds > 0 for r in geoplan_rows)
 
 
-@pytest.mark.parametrize("suite", ["readers", "maps", "scaling", "province"])
+# (the province suite's run-many paths are tested in test_parallel.py)
+@pytest.mark.parametrize("suite", ["readers", "maps", "scaling"])
 def test_quick_suites_run(suite):
     module = pytest.importorskip(f"bench.{suite}")
-    if suite == "province":
-        pytest.importorskip("distributed")
     table = module.run(quick=True)
     assert table.rows
     assert "| case | data | tool |" in table.markdown()
