@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geoplan._province import synthetic_province
+from geoplan.datasets import synthetic_province
 from geoplan.parallel import run_many
 
 from ._harness import Table

@@ -63,6 +63,7 @@ __all__ = [
     "area_for_nodes",
     "sample_pbf",
     "standin_district",
+    "synthetic_province",
     "synthetic_city",
     "synthetic_register",
 ]
@@ -179,6 +180,28 @@ def sample_pbf() -> Path:
         )
         raise DataSourceError(msg)
     return path
+
+
+def synthetic_province(
+    folder: str | os.PathLike[str],
+    *,
+    n_counties: int = 60,
+    seed: int = 0,
+    area_km2: tuple[float, float] = (1.0, 4.0),
+) -> list[Path]:
+    """Write one study file per county of a synthetic province (for ``geoplan run-many``).
+
+    See :func:`geoplan._province.synthetic_province`, which this calls.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> [p.name for p in synthetic_province(tempfile.mkdtemp(), n_counties=2)]
+    ['county-01.toml', 'county-02.toml']
+    """
+    from geoplan._province import synthetic_province as write_province
+
+    return write_province(folder, n_counties=n_counties, seed=seed, area_km2=area_km2)
 
 
 def standin_district(folder: str | os.PathLike[str]) -> StandinDistrict:
