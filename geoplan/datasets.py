@@ -63,8 +63,8 @@ __all__ = [
     "area_for_nodes",
     "sample_pbf",
     "standin_district",
-    "synthetic_province",
     "synthetic_city",
+    "synthetic_province",
     "synthetic_register",
 ]
 
