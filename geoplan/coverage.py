@@ -189,6 +189,12 @@ def coverage(
     """
     std = standards if standards is not None else load_standards()
     check_crs(facilities, network, "facilities")
+    if len(facilities) == 0:
+        msg = (
+            "there are no facilities to measure coverage of: the facility layer is empty; "
+            "check its source (tags, file, or the study area)"
+        )
+        raise InputError(msg)
     check_crs(demand, network, "demand")
     column = find_type_column(facilities, type_column)
     type_ids = _type_ids(facilities, column, types, std)

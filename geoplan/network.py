@@ -276,11 +276,11 @@ class Network:
         if len(self.y) != n or len(self.edge_u) != len(self.edge_v):
             msg = "x and y, and edge_u and edge_v, must have equal lengths"
             raise InputError(msg)
-        if n == 0 or len(self.edge_u) == 0:
+        if n < 2 or len(self.edge_u) == 0:
             msg = (
                 f"{name}: the network has {n} nodes and {len(self.edge_u)} edges; it needs at "
-                "least one edge. Check that the source covers the study area and has ways for "
-                f"the {profile!r} profile."
+                "least two nodes joined by an edge. Check that the source covers the study area "
+                f"and has ways for the {profile!r} profile."
             )
             raise NetworkError(msg)
         if not (np.isfinite(self.x).all() and np.isfinite(self.y).all()):

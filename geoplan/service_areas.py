@@ -219,6 +219,12 @@ def _cutoffs(
         if not math.isfinite(pairs[-1][1]):
             msg = "service areas need finite cutoffs"
             raise InputError(msg)
+        if pairs[-1][1] <= 0:
+            msg = (
+                f"a cutoff of {value!r} reaches nothing: a service area needs a positive "
+                "cutoff, e.g. minutes=[5, 10, 15]"
+            )
+            raise InputError(msg)
     return sorted(set(pairs), key=lambda p: p[1])
 
 

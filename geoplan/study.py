@@ -710,6 +710,11 @@ def _coverage(study: Study, result: StudyResult) -> None:
         return
     points = [study.facility_points(t) for t in study.facilities]
     sites = gpd.GeoDataFrame(pd.concat(points, ignore_index=True), crs=study.network.crs)
+    if len(sites) == 0:
+        note = "no facility of any measured type was found in the study area; coverage skipped"
+        log.warning(note)
+        result.notes.append(note)
+        return
     options: dict[str, Any] = {"communities": study.communities}
     thresholds = _thresholds(study)
     if thresholds:

@@ -370,7 +370,7 @@ def test_geographic_crs_is_refused():
 
 
 def test_network_without_edges():
-    with pytest.raises(NetworkError, match="at least one edge"):
+    with pytest.raises(NetworkError, match="at least two nodes joined by an edge"):
         Network(x=[0.0], y=[0.0], edge_u=[], edge_v=[], crs=CRS)
 
 
