@@ -197,8 +197,8 @@ CASES: list[Case] = [
         "network in degrees",
         lambda t, c, n: lambda: geoplan.Network.from_edges([(125.3, 43.8, 125.31, 43.8)], crs=4326),
         geoplan.CRSError,
-        "",
-        "",
+        "needs a projected CRS in metres",
+        "local UTM zone",
     ),
     # ---- coordinates
     (
