@@ -194,6 +194,14 @@ def run_many(
     from geoplan.config import load_config
     from geoplan.report import RunFolder
 
+    from geoplan.config import STUDY_NAME
+
+    if not STUDY_NAME.fullmatch(name) or name in (".", ".."):
+        msg = (
+            f"name={name!r} cannot name a folder: use letters, digits, '-', '_' or '.' "
+            "(at most 64, no '/'), e.g. name='jilin'"
+        )
+        raise ConfigError(msg)
     files = [str(Path(f)) for f in study_files]
     if not files:
         msg = "run-many needs study files, e.g. geoplan run-many studies/*.toml"

@@ -135,6 +135,8 @@ def test_run_many_refuses_bad_input_before_any_work(tmp_path):
         run_many([studies[0], same], scheduler="serial", out_dir=tmp_path / "out")
     with pytest.raises(geoplan.ConfigError, match="study files"):
         run_many([], scheduler="serial")
+    with pytest.raises(geoplan.ConfigError, match="cannot name a folder"):
+        run_many(studies, scheduler="serial", out_dir=tmp_path / "out", name="../escape")
     assert not (tmp_path / "out").exists()
 
 
