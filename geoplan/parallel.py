@@ -191,10 +191,8 @@ def run_many(
     DataSourceError
         Dask is not installed (``pip install "geoplan[dask]"``).
     """
-    from geoplan.config import load_config
+    from geoplan.config import STUDY_NAME, load_config
     from geoplan.report import RunFolder
-
-    from geoplan.config import STUDY_NAME
 
     if not STUDY_NAME.fullmatch(name) or name in (".", ".."):
         msg = (
