@@ -611,3 +611,20 @@ def test_secrets_stay_out_of_run_json(tmp_path, monkeypatch):
     assert json.loads((out / "run.json").read_text(encoding="utf-8"))["study"] == "keys"
     # the maps need it in their tile URLs (the user chose Tianditu), and only there
     assert "secret-key-123" in (out / "maps" / "coverage_community_canteen.html").read_text()
+
+
+def test_self_intersecting_communities_are_repaired_and_reported(city, net):
+    from shapely.geometry import Polygon
+
+    left, bottom, right, top = city.communities.total_bounds
+    bowtie = Polygon([(left, bottom), (right, top), (right, bottom), (left, top)])
+    assert not bowtie.is_valid
+    communities = city.communities.copy()
+    communities.loc[communities.index[0], "geometry"] = bowtie
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = geoplan.life_circles(net, communities, city.facilities, demand=city.demand())
+    messages = [str(w.message) for w in caught if issubclass(w.category, geoplan.GeoplanWarning)]
+    assert any(re.search(r"invalid and have been repaired.*check them", m) for m in messages)
+    assert any("overlap" in m and "Fix the boundaries" in m for m in messages)
+    assert result.communities.geometry.is_valid.all()
