@@ -63,6 +63,7 @@ from numpy.typing import NDArray
 from geoplan._errors import CRSError, InputError
 from geoplan._i18n import resolve_lang
 from geoplan._validate import check_crs, find_type_column
+from geoplan.sources.register import REGISTER_COLUMNS as _REGISTER_ALIASES
 from geoplan.standards import plan_indicators
 
 if TYPE_CHECKING:
@@ -84,22 +85,7 @@ BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]
 
 #: The canonical columns of a community register.
-REGISTER_COLUMNS: tuple[str, ...] = (
-    "community_name",
-    "community_code",
-    "district",
-    "subdistrict",
-    "urban_rural",
-    "households",
-    "population",
-    "total_floor_area_m2",
-    "service_floor_area_m2",
-    "commercial_floor_area_m2",
-    "activity_area_m2",
-    "self_service_terminal",
-    "workers",
-    "certified_workers",
-)
+REGISTER_COLUMNS: tuple[str, ...] = tuple(_REGISTER_ALIASES)
 
 #: Facility types that count as a community's comprehensive service facility
 #: (社区综合服务设施) when indicators 1 and 2 are measured from facility points.

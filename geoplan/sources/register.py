@@ -179,22 +179,8 @@ _NUMBER_COLUMNS: Final = (
     "workers",
     "certified_workers",
 )
-_ORDER: Final = (
-    "community_name",
-    "community_code",
-    "district",
-    "subdistrict",
-    "urban_rural",
-    "households",
-    "population",
-    "total_floor_area_m2",
-    "service_floor_area_m2",
-    "commercial_floor_area_m2",
-    "activity_area_m2",
-    "self_service_terminal",
-    "workers",
-    "certified_workers",
-)
+#: The canonical columns, in the order a register is returned.
+_ORDER: Final = tuple(REGISTER_COLUMNS)
 _URBAN_RURAL: Final = {
     **dict.fromkeys(
         ("城市", "城镇", "社区", "城市社区", "城镇社区", "城", "居委会", "urban", "city"), "urban"
