@@ -49,7 +49,8 @@ def test_a_run_killed_mid_write_leaves_the_earlier_run_whole(tmp_path):
     deadline = time.monotonic() + 120
     staged: list[Path] = []
     while time.monotonic() < deadline and process.poll() is None:
-        staged = [p for p in tmp_path.glob(".synthetic.partial-*") if any(p.rglob("*.csv"))]
+        # the staging folder exists from the first file written until the run is swapped in
+        staged = [p for p in tmp_path.glob(".synthetic.partial-*") if any(p.iterdir())]
         if staged:
             break
         time.sleep(0.02)
