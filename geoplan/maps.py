@@ -30,7 +30,7 @@ import html
 import json
 import logging
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -1273,9 +1273,24 @@ def network_map(
 
 
 def _render(m: folium.Map) -> str:
-    """Render a copy: folium adds to a map each time it renders it, so rendering twice differs."""
-    page: str = copy.deepcopy(m).get_root().render()
+    """Render a copy with numbered element ids: the same map gives the same page.
+
+    folium adds to a map each time it renders it, so a copy is rendered; and
+    branca names every element by a random id, which are renumbered in order.
+    """
+    shown = copy.deepcopy(m)
+    root = shown.get_root()
+    for number, element in enumerate(_elements(root)):
+        element._id = f"{number:032x}"
+    page: str = root.render()
     return page
+
+
+def _elements(element: Any) -> Iterator[Any]:
+    """Yield the element and everything under it, depth first, in insertion order."""
+    yield element
+    for child in list(getattr(element, "_children", {}).values()):
+        yield from _elements(child)
 
 
 def map_html(m: folium.Map, *, offline: bool | None = None) -> str:

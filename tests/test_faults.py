@@ -67,7 +67,7 @@ def test_a_run_killed_mid_write_leaves_the_earlier_run_whole(tmp_path):
 
 
 @pytest.mark.slow
-def test_two_runs_write_identical_tables_and_layers(tmp_path):
+def test_two_runs_write_identical_tables_layers_rasters_and_maps(tmp_path):
     first, second = tmp_path / "a", tmp_path / "b"
     run(first)
     run(second)
@@ -85,3 +85,7 @@ def test_two_runs_write_identical_tables_and_layers(tmp_path):
         )
     for raster in sorted((first / "rasters").glob("*.tif")):
         assert raster.read_bytes() == (second / "rasters" / raster.name).read_bytes()
+    maps = sorted((first / "maps").glob("*.html"))
+    assert maps
+    for page in maps:  # element ids are numbered, not random
+        assert page.read_bytes() == (second / "maps" / page.name).read_bytes(), page.name
