@@ -95,7 +95,8 @@ _TYPE_COLOURS = (
     "#cab2d6",
     "#8dd3c7",
 )
-_RING_COLOURS = ("#1a9641", "#a6d96a", "#fdae61", "#d7191c", "#7b3294", "#2c7bb6")
+# blues (nearest darkest), distinct from the red-to-green share scale they are drawn beside
+_RING_COLOURS = ("#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7")
 _PROPOSED_COLOUR = "#d7191c"
 _EXISTING_COLOUR = "#4d4d4d"
 _NEW_AREA_COLOUR = "#7b3294"
@@ -828,6 +829,9 @@ def coverage_map(
         raise InputError(msg)
     type_name = _type_names(type_id, lang)
     frame: gpd.GeoDataFrame | None = None
+    # the service areas first, so that the communities' shares are drawn over them
+    if service_areas is not None and len(service_areas):
+        _area_layer(m, service_areas, f"{type_name} {label('service_areas', lang)}")
     if communities is not None and result.by_community is not None:
         frame = _community_shares(result.by_community, communities, type_id)
         layer = _layer(m, f"{type_name}: {label('covered_share', lang)}")
@@ -854,8 +858,6 @@ def coverage_map(
         )
         layer.add_to(m)
         _share_legend(m, f"{type_name}: {label('covered_share', lang)}")
-    if service_areas is not None and len(service_areas):
-        _area_layer(m, service_areas, f"{type_name} {label('service_areas', lang)}")
     gaps = result.gaps[result.gaps["facility_type"].astype(str) == type_id]
     if len(gaps):
         layer = _layer(m, f"{type_name}: {label('uncovered', lang)}")
