@@ -75,6 +75,7 @@ import logging
 import math
 import numbers
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -890,6 +891,36 @@ def _picked(x: FloatArray | None, m: int) -> list[int]:
     return [int(j) for j in np.flatnonzero(x[:m] > 0.5)]
 
 
+@dataclass(frozen=True)
+class _Exact:
+    """A model's exact solve (``run``, its sites and their value) or, instead, its LP bound."""
+
+    run: _Milp | None
+    chosen: list[int]
+    value: float | None
+    lp_bound: float | None
+
+
+def _exact_or_bound(
+    prog: _Program,
+    *,
+    solver: str,
+    deadline: float,
+    mip_gap: float,
+    n_candidates: int,
+    value: Callable[[list[int]], float | None],
+) -> _Exact:
+    """Solve the MILP when the solver rule says so; otherwise bound the greedy answer by LP.
+
+    ``value`` gives the objective of the sites the MILP chose (None: not usable).
+    """
+    if not _use_exact(solver, prog):
+        return _Exact(None, [], None, _solve_lp(prog, _bound_deadline(deadline)))
+    run = _solve_milp(prog, deadline, mip_gap)
+    chosen = _picked(run.x, n_candidates)
+    return _Exact(run, chosen, value(chosen) if run.x is not None else None, None)
+
+
 def _use_exact(solver: str, prog: _Program) -> bool:
     return solver == "exact" or (solver == "auto" and prog.nonzeros <= AUTO_EXACT_NONZEROS)
 
@@ -1002,25 +1033,25 @@ def _solve_cover(
             "optimal",
             nonzeros=prog.nonzeros,
         )
-    run = milp_chosen = milp_value = None
-    lp_bound = None
-    if _use_exact(solver, prog):
-        run = _solve_milp(prog, deadline, mip_gap)
-        milp_chosen = _picked(run.x, model.a.shape[0])
-        milp_value = _cover_value(model, milp_chosen) if run.x is not None else None
-    else:
-        lp_bound = _solve_lp(prog, _bound_deadline(deadline))
-    heuristic = cheap if lp_bound is None else min(cheap, lp_bound)
+    exact = _exact_or_bound(
+        prog,
+        solver=solver,
+        deadline=deadline,
+        mip_gap=mip_gap,
+        n_candidates=model.a.shape[0],
+        value=lambda c: _cover_value(model, c),
+    )
+    heuristic = cheap if exact.lp_bound is None else min(cheap, exact.lp_bound)
     chosen, bound, name, status = _decide(
         greedy=greedy,
         greedy_value=value,
-        run=run,
-        milp_value=milp_value,
-        milp_chosen=milp_chosen or [],
+        run=exact.run,
+        milp_value=exact.value,
+        milp_chosen=exact.chosen,
         maximise=True,
         heuristic_bound=heuristic,
     )
-    if run is not None:
+    if exact.run is not None:
         bound = min(bound, cheap)
     return _Outcome(
         _original_positions(model.cand, chosen), bound, name, status, nonzeros=prog.nonzeros
@@ -1281,24 +1312,28 @@ def _solve_lscp(
     )
     greedy_cost = float(model.cost[greedy].sum())
     prog = _lscp_program(model, need)
-    run = milp_value = None
-    milp_chosen: list[int] = []
-    lp_bound = None
-    if _use_exact(solver, prog):
-        run = _solve_milp(prog, deadline, mip_gap)
-        milp_chosen = _picked(run.x, model.a.shape[0])
-        if run.x is not None and _cover_value(model, milp_chosen) >= need - _TOL * max(1.0, need):
-            milp_value = float(model.cost[milp_chosen].sum())
-    else:
-        lp_bound = _solve_lp(prog, _bound_deadline(deadline))
+
+    def covering_cost(sites: list[int]) -> float | None:
+        """Return the sites' cost when they cover what is needed (a timed-out run may not)."""
+        covers = _cover_value(model, sites) >= need - _TOL * max(1.0, need)
+        return float(model.cost[sites].sum()) if covers else None
+
+    exact = _exact_or_bound(
+        prog,
+        solver=solver,
+        deadline=deadline,
+        mip_gap=mip_gap,
+        n_candidates=model.a.shape[0],
+        value=covering_cost,
+    )
     chosen, bound, name, status = _decide(
         greedy=greedy,
         greedy_value=greedy_cost,
-        run=run,
-        milp_value=milp_value,
-        milp_chosen=milp_chosen,
+        run=exact.run,
+        milp_value=exact.value,
+        milp_chosen=exact.chosen,
         maximise=False,
-        heuristic_bound=0.0 if lp_bound is None else lp_bound,
+        heuristic_bound=0.0 if exact.lp_bound is None else exact.lp_bound,
     )
     if unit and math.isfinite(bound):
         bound = float(math.ceil(bound - 1e-6))
@@ -1500,26 +1535,24 @@ def _solve_median(
             "optimal",
             nonzeros=prog.nonzeros,
         )
-    run = milp_value = None
-    milp_chosen: list[int] = []
-    lp_bound = None
-    if _use_exact(solver, prog):
-        run = _solve_milp(prog, deadline, mip_gap)
-        milp_chosen = _picked(run.x, model.s.shape[0])
-        if run.x is not None:
-            milp_value = base - _fl_value(model.s, model.v, milp_chosen)
-    else:
-        lp_bound = _solve_lp(prog, _bound_deadline(deadline))
+    exact = _exact_or_bound(
+        prog,
+        solver=solver,
+        deadline=deadline,
+        mip_gap=mip_gap,
+        n_candidates=model.s.shape[0],
+        value=lambda c: base - _fl_value(model.s, model.v, c),
+    )
     chosen, bound, name, status = _decide(
         greedy=greedy,
         greedy_value=value,
-        run=run,
-        milp_value=milp_value,
-        milp_chosen=milp_chosen,
+        run=exact.run,
+        milp_value=exact.value,
+        milp_chosen=exact.chosen,
         maximise=False,
-        heuristic_bound=cheap if lp_bound is None else max(cheap, lp_bound),
+        heuristic_bound=cheap if exact.lp_bound is None else max(cheap, exact.lp_bound),
     )
-    if run is not None:
+    if exact.run is not None:
         bound = max(bound, cheap)
     return _Outcome(
         _original_positions(model.cand, chosen), bound, name, status, nonzeros=prog.nonzeros
@@ -2025,25 +2058,22 @@ def _solve_capacitated(
             "optimal",
             nonzeros=prog.nonzeros,
         )
-    run = milp_value = None
-    milp_chosen: list[int] = []
-    lp_bound = None
-    if _use_exact(solver, prog):
-        run = _solve_milp(prog, deadline, mip_gap)
-        milp_chosen = _picked(run.x, model.a.shape[0])
-        if run.x is not None:
-            sites = np.asarray(milp_chosen, dtype=np.int64)
-            milp_value = _flow(model.a, model.v, cap, sites)[0]
-    else:
-        lp_bound = _solve_lp(prog, _bound_deadline(deadline))
+    exact = _exact_or_bound(
+        prog,
+        solver=solver,
+        deadline=deadline,
+        mip_gap=mip_gap,
+        n_candidates=model.a.shape[0],
+        value=lambda c: float(_flow(model.a, model.v, cap, np.asarray(c, dtype=np.int64))[0]),
+    )
     chosen, bound, name, status = _decide(
         greedy=greedy,
         greedy_value=value,
-        run=run,
-        milp_value=milp_value,
-        milp_chosen=milp_chosen,
+        run=exact.run,
+        milp_value=exact.value,
+        milp_chosen=exact.chosen,
         maximise=True,
-        heuristic_bound=cheap if lp_bound is None else min(cheap, lp_bound),
+        heuristic_bound=cheap if exact.lp_bound is None else min(cheap, exact.lp_bound),
     )
     return _Outcome(
         _original_positions(model.cand, chosen),
