@@ -5,7 +5,7 @@ from __future__ import annotations
 from geoplan._errors import ConfigError
 from geoplan.settings import settings
 
-__all__ = ["label", "level_name", "resolve_lang"]
+__all__ = ["facility_type_label", "label", "level_name", "resolve_lang"]
 
 _LABELS: dict[str, tuple[str, str]] = {
     # key: (Chinese, English)
@@ -95,3 +95,20 @@ def level_name(level: str, lang: str | None = None) -> str:
     """Return a life-circle level's name (``15min`` -> 15分钟生活圈), or the id if unknown."""
     key = f"level_{level}"
     return label(key, lang) if key in _LABELS else level
+
+
+def facility_type_label(type_id: object, lang: str | None = None) -> str:
+    """Return a facility type's name in Chinese or English (the id itself when not standard).
+
+    Examples
+    --------
+    >>> facility_type_label("kindergarten", "zh")
+    '幼儿园'
+    """
+    from geoplan.standards import load_standards
+
+    try:
+        found = load_standards().facility_type(str(type_id), exact=True)
+    except (KeyError, ValueError, LookupError):
+        return str(type_id)
+    return found.name_zh if resolve_lang(lang) == "zh" else found.name_en

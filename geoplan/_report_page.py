@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from geoplan._i18n import label, level_name, resolve_lang
+from geoplan._i18n import facility_type_label, label, level_name, resolve_lang
 from geoplan.report import atomic_path
 from geoplan.study import StudyResult, study_totals
 
@@ -203,19 +203,13 @@ def write_report_page(result: StudyResult, folder: Path, written: dict[str, list
     return path
 
 
-def _type_name(type_id: str, lang: str) -> str:
-    from geoplan.maps import _type_names
-
-    return _type_names(type_id, lang)
-
-
 def _map_name(path: str, lang: str) -> str:
     stem = Path(path).stem
     if stem == "indicators":
         return label("indicators", lang)
     for prefix, key in (("coverage_", "coverage"), ("sites_", "site_proposals")):
         if stem.startswith(prefix):
-            return f"{label(key, lang)}: {_type_name(stem.removeprefix(prefix), lang)}"
+            return f"{label(key, lang)}: {facility_type_label(stem.removeprefix(prefix), lang)}"
     keys = {"life_circles": "life_circles", "service_areas": "service_areas", "network": "network"}
     return label(keys[stem], lang) if stem in keys else stem
 
@@ -229,13 +223,16 @@ def _key_figures(result: StudyResult, totals: dict[str, Any], lang: str) -> list
     ]
     for type_id, share in totals.get("coverage", {}).items():
         rows.append(
-            (f"{label('covered_share', lang)}: {_type_name(type_id, lang)}", f"{share:.1%}")
+            (
+                f"{label('covered_share', lang)}: {facility_type_label(type_id, lang)}",
+                f"{share:.1%}",
+            )
         )
     for type_id, capacity in result.capacity.items():
         figures = capacity.totals
         rows.append(
             (
-                f"{label('capacity', lang)}: {_type_name(type_id, lang)}",
+                f"{label('capacity', lang)}: {facility_type_label(type_id, lang)}",
                 f"{figures['capacity']:,.0f} ({label('assigned', lang)} {figures['assigned']:,.0f}"
                 f" / {figures['population']:,.0f})",
             )
@@ -247,7 +244,7 @@ def _coverage_chart(totals: dict[str, Any], lang: str) -> str:
     shares = totals.get("coverage", {})
     if not shares:
         return ""
-    return bar_chart([(_type_name(t, lang), s, f"{s:.1%}") for t, s in shares.items()])
+    return bar_chart([(facility_type_label(t, lang), s, f"{s:.1%}") for t, s in shares.items()])
 
 
 def _coverage_table(result: StudyResult, lang: str) -> str:
@@ -260,7 +257,7 @@ def _coverage_table(result: StudyResult, lang: str) -> str:
         if c in table.columns
     ]
     shown = table[columns].copy()
-    shown.index = [_type_name(str(t), lang) for t in shown.index]
+    shown.index = [facility_type_label(str(t), lang) for t in shown.index]
     return _html_table(shown)
 
 
@@ -289,7 +286,7 @@ def _missing_table(result: StudyResult, lang: str) -> str:
 def _proposals(totals: dict[str, Any], lang: str) -> list[dict[str, str]]:
     out = []
     for type_id, summary in totals.get("proposals", {}).items():
-        name = _type_name(type_id, lang)
+        name = facility_type_label(type_id, lang)
         chart = bar_chart(
             [
                 (

@@ -45,7 +45,7 @@ from jinja2 import Template
 from pandas.api.types import is_numeric_dtype as is_numeric
 
 from geoplan._errors import ConfigError, CRSError, DataSourceError, InputError
-from geoplan._i18n import label, level_name, resolve_lang
+from geoplan._i18n import facility_type_label, label, level_name, resolve_lang
 from geoplan.settings import BASEMAPS, settings
 
 if TYPE_CHECKING:
@@ -577,17 +577,6 @@ def _clustered_points(
     FastMarkerCluster(rows, callback=callback, control=False).add_to(group)  # type: ignore[no-untyped-call]
 
 
-def _type_names(type_id: Any, lang: str) -> str:
-    """Return the facility type's name in the map's language (the id itself when not standard)."""
-    from geoplan.standards import load_standards
-
-    try:
-        found = load_standards().facility_type(str(type_id), exact=True)
-    except (KeyError, ValueError, LookupError):
-        return str(type_id)
-    return found.name_zh if lang == "zh" else found.name_en
-
-
 def _symbol(name: str) -> str:
     """One character for a facility icon: the first Chinese character or Latin letter."""
     stripped = name.strip()
@@ -630,7 +619,7 @@ def _facility_layers(
     legend_rows = []
     for index, (type_id, group) in enumerate(groups):
         colour = _TYPE_COLOURS[index % len(_TYPE_COLOURS)]
-        type_name = _type_names(type_id, lang) if column else label("facilities", lang)
+        type_name = facility_type_label(type_id, lang) if column else label("facilities", lang)
         layer = _layer(m, f"{type_name} ({len(group)})", show=show)
         names = _names(group)
         _points(
@@ -827,7 +816,7 @@ def coverage_map(
         known = ", ".join(str(t) for t in totals.index)
         msg = f"facility type {type_id!r} was not measured; measured types: {known}"
         raise InputError(msg)
-    type_name = _type_names(type_id, lang)
+    type_name = facility_type_label(type_id, lang)
     frame: gpd.GeoDataFrame | None = None
     # the service areas first, so that the communities' shares are drawn over them
     if service_areas is not None and len(service_areas):
@@ -963,7 +952,7 @@ def service_area_map(
         _area_layer(m, areas, label("service_areas", lang))
     else:
         for index, (value, group) in enumerate(areas.groupby(column, sort=True)):
-            name = _type_names(value, lang) if column == "facility_type" else str(value)
+            name = facility_type_label(value, lang) if column == "facility_type" else str(value)
             _area_layer(m, group, f"{name} {label('service_areas', lang)}", legend=index == 0)
     if facilities is not None and len(facilities):
         _facility_layers(m, facilities, show=False)
@@ -1007,7 +996,7 @@ def site_map(
     m = _state(m, basemap, lang)
     lang = _info(m).lang
     type_id = facility_type or proposal.sites.attrs.get("facility_type")
-    type_name = _type_names(type_id, lang) if type_id else label("facilities", lang)
+    type_name = facility_type_label(type_id, lang) if type_id else label("facilities", lang)
     if communities is not None and "share" in proposal.after.columns:
         frame = communities[[communities.geometry.name]].copy()
         before = proposal.before["share"].reindex(frame.index).to_numpy(dtype=float)

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 from tqdm import tqdm
 
-from geoplan._i18n import label, level_name
+from geoplan._i18n import facility_type_label, label, level_name
 from geoplan.config import StudyConfig, load_config
 from geoplan.report import RunFolder, write_run
 from geoplan.settings import BASEMAPS, settings
@@ -152,19 +152,16 @@ def echo_summary(result: StudyResult, folder: Path) -> None:
         f"{totals['edges']:,} {label('edges', lang)}; {label('communities', lang)}: "
         f"{totals['communities']:,}; {label('population', lang)}: {totals['population']:,.0f}"
     )
-    from geoplan.maps import _type_names
-
     for level, score in totals.get("completeness", {}).items():
         click.echo(f"  {label('completeness', lang)}, {level_name(level, lang)}: {score:.0%}")
     for type_id, share in totals.get("coverage", {}).items():
         sites = totals["facility_sites"].get(type_id, 0)
-        click.echo(
-            f"  {_type_names(type_id, lang)} ({sites}): {label('covered_share', lang)} {share:.1%}"
-        )
+        name = facility_type_label(type_id, lang)
+        click.echo(f"  {name} ({sites}): {label('covered_share', lang)} {share:.1%}")
     for type_id, capacity in result.capacity.items():
         figures = capacity.totals
         click.echo(
-            f"  {_type_names(type_id, lang)}: {label('capacity', lang)} "
+            f"  {facility_type_label(type_id, lang)}: {label('capacity', lang)} "
             f"{figures['capacity']:,.0f}; {label('assigned', lang)} {figures['assigned']:,.0f} "
             f"/ {figures['population']:,.0f}"
         )
@@ -175,7 +172,7 @@ def echo_summary(result: StudyResult, folder: Path) -> None:
         click.echo(f"  {name}: {int(met.sum())} / {len(met)} (tables/indicators.csv)")
     for type_id, summary in totals.get("proposals", {}).items():
         click.echo(
-            f"  {_type_names(type_id, lang)}: +{summary['sites']} {label('sites', lang)} "
+            f"  {facility_type_label(type_id, lang)}: +{summary['sites']} {label('sites', lang)} "
             f"({summary['solver']}, gap {summary['gap']:.1%}): {summary['share_before']:.1%} → "
             f"{summary['share_after']:.1%}"
         )
