@@ -145,14 +145,11 @@ def _communities_layer(result: StudyResult) -> gpd.GeoDataFrame:
         for column in scores.columns:
             if column not in frame.columns:
                 frame[column] = scores[column].reindex(frame.index).to_numpy()
-    if result.coverage is not None and result.coverage.by_community is not None:
-        table = result.coverage.by_community
-        for type_id, group in table.groupby("facility_type", sort=True):
-            keyed = (
-                group.set_index("community")["share"] if "community" in group else group["share"]
-            )
-            keyed = keyed[~keyed.index.duplicated()]
-            frame[f"share_{type_id}"] = keyed.reindex(frame.index).to_numpy(dtype=float)
+    cover = result.coverage
+    if cover is not None and cover.by_community is not None:
+        for type_id in sorted(cover.by_community["facility_type"].astype(str).unique()):
+            shares = cover.by_community_of(type_id)["share"]
+            frame[f"share_{type_id}"] = shares.reindex(frame.index).to_numpy(dtype=float)
     return frame
 
 

@@ -95,6 +95,27 @@ class Coverage:
     totals: pd.DataFrame
     gaps: gpd.GeoDataFrame
 
+    def by_community_of(self, type_id: str) -> pd.DataFrame:
+        """One facility type's rows of ``by_community``, indexed by community.
+
+        Parameters
+        ----------
+        type_id
+            A measured facility type.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``population``, ``covered``, ``share`` (and group shares) per community.
+        """
+        if self.by_community is None:
+            msg = "per-community figures need communities: pass communities= to geoplan.coverage"
+            raise InputError(msg)
+        table = self.by_community
+        rows = table[table["facility_type"].astype(str) == str(type_id)]
+        keyed = rows.set_index("community") if "community" in rows.columns else rows
+        return keyed[~keyed.index.duplicated()]
+
     def equity(self) -> pd.DataFrame:
         """Inequality of the covered share across communities and across people.
 

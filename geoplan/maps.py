@@ -822,7 +822,7 @@ def coverage_map(
     if service_areas is not None and len(service_areas):
         _area_layer(m, service_areas, f"{type_name} {label('service_areas', lang)}")
     if communities is not None and result.by_community is not None:
-        frame = _community_shares(result.by_community, communities, type_id)
+        frame = _community_shares(result, communities, type_id)
         layer = _layer(m, f"{type_name}: {label('covered_share', lang)}")
         _polygons(
             layer,
@@ -870,11 +870,9 @@ def coverage_map(
 
 
 def _community_shares(
-    by_community: pd.DataFrame, communities: gpd.GeoDataFrame, type_id: str
+    result: Coverage, communities: gpd.GeoDataFrame, type_id: str
 ) -> gpd.GeoDataFrame:
-    rows = by_community[by_community["facility_type"].astype(str) == type_id]
-    keyed = rows.set_index("community") if "community" in rows.columns else rows
-    keyed = keyed[~keyed.index.duplicated()]
+    keyed = result.by_community_of(type_id)
     frame = communities[[communities.geometry.name]].copy()
     for column in ("population", "covered", "share"):
         frame[column] = keyed[column].reindex(frame.index).to_numpy(dtype=float)
