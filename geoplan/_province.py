@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from geoplan._errors import InputError
-from geoplan.report import atomic_path
+from geoplan._io import atomic_path
 
 __all__ = ["synthetic_province"]
 

@@ -19,7 +19,7 @@ import jinja2
 import pandas as pd
 
 from geoplan._i18n import facility_type_label, label, level_name, resolve_lang
-from geoplan.report import atomic_path
+from geoplan._io import atomic_path
 from geoplan.study import StudyResult, study_totals
 
 __all__ = ["bar_chart", "write_report_page"]

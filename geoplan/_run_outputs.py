@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 
 from geoplan import __version__, maps
+from geoplan._io import atomic_path, safe_name, sha256
 from geoplan.coverage import write_travel_time_raster
+from geoplan.outputs.tables import write_layers, write_table, write_workbook
 from geoplan.population import write_population_raster
-from geoplan.report import atomic_path, sha256, write_layers, write_table
 from geoplan.settings import settings
 from geoplan.study import StudyResult, study_totals
 
@@ -211,7 +212,10 @@ def _tables(result: StudyResult, folder: Path) -> list[str]:
         before_after["covered_after"] = proposal.after["covered"]
         before_after["share_after"] = proposal.after["share"]
         tables[f"sites_{type_id}_before_after"] = before_after
-    paths = [write_table(folder / "tables" / f"{name}.csv", t) for name, t in tables.items()]
+    paths = [
+        write_table(folder / "tables" / f"{safe_name(name)}.csv", t) for name, t in tables.items()
+    ]
+    paths.append(write_workbook(folder / "tables.xlsx", tables))
     return _relative(paths, folder)
 
 
@@ -259,7 +263,7 @@ def _rasters(result: StudyResult, folder: Path) -> list[str]:
         points = study.facility_points(type_id)
         if len(points) == 0:
             continue
-        raster = folder / "rasters" / f"travel_time_{type_id}.tif"
+        raster = folder / "rasters" / f"travel_time_{safe_name(type_id)}.tif"
         paths.append(
             Path(write_travel_time_raster(raster, study.network, points, resolution_m=resolution))
         )
@@ -299,7 +303,8 @@ def _maps(result: StudyResult, folder: Path, offline: bool | None, network_map: 
         made["network"] = lambda: maps.network_map(study.network)
     paths = []
     for name, build in made.items():
-        paths.append(maps.save_map(build(), folder / "maps" / f"{name}.html", offline=offline))
+        path = folder / "maps" / f"{safe_name(name)}.html"
+        paths.append(maps.save_map(build(), path, offline=offline))
     return _relative(paths, folder)
 
 

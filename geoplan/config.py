@@ -30,11 +30,12 @@ import math
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from geoplan._errors import ConfigError
+from geoplan._io import SAFE_NAME
 from geoplan.settings import BASEMAPS, Settings
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "StudyConfig",
     "load_config",
     "parse_config",
+    "with_sites",
 ]
 
 #: Network/communities/population sources that are words rather than files.
@@ -51,7 +53,8 @@ COMMUNITY_SOURCES = ("street_blocks", "synthetic")
 POPULATION_SOURCES = ("buildings", "synthetic")
 PROFILES = ("walk", "bike", "drive")
 MODELS = ("mclp", "lscp", "p_median", "p_center")
-STUDY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+#: A study's name becomes its run folder's name: word characters of any script, '-', '_', '.'.
+STUDY_NAME = re.compile(r"^\w[\w.-]{0,63}$")
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,8 @@ class FacilitySource:
         Keep only areas (e.g. parks standing in for shelters).
     capacity
         Measure capacity (shelters: from their area).
+    name_zh, name_en
+        The names of a type of the user's own (a standard type has its own).
     """
 
     type_id: str
@@ -90,6 +95,13 @@ class FacilitySource:
     minutes: float | None = None
     polygons_only: bool = False
     capacity: bool = False
+    name_zh: str | None = None
+    name_en: str | None = None
+
+    @property
+    def custom(self) -> bool:
+        """Whether this is a type of the user's own, not one of the standards."""
+        return self.type_id not in _standard_type_ids()
 
 
 @dataclass(frozen=True)
@@ -400,7 +412,7 @@ def load_config(path: str | Path) -> StudyConfig:
         msg = f"cannot read study file {file}: {exc}; save it as UTF-8 text"
         raise ConfigError(msg) from None
     try:
-        raw = tomllib.loads(text)
+        raw = tomllib.loads(text.removeprefix("\ufeff"))  # Notepad saves UTF-8 with a BOM
     except tomllib.TOMLDecodeError as exc:
         msg = f"{file} is not valid TOML: {exc}; check quotes, brackets and '=' on that line"
         raise ConfigError(msg) from None
@@ -441,8 +453,8 @@ def parse_config(
     if not STUDY_NAME.fullmatch(name) or name in (".", ".."):
         raise study.where.fail(
             "name",
-            f"= {name!r} cannot name a folder: use letters, digits, '-', '_' or '.' "
-            "(at most 64, no '/')",
+            f"= {name!r} cannot name a folder: use letters (any script), digits, '-', '_' "
+            "or '.' (at most 64, no '/')",
             'name = "nanguan-2025"',
         )
     network = _table(origin, raw, "network", ("source", "region", "profile"))
@@ -508,6 +520,8 @@ def parse_config(
         raise ConfigError(f"{origin}: [settings] must be a table; e.g. walk_speed_m_s = 1.0")
     _check_settings(origin, settings_table)
     sources = _facility_sources(origin, facilities_raw.get("types", {}), base)
+    site_requests = _site_requests(origin, raw.get("sites", []))
+    _check_site_types(origin, site_requests, sources)
     return StudyConfig(
         name=name,
         title=study.get("title", _string, name),
@@ -549,7 +563,7 @@ def parse_config(
         life_circle_levels=life.get("levels", _strings, ("15min", "10min", "5min")),
         service_areas=areas.get("enabled", _boolean, True),
         service_area_minutes=areas.get("minutes", _minutes_list, (5.0, 10.0, 15.0)),
-        sites=_site_requests(origin, raw.get("sites", [])),
+        sites=site_requests,
         maps=outputs.get("maps", _boolean, True),
         offline_maps=outputs.get("offline_maps", _boolean),
         basemap=outputs.get("basemap", _choice(BASEMAPS)),
@@ -601,6 +615,13 @@ def _synthetic(table: _Table) -> dict[str, Any]:
 
 
 def _check_settings(origin: str, table: Mapping[str, Any]) -> None:
+    if "output_dir" in table:
+        msg = (
+            f"{origin}: [settings] output_dir is not read from a study file (a run's folder "
+            'is set in one place); write [outputs] output_dir = "runs" (relative to this file) '
+            "or give --out on the command line"
+        )
+        raise ConfigError(msg)
     probe = Settings()
     for key, value in table.items():
         try:
@@ -629,7 +650,61 @@ _TYPE_KEYS = (
     "minutes",
     "polygons_only",
     "capacity",
+    "name_zh",
+    "name_en",
 )
+#: The longest threshold a study may set: a day (longer is a mistake in units).
+MAX_MINUTES = 24 * 60
+
+
+def _standard_type_ids() -> tuple[str, ...]:
+    from geoplan.standards import load_standards
+
+    return tuple(t.id for t in load_standards().all_types)
+
+
+def _minutes(where: _Where, key: str, value: Any) -> float:
+    number = _positive(where, key, value)
+    if number > MAX_MINUTES:
+        raise where.fail(
+            key, f"= {value!r} is more than a day's walk (is it in seconds?)", f"{key} = 15"
+        )
+    return number
+
+
+def _type_id(origin: str, type_id: str) -> str:
+    """Refuse type ids that cannot name a file of the run (maps, tables, rasters are named so)."""
+    if SAFE_NAME.fullmatch(type_id):
+        return type_id
+    shown = _short(type_id)
+    msg = (
+        f"{origin}: [facilities.types.{shown}] cannot be a facility type id: it names files "
+        "of the run, so use letters (any script), digits, '_' or '-' (at most 64); e.g. "
+        "[facilities.types.community_canteen]"
+    )
+    raise ConfigError(msg)
+
+
+def _check_custom_type(where: _Where, type_id: str, spec: Mapping[str, Any]) -> None:
+    """Refuse a type not in the standards unless it declares its minutes, a name and its sites."""
+    known = _standard_type_ids()
+    if type_id in known:
+        return
+    missing = [k for k in ("minutes",) if k not in spec]
+    if "name_zh" not in spec and "name_en" not in spec:
+        missing.append("name_zh")
+    if "tags" not in spec and "file" not in spec:
+        missing.append("tags or file")
+    if not missing:
+        return
+    close = difflib.get_close_matches(type_id, known, n=1, cutoff=0.75)
+    hint = f"did you mean [facilities.types.{close[0]}]? " if close else ""
+    raise ConfigError(
+        f"{where.origin}: [{where.table}] is not a facility type of the standards; {hint}"
+        "`geoplan standards` lists them. To measure a type of your own, declare it: "
+        f'add {", ".join(missing)} (e.g. minutes = 15, name_zh = "快递驿站", '
+        'tags = { amenity = ["parcel_locker"] })'
+    )
 
 
 def _facility_sources(origin: str, types: Any, base: Path) -> tuple[FacilitySource, ...]:
@@ -641,6 +716,7 @@ def _facility_sources(origin: str, types: Any, base: Path) -> tuple[FacilitySour
         raise ConfigError(msg)
     out = []
     for type_id, spec in types.items():
+        _type_id(origin, str(type_id))
         table_name = f"facilities.types.{type_id}"
         if not isinstance(spec, dict):
             msg = f"{origin}: [{table_name}] must be a table; e.g. tags = {{ amenity = 'clinic' }}"
@@ -650,21 +726,23 @@ def _facility_sources(origin: str, types: Any, base: Path) -> tuple[FacilitySour
         table = _Table(where, spec)
         if "tags" in spec and "file" in spec:
             raise where.fail("tags / file", "are alternatives: give one", 'file = "clinics.gpkg"')
-        out.append(
-            FacilitySource(
-                type_id=str(type_id),
-                tags=table.get("tags", _tags),
-                file=table.get("file", lambda w, k, v: _path(w, k, v, base)),
-                x=table.get("x", _string, "lon"),
-                y=table.get("y", _string, "lat"),
-                crs=table.get("crs", _string, "EPSG:4326"),
-                type_column=table.get("type_column", _string),
-                type_value=table.get("type_value", _string),
-                minutes=table.get("minutes", _positive),
-                polygons_only=table.get("polygons_only", _boolean, False),
-                capacity=table.get("capacity", _boolean, False),
-            )
+        source = FacilitySource(
+            type_id=str(type_id),
+            tags=table.get("tags", _tags),
+            file=table.get("file", lambda w, k, v: _path(w, k, v, base)),
+            x=table.get("x", _string, "lon"),
+            y=table.get("y", _string, "lat"),
+            crs=table.get("crs", _string, "EPSG:4326"),
+            type_column=table.get("type_column", _string),
+            type_value=table.get("type_value", _string),
+            minutes=table.get("minutes", _minutes),
+            polygons_only=table.get("polygons_only", _boolean, False),
+            capacity=table.get("capacity", _boolean, False),
+            name_zh=table.get("name_zh", _string),
+            name_en=table.get("name_en", _string),
         )
+        _check_custom_type(where, source.type_id, spec)
+        out.append(source)
     return tuple(out)
 
 
@@ -678,6 +756,47 @@ _SITE_KEYS = (
     "solver",
     "time_limit_s",
 )
+
+
+def with_sites(
+    config: StudyConfig, specs: list[dict[str, Any]], *, origin: str = "sites"
+) -> StudyConfig:
+    """Return ``config`` with these site requests instead of its own, validated as in a file.
+
+    Parameters
+    ----------
+    config
+        A validated study.
+    specs
+        ``[[sites]]`` tables (``facility_type``, ``model``, ``p``, ...).
+    origin
+        How messages name where the requests came from.
+
+    Returns
+    -------
+    StudyConfig
+    """
+    requests = _site_requests(origin, specs)
+    _check_site_types(origin, requests, config.facility_sources)
+    return replace(config, sites=requests)
+
+
+def _check_site_types(
+    origin: str, requests: tuple[SiteRequest, ...], sources: tuple[FacilitySource, ...]
+) -> None:
+    """Every [[sites]] request must name a type the study measures (its existing sites)."""
+    measured = [s.type_id for s in sources]
+    for number, request in enumerate(requests, start=1):
+        if request.facility_type in measured:
+            continue
+        close = difflib.get_close_matches(request.facility_type, measured, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        msg = (
+            f"{origin}: [sites #{number}] facility_type = {_short(request.facility_type)} is "
+            f"not a type the study measures; {hint}add [facilities.types."
+            f"{_short(request.facility_type, 40)}] (measured now: {', '.join(measured) or 'none'})"
+        )
+        raise ConfigError(msg)
 
 
 def _site_requests(origin: str, value: Any) -> tuple[SiteRequest, ...]:
@@ -705,7 +824,7 @@ def _site_requests(origin: str, value: Any) -> tuple[SiteRequest, ...]:
                 facility_type=table.get("facility_type", _string),
                 model=model,
                 p=table.get("p", _count, 3 if model != "lscp" else None),
-                minutes=table.get("minutes", _positive),
+                minutes=table.get("minutes", _minutes),
                 candidate_spacing_m=table.get("candidate_spacing_m", _positive, 150.0),
                 target=table.get("target", _share, 1.0),
                 solver=table.get("solver", _choice(("auto", "exact", "greedy")), "auto"),

@@ -42,9 +42,9 @@ from scipy.optimize import linprog
 
 from geoplan import equity
 from geoplan._errors import InputError
+from geoplan._io import atomic_path
 from geoplan._validate import check_crs, check_memory, containing, find_type_column, weight_column
 from geoplan.network import Network, SnappedPoints
-from geoplan.report import atomic_path
 from geoplan.settings import settings
 from geoplan.standards import Standards, load_standards
 

@@ -1389,7 +1389,7 @@ def save_map(
     -------
     pathlib.Path
     """
-    from geoplan.report import atomic_path
+    from geoplan._io import atomic_path
 
     final = Path(path)
     if final.is_dir():

@@ -192,7 +192,7 @@ def run_many(
         Dask is not installed (``pip install "geoplan[dask]"``).
     """
     from geoplan.config import STUDY_NAME, load_config
-    from geoplan.report import RunFolder
+    from geoplan.outputs.run_folder import RunFolder
 
     if not STUDY_NAME.fullmatch(name) or name in (".", ".."):
         msg = (
@@ -210,10 +210,17 @@ def run_many(
     if duplicated:
         msg = f"several studies are named {', '.join(duplicated)}; give each a unique [study] name"
         raise ConfigError(msg)
+    if name in names:
+        msg = (
+            f"--name {name!r} is also the name of a study, and the merged folder would "
+            f"overwrite that study's run folder; give the merged folder another name, e.g. "
+            f"--name {name}-all"
+        )
+        raise ConfigError(msg)
     base = Path(out_dir) if out_dir is not None else settings.output_dir
     for config in configs:
-        RunFolder(base / config.name, force=force).check()
-    merged = RunFolder(base / name, force=force)
+        RunFolder(base / config.name, force=force, study=config.name).check()
+    merged = RunFolder(base / name, force=force, study=name, command="run-many")
     merged.check()
     passed = {key: getattr(settings, key) for key in _PASSED_SETTINGS}
     start = time.perf_counter()
@@ -316,7 +323,7 @@ def _merge(summaries: Sequence[dict[str, Any]]) -> tuple[pd.DataFrame, gpd.GeoDa
 
 def _write_merged(folder: Any, table: pd.DataFrame, outlines: gpd.GeoDataFrame, name: str) -> Path:
     from geoplan import maps
-    from geoplan.report import write_layers, write_table
+    from geoplan.outputs.tables import write_layers, write_table
 
     shares = [c for c in table.columns if c.startswith("share_")]
     with folder.staging() as staging:
@@ -333,7 +340,7 @@ def _write_index(path: Path, table: pd.DataFrame, name: str, has_map: bool) -> N
     """Write a plain page: the merged table, and a link to each study's own report."""
     import html
 
-    from geoplan.report import atomic_path
+    from geoplan._io import atomic_path
 
     rows = []
     for study, row in table.iterrows():

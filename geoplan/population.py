@@ -53,8 +53,8 @@ from numpy.typing import NDArray
 from rasterio.transform import Affine
 
 from geoplan._errors import CRSError, DataSourceError, GeoplanWarning, InputError
+from geoplan._io import atomic_path
 from geoplan._validate import check_memory, containing
-from geoplan.report import atomic_path
 from geoplan.standards import load_standards
 
 if TYPE_CHECKING:

@@ -216,15 +216,18 @@ def test_site_and_facility_defaults():
         {
             "study": {"name": "x"},
             "network": {"source": "sample"},
-            "facilities": {"types": {"clinic": {}}},
-            "sites": [{"facility_type": "clinic"}, {"facility_type": "clinic", "model": "lscp"}],
+            "facilities": {"types": {"community_health_station": {}}},
+            "sites": [
+                {"facility_type": "community_health_station"},
+                {"facility_type": "community_health_station", "model": "lscp"},
+            ],
         }
     )
-    assert config.facility_sources == (FacilitySource(type_id="clinic"),)
+    assert config.facility_sources == (FacilitySource(type_id="community_health_station"),)
     (clinic,) = config.facility_sources
     assert (clinic.x, clinic.y, clinic.crs, clinic.minutes) == ("lon", "lat", "EPSG:4326", None)
     mclp, lscp = config.sites
-    assert mclp == SiteRequest(facility_type="clinic")
+    assert mclp == SiteRequest(facility_type="community_health_station")
     assert (mclp.model, mclp.p, mclp.solver, mclp.target) == ("mclp", 3, "auto", 1.0)
     assert (mclp.candidate_spacing_m, mclp.time_limit_s) == (150.0, 60.0)
     assert (lscp.model, lscp.p) == ("lscp", None)
@@ -239,7 +242,10 @@ def test_good_values_are_kept():
             "synthetic": {"area_km2": 2, "spacing_m": 100, "seed": 7},
             "life_circles": {"enabled": False, "levels": ["5min"]},
             "service_areas": {"enabled": False, "minutes": [3, 7.5]},
-            "sites": [{"facility_type": "t", "model": "p_center", "p": 2, "target": 0.5}],
+            "facilities": {"types": {"kindergarten": {}}},
+            "sites": [
+                {"facility_type": "kindergarten", "model": "p_center", "p": 2, "target": 0.5}
+            ],
             "outputs": {"maps": False, "offline_maps": True, "basemap": "amap", "rasters": False},
             "settings": {"walk_speed_m_s": 1.2, "lang": "en"},
         },
@@ -251,7 +257,9 @@ def test_good_values_are_kept():
     assert config.synthetic == {"area_km2": 2.0, "spacing_m": 100.0, "seed": 7}
     assert (config.life_circles, config.life_circle_levels) == (False, ("5min",))
     assert (config.service_areas, config.service_area_minutes) == (False, (3.0, 7.5))
-    assert config.sites == (SiteRequest(facility_type="t", model="p_center", p=2, target=0.5),)
+    assert config.sites == (
+        SiteRequest(facility_type="kindergarten", model="p_center", p=2, target=0.5),
+    )
     assert (config.maps, config.offline_maps, config.basemap, config.rasters) == (
         False,
         True,
@@ -287,7 +295,7 @@ def test_relative_paths_resolve_against_the_toml_folder_not_the_cwd(tmp_path, mo
     text = (
         '[study]\nname = "x"\n[network]\nsource = "net.osm"\n'
         '[communities]\nsource = "blocks.gpkg"\n'
-        '[facilities.types.clinic]\nfile = "clinics.csv"\n'
+        '[facilities.types.community_health_station]\nfile = "clinics.csv"\n'
         '[outputs]\noutput_dir = "out"\n'
     )
     path = write(study_dir, text)
@@ -368,8 +376,8 @@ BAD_CONFIGS = [
     ),
     (
         "unknown key in a facility type",
-        BASE + '[facilities.types.t]\ntag = { amenity = "clinic" }\n',
-        ["unknown key 'tag'", "[facilities.types.t]", "did you mean 'tags'"],
+        BASE + '[facilities.types.kindergarten]\ntag = { amenity = "clinic" }\n',
+        ["unknown key 'tag'", "[facilities.types.kindergarten]", "did you mean 'tags'"],
     ),
     (
         "profile not a string",
@@ -413,8 +421,12 @@ BAD_CONFIGS = [
     ),
     (
         "facility type minutes a string",
-        BASE + '[facilities.types.t]\nminutes = "15"\n',
-        ["[facilities.types.t] minutes", "must be a number, got '15'", "e.g. minutes = 15"],
+        BASE + '[facilities.types.kindergarten]\nminutes = "15"\n',
+        [
+            "[facilities.types.kindergarten] minutes",
+            "must be a number, got '15'",
+            "e.g. minutes = 15",
+        ],
     ),
     (
         "service area minutes a string",
@@ -580,8 +592,13 @@ BAD_CONFIGS = [
     ),
     (
         "missing facility file",
-        BASE + '[facilities.types.clinic]\nfile = "clinics.csv"\n',
-        ["[facilities.types.clinic] file", "does not exist", "clinics.csv", "e.g."],
+        BASE + '[facilities.types.community_health_station]\nfile = "clinics.csv"\n',
+        [
+            "[facilities.types.community_health_station] file",
+            "does not exist",
+            "clinics.csv",
+            "e.g.",
+        ],
     ),
     (
         "missing area file",
@@ -590,37 +607,50 @@ BAD_CONFIGS = [
     ),
     (
         "tags and file both given",
-        BASE + '[facilities.types.clinic]\ntags = { amenity = "clinic" }\nfile = "c.csv"\n',
-        ["[facilities.types.clinic] tags / file", "are alternatives: give one", "e.g. file = "],
+        BASE + "[facilities.types.community_health_station]\n"
+        'tags = { amenity = "clinic" }\nfile = "c.csv"\n',
+        [
+            "[facilities.types.community_health_station] tags / file",
+            "are alternatives: give one",
+            "e.g. file = ",
+        ],
     ),
     (
         "tags of the wrong shape",
-        BASE + "[facilities.types.clinic]\ntags = {amenity = 3}\n",
+        BASE + "[facilities.types.community_health_station]\ntags = {amenity = 3}\n",
         [
-            "[facilities.types.clinic] tags.amenity",
+            "[facilities.types.community_health_station] tags.amenity",
             "must be true, a value or a list of values, got 3",
             "e.g. tags = { amenity = ",
         ],
     ),
     (
         "tags a list of numbers",
-        BASE + "[facilities.types.clinic]\ntags = {amenity = [1, 2]}\n",
-        ["[facilities.types.clinic] tags.amenity", "got [1, 2]", "e.g. tags = "],
+        BASE + "[facilities.types.community_health_station]\ntags = {amenity = [1, 2]}\n",
+        ["[facilities.types.community_health_station] tags.amenity", "got [1, 2]", "e.g. tags = "],
     ),
     (
         "tags not a table",
-        BASE + '[facilities.types.clinic]\ntags = "amenity=clinic"\n',
-        ["[facilities.types.clinic] tags", "must be a table of OSM tags", "e.g. tags = "],
+        BASE + '[facilities.types.community_health_station]\ntags = "amenity=clinic"\n',
+        [
+            "[facilities.types.community_health_station] tags",
+            "must be a table of OSM tags",
+            "e.g. tags = ",
+        ],
     ),
     (
         "tags empty",
-        BASE + "[facilities.types.clinic]\ntags = {}\n",
-        ["[facilities.types.clinic] tags", "must be a table of OSM tags, got {}", "e.g. tags = "],
+        BASE + "[facilities.types.community_health_station]\ntags = {}\n",
+        [
+            "[facilities.types.community_health_station] tags",
+            "must be a table of OSM tags, got {}",
+            "e.g. tags = ",
+        ],
     ),
     (
         "facility type not a table",
-        BASE + "[facilities.types]\nclinic = 3\n",
-        ["[facilities.types.clinic] must be a table", "e.g. tags = "],
+        BASE + "[facilities.types]\ncommunity_health_station = 3\n",
+        ["[facilities.types.community_health_station] must be a table", "e.g. tags = "],
     ),
     (
         "facility types not a table",
@@ -983,7 +1013,7 @@ GOOD: dict[str, list[Any]] = {
     "type_value": ["clinic"],
     "polygons_only": BOOLS,
     "capacity": BOOLS,
-    "facility_type": ["community_canteen", "clinic"],
+    "facility_type": ["community_canteen", "community_health_station"],
     "model": ["mclp", "lscp", "p_median", "p_center"],
     "p": [1, 3],
     "candidate_spacing_m": [150],
@@ -996,7 +1026,6 @@ GOOD: dict[str, list[Any]] = {
     "max_snap_m": [500],
     "life_circle_minutes": [[5, 10, 15]],
     "settings.lang": ["zh", "en"],
-    "settings.output_dir": ["out"],
     "cache_dir": ["cache"],
     "offline": BOOLS,
     "progress": BOOLS,
@@ -1040,10 +1069,12 @@ def table_of(table: str, names: tuple[str, ...], most: int = 4) -> st.SearchStra
 def known_table(name: str) -> st.SearchStrategy[Any]:
     """A value for a top-level table: mostly a table of its own keys."""
     if name == "sites":
-        site = table_of("sites", SITE_KEYS).map(lambda t: {"facility_type": "clinic", **t})
+        site = table_of("sites", SITE_KEYS).map(
+            lambda t: {"facility_type": "community_health_station", **t}
+        )
         return mostly(st.lists(site, max_size=3))
     if name == "facilities":
-        type_id = st.one_of(st.just("clinic"), keys)
+        type_id = st.one_of(st.just("community_health_station"), keys)
         types = st.dictionaries(
             type_id, mostly(table_of("type", TYPE_KEYS)), min_size=1, max_size=3
         )

@@ -85,6 +85,7 @@ def run_steps(
     *,
     suffix: str = "",
     network_map: bool = False,
+    command: str = "run",
 ) -> tuple[StudyResult, Path]:
     """Load a study, run ``steps``, write the run folder and print the key figures.
 
@@ -101,12 +102,17 @@ def run_steps(
         a single step does not collide with the full run.
     network_map
         Draw the network too.
+    command
+        What is running (``run``, ``demo``, ``coverage``...), recorded in the
+        run folder's manifest; the demo replaces only runs the demo made.
 
     Returns
     -------
     (StudyResult, pathlib.Path)
     """
     cfg = load_config(config) if isinstance(config, Path) else config
+    if command == "run" and suffix:
+        command = suffix.removeprefix("-")
     changes: dict[str, Any] = {}
     if output.offline_maps is not None:
         changes["offline_maps"] = output.offline_maps
@@ -117,8 +123,15 @@ def run_steps(
     cfg = dataclasses.replace(cfg, **changes)
     base = cfg.output_dir if cfg.output_dir is not None else settings.output_dir
     target = output.out_dir if output.out_dir is not None else base / f"{cfg.name}{suffix}"
-    RunFolder(target, force=output.force).check()  # refuse before any work, not after
-    with study_settings(cfg):
+    folder = RunFolder(
+        target,
+        force=output.force,
+        study=cfg.name,
+        command=command,
+        replaces_only="demo" if command == "demo" else None,
+    )
+    # refused before any work, and held until written: a second run of this folder is refused
+    with folder.reserve(), study_settings(cfg):
         stages = ["load", *steps, "write"]
         with tqdm(
             total=len(stages),
@@ -137,10 +150,10 @@ def run_steps(
             result = run_study(study, steps=steps, on_step=advance)
             bar.n = len(stages) - 1
             bar.set_postfix_str("write")
-            folder = write_run(result, target, force=output.force, network_map=network_map)
+            written = write_run(result, folder, network_map=network_map)
             bar.update()
-        echo_summary(result, folder)
-    return result, folder
+        echo_summary(result, written)
+    return result, written
 
 
 def echo_summary(result: StudyResult, folder: Path) -> None:

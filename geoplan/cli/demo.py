@@ -40,10 +40,11 @@ def demo_config() -> StudyConfig:
 def demo(out_dir: Path | None, offline_maps: bool | None, basemap: str | None) -> None:
     """Run the demo study on the bundled OpenStreetMap sample of central Helsinki.
 
-    The demo replaces its own earlier run (never a folder geoplan did not make).
+    The demo replaces its own earlier run; never a folder geoplan did not
+    make, nor a run of a user's own study named ``demo``.
     """
     click.echo(
         "geoplan demo: central Helsinki (© OpenStreetMap contributors, ODbL), walking network"
     )
-    output = OutputOptions(out_dir=out_dir, force=True, offline_maps=offline_maps, basemap=basemap)
-    run_steps(demo_config(), STEPS, output)
+    output = OutputOptions(out_dir=out_dir, offline_maps=offline_maps, basemap=basemap)
+    run_steps(demo_config(), STEPS, output, command="demo")

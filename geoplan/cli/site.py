@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import click
 
 from geoplan._errors import ConfigError
 from geoplan.cli._common import OutputOptions, output_options, run_steps, study_argument
-from geoplan.config import MODELS, SiteRequest, load_config
+from geoplan.config import MODELS, load_config, with_sites
 
 __all__ = ["site"]
 
@@ -35,13 +34,9 @@ def site(
     """Propose sites for new facilities (the study's [[sites]], or one given here)."""
     config = load_config(study_file)
     if type_id is not None:
-        request = SiteRequest(
-            facility_type=type_id,
-            model=model or "mclp",
-            p=p if p is not None else (None if model == "lscp" else 3),
-            minutes=minutes,
-        )
-        config = dataclasses.replace(config, sites=(request,))
+        spec: dict[str, object] = {"facility_type": type_id, "model": model or "mclp"}
+        spec |= {k: v for k, v in (("p", p), ("minutes", minutes)) if v is not None}
+        config = with_sites(config, [spec], origin="the command line")
     elif p is not None or model is not None or minutes is not None:
         msg = "--p, --model and --minutes need --type (the facility type to site)"
         raise ConfigError(msg)

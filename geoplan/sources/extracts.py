@@ -60,7 +60,7 @@ import shapely
 from tqdm import tqdm
 
 from geoplan._errors import ConfigError, DataSourceError, InputError
-from geoplan.report import atomic_path
+from geoplan._io import atomic_path
 from geoplan.settings import settings
 from geoplan.sources.osm import SourceLike, read_boundaries
 

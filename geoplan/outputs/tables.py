@@ -1,0 +1,192 @@
+"""Tables and layers as files: CSV and Excel that spreadsheets open safely, GeoPackage layers.
+
+Every text cell (and header) a spreadsheet would evaluate as a formula is
+neutralised (:func:`geoplan._io.neutralise`); numbers stay numbers. Dict and
+list cells (OSM tags) are stored as JSON text. Every file is written
+atomically.
+
+Examples
+--------
+>>> import pandas as pd
+>>> spreadsheet_safe(pd.DataFrame({"name": ["=1+1", "朝阳"]}))["name"].tolist()
+["'=1+1", '朝阳']
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import pandas as pd
+
+from geoplan._io import atomic_path, neutralise
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = ["spreadsheet_safe", "write_layers", "write_table", "write_workbook"]
+
+log = logging.getLogger(__name__)
+
+_Frame = TypeVar("_Frame", bound=pd.DataFrame)
+#: Excel's limit on a sheet name, and the characters it does not allow in one.
+_SHEET_NAME_MAX = 31
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def write_table(path: str | os.PathLike[str], frame: pd.DataFrame) -> Path:
+    """Write a table as UTF-8 CSV (with a byte-order mark, so Excel reads Chinese), atomically.
+
+    Parameters
+    ----------
+    path
+        The CSV file to (re)write.
+    frame
+        The table; its index is written when it is named.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    final = Path(path)
+    with atomic_path(final) as tmp:
+        # CRLF line ends (RFC 4180, as Excel writes): a carriage return inside a cell is
+        # then quoted too, which pandas does not do with its default "\n"
+        spreadsheet_safe(_storable(frame)).to_csv(
+            tmp, index=frame.index.name is not None, encoding="utf-8-sig", lineterminator="\r\n"
+        )
+    return final
+
+
+def write_workbook(path: str | os.PathLike[str], tables: Mapping[str, pd.DataFrame]) -> Path:
+    """Write several tables as the sheets of one Excel workbook, atomically.
+
+    Parameters
+    ----------
+    path
+        The ``.xlsx`` file to (re)write.
+    tables
+        Sheet name to table; names are cut to Excel's 31 characters and kept unique.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    final = Path(path)
+    names: set[str] = set()
+    with atomic_path(final) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        for name, frame in tables.items():
+            sheet = _sheet_name(name, names)
+            safe = spreadsheet_safe(_storable(frame))
+            safe.to_excel(writer, sheet_name=sheet, index=frame.index.name is not None)
+    return final
+
+
+def _sheet_name(name: str, taken: set[str]) -> str:
+    base = _SHEET_FORBIDDEN.sub("_", neutralise(name).lstrip("'")) or "sheet"
+    sheet = base[:_SHEET_NAME_MAX]
+    number = 2
+    while sheet.lower() in taken:
+        suffix = f"~{number}"
+        sheet = base[: _SHEET_NAME_MAX - len(suffix)] + suffix
+        number += 1
+    taken.add(sheet.lower())
+    return sheet
+
+
+def write_layers(path: str | os.PathLike[str], layers: Mapping[str, gpd.GeoDataFrame]) -> Path:
+    """Write several GeoDataFrames as layers of one GeoPackage, atomically.
+
+    Parameters
+    ----------
+    path
+        The GeoPackage to (re)write.
+    layers
+        Layer name to GeoDataFrame; empty frames are skipped.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    final = Path(path)
+    with atomic_path(final) as tmp:
+        for name, frame in layers.items():
+            if len(frame) == 0:
+                log.info("layer %s is empty; not written", name)
+                continue
+            _storable(frame).to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+    return final
+
+
+def spreadsheet_safe(frame: _Frame) -> _Frame:
+    """Return ``frame`` with every text cell, header and index label a formula neutralised.
+
+    Parameters
+    ----------
+    frame
+        Any table; it is not changed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy when anything needed neutralising, else ``frame`` itself.
+    """
+    out = frame
+    text_columns = [c for c in frame.columns if _may_hold_text(frame[c].dtype)]
+    changed = [c for c in text_columns if frame[c].map(_needs_neutralising).any()]
+    if changed:
+        out = frame.copy()
+        for column in changed:
+            out[column] = out[column].map(_neutralised)
+    columns = [_neutralised(c) for c in out.columns]
+    if columns != list(out.columns):
+        out = out.copy() if out is frame else out
+        out.columns = pd.Index(columns)
+    if _may_hold_text(out.index.dtype) and any(_needs_neutralising(v) for v in out.index):
+        out = out.copy() if out is frame else out
+        out.index = pd.Index(
+            [_neutralised(v) for v in out.index], name=_neutralised(out.index.name)
+        )
+    return out
+
+
+def _may_hold_text(dtype: Any) -> bool:
+    return bool(pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype))
+
+
+def _needs_neutralising(value: Any) -> bool:
+    return isinstance(value, str) and neutralise(value) != value
+
+
+def _neutralised(value: Any) -> Any:
+    return neutralise(value) if isinstance(value, str) else value
+
+
+def _storable(frame: _Frame) -> _Frame:
+    """Encode dict and list cells (OSM tags) as JSON text, which every format can hold."""
+    nested = [
+        column
+        for column in frame.columns
+        if frame[column].dtype == object
+        and any(isinstance(v, dict | list | tuple) for v in frame[column].to_numpy())
+    ]
+    if not nested:
+        return frame
+    out = frame.copy()
+    for column in nested:
+        out[column] = out[column].map(
+            lambda v: (
+                json.dumps(v, ensure_ascii=False, sort_keys=True)
+                if isinstance(v, dict | list | tuple)
+                else v
+            )
+        )
+    return out
