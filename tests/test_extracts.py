@@ -393,8 +393,11 @@ def test_urls(server, cache, caplog):
     assert "publishes no MD5" in caplog.text
     with pytest.raises(DataSourceError, match="not on the server"):
         fetch_extract(server.base + "/missing.osm.pbf", cache_dir=cache, progress=False)
-    with pytest.raises(ConfigError, match="names no file"):
+    with pytest.raises(ConfigError, match="names no plain file"):
         fetch_extract(server.base + "/", cache_dir=cache)
+    for sneaky in ("/a%2F..%2F..%2Fvictim.osm.pbf", "/%2E%2E", "/.hidden.pbf", "/x%00y.pbf"):
+        with pytest.raises(ConfigError, match="names no plain file"):
+            fetch_extract(server.base + sneaky, cache_dir=cache)
     with pytest.raises(ConfigError, match="http"):
         fetch_extract("ftp://example.invalid/x.osm.pbf", cache_dir=cache)
 

@@ -352,6 +352,10 @@ def resolve_region(name: str) -> Region:
 
 
 # ====================================================================== download
+#: The file name a URL may give a cached download: no separators, no leading dot, no NUL.
+_PLAIN_FILE_NAME = re.compile(r"^\w[\w.+-]{0,200}$")
+
+
 @dataclass(frozen=True)
 class _Target:
     """What to download and how to name it."""
@@ -398,10 +402,10 @@ def _target(region_or_url: str, base_url: str | None) -> _Target:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             msg = f"{text!r} is not an http(s) URL; give e.g. {REGIONS['jilin'].url()}"
             raise ConfigError(msg)
-        if not name or name in (".", "..") or "\\" in name:
+        if not _PLAIN_FILE_NAME.fullmatch(name):
             msg = (
-                f"the URL {text!r} names no file; give the URL of the .osm.pbf file itself, "
-                f"e.g. {REGIONS['jilin'].url()}"
+                f"the URL {text!r} names no plain file (its last part is {name!r}); give the "
+                f"URL of the .osm.pbf file itself, e.g. {REGIONS['jilin'].url()}"
             )
             raise ConfigError(msg)
         return _Target(text, name, md5_required=False, again=f"geoplan fetch --url {text}")
