@@ -39,6 +39,7 @@ from geoplan._errors import (
     UnreachablePointsWarning,
     UnreadableCellsWarning,
 )
+from geoplan._version import __version__
 from geoplan.config import StudyConfig, load_config
 from geoplan.coverage import (
     Capacity,
@@ -53,7 +54,7 @@ from geoplan.fca import two_step_fca, two_step_fca_from_network
 from geoplan.indicators import IndicatorResult, evaluate_indicators
 from geoplan.life_circles import LifeCircles, life_circles, street_blocks
 from geoplan.network import Nearest, Network, Reach, SnappedPoints
-from geoplan.report import write_run
+from geoplan.outputs import write_run
 from geoplan.service_areas import service_areas
 from geoplan.settings import settings
 from geoplan.siting import SiteProposal, propose_sites
@@ -68,8 +69,6 @@ from geoplan.sources import (
     read_register,
 )
 from geoplan.study import Study, StudyResult, run_study
-
-__version__ = "0.1.0"
 
 __all__ = [
     "CRSError",

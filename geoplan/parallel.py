@@ -119,7 +119,7 @@ def run_one(
         Plain values (pickled back to the client).
     """
     from geoplan.config import load_config
-    from geoplan.report import write_run
+    from geoplan.outputs.run import write_run
     from geoplan.study import Study, run_study, study_settings, study_totals
 
     start = time.perf_counter()
@@ -322,7 +322,7 @@ def _merge(summaries: Sequence[dict[str, Any]]) -> tuple[pd.DataFrame, gpd.GeoDa
 
 
 def _write_merged(folder: Any, table: pd.DataFrame, outlines: gpd.GeoDataFrame, name: str) -> Path:
-    from geoplan import maps
+    from geoplan.outputs import maps
     from geoplan.outputs.tables import write_layers, write_table
 
     shares = [c for c in table.columns if c.startswith("share_")]

@@ -37,7 +37,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan import datasets
 from geoplan._errors import ConfigError, GeoplanWarning, InputError, NetworkError
 from geoplan._validate import containing
 from geoplan.config import FacilitySource, SiteRequest, StudyConfig
@@ -51,6 +50,7 @@ from geoplan.service_areas import service_areas
 from geoplan.settings import settings
 from geoplan.siting import SiteProposal, candidates, propose_sites
 from geoplan.sources import (
+    bundled,
     district_boundary,
     fetch_extract,
     join_register,
@@ -162,14 +162,14 @@ class _Loader:
     def __init__(self, config: StudyConfig) -> None:
         self.config = config
         self.inputs: list[Path] = []
-        self._city: datasets.SyntheticCity | None = None
+        self._city: bundled.SyntheticCity | None = None
         self._extract: Path | None = None
         self._area: Any = None
 
     @property
-    def city(self) -> datasets.SyntheticCity:
+    def city(self) -> bundled.SyntheticCity:
         if self._city is None:
-            self._city = datasets.synthetic_city(
+            self._city = bundled.synthetic_city(
                 area_km2=self.config.synthetic["area_km2"],
                 spacing_m=self.config.synthetic["spacing_m"],
                 seed=self.config.synthetic["seed"],
@@ -181,7 +181,7 @@ class _Loader:
         """The OSM file the network came from (facilities and buildings come from it too)."""
         source = self.config.network_source
         if source == "sample":
-            return datasets.sample_pbf()
+            return bundled.sample_pbf()
         if self.config.network_region is not None:
             if self._extract is None:
                 log.info(
@@ -450,7 +450,7 @@ def _synthetic_register(
             index=communities.index,
             crs=communities.crs,
         )
-    register = datasets.synthetic_register(table)
+    register = bundled.synthetic_register(table)
     return gpd.GeoDataFrame(register, geometry=communities.geometry.to_numpy(), crs=communities.crs)
 
 

@@ -1,4 +1,4 @@
-"""Self-contained folium maps from the local asset cache (geoplan._assets).
+"""Self-contained folium maps from the local asset cache (geoplan.outputs.assets).
 
 Every test is offline: the asset cache is a fake one written into tmp_path, and
 ``npm`` is replaced by a stand-in. One test really runs ``npm pack``; it is
@@ -21,8 +21,9 @@ import folium
 import pytest
 from folium import plugins
 
-from geoplan import _assets
-from geoplan._assets import (
+from geoplan._errors import DataSourceError, InputError
+from geoplan.outputs import assets as _assets
+from geoplan.outputs.assets import (
     BUILTIN_PACKAGE,
     FOLIUM_PACKAGE,
     UNAVAILABLE,
@@ -31,7 +32,6 @@ from geoplan._assets import (
     make_self_contained,
     npm_source,
 )
-from geoplan._errors import DataSourceError, InputError
 from geoplan.settings import settings
 
 GLYPHICONS = "https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css"

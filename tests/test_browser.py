@@ -18,8 +18,8 @@ from click.testing import CliRunner
 from shapely.geometry import Point
 
 from geoplan import maps
-from geoplan._assets import AssetCache, npm_source
 from geoplan.cli import cli
+from geoplan.outputs.assets import AssetCache, npm_source
 from tests._browser import count_js, open_map, require_browser, text_js
 
 XSS = "<img src=x onerror=alert(1)>"

@@ -23,9 +23,9 @@ from jinja2.utils import htmlsafe_json_dumps
 from pyproj import Geod
 
 import geoplan
-from geoplan import maps
 from geoplan._errors import ConfigError, CRSError, DataSourceError, InputError
 from geoplan.coords import wgs84_to_gcj02
+from geoplan.outputs import maps
 from geoplan.standards import load_standards
 
 ORIGIN = (125.32, 43.88)  # Changchun: inside China, so GCJ-02 differs from WGS-84

@@ -8,8 +8,8 @@ import re
 import pytest
 
 import geoplan
-from geoplan._report_page import bar_chart
 from geoplan.config import parse_config
+from geoplan.outputs.report_page import bar_chart
 from geoplan.report import RUN_MARKER, RunFolder, write_run
 
 XSS = "<img src=x onerror=alert(1)>"

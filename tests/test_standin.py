@@ -13,7 +13,7 @@ import shapely
 
 import geoplan
 from geoplan import OutputError
-from geoplan._standin import STANDIN_ORIGIN, STANDIN_SEED, STANDIN_SPACING_M
+from geoplan.datasets._standin import STANDIN_ORIGIN, STANDIN_SEED, STANDIN_SPACING_M
 from geoplan.sources import district_boundary, read_boundaries
 
 FILES = {"extract.osm", "amap_pois.csv", "register.xlsx", "communities.gpkg"}

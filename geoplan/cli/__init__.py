@@ -13,8 +13,8 @@ import logging
 
 import click
 
-from geoplan import __version__
 from geoplan._errors import GeoplanError, OutputError
+from geoplan._version import __version__
 from geoplan.cli.assets import assets
 from geoplan.cli.coverage import coverage
 from geoplan.cli.demo import demo

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from geoplan._assets import AssetCache
-from geoplan.maps import ASSET_URLS
+from geoplan.outputs.assets import AssetCache
+from geoplan.outputs.maps import ASSET_URLS
 
 __all__ = ["assets"]
 
@@ -20,7 +20,7 @@ def assets(*, check: bool) -> None:
     """
     cache = AssetCache()
     if check:
-        from geoplan._assets import npm_source
+        from geoplan.outputs.assets import npm_source
 
         missing = []
         for url in ASSET_URLS:

@@ -673,7 +673,7 @@ class _Part:
 
 
 def _user_agent() -> str:
-    from geoplan import __version__
+    from geoplan._version import __version__
 
     return f"geoplan/{__version__} (python-urllib)"
 

@@ -1,17 +1,20 @@
-"""The files of a run folder: layers, tables, rasters, maps, run.json.
+"""A run's results as a run folder: layers, tables, workbook, rasters, maps, report, run.json.
 
-Called by :func:`geoplan.report.write_run` inside its staging folder; every
-file is written atomically.
+:func:`write_run` writes a :class:`~geoplan.study.StudyResult` into a
+:class:`~geoplan.outputs.run_folder.RunFolder` (staged beside its final place,
+moved in complete); every file inside is written atomically.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import platform
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -20,15 +23,17 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geoplan import __version__, maps
 from geoplan._io import atomic_path, safe_name, sha256
+from geoplan._version import __version__
 from geoplan.coverage import write_travel_time_raster
+from geoplan.outputs import maps
+from geoplan.outputs.run_folder import RunFolder
 from geoplan.outputs.tables import write_layers, write_table, write_workbook
 from geoplan.population import write_population_raster
 from geoplan.settings import settings
-from geoplan.study import StudyResult, study_totals
+from geoplan.study import StudyResult, study_settings, study_totals
 
-__all__ = ["write_all", "write_run_json"]
+__all__ = ["write_all", "write_run", "write_run_json"]
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +73,7 @@ def write_all(
     dict
         Relative paths written, by kind (``layers``, ``tables``, ``rasters``, ``maps``).
     """
-    from geoplan._report_page import write_report_page
+    from geoplan.outputs.report_page import write_report_page
 
     written: Written = {"layers": [], "tables": [], "rasters": [], "maps": []}
     config = result.study.config
@@ -90,6 +95,72 @@ def write_all(
     result.timings.update(timings)
     written["report"] = [write_report_page(result, folder, written).name]
     return written
+
+
+def write_run(
+    result: StudyResult,
+    target: str | os.PathLike[str] | RunFolder,
+    *,
+    force: bool = False,
+    offline_maps: bool | None = None,
+    network_map: bool = False,
+) -> Path:
+    """Write a study's results as a run folder.
+
+    The folder holds ``maps/*.html``, ``layers.gpkg`` (every result layer,
+    for QGIS), ``tables/*.csv``, ``rasters/*.tif`` (population and travel
+    times), ``report.html`` (key figures, tables, charts, links to the maps)
+    and ``run.json`` (inputs with checksums, versions, parameters, timings).
+
+    Parameters
+    ----------
+    result
+        From :func:`geoplan.run_study`.
+    target
+        The run folder (``<settings.output_dir>/<study name>`` in the CLI), or
+        a :class:`~geoplan.outputs.run_folder.RunFolder` the caller already
+        holds (the command reserves it before loading the study).
+    force
+        Replace an earlier geoplan run in ``target`` — only when it holds
+        nothing but the files that run wrote; a folder geoplan did not make,
+        and any file in it geoplan did not write, is never touched.
+    offline_maps
+        Write Leaflet beside the maps from the local asset cache, so they open
+        without the internet; default ``settings.offline_maps``.
+    network_map
+        Also draw the network (large for a big city).
+
+    Returns
+    -------
+    pathlib.Path
+        ``target``.
+
+    Raises
+    ------
+    OutputError
+        ``target`` exists and is not an earlier geoplan run (or is one and
+        ``force`` is not set, or it holds files geoplan did not write), another
+        run is writing it, or it cannot be written.
+    """
+    folder = (
+        target
+        if isinstance(target, RunFolder)
+        else RunFolder(target, force=force, study=result.study.name)
+    )
+    started = time.time()
+    with (
+        _settings_of(result),
+        folder.staging() as staging,
+    ):
+        written = write_all(result, staging, offline_maps=offline_maps, network_map=network_map)
+        write_run_json(result, staging, written, started=started)
+    return folder.target
+
+
+@contextlib.contextmanager
+def _settings_of(result: StudyResult) -> Iterator[None]:
+    with study_settings(result.study.config):
+        yield
 
 
 def _relative(paths: list[Path], folder: Path) -> list[str]:

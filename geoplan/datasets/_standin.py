@@ -84,7 +84,7 @@ from numpy.typing import NDArray
 
 from geoplan._errors import OutputError
 from geoplan.coords import wgs84_to_gcj02
-from geoplan.datasets import SyntheticCity, synthetic_city, synthetic_register
+from geoplan.sources.bundled import SyntheticCity, synthetic_city, synthetic_register
 
 __all__ = [
     "STANDIN_AREA_KM2",

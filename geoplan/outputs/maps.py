@@ -1,0 +1,1405 @@
+"""Folium maps of life circles, coverage, site proposals and service areas.
+
+Every builder takes results computed elsewhere (maps never compute), returns a
+:class:`folium.Map` and accepts ``m=`` to draw onto an existing map, so layers
+compose::
+
+    m = geoplan.maps.coverage_map(result, clinics)
+    m = geoplan.maps.site_map(proposal, m=m)
+
+This is the only module that converts to EPSG:4326, or to GCJ-02 when the base
+map is Amap (Gaode), whose tiles are drawn in GCJ-02. Text that came from OSM
+or a user's file is escaped before it reaches a popup, tooltip, legend or
+layer name. Geometry is simplified to ``settings.map_tolerance_m`` and
+coordinates are rounded to 1e-6 degrees (about 0.1 m), which keeps the map of a
+large city small.
+
+Examples
+--------
+>>> import geoplan
+>>> city = geoplan.datasets.synthetic_city(area_km2=1, seed=1)
+>>> m = geoplan.maps.base_map(city.communities, basemap="none")
+>>> type(m).__name__
+'Map'
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+import logging
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import folium
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, MacroElement
+from folium.plugins import FastMarkerCluster
+from jinja2 import Template
+from pandas.api.types import is_numeric_dtype as is_numeric
+
+from geoplan._errors import ConfigError, CRSError, DataSourceError, InputError
+from geoplan._i18n import facility_type_label, label, level_name, resolve_lang
+from geoplan.settings import BASEMAPS, settings
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from geoplan.coverage import Coverage
+    from geoplan.indicators import IndicatorResult
+    from geoplan.life_circles import LifeCircles
+    from geoplan.network import Network
+    from geoplan.siting import SiteProposal
+
+__all__ = [
+    "ASSET_URLS",
+    "CLUSTER_ABOVE",
+    "SHARE_BINS",
+    "InlineMap",
+    "base_map",
+    "coverage_map",
+    "indicator_map",
+    "life_circle_map",
+    "map_html",
+    "network_map",
+    "save_map",
+    "service_area_map",
+    "show",
+    "site_map",
+    "study_map",
+]
+
+log = logging.getLogger(__name__)
+
+#: Bins of every share colour scale (completeness, covered share): 0-20 %, ..., 80-100 %.
+SHARE_BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+_SHARE_COLOURS = ("#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641")  # ColorBrewer RdYlGn
+_NO_DATA_COLOUR = "#bdbdbd"
+_TYPE_COLOURS = (
+    "#1f78b4",
+    "#e31a1c",
+    "#33a02c",
+    "#ff7f00",
+    "#6a3d9a",
+    "#b15928",
+    "#a6cee3",
+    "#fb9a99",
+    "#b2df8a",
+    "#fdbf6f",
+    "#cab2d6",
+    "#8dd3c7",
+)
+# blues (nearest darkest), distinct from the red-to-green share scale they are drawn beside
+_RING_COLOURS = ("#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7")
+_PROPOSED_COLOUR = "#d7191c"
+_EXISTING_COLOUR = "#4d4d4d"
+_NEW_AREA_COLOUR = "#7b3294"
+_GAP_COLOUR = "#542788"
+
+#: The Leaflet assets every geoplan map needs; folium's jQuery, Bootstrap and
+#: Font Awesome are left out (no geoplan layer uses them), so a map loads less.
+_LEAFLET_JS = ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
+_LEAFLET_CSS = ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")
+
+#: Every script and stylesheet a geoplan map loads (``geoplan assets`` caches them):
+#: Leaflet, and Leaflet.markercluster for layers of many points.
+ASSET_URLS = (
+    _LEAFLET_JS[1],
+    _LEAFLET_CSS[1],
+    *(url for _, url in FastMarkerCluster.default_js),
+    *(url for _, url in FastMarkerCluster.default_css),
+)
+
+_AMAP_TILES = (
+    "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+    "&x={x}&y={y}&z={z}"
+)
+_TIANDITU_TILES = (
+    "https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+    "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}"
+)
+TIANDITU_KEY_VARIABLE = "GEOPLAN_TIANDITU_KEY"
+
+_LEGEND_CSS = """<style>
+.geoplan-legend {background: rgba(255,255,255,0.92); padding: 6px 9px; font: 12px/1.4 sans-serif;
+  border-radius: 4px; box-shadow: 0 0 6px rgba(0,0,0,0.3); max-width: 260px;}
+.geoplan-legend .title {font-weight: bold; margin-bottom: 3px;}
+.geoplan-legend i {width: 14px; height: 12px; float: left; margin: 2px 6px 0 0; opacity: 0.85;
+  border: 1px solid #666;}
+.geoplan-legend .row {clear: both;}
+.geoplan-icon {border-radius: 50%; color: #fff; font: bold 11px/20px sans-serif;
+  width: 20px; height: 20px; text-align: center; border: 1px solid #fff;
+  box-shadow: 0 0 3px rgba(0,0,0,0.6);}
+.geoplan-popup td {padding: 0 6px 0 0; vertical-align: top;}
+</style>"""
+
+
+@dataclass
+class _MapState:
+    """What geoplan remembers about a map it drew: its coordinates, language, control."""
+
+    system: str
+    lang: str
+    control: folium.LayerControl | None = None
+    fitted: bool = False
+    layer_names: set[str] = field(default_factory=set)
+
+
+_STATE_ATTRIBUTE = "_geoplan_state"
+
+
+# --------------------------------------------------------------------------- base map
+
+
+def base_map(
+    frame: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
+    *,
+    basemap: str | None = None,
+    lang: str | None = None,
+    tianditu_key: str | None = None,
+) -> folium.Map:
+    """Return an empty map, framed on ``frame`` when given.
+
+    Parameters
+    ----------
+    frame
+        Anything with a CRS whose bounds the map should show.
+    basemap
+        ``"osm"`` (OpenStreetMap), ``"amap"`` (Gaode, GCJ-02: every layer is
+        shifted into GCJ-02 to line up), ``"tianditu"`` (needs ``tianditu_key``
+        or the ``GEOPLAN_TIANDITU_KEY`` environment variable) or ``"none"``
+        (no tiles: for offline use). Default: ``settings.basemap``.
+    lang
+        ``"zh"`` or ``"en"`` for labels; default ``settings.lang``.
+    tianditu_key
+        The Tianditu key. It is written into the map's tile URLs (the browser
+        needs it), never into run.json or tables.
+
+    Returns
+    -------
+    folium.Map
+    """
+    choice = settings.basemap if basemap is None else basemap
+    if choice not in BASEMAPS:
+        msg = f"basemap={choice!r} is not one of {', '.join(BASEMAPS)}; e.g. basemap='osm'"
+        raise ConfigError(msg)
+    m = folium.Map(tiles=None, control_scale=True)
+    m.options["maxZoom"] = 19  # marker clustering needs the map's own maximum zoom
+    m.default_js = [_LEAFLET_JS]
+    m.default_css = [_LEAFLET_CSS]
+    system = "gcj02" if choice == "amap" else "wgs84"
+    state = _MapState(system=system, lang=resolve_lang(lang))
+    setattr(m, _STATE_ATTRIBUTE, state)
+    _add_tiles(m, choice, tianditu_key, state.lang)
+    _root(m).header.add_child(Element(_LEGEND_CSS), name="geoplan_css")
+    if frame is not None:
+        _fit(m, frame)
+    return m
+
+
+def _add_tiles(m: folium.Map, choice: str, key: str | None, lang: str) -> None:
+    if choice == "osm":
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False).add_to(m)
+    elif choice == "amap":
+        folium.TileLayer(
+            _AMAP_TILES,
+            attr="&copy; 高德地图 AutoNavi",
+            name="高德地图" if lang == "zh" else "Amap",
+            subdomains="1234",
+            max_zoom=18,
+            control=False,
+        ).add_to(m)
+    elif choice == "tianditu":
+        key = key or os.environ.get(TIANDITU_KEY_VARIABLE)
+        if not key:
+            msg = (
+                "the Tianditu base map needs a key: set the environment variable "
+                f"{TIANDITU_KEY_VARIABLE} (or pass tianditu_key=); get one from the Tianditu "
+                "developer site, or use basemap='osm' or 'none'"
+            )
+            raise ConfigError(msg)
+        for layer in ("vec", "cva"):
+            folium.TileLayer(
+                _TIANDITU_TILES.format(layer=layer, key=key),
+                attr="&copy; 天地图 Tianditu",
+                name=f"天地图 {layer}",
+                subdomains="01234567",
+                max_zoom=18,
+                overlay=layer == "cva",
+                control=False,
+            ).add_to(m)
+
+
+def _state(m: folium.Map | None, basemap: str | None, lang: str | None) -> folium.Map:
+    """Return ``m`` (adopting a plain folium map) or a new base map."""
+    if m is None:
+        return base_map(basemap=basemap, lang=lang)
+    if getattr(m, _STATE_ATTRIBUTE, None) is None:
+        setattr(m, _STATE_ATTRIBUTE, _MapState(system="wgs84", lang=resolve_lang(lang)))
+        _root(m).header.add_child(Element(_LEGEND_CSS), name="geoplan_css")
+    return m
+
+
+def _root(m: folium.Map) -> Any:
+    """Return the map's HTML page (a branca Figure)."""
+    return m.get_root()
+
+
+def _info(m: folium.Map) -> _MapState:
+    state: _MapState = getattr(m, _STATE_ATTRIBUTE)
+    return state
+
+
+def _fit(m: folium.Map, frame: gpd.GeoDataFrame | gpd.GeoSeries) -> None:
+    shown = _to_map_coordinates(frame, m)
+    if len(shown) == 0 or shown.geometry.is_empty.all():
+        return
+    left, bottom, right, top = shown.total_bounds
+    m.fit_bounds([[bottom, left], [top, right]])
+    _info(m).fitted = True
+
+
+# ------------------------------------------------------------------ coordinates & size
+
+
+def _to_map_coordinates(
+    frame: gpd.GeoDataFrame | gpd.GeoSeries,
+    m: folium.Map,
+    *,
+    simplify: bool = True,
+    tolerance_m: float | None = None,
+) -> gpd.GeoDataFrame:
+    """Generalise to map precision, convert to the map's coordinates and round them.
+
+    Lines and polygons are simplified to ``tolerance_m`` (at least
+    ``settings.map_tolerance_m``); polygon holes and parts smaller than a few
+    tolerances across are dropped, and coordinates are rounded to 1e-6 degrees
+    (1e-5 when the tolerance is 5 m or more). The GeoPackage keeps the exact
+    geometry; this is only what a map needs to draw.
+    """
+    import geopandas as gpd
+
+    if frame.crs is None:
+        msg = (
+            "a layer for the map has no CRS, so it cannot be placed: set it with "
+            ".set_crs('EPSG:4326') for lon/lat or the CRS the data was made in"
+        )
+        raise CRSError(msg)
+    tolerance = max(settings.map_tolerance_m, tolerance_m or 0.0)
+    out = frame.to_frame() if isinstance(frame, gpd.GeoSeries) else frame.copy()
+    out = out[~(out.geometry.isna() | out.geometry.is_empty)]
+    if simplify and len(out) and not out.geom_type.isin(["Point", "MultiPoint"]).all():
+        metric = out if out.crs.is_projected else out.to_crs(out.estimate_utm_crs())
+        geometry = _without_specks(metric.geometry.to_numpy(), (4 * tolerance) ** 2)
+        geometry = shapely.simplify(geometry, tolerance, preserve_topology=True)
+        out = out.set_geometry(gpd.GeoSeries(geometry, crs=metric.crs).to_crs(out.crs).to_numpy())
+    out = out.to_crs("EPSG:4326")
+    if _info(m).system == "gcj02" and len(out):
+        from geoplan.coords import convert_frame
+
+        out = convert_frame(out, source="wgs84", target="gcj02")
+    decimals = 5 if tolerance >= 5 else 6
+    rounded = shapely.transform(out.geometry.to_numpy(), lambda xy: np.round(xy, decimals))
+    out = out.set_geometry(rounded)
+    return out[~out.geometry.is_empty]
+
+
+def _without_specks(geometry: np.ndarray, min_area_m2: float) -> np.ndarray:
+    """Drop polygon holes and parts smaller than ``min_area_m2`` (invisible on a map)."""
+    out = geometry.copy()
+    for i, shape in enumerate(geometry):
+        if shape is None or shape.geom_type not in ("Polygon", "MultiPolygon"):
+            continue
+        parts = shape.geoms if shape.geom_type == "MultiPolygon" else [shape]
+        kept = [
+            shapely.Polygon(
+                part.exterior,
+                [h for h in part.interiors if shapely.Polygon(h).area >= min_area_m2],
+            )
+            for part in parts
+            if part.area >= min_area_m2
+        ]
+        if not kept:
+            kept = [max(parts, key=lambda p: p.area)]  # a small area still shows, as itself
+        out[i] = kept[0] if len(kept) == 1 else shapely.MultiPolygon(kept)
+    return out
+
+
+def _features(
+    frame: gpd.GeoDataFrame,
+    m: folium.Map,
+    properties: Mapping[str, Sequence[Any]],
+    *,
+    tolerance_m: float | None = None,
+) -> dict[str, Any]:
+    """GeoJSON of ``frame``'s geometry in map coordinates with only ``properties``."""
+    import geopandas as gpd
+
+    table = gpd.GeoDataFrame(
+        {name: list(values) for name, values in properties.items()},
+        geometry=frame.geometry.to_numpy(),
+        crs=frame.crs,
+    )
+    shown = _to_map_coordinates(table, m, tolerance_m=tolerance_m)
+    data: dict[str, Any] = json.loads(shown.to_json(drop_id=True))
+    return data
+
+
+# ------------------------------------------------------------------------ text & legends
+
+
+def _text(value: Any) -> str:
+    """User or OSM text made safe for HTML (None and NaN become '')."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def _number(value: Any, digits: int = 0) -> str:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return _text(value)
+    if not np.isfinite(number):
+        return "–"
+    return f"{number:,.{digits}f}"
+
+
+def _percent(value: Any) -> str:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return "–"
+    return "–" if not np.isfinite(number) else f"{number:.0%}"
+
+
+def _table(rows: Iterable[tuple[str, str]]) -> str:
+    """Return an HTML table of (escaped label, escaped value) rows for a popup."""
+    body = "".join(f"<tr><td>{name}</td><td><b>{value}</b></td></tr>" for name, value in rows)
+    return f'<table class="geoplan-popup">{body}</table>'
+
+
+def _share_colour(share: float) -> str:
+    if not np.isfinite(share):
+        return _NO_DATA_COLOUR
+    index = int(np.searchsorted(SHARE_BINS[1:-1], share, side="right"))
+    return _SHARE_COLOURS[index]
+
+
+class _Legend(MacroElement):
+    """A Leaflet control holding escaped legend HTML (class ``geoplan-legend``)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
+        {{ this.get_name() }}.onAdd = function () {
+            var div = L.DomUtil.create("div", "geoplan-legend");
+            div.innerHTML = {{ this.html|tojson }};
+            return div;
+        };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, html_text: str, position: str = "bottomright") -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "GeoplanLegend"
+        self.html = html_text
+        self.position = position
+
+
+def _legend(m: folium.Map, title: str, rows: Sequence[tuple[str, str]]) -> None:
+    """Add a legend: ``title`` and (colour, label) rows; labels are escaped here."""
+    items = "".join(
+        f'<div class="row"><i style="background:{colour}"></i>{_text(text)}</div>'
+        for colour, text in rows
+    )
+    m.add_child(_Legend(f'<div class="title">{_text(title)}</div>{items}'))
+
+
+def _share_legend(m: folium.Map, title: str) -> None:
+    lang = _info(m).lang
+    rows = [
+        (colour, f"{low:.0%}–{high:.0%}")
+        for colour, low, high in zip(_SHARE_COLOURS, SHARE_BINS[:-1], SHARE_BINS[1:], strict=True)
+    ]
+    rows.append((_NO_DATA_COLOUR, label("no_data", lang)))
+    _legend(m, title, rows)
+
+
+def _layer(m: folium.Map, name: str, *, show: bool = True) -> folium.FeatureGroup:
+    """Return a new overlay whose escaped name is unique on the map (the control needs it)."""
+    state = _info(m)
+    unique, n = name, 1
+    while unique in state.layer_names:
+        n += 1
+        unique = f"{name} ({n})"
+    state.layer_names.add(unique)
+    return folium.FeatureGroup(name=_text(unique), show=show)
+
+
+def _finish(m: folium.Map, frame: gpd.GeoDataFrame | gpd.GeoSeries | None) -> folium.Map:
+    """Frame the map on its first layer and keep one layer control, added last."""
+    state = _info(m)
+    if not state.fitted and frame is not None and len(frame):
+        _fit(m, frame)
+    if state.control is not None:
+        m._children.pop(state.control.get_name(), None)
+        # a map already rendered (saved, shown) holds the old control's script too
+        _root(m).script._children.pop(state.control.get_name(), None)
+    state.control = folium.LayerControl(collapsed=False)
+    m.add_child(state.control)
+    return m
+
+
+# -------------------------------------------------------------------- drawing helpers
+
+
+def _polygons(
+    group: folium.FeatureGroup,
+    frame: gpd.GeoDataFrame,
+    m: folium.Map,
+    *,
+    fill: Sequence[str],
+    tooltip: Sequence[str],
+    popup: Sequence[str] | None = None,
+    weight: float = 1.0,
+    opacity: float = 0.6,
+    line: str | None = "#555555",
+    tolerance_m: float | None = None,
+) -> None:
+    """Draw polygons with per-feature fill colours and escaped tooltip/popup HTML.
+
+    ``tolerance_m`` generalises polygons traced on a grid (service areas,
+    gaps) to their grid's cell size, which removes the staircase edges.
+    """
+    if len(frame) == 0:
+        return
+    properties: dict[str, Sequence[Any]] = {"fill": fill, "tip": tooltip}
+    if popup is not None:
+        properties["pop"] = popup
+    data = _features(frame, m, properties, tolerance_m=tolerance_m)
+    if not data["features"]:
+        return
+
+    def style(feature: dict[str, Any]) -> dict[str, Any]:
+        colour = feature["properties"]["fill"]
+        return {
+            "fillColor": colour,
+            "color": line or colour,
+            "weight": weight,
+            "fillOpacity": opacity,
+        }
+
+    folium.GeoJson(
+        data,
+        style_function=style,
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+        popup=folium.GeoJsonPopup(fields=["pop"], labels=False) if popup is not None else None,
+    ).add_to(group)
+
+
+def _points(
+    group: folium.FeatureGroup,
+    frame: gpd.GeoDataFrame,
+    m: folium.Map,
+    *,
+    colour: str,
+    symbol: str,
+    tooltip: Sequence[str],
+    popup: Sequence[str] | None = None,
+) -> None:
+    """Draw points as round icons showing ``symbol`` (escaped).
+
+    Up to :data:`CLUSTER_ABOVE` points are one GeoJSON layer; more are
+    clustered (Leaflet.markercluster), their data sent as compact arrays.
+    """
+    if len(frame) == 0:
+        return
+    icon_html = f'<div class="geoplan-icon" style="background:{colour}">{_text(symbol)}</div>'
+    points = frame.set_geometry(frame.geometry.representative_point())
+    if len(points) > CLUSTER_ABOVE:
+        _clustered_points(group, points, m, icon_html=icon_html, tooltip=tooltip, popup=popup)
+        return
+    properties: dict[str, Sequence[Any]] = {"tip": tooltip}
+    if popup is not None:
+        properties["pop"] = popup
+    data = _features(points, m, properties)
+    icon = folium.DivIcon(
+        html=icon_html, icon_size=(22, 22), icon_anchor=(11, 11), class_name="geoplan-marker"
+    )
+    folium.GeoJson(
+        data,
+        marker=folium.Marker(icon=icon),
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+        popup=folium.GeoJsonPopup(fields=["pop"], labels=False) if popup is not None else None,
+    ).add_to(group)
+
+
+#: Layers with more points than this are clustered.
+CLUSTER_ABOVE = 500
+
+
+def _clustered_points(
+    group: folium.FeatureGroup,
+    points: gpd.GeoDataFrame,
+    m: folium.Map,
+    *,
+    icon_html: str,
+    tooltip: Sequence[str],
+    popup: Sequence[str] | None,
+) -> None:
+    shown = _to_map_coordinates(points, m, simplify=False)
+    keep = points.index.get_indexer(shown.index)
+    xy = shapely.get_coordinates(shown.geometry.to_numpy())
+    rows = [
+        [float(y), float(x), tooltip[i], popup[i] if popup is not None else ""]
+        for (x, y), i in zip(xy, keep, strict=True)
+    ]
+    # the icon HTML is geoplan's own (the symbol in it is escaped); JSON keeps it a string
+    icon = json.dumps(icon_html).replace("</", "<\\/")
+    callback = (
+        "function (row) {"
+        f" var icon = L.divIcon({{html: {icon}, iconSize: [22, 22], iconAnchor: [11, 11],"
+        " className: 'geoplan-marker'});"
+        " var marker = L.marker(new L.LatLng(row[0], row[1]), {icon: icon});"
+        " marker.bindTooltip(row[2]);"
+        " if (row[3]) { marker.bindPopup(row[3]); }"
+        " return marker; }"
+    )
+    FastMarkerCluster(rows, callback=callback, control=False).add_to(group)  # type: ignore[no-untyped-call]
+
+
+def _symbol(name: str) -> str:
+    """One character for a facility icon: the first Chinese character or Latin letter."""
+    stripped = name.strip()
+    return stripped[:1].upper() if stripped else "?"
+
+
+def _names(frame: pd.DataFrame) -> list[str]:
+    for column in ("name", "名称", "name_zh", "name_en"):
+        if column in frame.columns:
+            return [_text(v) for v in frame[column].tolist()]
+    return [_text(v) for v in frame.index.tolist()]
+
+
+def _type_column(frame: pd.DataFrame) -> str | None:
+    for column in ("facility_type", "category", "type"):
+        if column in frame.columns:
+            return column
+    return None
+
+
+def _facility_layers(
+    m: folium.Map,
+    facilities: gpd.GeoDataFrame,
+    *,
+    only: Iterable[Any] | None = None,
+    show: bool = True,
+) -> None:
+    """One layer per facility type, each with its own colour and symbol."""
+    lang = _info(m).lang
+    column = _type_column(facilities)
+    if column is None:
+        groups: list[tuple[Any, gpd.GeoDataFrame]] = [("facilities", facilities)]
+    else:
+        wanted = None if only is None else {str(t) for t in only}
+        groups = [
+            (type_id, group)
+            for type_id, group in facilities.groupby(column, sort=True)
+            if wanted is None or str(type_id) in wanted
+        ]
+    legend_rows = []
+    for index, (type_id, group) in enumerate(groups):
+        colour = _TYPE_COLOURS[index % len(_TYPE_COLOURS)]
+        type_name = facility_type_label(type_id, lang) if column else label("facilities", lang)
+        layer = _layer(m, f"{type_name} ({len(group)})", show=show)
+        names = _names(group)
+        _points(
+            layer,
+            group,
+            m,
+            colour=colour,
+            symbol=_symbol(type_name),
+            tooltip=[f"{n or _text(type_name)}" for n in names],
+            popup=[
+                _table([(label("name", lang), n), (label("type", lang), _text(type_name))])
+                for n in names
+            ],
+        )
+        layer.add_to(m)
+        legend_rows.append((colour, type_name))
+    if legend_rows:
+        _legend(m, label("facilities", lang), legend_rows)
+
+
+# ------------------------------------------------------------------------ map builders
+
+
+def life_circle_map(
+    circles: LifeCircles,
+    *,
+    level: str | None = None,
+    community: Any = None,
+    facilities: gpd.GeoDataFrame | None = None,
+    m: folium.Map | None = None,
+    lang: str | None = None,
+    basemap: str | None = None,
+) -> folium.Map:
+    """Communities coloured by life-circle completeness, and one community's circles.
+
+    Parameters
+    ----------
+    circles
+        From :func:`geoplan.life_circles`.
+    level
+        Which ``score_<level>`` colours the communities (the first level by default).
+    community
+        The community whose 5/10/15-minute circles are drawn; by default the
+        most populous one. Every community's circles are in the GeoPackage.
+    facilities
+        Facility points to show by type (optional).
+    m, lang, basemap
+        Draw onto ``m``; otherwise a new :func:`base_map`.
+
+    Returns
+    -------
+    folium.Map
+    """
+    m = _state(m, basemap, lang)
+    lang = _info(m).lang
+    table = circles.communities
+    score_columns = [c for c in table.columns if str(c).startswith("score_")]
+    if not score_columns:
+        msg = "the life circles have no score_<level> columns; make them with geoplan.life_circles"
+        raise InputError(msg)
+    chosen = f"score_{level}" if level is not None else score_columns[0]
+    if chosen not in table.columns:
+        levels = ", ".join(c.removeprefix("score_") for c in score_columns)
+        msg = f"level {level!r} was not measured; choose one of {levels}"
+        raise InputError(msg)
+    chosen_name = level_name(chosen.removeprefix("score_"), lang)
+    layer = _layer(m, f"{label('completeness', lang)}: {chosen_name}")
+    _polygons(
+        layer,
+        table,
+        m,
+        fill=[_share_colour(float(v)) for v in table[chosen].to_numpy(dtype=float)],
+        tooltip=[
+            f"{_text(name)}: {_percent(score)}"
+            for name, score in zip(_community_names(table), table[chosen], strict=True)
+        ],
+        popup=[_community_popup(row, score_columns, lang) for _, row in table.iterrows()],
+    )
+    layer.add_to(m)
+    _share_legend(m, f"{label('completeness', lang)} ({chosen_name})")
+    _draw_circles(m, circles, community, lang)
+    if facilities is not None:
+        _facility_layers(m, facilities, show=False)
+    return _finish(m, table)
+
+
+def _community_names(table: pd.DataFrame) -> list[Any]:
+    for column in ("name", "community_name", "名称"):
+        if column in table.columns:
+            return table[column].tolist()
+    if "community" in table.columns:
+        return table["community"].tolist()
+    return table.index.tolist()
+
+
+def _community_popup(row: pd.Series, score_columns: Sequence[str], lang: str) -> str:
+    rows = [(label("community", lang), _text(_row_name(row)))]
+    if "population" in row.index:
+        rows.append((label("population", lang), _number(row["population"])))
+    for column in score_columns:
+        rows.append((_text(level_name(column.removeprefix("score_"), lang)), _percent(row[column])))
+    missing = row.get("missing_zh" if lang == "zh" else "missing_en", "")
+    rows.append((label("missing", lang), _text(missing) or label("none_missing", lang)))
+    return _table(rows)
+
+
+def _row_name(row: pd.Series) -> Any:
+    for column in ("name", "community_name", "名称", "community"):
+        if column in row.index and not pd.isna(row[column]):
+            return row[column]
+    return row.name
+
+
+def _draw_circles(m: folium.Map, circles: LifeCircles, community: Any, lang: str) -> None:
+    if circles.circles is None or len(circles.circles) == 0:
+        return
+    table = circles.communities
+    if community is None:
+        if "population" in table.columns and len(table):
+            community = table["population"].astype(float).idxmax()
+        else:
+            community = table.index[0]
+    rings = circles.circles[circles.circles["community"] == community]
+    if len(rings) == 0:
+        log.info("community %r has no life circles to draw", community)
+        return
+    rings = rings.sort_values("cutoff_minutes", ascending=False)
+    name = _row_name(table.loc[community]) if community in table.index else community
+    colours = _ring_colours(rings["cutoff_minutes"].to_numpy(dtype=float))
+    minutes_label = label("minute_circle", lang)
+    group = _layer(m, f"{name} {label('life_circle', lang)}")
+    _polygons(
+        group,
+        rings,
+        m,
+        fill=[colours[float(v)] for v in rings["cutoff_minutes"]],
+        tooltip=[f"{_text(name)}: {_number(v)}{minutes_label}" for v in rings["cutoff_minutes"]],
+        opacity=0.25,
+        line=None,
+        weight=2.0,
+        tolerance_m=settings.service_area_cell_m,
+    )
+    group.add_to(m)
+    _legend(
+        m,
+        f"{name} {label('life_circle', lang)}",
+        [(colours[v], f"{_number(v)}{minutes_label}") for v in sorted(colours)],
+    )
+
+
+def _ring_colours(minutes: np.ndarray) -> dict[float, str]:
+    values = sorted({float(v) for v in minutes})
+    return {v: _RING_COLOURS[min(i, len(_RING_COLOURS) - 1)] for i, v in enumerate(values)}
+
+
+def coverage_map(
+    result: Coverage,
+    facilities: gpd.GeoDataFrame | None = None,
+    *,
+    facility_type: str | None = None,
+    communities: gpd.GeoDataFrame | None = None,
+    service_areas: gpd.GeoDataFrame | None = None,
+    m: folium.Map | None = None,
+    lang: str | None = None,
+    basemap: str | None = None,
+) -> folium.Map:
+    """Coverage of one facility type: shares by community, facilities, service area, gaps.
+
+    Parameters
+    ----------
+    result
+        From :func:`geoplan.coverage`.
+    facilities
+        The facilities measured (points or polygons with a type column).
+    facility_type
+        Which type to draw; the first measured type by default.
+    communities
+        The community polygons used in :func:`geoplan.coverage` (their index
+        matches ``result.by_community``), coloured by covered share.
+    service_areas
+        Service-area polygons of this type to draw (from :func:`geoplan.service_areas`).
+    m, lang, basemap
+        Draw onto ``m``; otherwise a new :func:`base_map`.
+
+    Returns
+    -------
+    folium.Map
+    """
+    m = _state(m, basemap, lang)
+    lang = _info(m).lang
+    totals = result.totals
+    type_id = str(totals.index[0]) if facility_type is None else facility_type
+    if type_id not in {str(t) for t in totals.index}:
+        known = ", ".join(str(t) for t in totals.index)
+        msg = f"facility type {type_id!r} was not measured; measured types: {known}"
+        raise InputError(msg)
+    type_name = facility_type_label(type_id, lang)
+    frame: gpd.GeoDataFrame | None = None
+    # the service areas first, so that the communities' shares are drawn over them
+    if service_areas is not None and len(service_areas):
+        _area_layer(m, service_areas, f"{type_name} {label('service_areas', lang)}")
+    if communities is not None and result.by_community is not None:
+        frame = _community_shares(result, communities, type_id)
+        layer = _layer(m, f"{type_name}: {label('covered_share', lang)}")
+        _polygons(
+            layer,
+            frame,
+            m,
+            fill=[_share_colour(v) for v in frame["share"].to_numpy(dtype=float)],
+            tooltip=[
+                f"{_text(n)}: {_percent(s)}"
+                for n, s in zip(_community_names(frame), frame["share"], strict=True)
+            ],
+            popup=[
+                _table(
+                    [
+                        (label("community", lang), _text(_row_name(row))),
+                        (label("population", lang), _number(row["population"])),
+                        (label("covered", lang), _number(row["covered"])),
+                        (label("covered_share", lang), _percent(row["share"])),
+                    ]
+                )
+                for _, row in frame.iterrows()
+            ],
+        )
+        layer.add_to(m)
+        _share_legend(m, f"{type_name}: {label('covered_share', lang)}")
+    gaps = result.gaps[result.gaps["facility_type"].astype(str) == type_id]
+    if len(gaps):
+        layer = _layer(m, f"{type_name}: {label('uncovered', lang)}")
+        _polygons(
+            layer,
+            gaps,
+            m,
+            fill=[_GAP_COLOUR] * len(gaps),
+            tooltip=[f"{label('uncovered', lang)}: {_number(p)}" for p in gaps["population"]],
+            opacity=0.2,
+            line=_GAP_COLOUR,
+            weight=1.5,
+            tolerance_m=settings.service_area_cell_m,
+        )
+        layer.add_to(m)
+        _legend(m, type_name, [(_GAP_COLOUR, label("uncovered", lang))])
+    if facilities is not None and len(facilities):
+        column = _type_column(facilities)
+        _facility_layers(m, facilities, only=[type_id] if column else None)
+    return _finish(m, frame if frame is not None else facilities)
+
+
+def _community_shares(
+    result: Coverage, communities: gpd.GeoDataFrame, type_id: str
+) -> gpd.GeoDataFrame:
+    keyed = result.by_community_of(type_id)
+    frame = communities[[communities.geometry.name]].copy()
+    for column in ("population", "covered", "share"):
+        frame[column] = keyed[column].reindex(frame.index).to_numpy(dtype=float)
+    for column in ("name", "community_name", "名称"):
+        if column in communities.columns:
+            frame[column] = communities[column]
+    return frame
+
+
+def _area_layer(m: folium.Map, areas: gpd.GeoDataFrame, name: str, *, legend: bool = True) -> None:
+    """Service areas: rings by cutoff (largest first, so smaller ones stay on top)."""
+    lang = _info(m).lang
+    column = "cutoff_minutes" if "cutoff_minutes" in areas.columns else None
+    if column is None or areas[column].isna().all():
+        cutoffs = areas["cutoff_m"].to_numpy(dtype=float)
+        unit = "m"
+    else:
+        cutoffs = areas[column].to_numpy(dtype=float)
+        unit = label("minutes", lang)
+    order = np.argsort(-cutoffs, kind="stable")
+    shown = areas.iloc[order]
+    values = cutoffs[order]
+    colours = _ring_colours(values)
+    layer = _layer(m, name)
+    _polygons(
+        layer,
+        shown,
+        m,
+        fill=[colours[float(v)] for v in values],
+        tooltip=[f"{_text(name)}: {_number(v)} {unit}" for v in values],
+        opacity=0.3,
+        line=None,
+        weight=0.5,
+        tolerance_m=settings.service_area_cell_m,
+    )
+    layer.add_to(m)
+    if legend:
+        _legend(m, name, [(colours[v], f"≤ {_number(v)} {unit}") for v in sorted(colours)])
+
+
+def service_area_map(
+    areas: gpd.GeoDataFrame,
+    *,
+    facilities: gpd.GeoDataFrame | None = None,
+    by: str | None = None,
+    m: folium.Map | None = None,
+    lang: str | None = None,
+    basemap: str | None = None,
+) -> folium.Map:
+    """Service areas as rings, one layer per group (e.g. facility type).
+
+    Parameters
+    ----------
+    areas
+        From :func:`geoplan.service_areas` (``cutoff_minutes`` or ``cutoff_m``).
+    facilities
+        Facility points to show by type (optional).
+    by
+        A column of ``areas`` giving one layer per value (default
+        ``facility_type`` when present).
+    m, lang, basemap
+        Draw onto ``m``; otherwise a new :func:`base_map`.
+
+    Returns
+    -------
+    folium.Map
+    """
+    m = _state(m, basemap, lang)
+    lang = _info(m).lang
+    column = by if by is not None else ("facility_type" if "facility_type" in areas else None)
+    if column is not None and column not in areas.columns:
+        msg = f"by={column!r} is not a column of the service areas; columns: {list(areas.columns)}"
+        raise InputError(msg)
+    if column is None:
+        _area_layer(m, areas, label("service_areas", lang))
+    else:
+        for index, (value, group) in enumerate(areas.groupby(column, sort=True)):
+            name = facility_type_label(value, lang) if column == "facility_type" else str(value)
+            _area_layer(m, group, f"{name} {label('service_areas', lang)}", legend=index == 0)
+    if facilities is not None and len(facilities):
+        _facility_layers(m, facilities, show=False)
+    return _finish(m, areas)
+
+
+def site_map(
+    proposal: SiteProposal,
+    *,
+    existing: gpd.GeoDataFrame | None = None,
+    new_area: gpd.GeoDataFrame | None = None,
+    communities: gpd.GeoDataFrame | None = None,
+    facility_type: str | None = None,
+    m: folium.Map | None = None,
+    lang: str | None = None,
+    basemap: str | None = None,
+) -> folium.Map:
+    """Existing and proposed sites, the newly covered area, coverage before and after.
+
+    Parameters
+    ----------
+    proposal
+        From :func:`geoplan.propose_sites`.
+    existing
+        The existing facilities of the type (optional).
+    new_area
+        Polygons newly within reach thanks to the proposed sites (optional;
+        the study run computes them).
+    communities
+        Community polygons, indexed as ``proposal.after`` is, coloured by the
+        covered share after building.
+    facility_type
+        The type's id, for labels.
+    m, lang, basemap
+        Draw onto ``m``; otherwise a new :func:`base_map`.
+
+    Returns
+    -------
+    folium.Map
+    """
+    m = _state(m, basemap, lang)
+    lang = _info(m).lang
+    type_id = facility_type or proposal.sites.attrs.get("facility_type")
+    type_name = facility_type_label(type_id, lang) if type_id else label("facilities", lang)
+    if communities is not None and "share" in proposal.after.columns:
+        frame = communities[[communities.geometry.name]].copy()
+        before = proposal.before["share"].reindex(frame.index).to_numpy(dtype=float)
+        after = proposal.after["share"].reindex(frame.index).to_numpy(dtype=float)
+        layer = _layer(m, f"{type_name}: {label('share_after', lang)}")
+        names = _community_names(communities)
+        _polygons(
+            layer,
+            frame,
+            m,
+            fill=[_share_colour(v) for v in after],
+            tooltip=[
+                f"{_text(n)}: {_percent(b)} → {_percent(a)}"
+                for n, b, a in zip(names, before, after, strict=True)
+            ],
+            popup=[
+                _table(
+                    [
+                        (label("community", lang), _text(n)),
+                        (label("share_before", lang), _percent(b)),
+                        (label("share_after", lang), _percent(a)),
+                    ]
+                )
+                for n, b, a in zip(names, before, after, strict=True)
+            ],
+        )
+        layer.add_to(m)
+        _share_legend(m, f"{type_name}: {label('share_after', lang)}")
+    if new_area is not None and len(new_area):
+        layer = _layer(m, label("newly_covered_area", lang))
+        _polygons(
+            layer,
+            new_area,
+            m,
+            fill=[_NEW_AREA_COLOUR] * len(new_area),
+            tooltip=[label("newly_covered_area", lang)] * len(new_area),
+            opacity=0.35,
+            line=None,
+            tolerance_m=settings.service_area_cell_m,
+        )
+        layer.add_to(m)
+    if existing is not None and len(existing):
+        layer = _layer(m, f"{label('existing', lang)} ({len(existing)})")
+        names = _names(existing)
+        _points(
+            layer,
+            existing,
+            m,
+            colour=_EXISTING_COLOUR,
+            symbol=_symbol(type_name),
+            tooltip=[n or _text(type_name) for n in names],
+        )
+        layer.add_to(m)
+    sites = proposal.sites
+    layer = _layer(m, f"{label('proposed', lang)} ({len(sites)})")
+    _points(
+        layer,
+        sites,
+        m,
+        colour=_PROPOSED_COLOUR,
+        symbol="新" if lang == "zh" else "+",
+        tooltip=[
+            f"{label('proposed', lang)} #{int(r)}: +{_number(g)}"
+            for r, g in zip(sites["rank"], sites["newly_covered"], strict=True)
+        ],
+        popup=[
+            _table(
+                [
+                    (label("rank", lang), _number(r)),
+                    (label("newly_covered", lang), _number(g)),
+                ]
+            )
+            for r, g in zip(sites["rank"], sites["newly_covered"], strict=True)
+        ],
+    )
+    layer.add_to(m)
+    summary = proposal.summary
+    _legend(
+        m,
+        f"{type_name}: {label('site_proposals', lang)}",
+        [
+            (_EXISTING_COLOUR, label("existing", lang)),
+            (_PROPOSED_COLOUR, f"{label('proposed', lang)}: {summary['sites']}"),
+            (_NEW_AREA_COLOUR, label("newly_covered_area", lang)),
+            (
+                "#ffffff",
+                f"{label('covered_share', lang)}: {_percent(summary['share_before'])} → "
+                f"{_percent(summary['share_after'])}",
+            ),
+        ],
+    )
+    return _finish(m, communities if communities is not None else sites)
+
+
+def indicator_map(
+    result: IndicatorResult,
+    communities: gpd.GeoDataFrame,
+    *,
+    m: folium.Map | None = None,
+    lang: str | None = None,
+    basemap: str | None = None,
+) -> folium.Map:
+    """Map the plan's indicators by community: the share of its indicators each meets.
+
+    Parameters
+    ----------
+    result
+        From :func:`geoplan.evaluate_indicators`.
+    communities
+        Community polygons indexed like ``result.by_community`` (the register
+        joined to its boundaries).
+    m, lang, basemap
+        Draw onto ``m``; otherwise a new :func:`base_map`.
+
+    Returns
+    -------
+    folium.Map
+    """
+    from geoplan.standards import plan_indicators
+
+    m = _state(m, basemap, lang)
+    lang = _info(m).lang
+    table = result.by_community
+    shown = communities[communities.index.isin(table.index)]
+    rows = table.reindex(shown.index)
+    spec = plan_indicators()
+    ids = [i for i in spec.index if f"meets_{i}" in rows.columns]
+    met = np.zeros(len(rows))
+    evaluated = np.zeros(len(rows))
+    for indicator in ids:
+        flags = rows[f"meets_{indicator}"]
+        met += flags.fillna(False).astype(bool).to_numpy()
+        evaluated += flags.notna().to_numpy()
+    share = np.divide(met, evaluated, out=np.full(len(rows), np.nan), where=evaluated > 0)
+    title = "规划指标达标比例" if lang == "zh" else "share of the plan's indicators met"
+    names = _community_names(rows) if "community_name" not in rows else rows["community_name"]
+    layer = _layer(m, title)
+    _polygons(
+        layer,
+        shown,
+        m,
+        fill=[_share_colour(v) for v in share],
+        tooltip=[
+            f"{_text(n)}: {int(a)}/{int(b)}" for n, a, b in zip(names, met, evaluated, strict=True)
+        ],
+        popup=[
+            _indicator_popup(row, spec, ids, lang, name)
+            for (_, row), name in zip(rows.iterrows(), names, strict=True)
+        ],
+    )
+    layer.add_to(m)
+    _share_legend(m, title)
+    return _finish(m, shown)
+
+
+def _indicator_popup(
+    row: pd.Series, spec: pd.DataFrame, ids: Sequence[str], lang: str, name: Any
+) -> str:
+    lines = [(label("community", lang), _text(name))]
+    for indicator in ids:
+        value, meets = row.get(indicator), row.get(f"meets_{indicator}")
+        if value is None or pd.isna(value):
+            continue
+        unit = spec.loc[indicator, "unit"]
+        target = spec.loc[indicator, "target_2025"]
+        shown = _percent(value) if unit == "share" else _number(value, 1)
+        goal = _percent(target) if unit == "share" else _number(target, 1)
+        mark = "✓" if meets is True else ("✗" if meets is False else "")
+        title = spec.loc[indicator, "name_zh" if lang == "zh" else "name_en"]
+        lines.append((_text(title), f"{shown} (≥ {goal}) {mark}"))
+    return _table(lines)
+
+
+def study_map(
+    studies: gpd.GeoDataFrame,
+    column: str,
+    *,
+    m: folium.Map | None = None,
+    lang: str | None = None,
+    basemap: str | None = None,
+) -> folium.Map:
+    """Map many studies (e.g. a province's counties) coloured by one of their shares.
+
+    Parameters
+    ----------
+    studies
+        One polygon per study, indexed by study name, with numeric columns
+        (as :func:`geoplan.parallel.run_many` makes them).
+    column
+        The share (0-1) that colours the studies, e.g. ``share_community_canteen``.
+    m, lang, basemap
+        Draw onto ``m``; otherwise a new :func:`base_map`.
+
+    Returns
+    -------
+    folium.Map
+    """
+    m = _state(m, basemap, lang)
+    lang = _info(m).lang
+    if column not in studies.columns:
+        msg = f"column {column!r} is not in the studies; columns: {list(studies.columns)}"
+        raise InputError(msg)
+    numeric = [c for c in studies.columns if c != studies.geometry.name and is_numeric(studies[c])]
+    layer = _layer(m, column)
+    _polygons(
+        layer,
+        studies,
+        m,
+        fill=[_share_colour(v) for v in studies[column].to_numpy(dtype=float)],
+        tooltip=[
+            f"{_text(n)}: {_percent(v)}"
+            for n, v in zip(studies.index, studies[column], strict=True)
+        ],
+        popup=[
+            _table(
+                [(label("study", lang), _text(name))]
+                + [(_text(c), _number(row[c], 3)) for c in numeric]
+            )
+            for name, row in studies.iterrows()
+        ],
+    )
+    layer.add_to(m)
+    _share_legend(m, column)
+    return _finish(m, studies)
+
+
+def network_map(
+    network: Network,
+    *,
+    m: folium.Map | None = None,
+    lang: str | None = None,
+    basemap: str | None = None,
+) -> folium.Map:
+    """Draw the travel network's edges as one thin line layer.
+
+    Parameters
+    ----------
+    network
+        The network to draw.
+    m, lang, basemap
+        Draw onto ``m``; otherwise a new :func:`base_map`.
+
+    Returns
+    -------
+    folium.Map
+    """
+    import geopandas as gpd
+
+    m = _state(m, basemap, lang)
+    lang = _info(m).lang
+    _, edges = network.to_gdfs()
+    merged = shapely.line_merge(shapely.union_all(edges.geometry.to_numpy()))
+    frame = gpd.GeoDataFrame(geometry=[merged], crs=edges.crs)
+    data = _features(frame, m, {})
+    layer = _layer(m, f"{label('network', lang)} ({network.n_edges:,} {label('edges', lang)})")
+    folium.GeoJson(
+        data, style_function=lambda _: {"color": "#3182bd", "weight": 1, "opacity": 0.7}
+    ).add_to(layer)
+    layer.add_to(m)
+    _legend(m, label("network", lang), [("#3182bd", network.profile)])
+    return _finish(m, edges)
+
+
+# ------------------------------------------------------------------------------ saving
+
+
+def _render(m: folium.Map) -> str:
+    """Render a copy with numbered element ids: the same map gives the same page.
+
+    folium adds to a map each time it renders it, so a copy is rendered; and
+    branca names every element by a random id, which are renumbered in order.
+    """
+    shown = copy.deepcopy(m)
+    root = shown.get_root()
+    for number, element in enumerate(_elements(root)):
+        element._id = f"{number:032x}"
+    page: str = root.render()
+    return page
+
+
+def _elements(element: Any) -> Iterator[Any]:
+    """Yield the element and everything under it, depth first, in insertion order."""
+    yield element
+    for child in list(getattr(element, "_children", {}).values()):
+        yield from _elements(child)
+
+
+def map_html(m: folium.Map, *, offline: bool | None = None) -> str:
+    """Return the map as one HTML page; with ``offline`` every asset is embedded.
+
+    Parameters
+    ----------
+    m
+        The map.
+    offline
+        Embed Leaflet's JavaScript and CSS from the local asset cache (filled
+        from the npm registry on first use) instead of linking public CDNs.
+        Default: ``settings.offline_maps``.
+
+    Returns
+    -------
+    str
+    """
+    page = _render(m)
+    if offline if offline is not None else settings.offline_maps:
+        from geoplan.outputs.assets import make_self_contained
+
+        page = make_self_contained(page, mode="embed")
+    return page
+
+
+@dataclass(frozen=True)
+class InlineMap:
+    """A map for a notebook cell: shown in an iframe, with Leaflet embedded when it can be.
+
+    Made by :func:`show`; Jupyter displays it through ``_repr_html_``.
+    """
+
+    page: str
+    height: int = 520
+
+    def _repr_html_(self) -> str:
+        source = html.escape(self.page, quote=True)
+        return (
+            f'<iframe srcdoc="{source}" style="width:100%;height:{self.height}px;'
+            'border:none;" allowfullscreen></iframe>'
+        )
+
+
+def show(m: folium.Map, *, height: int = 520, offline: bool | None = None) -> InlineMap:
+    """Show a map in a notebook, working without the internet when it can.
+
+    Parameters
+    ----------
+    m
+        The map.
+    height
+        Height of the map in the notebook, in pixels.
+    offline
+        Embed Leaflet from the local asset cache (``True``), or link the
+        public CDNs (``False``). By default: embedded when ``geoplan assets``
+        has filled the cache (or ``settings.offline_maps`` asks for it), so a
+        notebook shows its maps on a laptop without the internet.
+
+    Returns
+    -------
+    InlineMap
+        Displays itself in Jupyter; ``.page`` is the whole HTML page.
+
+    Examples
+    --------
+    >>> import geoplan
+    >>> city = geoplan.datasets.synthetic_city(area_km2=1, seed=1)
+    >>> shown = geoplan.maps.show(geoplan.maps.base_map(city.communities, basemap="none"),
+    ...                           offline=False)
+    >>> shown._repr_html_().startswith("<iframe")
+    True
+    """
+    if offline is None:
+        offline = settings.offline_maps or _assets_cached()
+    return InlineMap(map_html(m, offline=offline), height=height)
+
+
+def _assets_cached() -> bool:
+    from geoplan.outputs.assets import AssetCache, npm_source
+
+    cache = AssetCache()
+    sources = [npm_source(url) for url in ASSET_URLS]
+    return all(s is not None and cache.has(s[0], s[1]) for s in sources)
+
+
+def save_map(
+    m: folium.Map,
+    path: str | os.PathLike[str],
+    *,
+    offline: bool | None = None,
+) -> Path:
+    """Write the map to an HTML file, atomically.
+
+    Parameters
+    ----------
+    m
+        The map.
+    path
+        The HTML file to write.
+    offline
+        Write Leaflet's JavaScript and CSS beside the map (``lib/``) from the
+        local asset cache instead of linking public CDNs, so the map opens
+        without the internet. Default: ``settings.offline_maps``.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    from geoplan._io import atomic_path
+
+    final = Path(path)
+    if final.is_dir():
+        msg = f"{final} is a folder; give the path of an .html file to write"
+        raise DataSourceError(msg)
+    page = _render(m)
+    if offline if offline is not None else settings.offline_maps:
+        from geoplan.outputs.assets import make_self_contained
+
+        page = make_self_contained(page, mode="beside", out_dir=final.parent)
+    with atomic_path(final) as tmp:
+        tmp.write_text(page, encoding="utf-8")
+    return final
