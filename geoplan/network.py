@@ -1259,7 +1259,23 @@ def _projected_crs(crs: Any) -> pyproj.CRS:
 
 
 def _local_utm(frame: gpd.GeoDataFrame) -> pyproj.CRS:
-    crs = frame.estimate_utm_crs()
+    bounds = np.asarray(frame.total_bounds, dtype=np.float64)
+    xy = shapely.get_coordinates(np.asarray(frame.geometry.values))
+    if len(xy) and not np.isfinite(xy).all():
+        msg = (
+            "the nodes have NaN or infinite coordinates, so no UTM zone can be chosen for "
+            "them; drop or repair those nodes, or pass crs= (e.g. crs=32651)"
+        )
+        raise CRSError(msg)
+    try:
+        crs = frame.estimate_utm_crs()
+    except RuntimeError:
+        msg = (
+            f"no UTM zone fits nodes spanning {tuple(round(float(b), 3) for b in bounds)} in "
+            f"{frame.crs.to_string()}; check their coordinates and CRS, or pass crs= "
+            "(e.g. crs=32651)"
+        )
+        raise CRSError(msg) from None
     log.info("projecting to the local UTM zone %s", crs.to_string())
     return pyproj.CRS.from_user_input(crs)
 

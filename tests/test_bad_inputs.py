@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import itertools
 import json
 import re
 import warnings
@@ -119,7 +120,7 @@ CASES: list[Case] = [
         "truncated PBF",
         lambda t, c, n: lambda: geoplan.read_network(_truncated_pbf(t)),
         geoplan.DataSourceError,
-        "truncated, corrupt or not PBF",
+        "the file is truncated",
         "download it again",
     ),
     (
@@ -177,6 +178,105 @@ CASES: list[Case] = [
         geoplan.CRSError,
         "has no CRS",
         r"set_crs\(4326\)",
+    ),
+    # ---- network files: node coordinates, GraphML, PBF
+    (
+        "OSM XML node with NaN latitude",
+        lambda t, c, n: lambda: geoplan.read_network(_osm_nodes(t, [("nan", 125.301)])),
+        geoplan.DataSourceError,
+        r"1 of 3 nodes have unusable coordinates \(node 2: lat=nan, lon=125.301\)",
+        "download the extract again",
+    ),
+    (
+        "OSM XML node at latitude 95",
+        lambda t, c, n: lambda: geoplan.read_network(_osm_nodes(t, [(95, 125.301)])),
+        geoplan.DataSourceError,
+        r"node 2: lat=95, lon=125.301\); latitudes must be numbers within ±90",
+        "download the extract again",
+    ),
+    (
+        "OSM XML node at longitude 200",
+        lambda t, c, n: lambda: geoplan.read_network(_osm_nodes(t, [(43.8, 200)])),
+        geoplan.DataSourceError,
+        r"node 2: lat=43.8, lon=200\);.*longitudes within ±180",
+        "download the extract again",
+    ),
+    (
+        "OSM XML node at infinite longitude",
+        lambda t, c, n: lambda: geoplan.read_network(_osm_nodes(t, [(43.8, "inf")])),
+        geoplan.DataSourceError,
+        r"node 2: lat=43.8, lon=inf\)",
+        "download the extract again",
+    ),
+    (
+        "GraphML nodes without x/y",
+        lambda t, c, n: lambda: geoplan.read_network(_graphml(t, "EPSG:4326", [{}, {}])),
+        geoplan.DataSourceError,
+        r"2 of 2 graph nodes have no numeric x/y coordinates \(node 0, 1\)",
+        "save the graph with osmnx.save_graphml",
+    ),
+    (
+        "GraphML saying EPSG:4326 holding metres",
+        lambda t, c, n: (
+            lambda: geoplan.read_network(
+                _graph_of(t, "EPSG:4326", [(500000.0, 4850000.0), (500100.0, 4850000.0)])
+            )
+        ),
+        geoplan.CRSError,
+        r"says its crs is 'EPSG:4326' but 2 of 2 nodes do not fit it.*look projected \(metres\)",
+        r"Set graph.graph\['crs'\] to the projected CRS",
+    ),
+    (
+        "GraphML saying UTM holding degrees",
+        lambda t, c, n: (
+            lambda: geoplan.read_network(
+                _graph_of(t, "EPSG:32651", [(125.3, 43.8), (125.301, 43.8)])
+            )
+        ),
+        geoplan.CRSError,
+        "look like longitude/latitude degrees, not the metres of EPSG:32651",
+        r"Set graph.graph\['crs'\] to 'EPSG:4326'",
+    ),
+    (
+        "GraphML without crs holding metres",
+        lambda t, c, n: (
+            lambda: geoplan.read_network(
+                _graph_of(t, None, [(500000.0, 4850000.0), (500100.0, 4850000.0)])
+            )
+        ),
+        geoplan.CRSError,
+        "has no 'crs' attribute and its coordinates are not longitude/latitude",
+        r"graph.graph\['crs'\] = 'EPSG:32651'",
+    ),
+    (
+        "GraphML with an unknown crs",
+        lambda t, c, n: (
+            lambda: geoplan.read_network(_graph_of(t, "wgs", [(125.3, 43.8), (125.301, 43.8)]))
+        ),
+        geoplan.CRSError,
+        "crs 'wgs' is not a CRS pyproj knows",
+        "set it to the CRS the x/y are in",
+    ),
+    (
+        "PBF cut at 100 bytes",
+        lambda t, c, n: lambda: geoplan.read_network(_cut_pbf(t, 100)),
+        geoplan.DataSourceError,
+        r"the file is truncated \(its last block ends at byte 102 but the file has only 100\)",
+        "download it again",
+    ),
+    (
+        "empty PBF",
+        lambda t, c, n: lambda: geoplan.read_network(_cut_pbf(t, 0)),
+        geoplan.DataSourceError,
+        "the file is empty",
+        "download it again",
+    ),
+    (
+        "/dev/zero as the network",
+        lambda t, c, n: lambda: geoplan.read_network(_device(t, "zero.osm.pbf")),
+        geoplan.DataSourceError,
+        "is not a regular file",
+        "saved on disk",
     ),
     # ---- networks
     (
@@ -550,6 +650,46 @@ def _xls(tmp: Path) -> Path:
     return path
 
 
+def _osm_nodes(tmp: Path, middle: list[tuple[object, object]]) -> Path:
+    """An OSM XML footway through (43.8, 125.3), the given nodes, and (43.81, 125.31)."""
+    points = [(43.8, 125.3), *middle, (43.81, 125.31)]
+    nodes = "".join(f"<node id='{i}' lat='{a}' lon='{o}'/>" for i, (a, o) in enumerate(points, 1))
+    refs = "".join(f"<nd ref='{i}'/>" for i in range(1, len(points) + 1))
+    way = f"<way id='10'>{refs}<tag k='highway' v='footway'/></way>"
+    return write(tmp / "nodes.osm", f"<?xml version='1.0'?><osm>{nodes}{way}</osm>")
+
+
+def _graphml(tmp: Path, crs: str | None, nodes: list[dict[str, float]]) -> Path:
+    """A GraphML written by plain networkx: typed attributes, a chain of edges."""
+    import networkx as nx
+
+    graph = nx.MultiDiGraph() if crs is None else nx.MultiDiGraph(crs=crs)
+    for i, data in enumerate(nodes):
+        graph.add_node(i, **data)
+    for i in range(len(nodes) - 1):
+        graph.add_edge(i, i + 1, length=100.0)
+    path = tmp / "graph.graphml"
+    nx.write_graphml(graph, path)
+    return path
+
+
+def _graph_of(tmp: Path, crs: str | None, xy: list[tuple[float, float]]) -> Path:
+    return _graphml(tmp, crs, [{"x": x, "y": y} for x, y in xy])
+
+
+def _cut_pbf(tmp: Path, size: int) -> Path:
+    path = tmp / "cut.osm.pbf"
+    path.write_bytes(datasets.sample_pbf().read_bytes()[:size])
+    return path
+
+
+def _device(tmp: Path, name: str) -> Path:
+    """A link named like an input file that leads to /dev/zero (endless zero bytes)."""
+    path = tmp / name
+    path.symlink_to("/dev/zero")
+    return path
+
+
 def test_the_catalogue_has_at_least_forty_cases():
     assert len(CASES) >= 40
     assert len({case[0] for case in CASES}) == len(CASES)
@@ -628,3 +768,40 @@ def test_self_intersecting_communities_are_repaired_and_reported(city, net):
     assert any(re.search(r"invalid and have been repaired.*check them", m) for m in messages)
     assert any("overlap" in m and "Fix the boundaries" in m for m in messages)
     assert result.communities.geometry.is_valid.all()
+
+
+# ---- inputs read with a warning instead of an error
+def test_a_plain_networkx_graphml_in_lon_lat_is_read_as_epsg_4326(tmp_path):
+    points = [(125.3, 43.8), (125.301, 43.8), (125.301, 43.801)]
+    path = _graph_of(tmp_path, None, points)
+    with pytest.warns(geoplan.GeoplanWarning, match=r"no 'crs' attribute.*read as EPSG:4326"):
+        net = geoplan.read_network(path)
+    assert net.n_nodes == 3
+    assert net.n_edges == 2
+    assert sorted(net.node_id.tolist()) == [0, 1, 2]
+    # 0.001 degree of longitude at 43.8 N and of latitude, in metres (WGS-84 ellipsoid)
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    expected = sorted(
+        geod.line_length([a[0], b[0]], [a[1], b[1]]) for a, b in itertools.pairwise(points)
+    )
+    assert sorted(net.length_m.tolist()) == pytest.approx(expected, rel=1e-3)
+
+
+def test_a_few_osm_nodes_with_broken_coordinates_are_left_out_with_a_warning(tmp_path):
+    # 199 good nodes along a line and one at latitude 95: 0.5 % of the nodes, under the 1 % limit
+    middle: list[tuple[object, object]] = [
+        (43.8 + i * 0.00005, 125.3 + i * 0.00005) for i in range(1, 198)
+    ]
+    middle[99] = (95, 125.305)
+    path = _osm_nodes(tmp_path, middle)
+    with pytest.warns(geoplan.DroppedFeaturesWarning) as record:
+        net = geoplan.read_network(path)
+    message = str(record[0].message)
+    assert "1 of 199 nodes have unusable coordinates (node 101: lat=95, lon=125.305)" in message
+    assert "Repair those nodes" in message
+    assert 101 not in net.node_id.tolist()
+    assert net.n_nodes == 198
+    assert net.n_edges == 196  # the way is cut at the bad node: two parts
+    assert net.n_components == 2
