@@ -601,6 +601,300 @@ CASES: list[Case] = [
         "no coordinate columns",
         "Name them either one 'location' column",
     ),
+    (
+        "/dev/zero as a POI table",
+        lambda t, c, n: lambda: geoplan.read_poi_table(_device(t, "zero.csv"), coordinates="gcj02"),
+        geoplan.DataSourceError,
+        r"zero.csv is not a regular file \(a device, pipe or socket",
+        "give a CSV or Excel table saved on disk",
+    ),
+    (
+        "/dev/zero as a register",
+        lambda t, c, n: lambda: geoplan.read_register(_device(t, "zero.xlsx")),
+        geoplan.DataSourceError,
+        "is not a regular file",
+        "saved on disk",
+    ),
+    (
+        "a folder as a register",
+        lambda t, c, n: lambda: geoplan.read_register(t),
+        geoplan.DataSourceError,
+        "is a folder, not a CSV or Excel table",
+        "give the file inside it",
+    ),
+    (
+        "CSV with NUL bytes",
+        lambda t, c, n: (
+            lambda: geoplan.read_poi_table(
+                _bytes(t, "nul.csv", "名称,lng,lat\n".encode() + b"a\x00b,125.3,43.8\n"),
+                coordinates="gcj02",
+            )
+        ),
+        geoplan.DataSourceError,
+        r"holds NUL bytes \(first on line 2\)",
+        "Save the table again as 'CSV UTF-8'",
+    ),
+    (
+        "CSV in no known encoding",
+        lambda t, c, n: (
+            lambda: geoplan.read_poi_table(
+                _bytes(t, "latin.csv", b"\x80\xff\xfe,\x81\n"), coordinates="gcj02"
+            )
+        ),
+        geoplan.DataSourceError,
+        "neither UTF-8 nor GBK/GB18030, Big5 or UTF-16",
+        "save the table again as 'CSV UTF-8'",
+    ),
+    (
+        "header-only POI table",
+        lambda t, c, n: (
+            lambda: geoplan.read_poi_table(
+                write(t / "h.csv", "名称,lng,lat\n"), coordinates="gcj02"
+            )
+        ),
+        geoplan.InputError,
+        r"no data rows below the header \(row 1\)",
+        "export the POIs again",
+    ),
+    (
+        "xlsx that is a zip of junk",
+        lambda t, c, n: lambda: geoplan.read_register(_junk_zip(t)),
+        geoplan.DataSourceError,
+        r"not a readable \.xlsx workbook",
+        r"save it again as \.xlsx",
+    ),
+    (
+        "xlsx that is CSV text",
+        lambda t, c, n: (
+            lambda: geoplan.read_register(write(t / "r.xlsx", "社区名称,户数\n甲,10\n"))
+        ),
+        geoplan.DataSourceError,
+        r"not a readable \.xlsx workbook \(BadZipFile",
+        r"save it again as \.xlsx",
+    ),
+    # ---- vector files
+    (
+        "shapefile without its .shx",
+        lambda t, c, n: lambda: geoplan.read_facilities(_shapefile_without(t, c, ".shx")),
+        geoplan.DataSourceError,
+        r"is a shapefile without its \.shx file \(the index of its shapes\)",
+        "Copy every file of the shapefile",
+    ),
+    (
+        "shapefile without its .dbf",
+        lambda t, c, n: lambda: geoplan.read_facilities(_shapefile_without(t, c, ".dbf")),
+        geoplan.DataSourceError,
+        r"without its \.dbf file \(its attribute table\)",
+        r"save it as one GeoPackage \(\.gpkg\)",
+    ),
+    (
+        "/dev/zero as a vector file",
+        lambda t, c, n: lambda: geoplan.read_facilities(_device(t, "zero.gpkg")),
+        geoplan.DataSourceError,
+        "is not a regular file",
+        "saved on disk",
+    ),
+    # ---- a study's communities
+    (
+        "truncated GeoJSON communities",
+        lambda t, c, n: _with_communities(t, _cut_geojson(t, c)),
+        geoplan.DataSourceError,
+        r"cannot read .*cut.geojson as a communities file \(.*Unterminated",
+        r"save it again \(e\.g\. in QGIS",
+    ),
+    (
+        "a text file as communities",
+        lambda t, c, n: _with_communities(t, write(t / "communities.txt", "朝阳社区")),
+        geoplan.DataSourceError,
+        "not recognized as being in a supported file format.*not a vector file",
+        r"Readable: \.gpkg, \.geojson",
+    ),
+    (
+        "a PNG named .gpkg as communities",
+        lambda t, c, n: _with_communities(
+            t, _bytes(t, "c.gpkg", b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+        ),
+        geoplan.DataSourceError,
+        "as a communities file .*not a vector file",
+        "save it again",
+    ),
+    (
+        "communities outside the network",
+        lambda t, c, n: _with_communities(t, _vector(t, "far.gpkg", _moved(c.communities))),
+        geoplan.InputError,
+        "none of the 2 communities of far.gpkg lies within reach of the network",
+        r"check the file's CRS, and that \[network\] and \[area\] cover",
+    ),
+    (
+        "communities that are points",
+        lambda t, c, n: _communities_of(t, c, c.communities.geometry.representative_point()),
+        geoplan.InputError,
+        r"holds no polygons \(2 Point\)",
+        "give a polygon layer",
+    ),
+    (
+        "communities without geometries",
+        lambda t, c, n: _communities_of(t, c, [None, None]),
+        geoplan.InputError,
+        "none of the 2 features of the communities file .* has a geometry",
+        "draw the features again",
+    ),
+    (
+        "GeoJSON communities without features",
+        lambda t, c, n: _with_communities(
+            t, write(t / "none.geojson", '{"type":"FeatureCollection","features":[]}')
+        ),
+        geoplan.InputError,
+        "has no features",
+        r"leave \[communities\] source out to use street blocks",
+    ),
+    (
+        "GeoPackage communities without features",
+        lambda t, c, n: _with_communities(t, _vector(t, "none.gpkg", c.communities.iloc[:0])),
+        geoplan.InputError,
+        "has no features",
+        "give the community boundaries",
+    ),
+    (
+        "communities layer that is not there",
+        lambda t, c, n: _with_communities(
+            t, _vector(t, "c.gpkg", c.communities), layer="boundaries"
+        ),
+        geoplan.DataSourceError,
+        "has no layer 'boundaries'; its layers are 'c'",
+        "give one of them as the layer",
+    ),
+    (
+        "communities without CRS",
+        lambda t, c, n: _with_communities(t, _shapefile_without_crs(t)),
+        geoplan.CRSError,
+        "communities file .* has no CRS",
+        "Layer > Set CRS",
+    ),
+    # ---- a study's population file
+    (
+        "population that is text",
+        lambda t, c, n: _with_population(t, _population(t, c, "abc")),
+        geoplan.InputError,
+        r"column 'pop' holds values that are not counts of people: not numbers "
+        r"\(or infinite\) in feature 1, 2, 3 \(e\.g\. 'abc'\)",
+        "Correct those cells",
+    ),
+    (
+        "infinite population",
+        lambda t, c, n: _with_population(t, _population(t, c, np.inf)),
+        geoplan.InputError,
+        r"not numbers \(or infinite\) in feature 1, 2, 3 \(e\.g\. inf\)",
+        "Correct those cells",
+    ),
+    (
+        "negative population in a file",
+        lambda t, c, n: _with_population(t, _population(t, c, -5.0)),
+        geoplan.InputError,
+        r"negative in feature 1, 2, 3 \(e\.g\. -5\)",
+        r"Correct those cells \(0 where nobody lives\), or delete the features",
+    ),
+    (
+        "blank population in a file",
+        lambda t, c, n: _with_population(t, _population(t, c, np.nan)),
+        geoplan.InputError,
+        r"blank in feature 1, 2, 3",
+        r"0 where nobody lives",
+    ),
+    (
+        "population file without features",
+        lambda t, c, n: _with_population(t, _vector(t, "p.gpkg", c.demand().iloc[:0])),
+        geoplan.InputError,
+        "population file .* has no features",
+        "give points",
+    ),
+    (
+        "population column not in the file",
+        lambda t, c, n: _with_population(t, _population(t, c, 1.0), column="人口"),
+        geoplan.ConfigError,
+        r"\[population\] column = '人口' is not a column of pop.gpkg",
+        "its columns are",
+    ),
+    # ---- a study's facility files
+    (
+        "empty facility CSV",
+        lambda t, c, n: _with_sites(t, _bytes(t, "sites.csv", b"")),
+        geoplan.InputError,
+        "the file is empty",
+        "export the table again",
+    ),
+    (
+        "facility CSV with a header only",
+        lambda t, c, n: _with_sites(t, write(t / "sites.csv", "名称,经度,纬度\n")),
+        geoplan.InputError,
+        "has a header but no rows of sites",
+        "fill it in",
+    ),
+    (
+        "facility coordinates that are not numbers",
+        lambda t, c, n: _with_sites(t, _sites(t, lon=["125.3", "东经125", "125.31"])),
+        geoplan.InputError,
+        r"1 of 3 sites have coordinates that are not numbers in row\(s\) 3 "
+        r"\(row 3: lon='东经125', lat='43.81'\)",
+        "Correct or delete those rows",
+    ),
+    (
+        "blank facility coordinates",
+        lambda t, c, n: _with_sites(t, _sites(t, lat=["43.8", "", "43.82"])),
+        geoplan.InputError,
+        r"no coordinates in row\(s\) 3 \(row 3: lon='125.31', lat=None\)",
+        "every site needs a number in both coordinate columns",
+    ),
+    (
+        "facility crs that does not exist",
+        lambda t, c, n: _with_sites(t, _sites(t), crs="EPSG:99999"),
+        geoplan.ConfigError,
+        r"\[facilities.types.community_canteen\] crs = 'EPSG:99999' is not a coordinate "
+        "reference system",
+        r'e\.g\. crs = "EPSG:4326"',
+    ),
+    (
+        "facility crs that is a word",
+        lambda t, c, n: _with_sites(t, _sites(t), crs="wgs"),
+        geoplan.ConfigError,
+        "crs = 'wgs' is not a coordinate reference system pyproj knows",
+        r'e\.g\. crs = "EPSG:4326"',
+    ),
+    (
+        "facility lon/lat swapped",
+        lambda t, c, n: _with_sites(t, _sites(t, lon=["43.8"] * 3, lat=["125.3"] * 3)),
+        geoplan.CRSError,
+        "3 of 3 sites lie outside the range of EPSG:4326.*look swapped",
+        r"Swap the two headers \('lon' and 'lat'\) in the file, or set x = 'lat'",
+    ),
+    (
+        "facility metres declared as EPSG:4326",
+        lambda t, c, n: _with_sites(t, _sites(t, lon=["687000"] * 3, lat=["4862000"] * 3)),
+        geoplan.CRSError,
+        r"look projected \(metres\), not the degrees of EPSG:4326",
+        r'Set crs to the CRS the numbers are in \(e\.g\. crs = "EPSG:32651"\)',
+    ),
+    (
+        "facility degrees declared as UTM",
+        lambda t, c, n: _with_sites(t, _sites(t), crs="EPSG:32651"),
+        geoplan.CRSError,
+        "look like longitude/latitude degrees, not the metres of EPSG:32651",
+        'Set crs = "EPSG:4326"',
+    ),
+    (
+        "facility CSV without coordinate columns",
+        lambda t, c, n: _with_sites(t, write(t / "sites.csv", "名称,东,北\n甲,125.3,43.8\n")),
+        geoplan.ConfigError,
+        "has no coordinate column for x = 'lon' and y = 'lat'; its columns are '名称', '东', '北'",
+        r"Set x = \.\.\. and y = \.\.\.",
+    ),
+    (
+        "facility table as .xls",
+        lambda t, c, n: _with_sites(t, _xls(t)),
+        geoplan.DataSourceError,
+        "old Excel 97-2003",
+        "save it as .xlsx",
+    ),
     # ---- maps and indicators
     (
         "map layer without CRS",
@@ -688,6 +982,100 @@ def _device(tmp: Path, name: str) -> Path:
     path = tmp / name
     path.symlink_to("/dev/zero")
     return path
+
+
+def _bytes(tmp: Path, name: str, data: bytes) -> Path:
+    path = tmp / name
+    path.write_bytes(data)
+    return path
+
+
+def _junk_zip(tmp: Path) -> Path:
+    import zipfile
+
+    path = tmp / "junk.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("junk.txt", "not a workbook")
+    return path
+
+
+def _vector(tmp: Path, name: str, frame: gpd.GeoDataFrame) -> Path:
+    path = tmp / name
+    frame.to_file(path)
+    return path
+
+
+def _shapefile_without(tmp: Path, city, suffix: str) -> Path:
+    folder = tmp / "shp"
+    folder.mkdir()
+    path = folder / "sites.shp"
+    city.facilities[["geometry"]].assign(id=1).to_file(path)
+    path.with_suffix(suffix).unlink()
+    return path
+
+
+def _cut_geojson(tmp: Path, city) -> Path:
+    path = _vector(tmp, "whole.geojson", city.communities)
+    text = path.read_text(encoding="utf-8")
+    path.unlink()
+    return write(tmp / "cut.geojson", text[: len(text) // 2])
+
+
+def _moved(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The frame 1,000 km north-east of where it was."""
+    return frame.set_geometry(frame.geometry.translate(1e6, 1e6))
+
+
+def _communities_of(tmp: Path, city, geometry) -> Callable[[], object]:
+    frame = gpd.GeoDataFrame(
+        city.communities.drop(columns="geometry"), geometry=list(geometry), crs=city.crs
+    )
+    return _with_communities(tmp, _vector(tmp, "c.gpkg", frame))
+
+
+def _population(tmp: Path, city, value: object) -> Path:
+    demand = city.demand()
+    people: list[object] = [float(v) for v in demand["population"]]
+    people[:3] = [value] * 3
+    if isinstance(value, str):
+        people = [str(v) for v in people]
+    frame = demand.drop(columns="population").assign(pop=people)
+    return _vector(tmp, "pop.gpkg", frame)
+
+
+def _sites(tmp: Path, *, lon: list[str] | None = None, lat: list[str] | None = None) -> Path:
+    """Three sites near the synthetic city, in lon/lat, with names."""
+    table = {
+        "name": ["甲", "乙", "丙"],
+        "lon": lon or ["125.3", "125.31", "125.32"],
+        "lat": lat or ["43.8", "43.81", "43.82"],
+    }
+    return _csv(tmp, "sites.csv", table)
+
+
+def _study(tmp: Path, **tables: object) -> geoplan.Study:
+    raw: dict[str, object] = {
+        "study": {"name": "inputs"},
+        "network": {"source": "synthetic"},
+        "synthetic": {"area_km2": 1.0, "seed": 5},
+        "communities": {"source": "synthetic"},
+        "population": {"source": "synthetic"},
+    }
+    raw.update(tables)
+    return geoplan.Study.from_config(parse_config(raw, base_dir=tmp))
+
+
+def _with_communities(tmp: Path, path: Path, **more: object) -> Callable[[], object]:
+    return lambda: _study(tmp, communities={"source": path.name, **more})
+
+
+def _with_population(tmp: Path, path: Path, column: str = "pop") -> Callable[[], object]:
+    return lambda: _study(tmp, population={"source": path.name, "column": column})
+
+
+def _with_sites(tmp: Path, path: Path, **more: object) -> Callable[[], object]:
+    types = {"community_canteen": {"file": path.name, **more}}
+    return lambda: _study(tmp, facilities={"classify": False, "types": types})
 
 
 def test_the_catalogue_has_at_least_forty_cases():
@@ -805,3 +1193,159 @@ def test_a_few_osm_nodes_with_broken_coordinates_are_left_out_with_a_warning(tmp
     assert net.n_nodes == 198
     assert net.n_edges == 196  # the way is cut at the bad node: two parts
     assert net.n_components == 2
+
+
+# ---- tables: every encoding, Excel, headers
+NAMES = ["朝阳社区卫生服务站", "幸福里社区养老服务驿站", "南关区明珠街道卫生服务中心"]
+TRADITIONAL = ["臺北市大安區衛生所", "幸福里社區長照服務據點", "新北市板橋區圖書館"]
+LON = ["125.3245", "125.3301", "125.3187"]
+LAT = ["43.8868", "43.8902", "43.8811"]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "header", "names"),
+    [
+        ("utf-8", "名称,lng,lat", NAMES),
+        ("utf-8-sig", "名称,经度,纬度", NAMES),
+        ("utf-16", "名称,经度,纬度", NAMES),  # with its byte-order mark (Excel's Unicode text)
+        ("gbk", "名称,经度,纬度", NAMES),
+        ("gb18030", "名称,经度,纬度", NAMES),
+        ("big5", "名稱,經度,緯度", TRADITIONAL),
+        ("gbk", "名稱,經度,緯度", TRADITIONAL),  # GBK holds traditional characters too
+    ],
+)
+def test_a_facility_file_in_any_encoding_reads_its_names_exactly(tmp_path, encoding, header, names):
+    from geoplan.sources._sites import read_site_table
+
+    rows = "".join(f"{n},{x},{y}\n" for n, x, y in zip(names, LON, LAT, strict=True))
+    path = _bytes(tmp_path, "sites.csv", f"{header}\n{rows}".encode(encoding))
+    sites = read_site_table(path, x="lon", y="lat", crs="EPSG:4326")
+    name = header.split(",")[0]
+    assert sites[name].tolist() == names
+    assert sites.geometry.x.tolist() == [float(v) for v in LON]
+    assert sites.geometry.y.tolist() == [float(v) for v in LAT]
+    assert sites.index.tolist() == [2, 3, 4]
+    study = _with_sites(tmp_path, path)()
+    assert study.facilities["community_canteen"][name].tolist() == names
+
+
+@pytest.mark.parametrize(
+    ("headers", "options"),
+    [
+        (["名称", "经度", "纬度"], {}),
+        (["name", "lng", "lat"], {}),
+        (["name", "x", "y"], {}),
+        (["机构名称", "东经", "北纬"], {"x": "东经", "y": "北纬"}),
+    ],
+)
+def test_a_facility_workbook_reads_with_chinese_or_english_headers(tmp_path, headers, options):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["社区卫生服务站名录（2024年）"])  # a title above the header
+    sheet.append(headers)
+    for name, x, y in zip(NAMES, LON, LAT, strict=True):
+        sheet.append([name, float(x), float(y)])
+    path = tmp_path / "sites.xlsx"
+    book.save(path)
+    sites = _with_sites(tmp_path, path, **options)().facilities["community_canteen"]
+    assert sites[headers[0]].tolist() == NAMES
+    back = sites.to_crs(4326)
+    assert back.geometry.x.tolist() == pytest.approx([float(v) for v in LON], abs=1e-9)
+    assert back.geometry.y.tolist() == pytest.approx([float(v) for v in LAT], abs=1e-9)
+    assert sites.index.tolist() == [3, 4, 5]
+
+
+def test_excel_formulas_without_saved_values_are_named_not_silently_blank(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "台账"
+    sheet.append(["社区名称", "社区代码", "户数", "人口"])
+    sheet.append(["甲", "001", 10, 30])
+    sheet.append(["乙", "002", 20, 50])
+    sheet.append(["丙", "003", "=C2+C3", "=SUM(D2:D3)"])
+    path = tmp_path / "register.xlsx"
+    book.save(path)  # openpyxl saves formulas without their values
+    with pytest.warns(geoplan.UnreadableCellsWarning) as record:
+        register = geoplan.read_register(path)
+    message = str(record[0].message)
+    assert "sheet '台账': 2 cell(s) hold a formula without a saved value" in message
+    assert "C4 (=C2+C3), D4 (=SUM(D2:D3))" in message
+    assert "Open the workbook in Excel or WPS and save it" in message
+    assert register["households"].tolist()[:2] == [10.0, 20.0]
+    assert register["population"].tolist()[:2] == [30.0, 50.0]
+    assert np.isnan(register["population"].iloc[2])
+
+
+def test_a_poi_table_without_a_name_column_says_which_headers_it_knows(tmp_path):
+    path = _csv(
+        tmp_path,
+        "p.csv",
+        {"店铺": ["幸福幼儿园", "b"], "lng": [125.3, 125.31], "lat": [43.8, 43.81]},
+    )
+    with pytest.warns(geoplan.UnreadableCellsWarning) as record:
+        pois = geoplan.read_poi_table(path, coordinates="wgs84")
+    message = str(record[0].message)
+    assert "no column of names: the header has '店铺', 'lng', 'lat'" in message
+    assert "names are recognised under 名称, name" in message
+    assert "rename the name column to 名称" in message
+    assert len(pois) == 2
+    assert pois["name"].isna().all()
+
+
+# ---- a study's files read with a warning
+def _quarters(city) -> list[object]:
+    from shapely.geometry import box
+
+    left, bottom, right, top = city.communities.total_bounds
+    mid_x, mid_y = (left + right) / 2, (bottom + top) / 2
+    return [
+        box(left, bottom, mid_x, mid_y),
+        box(mid_x, bottom, right, mid_y),
+        box(left, mid_y, mid_x, top),
+        box(mid_x, mid_y, right, top),
+    ]
+
+
+def test_points_lines_and_empty_features_among_communities_are_left_out_and_named(tmp_path, city):
+    from shapely.geometry import LineString
+
+    quarters = _quarters(city)
+    extra = [None, quarters[0].centroid, LineString(list(quarters[1].exterior.coords)[:2])]
+    frame = gpd.GeoDataFrame(
+        {"name": ["a", "b", "c", "d", "e", "f", "g"]}, geometry=quarters + extra, crs=city.crs
+    )
+    study = _with_communities(tmp_path, _vector(tmp_path, "c.gpkg", frame))()
+    assert study.communities["name"].tolist() == ["a", "b", "c", "d"]
+    notes = "\n".join(study.notes)
+    assert "1 of 7 features of the communities file have no geometry (feature 5" in notes
+    assert (
+        "2 of 6 features of the communities file are not polygons (1 Point, 1 LineString; "
+        "feature 6, 7, counted from 1) and were left out" in notes
+    )
+
+
+def test_communities_partly_beyond_the_network_are_kept_with_a_warning(tmp_path, city):
+    frame = city.communities.copy()
+    frame.loc[frame.index[1], "geometry"] = _moved(frame.iloc[[1]]).geometry.iloc[0]
+    study = _with_communities(tmp_path, _vector(tmp_path, "c.gpkg", frame))()
+    assert len(study.communities) == 2
+    assert any(
+        "1 of 2 communities lie beyond 500 m of the network's extent" in note
+        and "Extend [area]" in note
+        for note in study.notes
+    )
+
+
+def test_population_written_with_thousands_separators_is_read_as_numbers(tmp_path, city):
+    demand = city.demand()
+    people = [f"{int(v):,}" for v in demand["population"]]
+    people[:2] = ["1,200", "１２００人"]  # full-width digits and a unit
+    path = _vector(tmp_path, "p.gpkg", demand.drop(columns="population").assign(人口=people))
+    study = _with_population(tmp_path, path, column="人口")()
+    values = study.demand["population"].tolist()
+    assert values[:2] == [1200.0, 1200.0]
+    assert values[2:] == [float(int(v)) for v in demand["population"].iloc[2:]]

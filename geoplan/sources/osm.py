@@ -44,7 +44,6 @@ from xml.etree.ElementTree import ParseError
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio.errors
 import pyproj
 import shapely
 from numpy.typing import NDArray
@@ -69,6 +68,7 @@ from geoplan.sources._osm_xml import (
     way_segments,
 )
 from geoplan.sources._profiles import way_filter
+from geoplan.sources._vectors import read_vector_file
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -855,24 +855,9 @@ def _filter_boundaries(
 
 
 def _read_vector(path: Path, area: shapely.Geometry | None) -> gpd.GeoDataFrame:
-    try:
-        frame = gpd.read_file(path)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
-        msg = (
-            f"cannot read {path} ({exc}); the file is corrupt or not a vector format GDAL "
-            "reads. Supported: .gpkg, .geojson, .json, .shp, .fgb, OSM .osm.pbf/.osm"
-        )
-        raise DataSourceError(msg) from None
-    if frame.crs is None:
-        msg = (
-            f"{path} has no CRS; set it and save again, e.g. "
-            f"gpd.read_file({str(path)!r}).set_crs(4326).to_file(...) for lon/lat "
-            "(for a shapefile, the .prj file next to it is missing)"
-        )
-        raise CRSError(msg)
+    frame = read_vector_file(path)
     if area is not None and len(frame):
         frame = frame.loc[_intersects(frame, area)].reset_index(drop=True)
-    log.info("%s: read %d features (CRS %s)", path.name, len(frame), frame.crs.to_string())
     return frame
 
 
