@@ -410,6 +410,29 @@ CASES: list[Case] = [
         "must be zero or positive",
         r"e\.g\. minutes=15",
     ),
+    (
+        "walking speed of a micrometre a second",
+        lambda t, c, n: lambda: _at_speed(1e-6, c, lambda net: net.reach(c.facilities, minutes=15)),
+        geoplan.InputError,
+        r"settings\.walk_speed_m_s = 1e-06 makes 15 minutes 0\.0009 m, not a trip to a service",
+        r"set walk_speed_m_s to a walking speed such as 1\.0",
+    ),
+    (
+        "walking speed of a thousand km a second",
+        lambda t, c, n: (
+            lambda: _at_speed(1e6, c, lambda net: geoplan.coverage(net, c.facilities, c.demand()))
+        ),
+        geoplan.InputError,
+        r"settings\.walk_speed_m_s = 1e\+06 makes 15 minutes 9e\+08 m",
+        r"set walk_speed_m_s to a walking speed such as 1\.0",
+    ),
+    (
+        "network built at an absurd speed",
+        lambda t, c, n: lambda: c.network(speed_m_s=500.0).nearest(c.facilities, minutes=10),
+        geoplan.InputError,
+        r"the network's speed_m_s = 500 makes 10 minutes 300,000 m",
+        r"build the network with a walking speed such as speed_m_s=1\.0",
+    ),
     # ---- siting
     (
         "p more than candidates",
@@ -473,6 +496,31 @@ CASES: list[Case] = [
         geoplan.InputError,
         r"would need about [\d,.]+ GB",
         "raise settings.service_area_cell_m",
+    ),
+    (
+        "huge service-area grid with max_memory_mb raised",
+        lambda t, c, n: (
+            lambda: _with_settings(
+                {"service_area_cell_m": 0.001, "max_memory_mb": 1e9},
+                lambda: geoplan.service_areas(n, c.facilities.iloc[:1], minutes=15),
+            )
+        ),
+        geoplan.InputError,
+        r"would need about [\d,.]+ GB of memory, more than this machine's [\d,.]+ GB of RAM "
+        r"\(settings\.max_memory_mb = 1,000,000,000 MB is above it",
+        "raise settings.service_area_cell_m",
+    ),
+    (
+        "huge travel-time raster with max_memory_mb raised",
+        lambda t, c, n: (
+            lambda: _with_settings(
+                {"max_memory_mb": 1e9},
+                lambda: travel_time_raster(n, c.facilities, resolution_m=0.001),
+            )
+        ),
+        geoplan.InputError,
+        r"more than this machine's [\d,.]+ GB of RAM",
+        "choose a coarser resolution_m",
     ),
     # ---- outputs
     (
@@ -929,6 +977,17 @@ CASES: list[Case] = [
 def _with_cell(cell: float, call: Callable[[], object]) -> object:
     with geoplan.settings.override(service_area_cell_m=cell):
         return call()
+
+
+def _with_settings(values: dict[str, object], call: Callable[[], object]) -> object:
+    with geoplan.settings.override(**values):
+        return call()
+
+
+def _at_speed(speed: float, city, use: Callable[[geoplan.Network], object]) -> object:
+    """Build the city's network and use it with settings.walk_speed_m_s set to ``speed``."""
+    with geoplan.settings.override(walk_speed_m_s=speed):
+        return use(city.network())
 
 
 def _foreign(tmp: Path) -> None:
