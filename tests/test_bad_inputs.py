@@ -212,7 +212,7 @@ CASES: list[Case] = [
         "GraphML nodes without x/y",
         lambda t, c, n: lambda: geoplan.read_network(_graphml(t, "EPSG:4326", [{}, {}])),
         geoplan.DataSourceError,
-        r"2 of 2 graph nodes have no numeric x/y coordinates \(node 0, 1\)",
+        r"2 of 2 graph nodes have no finite numeric x/y coordinates \(node 0, 1\)",
         "save the graph with osmnx.save_graphml",
     ),
     (
@@ -256,6 +256,24 @@ CASES: list[Case] = [
         geoplan.CRSError,
         "crs 'wgs' is not a CRS pyproj knows",
         "set it to the CRS the x/y are in",
+    ),
+    (
+        "GraphML node at NaN",
+        lambda t, c, n: (
+            lambda: geoplan.read_network(
+                _graph_of(t, "EPSG:4326", [(float("nan"), 43.8), (125.301, 43.8)])
+            )
+        ),
+        geoplan.DataSourceError,
+        r"1 of 2 graph nodes have no finite numeric x/y coordinates \(node 0\)",
+        "give each node x",
+    ),
+    (
+        "GraphML edge geometry that is not WKT",
+        lambda t, c, n: lambda: geoplan.read_network(_graph_with_bad_geometry(t)),
+        geoplan.DataSourceError,
+        "an edge's geometry 'LINESTRING garbage' is not WKT",
+        "drop the edges' geometry attribute",
     ),
     (
         "PBF cut at 100 bytes",
@@ -694,6 +712,18 @@ CASES: list[Case] = [
         "save the table again as 'CSV UTF-8'",
     ),
     (
+        "CSV with a quote that never closes",
+        lambda t, c, n: (
+            lambda: geoplan.read_poi_table(
+                write(t / "q.csv", '名称,lng,lat\n"甲,125.3,43.8\n乙,125.31,43.81\n'),
+                coordinates="gcj02",
+            )
+        ),
+        geoplan.DataSourceError,
+        "a quoted cell opened on line 2 never closes",
+        r"add the closing quote \(\"\)",
+    ),
+    (
         "header-only POI table",
         lambda t, c, n: (
             lambda: geoplan.read_poi_table(
@@ -818,6 +848,24 @@ CASES: list[Case] = [
         geoplan.CRSError,
         "communities file .* has no CRS",
         "Layer > Set CRS",
+    ),
+    (
+        "study area file without features",
+        lambda t, c, n: (
+            lambda: geoplan.Study.from_config(
+                parse_config(
+                    {
+                        "study": {"name": "area"},
+                        "network": {"source": "sample"},
+                        "area": {"file": "area.geojson"},
+                    },
+                    base_dir=_folder_with(t, "area.geojson", _NO_FEATURES),
+                )
+            )
+        ),
+        geoplan.InputError,
+        "the study area file .*area.geojson has no features",
+        "give the outline of the study area",
     ),
     # ---- a study's population file
     (
@@ -1043,6 +1091,26 @@ def _device(tmp: Path, name: str) -> Path:
     return path
 
 
+_NO_FEATURES = '{"type": "FeatureCollection", "features": []}'
+
+
+def _folder_with(tmp: Path, name: str, text: str) -> Path:
+    write(tmp / name, text)
+    return tmp
+
+
+def _graph_with_bad_geometry(tmp: Path) -> Path:
+    import networkx as nx
+
+    graph = nx.MultiDiGraph(crs="EPSG:4326")
+    graph.add_node(1, x=125.3, y=43.8)
+    graph.add_node(2, x=125.301, y=43.8)
+    graph.add_edge(1, 2, geometry="LINESTRING garbage")
+    path = tmp / "bad.graphml"
+    nx.write_graphml(graph, path)
+    return path
+
+
 def _bytes(tmp: Path, name: str, data: bytes) -> Path:
     path = tmp / name
     path.write_bytes(data)
@@ -1137,8 +1205,8 @@ def _with_sites(tmp: Path, path: Path, **more: object) -> Callable[[], object]:
     return lambda: _study(tmp, facilities={"classify": False, "types": types})
 
 
-def test_the_catalogue_has_at_least_forty_cases():
-    assert len(CASES) >= 40
+def test_the_catalogue_has_at_least_a_hundred_cases():
+    assert len(CASES) >= 100
     assert len({case[0] for case in CASES}) == len(CASES)
 
 
@@ -1408,3 +1476,24 @@ def test_population_written_with_thousands_separators_is_read_as_numbers(tmp_pat
     values = study.demand["population"].tolist()
     assert values[:2] == [1200.0, 1200.0]
     assert values[2:] == [float(int(v)) for v in demand["population"].iloc[2:]]
+
+
+def test_a_bad_facility_file_ends_the_command_with_exit_3_and_the_fix(tmp_path):
+    from click.testing import CliRunner
+
+    from geoplan.cli import cli
+
+    _sites(tmp_path, lon=["43.8"] * 3, lat=["125.3"] * 3)
+    study = write(
+        tmp_path / "study.toml",
+        '[study]\nname = "x"\n[network]\nsource = "synthetic"\n'
+        "[synthetic]\narea_km2 = 1.0\nseed = 5\n"
+        '[communities]\nsource = "synthetic"\n[population]\nsource = "synthetic"\n'
+        '[facilities.types.community_canteen]\nfile = "sites.csv"\n',
+    )
+    result = CliRunner().invoke(cli, ["-q", "run", str(study), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 3
+    assert "look swapped" in result.output
+    assert "Swap the two headers ('lon' and 'lat')" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()

@@ -579,6 +579,7 @@ def _csv_rows(file: Path) -> tuple[list[list[str | None]], dict[str, Any]]:
     tabs = sum(line.count("\t") for line in head)
     commas = sum(line.count(",") for line in head)
     delimiter = "\t" if file.suffix.lower() in (".tsv", ".tab") or tabs > commas else ","
+    _check_quotes(text, delimiter, file)
     try:
         rows = [
             [_cell_text(cell) for cell in record]
@@ -588,6 +589,26 @@ def _csv_rows(file: Path) -> tuple[list[list[str | None]], dict[str, Any]]:
         msg = f"{file}: not a readable CSV file ({exc}); export the table again"
         raise DataSourceError(msg) from None
     return rows, {"encoding": encoding}
+
+
+def _check_quotes(text: str, delimiter: str, file: Path) -> None:
+    """Refuse a CSV whose quoted cell never closes (it would swallow every row below it)."""
+    if '"' not in text:
+        return
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    start = 1
+    try:
+        for _ in reader:
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        if "unexpected end of data" not in str(exc):
+            return  # a stray quote inside a cell: the lenient reading keeps it as text
+        msg = (
+            f"{file}: a quoted cell opened on line {start} never closes, so every line below "
+            'it would read as one cell; add the closing quote (") in the file, or export the '
+            "table again"
+        )
+        raise DataSourceError(msg) from None
 
 
 def decode_text(data: bytes, file: Path) -> tuple[str, str]:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
 import time
@@ -390,10 +391,13 @@ def _node_xy(
             x[i], y[i] = float(data["x"]), float(data["y"])
         except (KeyError, TypeError, ValueError):
             bad.append(node)
+            continue
+        if not (math.isfinite(x[i]) and math.isfinite(y[i])):
+            bad.append(node)
     if bad:
         shown = ", ".join(map(str, bad[:5])) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
         msg = (
-            f"{name}: {len(bad)} of {len(ids)} graph nodes have no numeric x/y coordinates "
+            f"{name}: {len(bad)} of {len(ids)} graph nodes have no finite numeric x/y coordinates "
             f"(node {shown}); every node needs x and y attributes: save the graph with "
             "osmnx.save_graphml, or give each node x (longitude) and y (latitude)"
         )
