@@ -13,7 +13,14 @@ from numpy.typing import NDArray
 from geoplan._errors import CRSError, InputError
 from geoplan.network import Network
 
-__all__ = ["check_crs", "check_memory", "containing", "find_type_column", "weight_column"]
+__all__ = [
+    "check_crs",
+    "check_geometries",
+    "check_memory",
+    "containing",
+    "find_type_column",
+    "weight_column",
+]
 
 
 def check_crs(frame: Any, network: Network, what: str) -> None:
@@ -30,6 +37,29 @@ def check_crs(frame: Any, network: Network, what: str) -> None:
             f"{network.crs.to_string()}; reproject them: {what}.to_crs(network.crs)"
         )
         raise CRSError(msg)
+
+
+def check_geometries(frame: Any, what: str) -> None:
+    """Raise InputError when some rows have no geometry (None or empty); the message names them.
+
+    Parameters
+    ----------
+    frame
+        A GeoDataFrame.
+    what
+        What the rows are, for the message (``"communities"``).
+    """
+    geometry = frame.geometry
+    empty = np.asarray(geometry.isna() | geometry.is_empty, dtype=bool)
+    if not empty.any():
+        return
+    ids = list(frame.index[empty][:5])
+    msg = (
+        f"{int(empty.sum())} of {len(frame)} {what} have no geometry (None or empty; first "
+        f"{ids}); draw them, or drop them first: "
+        f"{what}[~({what}.geometry.isna() | {what}.geometry.is_empty)]"
+    )
+    raise InputError(msg)
 
 
 def find_type_column(facilities: Any, given: str | None) -> str:

@@ -490,6 +490,26 @@ CASES: list[Case] = [
         "Index the layer by a unique id",
     ),
     (
+        "community without geometry",
+        lambda t, c, n: (
+            lambda: geoplan.life_circles(n, _without_geometry(c.communities), c.facilities)
+        ),
+        geoplan.InputError,
+        r"1 of 2 communities have no geometry \(None or empty; first \[0\]\)",
+        r"draw them, or drop them first",
+    ),
+    (
+        "community without geometry in coverage",
+        lambda t, c, n: (
+            lambda: geoplan.coverage(
+                n, c.facilities, c.demand(), communities=_without_geometry(c.communities)
+            )
+        ),
+        geoplan.InputError,
+        "1 of 2 communities have no geometry",
+        "drop them first",
+    ),
+    (
         "empty community layer",
         lambda t, c, n: lambda: geoplan.life_circles(n, c.communities.iloc[:0], c.facilities),
         geoplan.InputError,
@@ -804,11 +824,11 @@ CASES: list[Case] = [
         r"check the file's CRS, and that \[network\] and \[area\] cover",
     ),
     (
-        "communities that are points",
-        lambda t, c, n: _communities_of(t, c, c.communities.geometry.representative_point()),
+        "communities that are lines",
+        lambda t, c, n: _communities_of(t, c, c.communities.geometry.boundary),
         geoplan.InputError,
-        r"holds no polygons \(2 Point\)",
-        "give a polygon layer",
+        r"holds neither polygons nor points \(2 LineString\)",
+        "needs the areas' boundaries as polygons",
     ),
     (
         "communities without geometries",
@@ -866,6 +886,15 @@ CASES: list[Case] = [
         geoplan.InputError,
         "the study area file .*area.geojson has no features",
         "give the outline of the study area",
+    ),
+    (
+        "population raster with an infinite cell",
+        lambda t, c, n: (
+            lambda: geoplan.population.population_from_raster(_raster(t, np.inf), crs=n.crs)
+        ),
+        geoplan.InputError,
+        r"0 negative cells \(lowest nan\), 0 NaN cells and 1 infinite cells inside the study",
+        "declare that value as nodata",
     ),
     # ---- a study's population file
     (
@@ -1027,6 +1056,12 @@ def _with_cell(cell: float, call: Callable[[], object]) -> object:
         return call()
 
 
+def _without_geometry(communities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    frame = communities.copy()
+    frame.loc[frame.index[0], frame.geometry.name] = None
+    return frame
+
+
 def _with_settings(values: dict[str, object], call: Callable[[], object]) -> object:
     with geoplan.settings.override(**values):
         return call()
@@ -1108,6 +1143,21 @@ def _graph_with_bad_geometry(tmp: Path) -> Path:
     graph.add_edge(1, 2, geometry="LINESTRING garbage")
     path = tmp / "bad.graphml"
     nx.write_graphml(graph, path)
+    return path
+
+
+def _raster(tmp: Path, value: float) -> Path:
+    """A 4 x 4 GeoTIFF of 10 people per cell in EPSG:32651, one cell holding ``value``."""
+    import rasterio
+    from affine import Affine
+
+    data = np.full((4, 4), 10.0, dtype=np.float32)
+    data[1, 2] = value
+    path = tmp / "pop.tif"
+    profile = {"driver": "GTiff", "width": 4, "height": 4, "count": 1, "dtype": "float32"}
+    transform = Affine(100.0, 0.0, 686800.0, 0.0, -100.0, 4862800.0)
+    with rasterio.open(path, "w", crs="EPSG:32651", transform=transform, nodata=-1, **profile) as f:
+        f.write(data, 1)
     return path
 
 
@@ -1452,6 +1502,24 @@ def test_points_lines_and_empty_features_among_communities_are_left_out_and_name
     assert (
         "2 of 6 features of the communities file are not polygons (1 Point, 1 LineString; "
         "feature 6, 7, counted from 1) and were left out" in notes
+    )
+
+
+def test_a_communities_file_of_points_is_read_as_villages(tmp_path, city):
+    from shapely.geometry import LineString
+
+    points = list(city.communities.geometry.representative_point())
+    line = LineString([(0, 0), (1, 1)])
+    frame = gpd.GeoDataFrame(
+        {"name": ["甲村", "乙村", "丙"]}, geometry=[*points, line], crs=city.crs
+    )
+    study = _with_communities(tmp_path, _vector(tmp_path, "villages.gpkg", frame))()
+    assert study.communities["name"].tolist() == ["甲村", "乙村"]
+    assert study.communities.geom_type.tolist() == ["Point", "Point"]
+    assert any(
+        "1 of 3 features of the communities file are not points (villages) (1 LineString; "
+        "feature 3, counted from 1)" in note
+        for note in study.notes
     )
 
 

@@ -161,7 +161,13 @@ def require_features(frame: gpd.GeoDataFrame, path: Path, what: str, fix: str) -
 
 
 def polygon_features(frame: gpd.GeoDataFrame, path: Path, what: str) -> gpd.GeoDataFrame:
-    """Keep the (Multi)Polygons of a layer; leave out points and lines with a warning.
+    """Keep the areas (or, in a layer of villages, the points); leave out the rest with a warning.
+
+    A layer with polygons keeps its (Multi)Polygons: points and lines among
+    them are left out. A layer without polygons but with points is a layer of
+    villages (:func:`geoplan.life_circles` takes them): its points are kept
+    and lines left out. Each leaving out is said in a
+    :class:`~geoplan.DroppedFeaturesWarning` with how many and which.
 
     Parameters
     ----------
@@ -178,28 +184,32 @@ def polygon_features(frame: gpd.GeoDataFrame, path: Path, what: str) -> gpd.GeoD
     Raises
     ------
     InputError
-        No feature is a polygon.
+        No feature is a polygon or a point (lines only).
     """
     kinds = frame.geom_type
     polygonal = np.asarray(kinds.isin(["Polygon", "MultiPolygon"]), dtype=bool)
-    if polygonal.all():
+    points = np.asarray(kinds == "Point", dtype=bool)
+    keep = polygonal if polygonal.any() else points
+    if keep.all():
         return frame
-    counts = kinds[~polygonal].value_counts()
+    counts = kinds[~keep].value_counts()
     found = ", ".join(f"{n} {kind}" for kind, n in counts.items())
-    if not polygonal.any():
+    if not keep.any():
         msg = (
-            f"the {what} {path} holds no polygons ({found}); it needs the areas' boundaries "
-            "as polygons: give a polygon layer (with layer = ... for a GeoPackage)"
+            f"the {what} {path} holds neither polygons nor points ({found}); it needs the "
+            "areas' boundaries as polygons (or villages as points): give such a layer (with "
+            "layer = ... for a GeoPackage)"
         )
         raise InputError(msg)
-    numbers = [int(label) + 1 for label in frame.index[~polygonal]]
+    numbers = [int(label) + 1 for label in frame.index[~keep]]
+    kept = "polygons" if polygonal.any() else "points (villages)"
     msg = (
         f"{path.name}: {len(numbers)} of {len(frame)} features of the {what} are not "
-        f"polygons ({found}; feature {row_list(numbers)}, counted from 1) and were left out; "
+        f"{kept} ({found}; feature {row_list(numbers)}, counted from 1) and were left out; "
         "draw them as polygons or delete them in the file"
     )
     warnings.warn(msg, DroppedFeaturesWarning, stacklevel=3)
-    return frame.loc[polygonal]
+    return frame.loc[keep]
 
 
 def people_counts(values: pd.Series[Any], path: Path, column: str) -> pd.Series[float]:
