@@ -1565,3 +1565,31 @@ def test_a_bad_facility_file_ends_the_command_with_exit_3_and_the_fix(tmp_path):
     assert "Swap the two headers ('lon' and 'lat')" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+MOSCOW = "\u041c\u043e\u0441\u043a\u0432\u0430"  # in Cyrillic letters
+KYIV = "\u041a\u0438\u0457\u0432"
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "found"),
+    [
+        ("陆梅,路\n陆毛,卢茂\n", "gbk", "gb18030"),  # GBK bytes that are valid UTF-8 as well
+        ("name,city\nCafé Crème,Besançon\nMüller,Straße\n", "utf-8", "utf-8"),
+        (f"{MOSCOW},名称\n{MOSCOW},朝阳\n", "utf-8", "utf-8"),
+        (f"{MOSCOW},{KYIV}\n", "utf-8", "utf-8"),
+        ("名稱,地址\n臺北市大安區衛生所,信義路\n", "big5", "big5"),
+        ("名称,地址\n朝阳社区卫生服务站,人民大街\n", "gb18030", "gb18030"),
+        ("name,lng\nA,125.3\n", "utf-16-le", "holds NUL bytes"),  # UTF-16 without its mark
+        ("名称\n朝阳\n", "utf-16-le", "neither UTF-8 nor GBK"),
+    ],
+)
+def test_text_is_decoded_in_the_encoding_it_was_written_in(tmp_path, text, encoding, found):
+    from geoplan.sources._tables import decode_text
+
+    data = text.encode(encoding)
+    if found not in ("utf-8", "gb18030", "big5"):
+        with pytest.raises(geoplan.DataSourceError, match=found):
+            decode_text(data, tmp_path / "t.csv")
+        return
+    assert decode_text(data, tmp_path / "t.csv") == (text, found)

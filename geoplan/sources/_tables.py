@@ -675,9 +675,42 @@ def _decoded(data: bytes) -> tuple[str | None, str]:
             except UnicodeDecodeError:
                 return None, name
     try:
-        return data.decode("utf-8"), "utf-8"
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        return _utf8_or_gbk(text, data)
+    return _legacy(data)
+
+
+def _utf8_or_gbk(text: str, data: bytes) -> tuple[str, str]:
+    """Return UTF-8 text, unless it is GBK Chinese whose bytes happen to be valid UTF-8.
+
+    GBK pairs such as C2 B7 (路) or D0 A1 (小) are valid UTF-8 too (U+00B7, U+0421):
+    a GBK file of only such characters reads in UTF-8 as Latin or Cyrillic symbols,
+    standing apart from any ASCII word. Accented letters of real UTF-8 text (café,
+    Müller) stand inside ASCII words, and that text stays UTF-8.
+    """
+    sample = text[:200_000]
+    if sample.isascii() or any("\u4e00" <= c <= "\u9fff" for c in sample):
+        return text, "utf-8"
+    others = [i for i, c in enumerate(sample) if ord(c) > 127]
+    inside_words = sum(
+        1
+        for i in others
+        if (i > 0 and sample[i - 1].isascii() and sample[i - 1].isalpha())
+        or (i + 1 < len(sample) and sample[i + 1].isascii() and sample[i + 1].isalpha())
+    )
+    if inside_words * 2 > len(others):
+        return text, "utf-8"
+    legacy, encoding = _legacy(data)
+    if legacy is not None and _plausibility(legacy, encoding) >= 0.9:
+        return legacy, encoding
+    return text, "utf-8"
+
+
+def _legacy(data: bytes) -> tuple[str | None, str]:
+    """Decode as GB18030 or Big5, whichever reads as more plausible Chinese."""
     best: tuple[float, str, str] | None = None
     for encoding in _LEGACY_ENCODINGS:
         try:
