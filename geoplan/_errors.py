@@ -12,6 +12,7 @@ __all__ = [
     "CRSError",
     "ConfigError",
     "DataSourceError",
+    "DroppedFeaturesWarning",
     "GeoplanError",
     "GeoplanWarning",
     "InputError",
@@ -60,3 +61,7 @@ class UnreachablePointsWarning(GeoplanWarning):
 
 class UnreadableCellsWarning(GeoplanWarning):
     """Cells or rows of an input table could not be read: they were set to NaN or left out."""
+
+
+class DroppedFeaturesWarning(GeoplanWarning):
+    """Features of an input (nodes, geometries) were unusable and were left out, and said so."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,14 @@ from numpy.typing import NDArray
 from geoplan._errors import CRSError, InputError
 from geoplan.network import Network
 
-__all__ = ["check_crs", "check_memory", "containing", "find_type_column", "weight_column"]
+__all__ = [
+    "check_crs",
+    "check_geometries",
+    "check_memory",
+    "containing",
+    "find_type_column",
+    "weight_column",
+]
 
 
 def check_crs(frame: Any, network: Network, what: str) -> None:
@@ -29,6 +37,29 @@ def check_crs(frame: Any, network: Network, what: str) -> None:
             f"{network.crs.to_string()}; reproject them: {what}.to_crs(network.crs)"
         )
         raise CRSError(msg)
+
+
+def check_geometries(frame: Any, what: str) -> None:
+    """Raise InputError when some rows have no geometry (None or empty); the message names them.
+
+    Parameters
+    ----------
+    frame
+        A GeoDataFrame.
+    what
+        What the rows are, for the message (``"communities"``).
+    """
+    geometry = frame.geometry
+    empty = np.asarray(geometry.isna() | geometry.is_empty, dtype=bool)
+    if not empty.any():
+        return
+    ids = list(frame.index[empty][:5])
+    msg = (
+        f"{int(empty.sum())} of {len(frame)} {what} have no geometry (None or empty; first "
+        f"{ids}); draw them, or drop them first: "
+        f"{what}[~({what}.geometry.isna() | {what}.geometry.is_empty)]"
+    )
+    raise InputError(msg)
 
 
 def find_type_column(facilities: Any, given: str | None) -> str:
@@ -92,6 +123,10 @@ def containing(
 def check_memory(n_bytes: float, what: str, fix: str) -> None:
     """Refuse an allocation larger than ``settings.max_memory_mb`` before making it.
 
+    The limit is also capped by the machine's physical memory: a user who
+    raises ``settings.max_memory_mb`` beyond it would otherwise meet numpy's
+    MemoryError (or the system's out-of-memory killer) instead of this message.
+
     Parameters
     ----------
     n_bytes
@@ -109,9 +144,26 @@ def check_memory(n_bytes: float, what: str, fix: str) -> None:
     from geoplan.settings import settings
 
     limit = settings.max_memory_mb * 2**20
+    machine = physical_memory_bytes()
+    if machine is not None and machine < limit and n_bytes > machine:
+        msg = (
+            f"{what} would need about {n_bytes / 2**30:,.1f} GB of memory, more than this "
+            f"machine's {machine / 2**30:,.1f} GB of RAM (settings.max_memory_mb = "
+            f"{settings.max_memory_mb:,.0f} MB is above it, so the machine is the limit); {fix}"
+        )
+        raise InputError(msg)
     if n_bytes > limit:
         msg = (
             f"{what} would need about {n_bytes / 2**30:,.1f} GB of memory, more than the "
             f"{settings.max_memory_mb:,.0f} MB limit (settings.max_memory_mb); {fix}"
         )
         raise InputError(msg)
+
+
+def physical_memory_bytes() -> int | None:
+    """Return the machine's physical memory in bytes, or None where the system does not say."""
+    try:
+        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows) or no such name
+        return None
+    return pages * size if pages > 0 and size > 0 else None

@@ -43,7 +43,14 @@ from scipy.optimize import linprog
 from geoplan import equity
 from geoplan._errors import InputError
 from geoplan._io import atomic_path
-from geoplan._validate import check_crs, check_memory, containing, find_type_column, weight_column
+from geoplan._validate import (
+    check_crs,
+    check_geometries,
+    check_memory,
+    containing,
+    find_type_column,
+    weight_column,
+)
 from geoplan.network import Network, SnappedPoints
 from geoplan.settings import settings
 from geoplan.standards import Standards, load_standards
@@ -842,6 +849,7 @@ def _known(std: Standards, type_id: str) -> bool:
 
 def _home(communities: gpd.GeoDataFrame, demand: gpd.GeoDataFrame, network: Network) -> IntArray:
     check_crs(communities, network, "communities")
+    check_geometries(communities, "communities")
     return containing(
         np.asarray(communities.geometry.values),
         shapely.centroid(np.asarray(demand.geometry.values)),

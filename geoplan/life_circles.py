@@ -35,7 +35,13 @@ import pandas as pd
 import shapely
 
 from geoplan._errors import GeoplanWarning, InputError
-from geoplan._validate import check_crs, containing, find_type_column, weight_column
+from geoplan._validate import (
+    check_crs,
+    check_geometries,
+    containing,
+    find_type_column,
+    weight_column,
+)
 from geoplan.network import Network, SnappedPoints
 from geoplan.service_areas import group_areas
 from geoplan.standards import FacilityType, Standards, load_standards
@@ -210,6 +216,7 @@ def _valid_communities(communities: gpd.GeoDataFrame, network: Network) -> gpd.G
         dupes = list(communities.index[communities.index.duplicated()][:5])
         msg = f"community ids must be unique; duplicated: {dupes}. Index the layer by a unique id."
         raise InputError(msg)
+    check_geometries(communities, "communities")
     geoms = np.asarray(communities.geometry.values)
     invalid = ~shapely.is_valid(geoms)
     if invalid.any():

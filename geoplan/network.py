@@ -50,7 +50,7 @@ from scipy.spatial import cKDTree
 
 from geoplan._errors import CRSError, InputError, NetworkError, UnreachablePointsWarning
 from geoplan._segments import SegmentIndex, expand_ranges
-from geoplan.settings import settings
+from geoplan.settings import Settings, settings
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -220,6 +220,11 @@ class _Seeds:
 #: Cutoffs beyond a day (minutes) or 1,000 km (metres) are refused as mistakes.
 MAX_CUTOFF_MINUTES = 24 * 60 - 1
 MAX_CUTOFF_M = 1_000_000.0
+#: Network speeds outside this range (m/s) make minute cutoffs meaningless and are refused
+#: when minutes are turned into metres: a crawl of 6 m a minute, or 250 km/h.
+MIN_SPEED_M_S = 0.1
+MAX_SPEED_M_S = 70.0
+_SPEED_WORDS = {"walk": "walking", "bike": "cycling", "drive": "driving"}
 
 
 class Network:
@@ -637,7 +642,9 @@ class Network:
         """Return a cutoff in metres from minutes (at the network speed) or metres.
 
         Exactly one of ``minutes`` and ``distance_m`` must be given. Zero is
-        allowed; ``inf`` means no cutoff.
+        allowed; ``inf`` means no cutoff. Minutes need a travel speed between
+        :data:`MIN_SPEED_M_S` and :data:`MAX_SPEED_M_S`: a speed set outside it
+        (``settings.walk_speed_m_s = 1e-6``) is refused, naming the setting.
         """
         if (minutes is None) == (distance_m is None):
             msg = "give exactly one cutoff: minutes=15 or distance_m=1000"
@@ -658,7 +665,35 @@ class Network:
                 f"give the threshold in {name} (e.g. {name}=15), or inf for no cutoff"
             )
             raise InputError(msg)
-        return number * 60.0 * self.speed_m_s if name == "minutes" else number
+        if name == "distance_m":
+            return number
+        metres = number * 60.0 * self.speed_m_s
+        if 0 < number < math.inf:
+            self._check_speed(number, metres)
+        return metres
+
+    def _check_speed(self, minutes: float, metres: float) -> None:
+        """Refuse a travel speed that turns minutes into no distance or into a day's travel."""
+        speed = self.speed_m_s
+        if MIN_SPEED_M_S <= speed <= MAX_SPEED_M_S and metres <= MAX_CUTOFF_M:
+            return
+        setting = f"{self.profile}_speed_m_s"
+        usual = Settings.default(setting)
+        if speed == settings.speed_m_s(self.profile):
+            given = f"settings.{setting} = {speed:g}"
+            fix = f"set {setting} to a {_SPEED_WORDS[self.profile]} speed such as {usual!r}"
+        else:
+            given = f"the network's speed_m_s = {speed:g}"
+            fix = (
+                f"build the network with a {_SPEED_WORDS[self.profile]} speed such as "
+                f"speed_m_s={usual!r}"
+            )
+        msg = (
+            f"{given} makes {minutes:g} minutes {metres:,.6g} m, not a trip to a service "
+            f"(travel speeds lie between {MIN_SPEED_M_S:g} and {MAX_SPEED_M_S:g} m/s); {fix} "
+            "(in metres per second)"
+        )
+        raise InputError(msg)
 
     # ------------------------------------------------------------ snapping
     def snap(self, points: Any, *, max_snap_m: float | None = None) -> SnappedPoints:
@@ -1259,7 +1294,23 @@ def _projected_crs(crs: Any) -> pyproj.CRS:
 
 
 def _local_utm(frame: gpd.GeoDataFrame) -> pyproj.CRS:
-    crs = frame.estimate_utm_crs()
+    bounds = np.asarray(frame.total_bounds, dtype=np.float64)
+    xy = shapely.get_coordinates(np.asarray(frame.geometry.values))
+    if len(xy) and not np.isfinite(xy).all():
+        msg = (
+            "the nodes have NaN or infinite coordinates, so no UTM zone can be chosen for "
+            "them; drop or repair those nodes, or pass crs= (e.g. crs=32651)"
+        )
+        raise CRSError(msg)
+    try:
+        crs = frame.estimate_utm_crs()
+    except RuntimeError:
+        msg = (
+            f"no UTM zone fits nodes spanning {tuple(round(float(b), 3) for b in bounds)} in "
+            f"{frame.crs.to_string()}; check their coordinates and CRS, or pass crs= "
+            "(e.g. crs=32651)"
+        )
+        raise CRSError(msg) from None
     log.info("projecting to the local UTM zone %s", crs.to_string())
     return pyproj.CRS.from_user_input(crs)
 

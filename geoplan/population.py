@@ -538,13 +538,15 @@ def _read_counts(
 def _check_counts(values: FloatArray, where: BoolArray, label: str, band: int) -> None:
     picked = values[where]
     nan = int(np.isnan(picked).sum())
+    infinite = int(np.isposinf(picked).sum())
     negative = int((picked < 0).sum())
-    if nan or negative:
+    if nan or negative or infinite:
         lowest = float(np.nanmin(picked)) if negative else float("nan")
         msg = (
-            f"raster {label} band {band} has {negative} negative cells (lowest {lowest:g}) and "
-            f"{nan} NaN cells inside the study area that are not its nodata value; a population "
-            "count cannot be negative. If they mark missing cells, declare that value as nodata "
+            f"raster {label} band {band} has {negative} negative cells (lowest {lowest:g}), "
+            f"{nan} NaN cells and {infinite} infinite cells inside the study area that are not "
+            "its nodata value; a population count cannot be negative or infinite. If they mark "
+            "missing cells, declare that value as nodata "
             "(e.g. `rio edit-info --nodata -99999 file.tif`), otherwise fix the raster"
         )
         raise InputError(msg)

@@ -221,6 +221,20 @@ class Settings:
         for name, value in self._defaults.items():
             setattr(self, name, value)
 
+    @classmethod
+    def default(cls, name: str) -> Any:
+        """Return a setting's default value.
+
+        Examples
+        --------
+        >>> Settings.default("walk_speed_m_s")
+        1.0
+        """
+        if name not in cls._defaults:
+            msg = f"unknown setting {name!r}; known settings: {', '.join(sorted(cls._defaults))}"
+            raise ConfigError(msg)
+        return cls._defaults[name]
+
     def as_dict(self) -> dict[str, Any]:
         """Return the current settings as a plain dictionary."""
         return {name: getattr(self, name) for name in self._validators}

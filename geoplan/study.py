@@ -60,6 +60,14 @@ from geoplan.sources import (
     read_poi_table,
     read_register,
 )
+from geoplan.sources._sites import SITE_TABLE_SUFFIXES, read_site_table
+from geoplan.sources._vectors import (
+    drop_empty_geometries,
+    people_counts,
+    polygon_features,
+    read_vector_file,
+    require_features,
+)
 from geoplan.standards import Standards, load_standards
 
 __all__ = [
@@ -212,13 +220,11 @@ class _Loader:
             return cfg.bbox
         if cfg.area_file is not None:
             self.inputs.append(cfg.area_file)
-            area = gpd.read_file(cfg.area_file)
-            if area.crs is None:
-                msg = (
-                    f"the study area file {cfg.area_file} has no CRS; set it "
-                    "(e.g. in QGIS) so geoplan knows where it is"
-                )
-                raise InputError(msg)
+            area = read_vector_file(cfg.area_file, what="study area file")
+            area = drop_empty_geometries(area, cfg.area_file, "study area file")
+            require_features(
+                area, cfg.area_file, "study area file", "give the outline of the study area"
+            )
             return area.to_crs("EPSG:4326").geometry.union_all()
         return cfg.place
 
@@ -286,7 +292,8 @@ class _Loader:
             return self.city.communities.set_index("community_id", drop=False)
         assert isinstance(source, Path)
         self.inputs.append(source)
-        frame = _read_vector(source, cfg.communities_layer, "communities").to_crs(network.crs)
+        frame = _community_file(source, cfg.communities_layer).to_crs(network.crs)
+        _check_overlap(frame, network, source)
         if cfg.communities_name_column is not None:
             if cfg.communities_name_column not in frame.columns:
                 msg = (
@@ -316,14 +323,18 @@ class _Loader:
         self.inputs.append(source)
         if source.suffix.lower() in _RASTER_SUFFIXES:
             return population_from_raster(source, area=self.area_of(network), crs=network.crs)
-        frame = _read_vector(source, None, "population").to_crs(network.crs)
-        if cfg.population_column not in frame.columns:
+        frame = read_vector_file(source, what="population file")
+        require_features(frame, source, "population file", _POPULATION_FIX)
+        frame = drop_empty_geometries(frame, source, "population file").to_crs(network.crs)
+        column = cfg.population_column
+        if column not in frame.columns:
             msg = (
-                f"[population] column = {cfg.population_column!r} is not a column of "
+                f"[population] column = {column!r} is not a column of "
                 f"{source.name}; its columns are {list(frame.columns)}"
             )
             raise ConfigError(msg)
-        return frame.rename(columns={cfg.population_column: "population"})
+        people = people_counts(frame[column], source, column)
+        return frame.drop(columns=column).assign(population=people)
 
     def clip_or_none(self) -> Any:
         return None if self.config.network_source == "sample" else self.clip()
@@ -462,36 +473,54 @@ def _empty_points(network: Network) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"facility_type": []}, geometry=[], crs=network.crs)
 
 
-def _read_vector(path: Path, layer: str | None, what: str) -> gpd.GeoDataFrame:
-    frame = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
-    if frame.crs is None:
+_POPULATION_FIX = "give points (or areas) of where people live with a population column"
+
+
+def _community_file(path: Path, layer: str | None) -> gpd.GeoDataFrame:
+    """Read community boundaries: polygons only, each with a geometry."""
+    what = "communities file"
+    frame = read_vector_file(path, layer=layer, what=what)
+    require_features(
+        frame,
+        path,
+        what,
+        "give the community boundaries, or leave [communities] source out to use street blocks",
+    )
+    return polygon_features(drop_empty_geometries(frame, path, what), path, what)
+
+
+def _check_overlap(communities: gpd.GeoDataFrame, network: Network, path: Path) -> None:
+    """Refuse communities that all lie off the network; warn about those that do."""
+    area = shapely.box(*network.bounds).buffer(settings.max_snap_m)
+    inside = np.asarray(communities.intersects(area), dtype=bool)
+    if inside.all():
+        return
+    if not inside.any():
+        bounds = tuple(round(float(b)) for b in communities.total_bounds)
         msg = (
-            f"the {what} file {path} has no coordinate system; set it (in QGIS: "
-            "Layer > Set CRS) or save it as GeoPackage with its CRS"
+            f"none of the {len(communities)} communities of {path.name} lies within reach of "
+            f"the network {network.name!r} (communities' bounds {bounds}, network's "
+            f"{tuple(round(b) for b in network.bounds)} in {network.crs.to_string()}"
+            "): check the file's CRS, and that [network] and [area] cover the communities"
         )
         raise InputError(msg)
-    return frame
+    msg = (
+        f"{path.name}: {int((~inside).sum())} of {len(communities)} communities lie beyond "
+        f"{settings.max_snap_m:g} m of the network's extent; nobody in them reaches a "
+        "facility. Extend [area] to cover them, or delete them from the file"
+    )
+    warnings.warn(msg, GeoplanWarning, stacklevel=3)
 
 
 def _read_sites(source: FacilitySource) -> gpd.GeoDataFrame:
     assert source.file is not None
-    if source.file.suffix.lower() in (".csv", ".txt"):
-        table = pd.read_csv(source.file, encoding="utf-8-sig")
-        missing = [c for c in (source.x, source.y) if c not in table.columns]
-        if missing:
-            msg = (
-                f"[facilities.types.{source.type_id}] {source.file.name} has no column "
-                f"{', '.join(missing)}; set x = ... and y = ... to its coordinate columns "
-                f"(its columns are {list(table.columns)})"
-            )
-            raise ConfigError(msg)
-        frame = gpd.GeoDataFrame(
-            table,
-            geometry=gpd.points_from_xy(table[source.x], table[source.y]),
-            crs=source.crs,
-        )
+    where = f"[facilities.types.{source.type_id}]"
+    if source.file.suffix.lower() in SITE_TABLE_SUFFIXES:
+        frame = read_site_table(source.file, x=source.x, y=source.y, crs=source.crs, where=where)
     else:
-        frame = _read_vector(source.file, None, f"{source.type_id} sites")
+        what = f"{where} file"
+        frame = read_vector_file(source.file, what=what)
+        frame = drop_empty_geometries(frame, source.file, what)
     if source.type_column is not None:
         if source.type_column not in frame.columns:
             msg = (

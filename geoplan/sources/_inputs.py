@@ -16,20 +16,27 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 import geopandas as gpd
+import numpy as np
+import pyproj
 import shapely
+from numpy.typing import NDArray
 
 from geoplan._errors import CRSError, DataSourceError, InputError
 
 __all__ = [
+    "CrsRange",
     "Source",
     "TagFilter",
     "check_bbox",
+    "check_crs_range",
+    "check_regular_file",
     "classify_source",
     "clip_area",
 ]
@@ -163,6 +170,7 @@ def classify_source(source: object, *, reader: Reader) -> Source:
         if path.is_dir():
             msg = f"{path} is a folder; give a file: {formats}"
             raise DataSourceError(msg)
+        check_regular_file(path, what="an OSM or vector file")
         if found is None or found[1] not in _KINDS[reader]:
             msg = f"cannot read {path.name!r}: unknown or unsupported file type; give {formats}"
             raise DataSourceError(msg)
@@ -194,6 +202,48 @@ def classify_source(source: object, *, reader: Reader) -> Source:
         raise InputError(msg)
     msg = f"source must be {formats}; got {type(source).__name__}"
     raise InputError(msg)
+
+
+def check_regular_file(path: Path, *, what: str) -> None:
+    """Refuse a path that is a folder or not a regular file (a device such as /dev/zero, a pipe).
+
+    Such files never end or cannot be read twice: reading one would hang or fill
+    the memory. Missing files are the caller's to report (with its own hint).
+
+    Parameters
+    ----------
+    path
+        An existing path.
+    what
+        What the caller expects, for the message (e.g. "a CSV or Excel table").
+
+    Raises
+    ------
+    DataSourceError
+        The path is a folder, a device, a pipe or a socket, or cannot be examined.
+
+    Examples
+    --------
+    >>> check_regular_file(Path("/dev/null"), what="a table")
+    Traceback (most recent call last):
+    ...
+    geoplan._errors.DataSourceError: /dev/null is not a regular file (a device, pipe or \
+socket, which may never end); give a table saved on disk
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        msg = f"{path} cannot be examined ({exc.strerror}); check the path and its permissions"
+        raise DataSourceError(msg) from None
+    if stat.S_ISDIR(mode):
+        msg = f"{path} is a folder, not {what}; give the file inside it"
+        raise DataSourceError(msg)
+    if not stat.S_ISREG(mode):
+        msg = (
+            f"{path} is not a regular file (a device, pipe or socket, which may never end); "
+            f"give {what} saved on disk"
+        )
+        raise DataSourceError(msg)
 
 
 def _is_bbox_like(value: object) -> bool:
@@ -377,3 +427,151 @@ class TagFilter:
     def as_osmnx(self) -> dict[str, bool | str | list[str]]:
         """Return the filter as osmnx's ``tags``."""
         return {k: True if v is None else sorted(v) for k, v in self.wanted.items()}
+
+
+# ====================================================================== CRS ranges
+#: Degrees beyond a projected CRS's area of use that still count as inside it (zones are
+#: often used beyond their nominal strip, e.g. a city straddling two UTM zones).
+AREA_OF_USE_MARGIN_DEG = 5.0
+
+
+@dataclass(frozen=True)
+class CrsRange:
+    """Which points lie outside the range of a CRS, and what they look like instead.
+
+    Attributes
+    ----------
+    outside : numpy.ndarray
+        True for each point that is not finite or outside the CRS's range.
+    kind : str
+        ``""`` when every point is inside; else what the points look like:
+        ``"swapped"`` (latitude, longitude in a geographic CRS), ``"projected"``
+        (metres in a geographic CRS), ``"degrees"`` (longitude/latitude in a
+        projected CRS), ``"outside"`` (beyond the CRS's area of use) or
+        ``"range"`` (beyond ±180/±90, or NaN/inf).
+    """
+
+    outside: NDArray[np.bool_]
+    kind: str
+
+    def explain(self, crs: pyproj.CRS) -> str:
+        """Return what the outside points look like, for a message."""
+        texts = {
+            "swapped": (
+                "longitude and latitude look swapped (x within ±90, y beyond ±90): longitude "
+                "must come first"
+            ),
+            "projected": f"they look projected (metres), not the degrees of {crs.to_string()}",
+            "degrees": (
+                f"they look like longitude/latitude degrees, not the metres of {crs.to_string()}"
+            ),
+            "outside": (
+                f"they lie outside the area {crs.to_string()} is made for ({_area_text(crs)})"
+            ),
+            "range": "longitudes must be numbers within ±180 and latitudes within ±90",
+        }
+        return texts.get(self.kind, "")
+
+    @property
+    def declare(self) -> str:
+        """Return the CRS to declare instead, as words for a message."""
+        if self.kind == "degrees":
+            return "'EPSG:4326' (longitude/latitude)"
+        if self.kind == "projected":
+            return "the projected CRS the numbers are in (e.g. their UTM zone, 'EPSG:32651')"
+        return "the CRS the numbers are in"
+
+
+def check_crs_range(x: Any, y: Any, crs: Any) -> CrsRange:
+    """Tell which points lie outside the range of their CRS, and why.
+
+    In a geographic CRS the range is ±180 (x) and ±90 (y). In a projected
+    CRS, points whose every coordinate fits ±180/±90 are taken for degrees
+    (no metre-based CRS in use puts a whole data set within 180 m of its
+    origin), and points that fall more than :data:`AREA_OF_USE_MARGIN_DEG`
+    degrees outside the CRS's area of use (when it has one) are outside.
+
+    Parameters
+    ----------
+    x, y
+        Coordinates, array-like.
+    crs
+        Anything :meth:`pyproj.CRS.from_user_input` takes.
+
+    Returns
+    -------
+    CrsRange
+
+    Examples
+    --------
+    >>> check_crs_range([43.8], [125.3], 4326).kind
+    'swapped'
+    >>> check_crs_range([125.3], [43.8], 32651).kind
+    'degrees'
+    >>> check_crs_range([500000.0], [4850000.0], 32651).kind
+    ''
+    """
+    target = pyproj.CRS.from_user_input(crs)
+    xs = np.asarray(x, dtype=np.float64)
+    ys = np.asarray(y, dtype=np.float64)
+    finite = np.isfinite(xs) & np.isfinite(ys)
+    fits = finite & (np.abs(xs) <= 180) & (np.abs(ys) <= 90)
+    if target.is_geographic:
+        return _geographic_range(xs, ys, finite, fits)
+    if finite.any() and fits[finite].all():
+        return CrsRange(np.ones(len(xs), dtype=bool), "degrees")
+    outside = ~finite | _beyond_area_of_use(xs, ys, target)
+    return CrsRange(outside, "" if not outside.any() else "outside" if finite.any() else "range")
+
+
+def _geographic_range(
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    finite: NDArray[np.bool_],
+    fits: NDArray[np.bool_],
+) -> CrsRange:
+    outside = ~fits
+    wrong = outside & finite
+    if not wrong.any():
+        return CrsRange(outside, "range" if outside.any() else "")
+    swapped = wrong & (np.abs(x) <= 90) & (np.abs(y) <= 180)
+    if swapped.sum() * 2 > wrong.sum():
+        return CrsRange(outside, "swapped")
+    big = wrong & ((np.abs(x) > 1000) | (np.abs(y) > 1000))
+    return CrsRange(outside, "projected" if big.sum() * 2 > wrong.sum() else "range")
+
+
+def _beyond_area_of_use(
+    x: NDArray[np.float64], y: NDArray[np.float64], crs: pyproj.CRS
+) -> NDArray[np.bool_]:
+    area = crs.area_of_use
+    if area is None:
+        return np.zeros(len(x), dtype=bool)
+    to_lonlat = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    with np.errstate(all="ignore"):
+        lon, lat = to_lonlat.transform(x, y, errcheck=False)
+    lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+    margin = AREA_OF_USE_MARGIN_DEG
+    west, east = area.west - margin, area.east + margin
+    if area.west > area.east:  # crossing the antimeridian
+        east += 360.0
+        lon = np.where(lon < west, lon + 360.0, lon)
+    inside = (
+        np.isfinite(lon)
+        & np.isfinite(lat)
+        & (lon >= west)
+        & (lon <= east)
+        & (lat >= area.south - margin)
+        & (lat <= area.north + margin)
+    )
+    return np.asarray(~inside, dtype=bool)
+
+
+def _area_text(crs: pyproj.CRS) -> str:
+    area = crs.area_of_use
+    if area is None:
+        return "no area of use recorded"
+    return (
+        f"{area.name}: longitude {area.west:g} to {area.east:g}, latitude {area.south:g} "
+        f"to {area.north:g}"
+    )

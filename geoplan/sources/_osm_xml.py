@@ -30,6 +30,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import logging
+import warnings
 import zlib
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -43,9 +44,10 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from geoplan._errors import DataSourceError
+from geoplan._errors import DataSourceError, DroppedFeaturesWarning
 
 __all__ = [
+    "MAX_BAD_NODE_SHARE",
     "NodeTable",
     "OsmXml",
     "Relation",
@@ -54,6 +56,7 @@ __all__ = [
     "closed_way_polygon",
     "parse_osm_xml",
     "relation_polygon",
+    "usable_nodes",
     "way_segments",
 ]
 
@@ -383,7 +386,9 @@ def parse_osm_xml(
     _feed(path, parser)
     return OsmXml(
         path=path,
-        nodes=NodeTable.from_arrays(collector.ids, collector.lon, collector.lat),
+        nodes=usable_nodes(
+            path, NodeTable.from_arrays(collector.ids, collector.lon, collector.lat)
+        ),
         tagged_nodes=collector.tagged_nodes,
         ways=collector.ways,
         way_refs=collector.way_refs,
@@ -391,6 +396,63 @@ def parse_osm_xml(
         n_ways=collector.n_ways,
         n_relations=collector.n_relations,
     )
+
+
+#: Nodes with unusable coordinates are left out (with a warning) when they are at most this
+#: share of a file's nodes; more, and the file is refused as corrupt.
+MAX_BAD_NODE_SHARE = 0.01
+_LISTED_NODES = 5
+
+
+def usable_nodes(path: Path, nodes: NodeTable) -> NodeTable:
+    """Return the nodes whose coordinates are usable; refuse a file with many that are not.
+
+    A node is unusable when its latitude or longitude is NaN or infinite, or
+    beyond ±90 / ±180. A few such nodes (at most :data:`MAX_BAD_NODE_SHARE`
+    of the file's) are left out with a :class:`~geoplan.DroppedFeaturesWarning`
+    naming them, and the ways through them are cut there, as at nodes missing
+    from the file; more, and the file is refused as corrupt.
+
+    Parameters
+    ----------
+    path
+        The file, for messages.
+    nodes
+        Every node read from it.
+
+    Returns
+    -------
+    NodeTable
+
+    Raises
+    ------
+    DataSourceError
+        More than :data:`MAX_BAD_NODE_SHARE` of the nodes are unusable.
+    """
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.abs(nodes.lat) <= 90.0) | ~(np.abs(nodes.lon) <= 180.0)  # NaN fails both
+    n_bad = int(bad.sum())
+    if n_bad == 0:
+        return nodes
+    shown = "; ".join(
+        f"node {nodes.ids[i]}: lat={nodes.lat[i]:g}, lon={nodes.lon[i]:g}"
+        for i in np.flatnonzero(bad)[:_LISTED_NODES]
+    )
+    more = f" and {n_bad - _LISTED_NODES} more" if n_bad > _LISTED_NODES else ""
+    counted = f"{n_bad} of {len(nodes)} nodes have unusable coordinates ({shown}{more})"
+    if n_bad > MAX_BAD_NODE_SHARE * len(nodes):
+        msg = (
+            f"{path}: {counted}; latitudes must be numbers within ±90 and longitudes within "
+            f"±180, so the file is corrupt or was not written by an OSM tool: {_FIX}"
+        )
+        raise DataSourceError(msg)
+    msg = (
+        f"{path.name}: {counted}; they were left out and the ways through them cut there. "
+        "Repair those nodes in the file to keep them"
+    )
+    warnings.warn(msg, DroppedFeaturesWarning, stacklevel=3)
+    keep = ~bad
+    return NodeTable(ids=nodes.ids[keep], lon=nodes.lon[keep], lat=nodes.lat[keep])
 
 
 class _RootSeen(Exception):  # noqa: N818 - a signal, not an error

@@ -25,6 +25,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import geopandas as gpd
 import numpy as np
@@ -38,7 +39,7 @@ from geoplan._errors import DataSourceError
 from geoplan.settings import settings
 from geoplan.sources._inputs import TagFilter
 
-__all__ = ["boundaries", "buildings", "network", "open_pbf", "pois"]
+__all__ = ["boundaries", "buildings", "check_blocks", "network", "open_pbf", "pois"]
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,113 @@ def _reading(path: Path | str) -> Iterator[None]:
             raise DataSourceError(msg) from None
 
 
+_MAX_HEADER_BYTES = 64 * 1024  # the PBF format's limits on a block's header and blob
+_MAX_BLOB_BYTES = 32 * 1024 * 1024
+_BLOCK_TYPES = (b"OSMHeader", b"OSMData")
+_FETCH = "download it again (e.g. from https://download.geofabrik.de)"
+
+
+def check_blocks(path: Path) -> None:
+    """Walk a PBF file's block headers; refuse a file cut short or not PBF at all.
+
+    A PBF file is a chain of blocks, each a 4-byte length, a header naming the
+    block's type and size, and the block's data; only the headers are read
+    (the data is skipped), so this costs a few reads per megabyte. pyrosm
+    reads a file cut at a block boundary without complaint, and an empty
+    network is all the user would see.
+
+    Parameters
+    ----------
+    path
+        The file.
+
+    Raises
+    ------
+    DataSourceError
+        The file is empty, does not start with a PBF block, or its last block
+        runs past the end of the file (truncated).
+    """
+    size = path.stat().st_size
+    if size == 0:
+        msg = f"cannot read {path} as OSM PBF: the file is empty; {_FETCH}"
+        raise DataSourceError(msg)
+    with path.open("rb") as f:
+        pos = 0
+        while pos < size:
+            head = f.read(4)
+            if len(head) < 4 and pos == 0:
+                _not_pbf(path, pos)
+            if len(head) < 4:
+                _truncated(path, size, pos + 4)
+            length = int.from_bytes(head, "big")
+            if not 0 < length <= _MAX_HEADER_BYTES:
+                _not_pbf(path, pos)
+            header = f.read(length)
+            if len(header) < length:
+                _truncated(path, size, pos + 4 + length)
+            kind, datasize = _block_header(header)
+            if kind is None or datasize is None:
+                _not_pbf(path, pos)
+            pos += 4 + length + datasize
+            if pos > size:
+                _truncated(path, size, pos)
+            f.seek(pos)
+
+
+def _truncated(path: Path, size: int, needed: int) -> NoReturn:
+    msg = (
+        f"cannot read {path} as OSM PBF: the file is truncated (its last block ends at byte "
+        f"{needed:,} but the file has only {size:,}); the download was cut short: {_FETCH}"
+    )
+    raise DataSourceError(msg)
+
+
+def _not_pbf(path: Path, pos: int) -> NoReturn:
+    msg = (
+        f"cannot read {path} as OSM PBF: there is no PBF block at byte {pos:,}, so the file is "
+        f"corrupt or not PBF: {_FETCH}. Supported formats: .osm.pbf, .osm, .xml, .osm.bz2, "
+        ".osm.gz, .graphml"
+    )
+    raise DataSourceError(msg)
+
+
+def _block_header(data: bytes) -> tuple[bytes | None, int | None]:
+    """Return a BlobHeader's type and data size (protobuf fields 1 and 3), or Nones."""
+    kind: bytes | None = None
+    datasize: int | None = None
+    i = 0
+    while i < len(data):
+        key, i = _varint(data, i)
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            value, i = _varint(data, i)
+            if field == 3:
+                datasize = value
+        elif wire == 2:
+            n, i = _varint(data, i)
+            if field == 1:
+                kind = data[i : i + n]
+            i += n
+        else:
+            return None, None
+    if kind not in _BLOCK_TYPES or datasize is None or not 0 < datasize <= _MAX_BLOB_BYTES:
+        return None, None
+    return kind, datasize
+
+
+def _varint(data: bytes, i: int) -> tuple[int, int]:
+    """Read a protobuf varint at ``i``; return it and the position after it."""
+    value = shift = 0
+    while i < len(data) and shift < 64:
+        byte = data[i]
+        i += 1
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return value, i
+        shift += 7
+    return -1, len(data) + 1  # cut short: the caller sees an invalid field
+
+
 def open_pbf(
     path: Path | str, area: shapely.Geometry | None, *, keep_node_info: bool = False
 ) -> pyrosm.OSM:
@@ -87,6 +195,7 @@ def open_pbf(
     -------
     pyrosm.OSM
     """
+    check_blocks(Path(path))
     box = None if area is None else shapely.box(*area.bounds)
     with _reading(path):
         return pyrosm.OSM(

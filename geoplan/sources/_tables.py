@@ -36,6 +36,7 @@ import numbers
 import os
 import re
 import unicodedata
+import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,12 +46,14 @@ import numpy as np
 import pandas as pd
 
 from geoplan._errors import DataSourceError, InputError, UnreadableCellsWarning
+from geoplan.sources._inputs import check_regular_file
 
 __all__ = [
     "BLANK_MARKERS",
     "HEADER_SCAN_ROWS",
     "SUMMARY_WORDS",
     "UnreadableCellsWarning",
+    "decode_text",
     "header_key",
     "normalize_text",
     "read_table",
@@ -75,7 +78,14 @@ BLANK_MARKERS: Final = frozenset(
 _FOOTNOTE_PREFIXES: Final = ("注:", "注：", "说明", "备注:", "备注：", "填报", "制表", "审核")
 _EXCEL_SUFFIXES: Final = (".xlsx", ".xlsm")
 _CSV_SUFFIXES: Final = (".csv", ".tsv", ".txt", ".tab")
-_ENCODINGS: Final = ("utf-8-sig", "gb18030")
+_BOMS: Final = (
+    (b"\xef\xbb\xbf", "utf-8-sig", "utf-8"),
+    (b"\xff\xfe", "utf-16", "utf-16"),
+    (b"\xfe\xff", "utf-16", "utf-16"),
+)
+#: Tried in this order after UTF-8; the one whose text is most plausible Chinese wins.
+_LEGACY_ENCODINGS: Final = ("gb18030", "big5")
+_ENCODING_NAMES: Final = {"utf-8": "UTF-8", "utf-16": "UTF-16", "big5": "Big5"}
 _MAX_LISTED: Final = 20
 
 _SPACES = re.compile(r"\s+")
@@ -268,11 +278,16 @@ def read_table(
     r"""Read a CSV or Excel table whose header may sit below a title, over one or two rows.
 
     **Files.** CSV (``.csv``, ``.tsv``, ``.txt``; tab-separated when the first
-    lines hold more tabs than commas) is decoded as UTF-8 (with or without a
-    byte-order mark), else as GB18030, the superset of the GBK that Chinese
-    Windows programs write; the encoding used is logged. Excel workbooks are
-    ``.xlsx``/``.xlsm``, read with openpyxl; an old ``.xls`` is refused with a
-    request to save it as ``.xlsx``.
+    lines hold more tabs than commas) is decoded as UTF-8 or UTF-16 when it
+    starts with their byte-order mark, else as UTF-8, else as GB18030 (the
+    superset of the GBK that mainland Windows programs write) or Big5,
+    whichever reads as more plausible Chinese (see :func:`decode_text`); the
+    encoding used is logged. A text holding NUL bytes is refused. Excel
+    workbooks are ``.xlsx``/``.xlsm``, read with openpyxl; an old ``.xls`` is
+    refused with a request to save it as ``.xlsx``. Formula cells without a
+    saved value (a workbook written by a program and never opened in Excel)
+    are read as empty and reported in an
+    :class:`~geoplan.UnreadableCellsWarning` naming each cell (``C5``).
 
     **Header.** Each of the first :data:`HEADER_SCAN_ROWS` rows, and each pair
     of consecutive rows among them, is matched against ``expected``; the one
@@ -320,8 +335,9 @@ def read_table(
     Raises
     ------
     DataSourceError
-        The file is missing, unreadable, an ``.xls`` or of an unknown type, or
-        a CSV in neither UTF-8 nor GBK/GB18030.
+        The file is missing, a folder or a device, unreadable, an ``.xls`` or
+        of an unknown type, or a CSV in none of the encodings above (or
+        holding NUL bytes).
     InputError
         The file is empty, the sheet does not exist, or no row of the top
         :data:`HEADER_SCAN_ROWS` names any expected column (the message lists
@@ -396,9 +412,7 @@ def _read_grid(
     if not file.exists():
         msg = f"{file}: no such file; check the path (relative paths start at {Path.cwd()})"
         raise DataSourceError(msg)
-    if not file.is_file():
-        msg = f"{file} is a folder, not a table file; pass the CSV or Excel file inside it"
-        raise DataSourceError(msg)
+    check_regular_file(file, what="a CSV or Excel table")
     suffix = file.suffix.lower()
     if suffix == ".xls":
         msg = (
@@ -468,7 +482,66 @@ def _excel_rows(
         raise DataSourceError(msg) from None
     rows = [[_cell_text(v) for v in row] for row in raw.itertuples(index=False, name=None)]
     log.info("%s: read sheet %r (%d rows)", file.name, chosen, len(rows))
+    _warn_unsaved_formulas(file, chosen)
     return rows, {"sheet": chosen}
+
+
+def _warn_unsaved_formulas(file: Path, sheet: str) -> None:
+    """Warn about formula cells that have no saved value (they read as empty)."""
+    cells = unsaved_formulas(file, sheet)
+    if not cells:
+        return
+    shown = [f"{ref} ({formula})" for ref, formula in cells]
+    msg = (
+        f"{file.name}, sheet {sheet!r}: {len(cells)} cell(s) hold a formula without a saved "
+        f"value: {row_list(shown)}; geoplan does not compute formulas, so they were read as "
+        "empty. Open the workbook in Excel or WPS and save it (this stores the values), or "
+        "replace the formulas by their values"
+    )
+    warnings.warn(msg, UnreadableCellsWarning, stacklevel=5)
+
+
+def unsaved_formulas(file: Path, sheet: str) -> list[tuple[str, str]]:
+    """Return the cells of a sheet holding a formula but no saved value, as (``"C5"``, formula).
+
+    A workbook written by a program (openpyxl, pandas) and never opened in
+    Excel keeps formulas without their results; reading values gives None.
+
+    Parameters
+    ----------
+    file
+        An ``.xlsx``/``.xlsm`` workbook.
+    sheet
+        The sheet's name.
+
+    Returns
+    -------
+    list of tuple
+        In reading order.
+    """
+    import openpyxl  # type: ignore[import-untyped]  # no stubs installed
+
+    formulas: dict[str, str] = {}
+    book = openpyxl.load_workbook(file, read_only=True, data_only=False)
+    try:
+        for row in book[sheet].iter_rows():
+            for cell in row:
+                if getattr(cell, "data_type", None) == "f":
+                    formulas[cell.coordinate] = str(cell.value)
+    finally:
+        book.close()
+    if not formulas:
+        return []
+    values = openpyxl.load_workbook(file, read_only=True, data_only=True)
+    try:
+        return [
+            (cell.coordinate, formulas[cell.coordinate])
+            for row in values[sheet].iter_rows()
+            for cell in row
+            if getattr(cell, "coordinate", None) in formulas and cell.value is None
+        ]
+    finally:
+        values.close()
 
 
 def _sheet_name(file: Path, names: Sequence[str], sheet: str | int | None) -> str:
@@ -500,24 +573,13 @@ def _csv_rows(file: Path) -> tuple[list[list[str | None]], dict[str, Any]]:
     if not data.strip():
         msg = f"{file}: the file is empty; export the table again"
         raise InputError(msg)
-    text = None
-    for encoding in _ENCODINGS:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        break
-    if text is None:
-        msg = (
-            f"{file}: the text is neither UTF-8 nor GBK/GB18030; save the table again as "
-            "'CSV UTF-8' (Excel: 另存为 → CSV UTF-8(逗号分隔)) or as .xlsx"
-        )
-        raise DataSourceError(msg)
-    log.info("%s: read as CSV in %s", file.name, "UTF-8" if encoding == "utf-8-sig" else encoding)
+    text, encoding = decode_text(data, file)
+    log.info("%s: read as CSV in %s", file.name, _ENCODING_NAMES.get(encoding, encoding))
     head = text[:20000].splitlines()[:20]
     tabs = sum(line.count("\t") for line in head)
     commas = sum(line.count(",") for line in head)
     delimiter = "\t" if file.suffix.lower() in (".tsv", ".tab") or tabs > commas else ","
+    _check_quotes(text, delimiter, file)
     try:
         rows = [
             [_cell_text(cell) for cell in record]
@@ -526,7 +588,165 @@ def _csv_rows(file: Path) -> tuple[list[list[str | None]], dict[str, Any]]:
     except csv.Error as exc:
         msg = f"{file}: not a readable CSV file ({exc}); export the table again"
         raise DataSourceError(msg) from None
-    return rows, {"encoding": "utf-8" if encoding == "utf-8-sig" else encoding}
+    return rows, {"encoding": encoding}
+
+
+def _check_quotes(text: str, delimiter: str, file: Path) -> None:
+    """Refuse a CSV whose quoted cell never closes (it would swallow every row below it)."""
+    if '"' not in text:
+        return
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    start = 1
+    try:
+        for _ in reader:
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        if "unexpected end of data" not in str(exc):
+            return  # a stray quote inside a cell: the lenient reading keeps it as text
+        msg = (
+            f"{file}: a quoted cell opened on line {start} never closes, so every line below "
+            'it would read as one cell; add the closing quote (") in the file, or export the '
+            "table again"
+        )
+        raise DataSourceError(msg) from None
+
+
+def decode_text(data: bytes, file: Path) -> tuple[str, str]:
+    r"""Decode a text file in the encodings Chinese offices write; return it and the encoding.
+
+    A byte-order mark decides (UTF-8 or UTF-16). Without one, strict UTF-8 is
+    tried first; then GB18030 (the superset of GBK and GB2312, mainland
+    Windows) and Big5 (Taiwan, Hong Kong) are both tried, and the decoding
+    whose text is most plausible wins (:func:`_plausibility`): Big5 bytes
+    always decode as GB18030 too, into rare characters and symbols, so the
+    first decoding that succeeds is not enough. A tie goes to GB18030.
+
+    Parameters
+    ----------
+    data
+        The file's bytes.
+    file
+        The file, for messages.
+
+    Returns
+    -------
+    text : str
+    encoding : str
+        ``"utf-8"``, ``"utf-16"``, ``"gb18030"`` or ``"big5"``.
+
+    Raises
+    ------
+    DataSourceError
+        No encoding decodes the bytes, or the text holds NUL characters (a
+        binary file, or UTF-16 without its byte-order mark).
+
+    Examples
+    --------
+    >>> decode_text("名稱,地址\n臺北市大安區衛生所,信義路\n".encode("big5"), Path("t.csv"))[1]
+    'big5'
+    >>> decode_text("名称,地址\n朝阳社区卫生服务站,人民大街\n".encode("gbk"), Path("t.csv"))[1]
+    'gb18030'
+    """
+    text, encoding = _decoded(data)
+    if text is None:
+        msg = (
+            f"{file}: the text is neither UTF-8 nor GBK/GB18030, Big5 or UTF-16 (with its "
+            "byte-order mark); save the table again as 'CSV UTF-8' "
+            "(Excel: 另存为 → CSV UTF-8(逗号分隔)) or as .xlsx"
+        )
+        raise DataSourceError(msg)
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        msg = (
+            f"{file}: the text holds NUL bytes (first on line {line}), so it is not a plain "
+            "text table: a binary file, or UTF-16 saved without its byte-order mark. Save the "
+            "table again as 'CSV UTF-8' (Excel: 另存为 → CSV UTF-8(逗号分隔)) or as .xlsx"
+        )
+        raise DataSourceError(msg)
+    return text, encoding
+
+
+def _decoded(data: bytes) -> tuple[str | None, str]:
+    for bom, codec, name in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), name
+            except UnicodeDecodeError:
+                return None, name
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return _utf8_or_gbk(text, data)
+    return _legacy(data)
+
+
+def _utf8_or_gbk(text: str, data: bytes) -> tuple[str, str]:
+    """Return UTF-8 text, unless it is GBK Chinese whose bytes happen to be valid UTF-8.
+
+    GBK pairs such as C2 B7 (路) or D0 A1 (小) are valid UTF-8 too (U+00B7, U+0421):
+    a GBK file of only such characters reads in UTF-8 as Latin or Cyrillic symbols,
+    standing apart from any ASCII word. Accented letters of real UTF-8 text (café,
+    Müller) stand inside ASCII words, and that text stays UTF-8.
+    """
+    sample = text[:200_000]
+    if sample.isascii() or any("\u4e00" <= c <= "\u9fff" for c in sample):
+        return text, "utf-8"
+    others = [i for i, c in enumerate(sample) if ord(c) > 127]
+    inside_words = sum(
+        1
+        for i in others
+        if (i > 0 and sample[i - 1].isascii() and sample[i - 1].isalpha())
+        or (i + 1 < len(sample) and sample[i + 1].isascii() and sample[i + 1].isalpha())
+    )
+    if inside_words * 2 > len(others):
+        return text, "utf-8"
+    legacy, encoding = _legacy(data)
+    if legacy is not None and _plausibility(legacy, encoding) >= 0.9:
+        return legacy, encoding
+    return text, "utf-8"
+
+
+def _legacy(data: bytes) -> tuple[str | None, str]:
+    """Decode as GB18030 or Big5, whichever reads as more plausible Chinese."""
+    best: tuple[float, str, str] | None = None
+    for encoding in _LEGACY_ENCODINGS:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        score = _plausibility(text, encoding)
+        if best is None or score > best[0]:
+            best = (score, text, encoding)
+    return (None, "") if best is None else (best[1], best[2])
+
+
+def _plausibility(text: str, encoding: str) -> float:
+    """Score how much a decoding reads like Chinese: common characters up, oddities down.
+
+    Common characters are those of GB2312 for a GB18030 decoding and of
+    Big5's frequent set (lead byte 0xA4-0xC6) for a Big5 decoding; odd ones
+    are private-use, unassigned and control characters, which a wrong
+    decoding produces. The score is (common - 2 x odd) / (Chinese + odd).
+    """
+    chinese = common = odd = 0
+    for char in text[:200_000]:
+        if "\u4e00" <= char <= "\u9fff":
+            chinese += 1
+            common += _is_common(char, encoding)
+        elif ord(char) > 127 and unicodedata.category(char) in ("Co", "Cn", "Cs", "Cc"):
+            odd += 1
+    return (common - 2 * odd) / max(chinese + odd, 1)
+
+
+def _is_common(char: str, encoding: str) -> bool:
+    try:
+        code = char.encode("gb2312" if encoding == "gb18030" else "big5")
+    except UnicodeEncodeError:
+        return False
+    return encoding == "gb18030" or 0xA4 <= code[0] <= 0xC6
 
 
 # ---------------------------------------------------------------------- header

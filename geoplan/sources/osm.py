@@ -31,9 +31,11 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
@@ -43,15 +45,21 @@ from xml.etree.ElementTree import ParseError
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio.errors
 import pyproj
 import shapely
 from numpy.typing import NDArray
 
-from geoplan._errors import CRSError, DataSourceError, InputError, NetworkError
+from geoplan._errors import CRSError, DataSourceError, GeoplanWarning, InputError, NetworkError
 from geoplan.network import Network
 from geoplan.sources import _online, _pbf
-from geoplan.sources._inputs import BBox, Source, TagFilter, classify_source, clip_area
+from geoplan.sources._inputs import (
+    BBox,
+    Source,
+    TagFilter,
+    check_crs_range,
+    classify_source,
+    clip_area,
+)
 from geoplan.sources._osm_xml import (
     OsmXml,
     check_plain_xml,
@@ -61,6 +69,7 @@ from geoplan.sources._osm_xml import (
     way_segments,
 )
 from geoplan.sources._profiles import way_filter
+from geoplan.sources._vectors import read_vector_file
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -311,35 +320,35 @@ def _xml_network(path: Path, profile: str) -> Frames:
 
 
 def _read_graphml(path: Path) -> nx.MultiDiGraph:
+    """Read a GraphML file written by osmnx or by plain networkx (typed or text attributes)."""
     import networkx as nx
-    import osmnx as ox
 
     check_plain_xml(path)
     try:
-        return ox.load_graphml(path)
-    except (ParseError, nx.NetworkXError, ValueError, KeyError) as exc:
+        graph = nx.read_graphml(path, node_type=str, force_multigraph=True)
+    except (ParseError, nx.NetworkXError, ValueError, KeyError, TypeError) as exc:
         msg = (
             f"cannot read {path} as GraphML ({exc}); the file is truncated or not GraphML "
-            "written by osmnx (osmnx.save_graphml). Supported network formats: .osm.pbf, "
-            ".osm, .xml, .osm.bz2, .osm.gz, .graphml"
+            "(write it with osmnx.save_graphml or networkx.write_graphml). Supported network "
+            "formats: .osm.pbf, .osm, .xml, .osm.bz2, .osm.gz, .graphml"
         )
         raise DataSourceError(msg) from None
+    ids = list(graph.nodes)
+    if ids and all(isinstance(i, str) and re.fullmatch(r"-?\d{1,18}", i) for i in ids):
+        graph = nx.relabel_nodes(graph, {i: int(i) for i in ids})  # osmnx's integer OSM ids
+    return graph
 
 
 def _graph_frames(graph: nx.Graph[Any], name: str) -> Frames:
     """Return nodes and edges of an osmnx-style graph, merging reverse copies of edges."""
-    crs = graph.graph.get("crs")
-    if crs is None:
-        msg = f"{name}: the graph has no graph['crs']; save it with osmnx, or set the CRS"
-        raise CRSError(msg)
     ids = list(graph.nodes)
-    x = np.array([graph.nodes[i]["x"] for i in ids], dtype=np.float64)
-    y = np.array([graph.nodes[i]["y"] for i in ids], dtype=np.float64)
+    x, y = _node_xy(graph, ids, name)
+    crs = _graph_crs(graph, name, x, y)
     nodes = gpd.GeoDataFrame({"id": pd.Series(ids)}, geometry=shapely.points(x, y), crs=crs)
     where = {node: i for i, node in enumerate(ids)}
     rows = list(graph.edges(data=True))
     geometry = [
-        d.get("geometry")
+        _edge_line(d.get("geometry"), name)
         or shapely.LineString([(x[where[a]], y[where[a]]), (x[where[b]], y[where[b]])])
         for a, b, d in rows
     ]
@@ -367,6 +376,88 @@ def _graph_frames(graph: nx.Graph[Any], name: str) -> Frames:
         edges = edges.loc[~duplicate].reset_index(drop=True)
         log.info("%s: merged %d reverse copies of two-way edges", name, int(duplicate.sum()))
     return nodes, edges
+
+
+def _node_xy(
+    graph: nx.Graph[Any], ids: Sequence[Any], name: str
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Return the nodes' x and y as numbers; refuse nodes without them."""
+    x = np.full(len(ids), np.nan)
+    y = np.full(len(ids), np.nan)
+    bad: list[Any] = []
+    for i, node in enumerate(ids):
+        data = graph.nodes[node]
+        try:
+            x[i], y[i] = float(data["x"]), float(data["y"])
+        except (KeyError, TypeError, ValueError):
+            bad.append(node)
+            continue
+        if not (math.isfinite(x[i]) and math.isfinite(y[i])):
+            bad.append(node)
+    if bad:
+        shown = ", ".join(map(str, bad[:5])) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        msg = (
+            f"{name}: {len(bad)} of {len(ids)} graph nodes have no finite numeric x/y coordinates "
+            f"(node {shown}); every node needs x and y attributes: save the graph with "
+            "osmnx.save_graphml, or give each node x (longitude) and y (latitude)"
+        )
+        raise DataSourceError(msg)
+    return x, y
+
+
+def _graph_crs(
+    graph: nx.Graph[Any], name: str, x: NDArray[np.float64], y: NDArray[np.float64]
+) -> pyproj.CRS:
+    """Return the graph's CRS, checked against its coordinates (EPSG:4326 if lon/lat and none)."""
+    declared = graph.graph.get("crs")
+    if declared is None:
+        lonlat = check_crs_range(x, y, _WGS84)
+        if len(x) == 0 or lonlat.kind:
+            msg = (
+                f"{name}: the graph has no 'crs' attribute and its coordinates are not "
+                "longitude/latitude; set it before saving, e.g. graph.graph['crs'] = "
+                "'EPSG:32651' (the CRS the x/y are in), or save the graph with osmnx"
+            )
+            raise CRSError(msg)
+        msg = (
+            f"{name}: the graph has no 'crs' attribute; its coordinates fit longitude/latitude, "
+            "so they were read as EPSG:4326. Set graph.graph['crs'] = 'EPSG:4326' before "
+            "saving to say so"
+        )
+        warnings.warn(msg, GeoplanWarning, stacklevel=4)
+        return pyproj.CRS.from_user_input(_WGS84)
+    try:
+        crs = pyproj.CRS.from_user_input(declared)
+    except pyproj.exceptions.CRSError:
+        msg = (
+            f"{name}: the graph's crs {declared!r} is not a CRS pyproj knows; set it to the "
+            "CRS the x/y are in, e.g. 'EPSG:4326'"
+        )
+        raise CRSError(msg) from None
+    found = check_crs_range(x, y, crs)
+    if found.outside.any():
+        first = int(np.flatnonzero(found.outside)[0])
+        msg = (
+            f"{name}: the graph says its crs is {declared!r} but {int(found.outside.sum())} of "
+            f"{len(x)} nodes do not fit it (e.g. x={x[first]:g}, y={y[first]:g}): "
+            f"{found.explain(crs)}. Set graph.graph['crs'] to {found.declare} before saving"
+        )
+        raise CRSError(msg)
+    return crs
+
+
+def _edge_line(value: object, name: str) -> shapely.Geometry | None:
+    """Return an edge's geometry attribute as a shapely line (GraphML holds it as WKT)."""
+    if value is None or isinstance(value, shapely.Geometry):
+        return value
+    try:
+        return shapely.from_wkt(str(value))
+    except shapely.errors.GEOSException:
+        msg = (
+            f"{name}: an edge's geometry {str(value)[:60]!r} is not WKT; save the graph with "
+            "osmnx.save_graphml, or drop the edges' geometry attribute"
+        )
+        raise DataSourceError(msg) from None
 
 
 # ====================================================================== features
@@ -768,24 +859,9 @@ def _filter_boundaries(
 
 
 def _read_vector(path: Path, area: shapely.Geometry | None) -> gpd.GeoDataFrame:
-    try:
-        frame = gpd.read_file(path)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
-        msg = (
-            f"cannot read {path} ({exc}); the file is corrupt or not a vector format GDAL "
-            "reads. Supported: .gpkg, .geojson, .json, .shp, .fgb, OSM .osm.pbf/.osm"
-        )
-        raise DataSourceError(msg) from None
-    if frame.crs is None:
-        msg = (
-            f"{path} has no CRS; set it and save again, e.g. "
-            f"gpd.read_file({str(path)!r}).set_crs(4326).to_file(...) for lon/lat "
-            "(for a shapefile, the .prj file next to it is missing)"
-        )
-        raise CRSError(msg)
+    frame = read_vector_file(path)
     if area is not None and len(frame):
         frame = frame.loc[_intersects(frame, area)].reset_index(drop=True)
-    log.info("%s: read %d features (CRS %s)", path.name, len(frame), frame.crs.to_string())
     return frame
 
 

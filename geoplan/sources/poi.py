@@ -284,7 +284,10 @@ def read_poi_table(
     coordinates: either one ``location`` column ``"lng,lat"`` as Amap writes
     it (also 经纬度, 坐标), or a longitude column (经度, lng, lon, longitude, x,
     gcj_lng, bd_lng, wgs_lng ...) and a latitude column (纬度, lat, latitude,
-    y, ...). Full-width digits are read.
+    y, ...). Full-width digits are read. A table without a recognised name
+    column is read (its POIs classified by category only) with an
+    :class:`~geoplan.UnreadableCellsWarning` listing its columns and the
+    accepted name headers.
 
     **Bad rows.** Rows whose coordinates are blank, not numbers, or outside
     ±180/±90 are left out and reported with their row numbers in an
@@ -420,6 +423,8 @@ def read_poi_table(
         declared, coordinates, coords, lon=lon_in, lat=lat_in, network=network, sample=sample
     )
     lon, lat = convert(lon_in, lat_in, source=system, target="wgs84")
+    if "name" not in table.columns:
+        _warn_no_names(table, headers, file)
     frame = _assemble(table, coords, lon_in, lat_in)
     facility_type, rule = _classify(frame["name"].tolist(), frame["category"].tolist(), file)
     frame.insert(6, "facility_type", pd.Series(facility_type, index=frame.index, dtype=object))
@@ -442,6 +447,18 @@ def read_poi_table(
 
 def _is_auto(coordinates: object) -> bool:
     return isinstance(coordinates, str) and coordinates.strip().lower() == "auto"
+
+
+def _warn_no_names(table: pd.DataFrame, headers: Mapping[str, str], file: Path) -> None:
+    """Warn that no column holds the POIs' names: they can only be classified by category."""
+    found = ", ".join(repr(headers.get(str(c), str(c))) for c in table.columns)
+    accepted = ", ".join(POI_COLUMNS["name"])
+    msg = (
+        f"{file.name}: no column of names: the header has {found}, and names are recognised "
+        f"under {accepted}. The {len(table)} POIs are kept without names (classified by "
+        "category only, when there is one); rename the name column to 名称 to use them"
+    )
+    warnings.warn(msg, UnreadableCellsWarning, stacklevel=3)
 
 
 # ---------------------------------------------------------------------- coordinates
