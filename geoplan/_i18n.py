@@ -105,10 +105,10 @@ def facility_type_label(type_id: object, lang: str | None = None) -> str:
     >>> facility_type_label("kindergarten", "zh")
     '幼儿园'
     """
-    from geoplan.standards import load_standards
+    from geoplan.standards import current_standards
 
     try:
-        found = load_standards().facility_type(str(type_id), exact=True)
+        found = current_standards().facility_type(str(type_id), exact=True)
     except (KeyError, ValueError, LookupError):
         return str(type_id)
     return found.name_zh if resolve_lang(lang) == "zh" else found.name_en

@@ -104,6 +104,9 @@ def weight_column(frame: Any, column: str, *, required: bool = False) -> NDArray
 #: default: a 1 km2 raster cell of the densest Chinese districts holds about 50,000).
 MAX_PEOPLE_PER_POINT = 1_000_000
 
+#: The row of per-community tables that holds the people who live in no community.
+OUTSIDE_COMMUNITIES = "(outside)"
+
 
 def containing(
     polygons: NDArray[Any], points: NDArray[Any], *, predicate: str = "within"

@@ -278,6 +278,16 @@ def _bbox(where: _Where, key: str, value: Any) -> tuple[float, float, float, flo
     return left, bottom, right, top
 
 
+def _crs(where: _Where, key: str, value: Any) -> str:
+    """Check a CRS when the study is read (not only when its file is): pyproj must know it."""
+    from geoplan.sources._sites import site_crs
+
+    text = _string(where, key, value, '"EPSG:4326"')
+    origin = f"{where.origin}: [{where.table}]"
+    site_crs(text, where=origin)
+    return text
+
+
 def _tags(where: _Where, key: str, value: Any) -> dict[str, bool | str | list[str]]:
     example = f'{key} = {{ amenity = ["clinic", "doctors"] }}'
     if not isinstance(value, dict) or not value:
@@ -314,7 +324,8 @@ def _path(where: _Where, key: str, value: Any, base: Path, *, must_exist: bool =
     if not exists:
         raise where.fail(key, f"names a file that does not exist: {path}", example)
     if not is_file:
-        raise where.fail(key, f"names a folder, not a file: {path}", example)
+        what = "a folder" if path.is_dir() else "not a regular file (a device or a pipe)"
+        raise where.fail(key, f"names {what}, not a file: {path}", example)
     return path
 
 
@@ -404,7 +415,7 @@ def load_config(path: str | Path) -> StudyConfig:
     """
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        text = _study_text(file.read_bytes())
     except FileNotFoundError:
         msg = f"study file {file} does not exist; give the path of a study TOML (see studies/)"
         raise ConfigError(msg) from None
@@ -412,11 +423,18 @@ def load_config(path: str | Path) -> StudyConfig:
         msg = f"cannot read study file {file}: {exc}; save it as UTF-8 text"
         raise ConfigError(msg) from None
     try:
-        raw = tomllib.loads(text.removeprefix("\ufeff"))  # Notepad saves UTF-8 with a BOM
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         msg = f"{file} is not valid TOML: {exc}; check quotes, brackets and '=' on that line"
         raise ConfigError(msg) from None
     return parse_config(raw, base_dir=file.resolve().parent, origin=str(file), source_file=file)
+
+
+def _study_text(data: bytes) -> str:
+    """Decode a study file: UTF-8, with or without a BOM, or UTF-16 with its BOM (Notepad)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    return data.decode("utf-8").removeprefix("\ufeff")
 
 
 def parse_config(
@@ -732,7 +750,7 @@ def _facility_sources(origin: str, types: Any, base: Path) -> tuple[FacilitySour
             file=table.get("file", lambda w, k, v: _path(w, k, v, base)),
             x=table.get("x", _string, "lon"),
             y=table.get("y", _string, "lat"),
-            crs=table.get("crs", _string, "EPSG:4326"),
+            crs=table.get("crs", _crs, "EPSG:4326"),
             type_column=table.get("type_column", _string),
             type_value=table.get("type_value", _string),
             minutes=table.get("minutes", _minutes),

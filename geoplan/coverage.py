@@ -44,6 +44,7 @@ from geoplan import equity
 from geoplan._errors import InputError
 from geoplan._io import atomic_path
 from geoplan._validate import (
+    OUTSIDE_COMMUNITIES,
     check_crs,
     check_geometries,
     check_memory,
@@ -51,14 +52,16 @@ from geoplan._validate import (
     find_type_column,
     weight_column,
 )
+from geoplan.facilities import access_points
 from geoplan.network import Network, SnappedPoints
 from geoplan.settings import settings
-from geoplan.standards import Standards, load_standards
+from geoplan.standards import Standards, current_standards
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
 __all__ = [
+    "OUTSIDE_COMMUNITIES",
     "Capacity",
     "Coverage",
     "capacity_coverage",
@@ -215,17 +218,19 @@ def coverage(
     -------
     Coverage
     """
-    std = standards if standards is not None else load_standards()
+    std = standards if standards is not None else current_standards()
     check_crs(facilities, network, "facilities")
-    if len(facilities) == 0:
+    if len(facilities) == 0 and types is None:
         msg = (
             "there are no facilities to measure coverage of: the facility layer is empty; "
-            "check its source (tags, file, or the study area)"
+            "check its source (tags, file, or the study area), or name the types= to "
+            "report them as not covered"
         )
         raise InputError(msg)
     check_crs(demand, network, "demand")
-    column = find_type_column(facilities, type_column)
+    column = find_type_column(facilities, type_column) if len(facilities) else "facility_type"
     type_ids = _type_ids(facilities, column, types, std)
+    facilities = access_points(facilities, network)
     people = _People.of(
         demand, population, groups, network, exclude_unreachable=exclude_unreachable
     )
@@ -233,8 +238,12 @@ def coverage(
     out = demand.copy()
     totals, gaps, community_rows = [], [], []
     for type_id in type_ids:
-        group = facilities.loc[(facilities[column] == type_id).to_numpy()]
-        threshold_min, cutoff_m = _threshold(network, std, type_id, minutes, distance_m)
+        if column in facilities.columns:
+            group = facilities.loc[(facilities[column] == type_id).to_numpy()]
+        else:
+            group = facilities.iloc[:0]
+        threshold = _threshold(network, std, type_id, minutes, distance_m)
+        threshold_min, cutoff_m = threshold.minutes, threshold.metres
         dist, nearest = _nearest(network, group, people.snapped, cutoff_m)
         covered = np.isfinite(dist)
         out[f"{type_id}_distance_m"] = dist
@@ -245,6 +254,8 @@ def coverage(
             "facility_type": type_id,
             "threshold_minutes": threshold_min,
             "threshold_m": cutoff_m,
+            "threshold_basis": threshold.basis,
+            "threshold_source": threshold.source,
         }
         totals.append(row | people.totals(covered, len(group)))
         uncovered = people.weights * (~covered & people.counted)
@@ -306,18 +317,23 @@ class _People:
     def by_community(
         self, index: pd.Index, home: IntArray, type_id: str, covered: NDArray[np.bool_]
     ) -> pd.DataFrame:
-        """Covered share of each community's population (and age groups)."""
-        inside = (home >= 0) & self.counted
+        """Covered share of each community's population (and age groups).
+
+        People in no community get a row of their own (:data:`OUTSIDE_COMMUNITIES`)
+        whenever there are any, so that the rows add up to the study's total.
+        """
+        outside = bool(((home < 0) & self.counted & (self.weights > 0)).any())
+        slot = np.where(home >= 0, home, len(index))  # the outside row after the communities
+        size = len(index) + 1
 
         def per(values: FloatArray) -> FloatArray:
-            return np.asarray(
-                np.bincount(home[inside], weights=values[inside], minlength=len(index)),
-                dtype=np.float64,
-            )
+            sums = np.bincount(slot[self.counted], weights=values[self.counted], minlength=size)
+            return np.asarray(sums if outside else sums[:-1], dtype=np.float64)
 
+        labels = [*index, OUTSIDE_COMMUNITIES] if outside else list(index)
         pop, cov = per(self.weights), per(self.weights * covered)
         frame = pd.DataFrame(
-            {"community": index, "facility_type": type_id, "population": pop, "covered": cov}
+            {"community": labels, "facility_type": type_id, "population": pop, "covered": cov}
         )
         with np.errstate(invalid="ignore", divide="ignore"):
             frame["share"] = np.where(pop > 0, cov / pop, np.nan)
@@ -350,14 +366,30 @@ def _labels(index: pd.Index, positions: IntArray) -> NDArray[np.object_]:
     return labels
 
 
+@dataclass(frozen=True)
+class _Threshold:
+    """A type's threshold as measured: minutes (NaN for a distance), metres, basis, source."""
+
+    minutes: float
+    metres: float
+    basis: str
+    source: str
+
+
 def _threshold(
     network: Network, std: Standards, type_id: str, minutes: float | None, distance_m: float | None
-) -> tuple[float, float]:
-    """(minutes or NaN, metres) for a type: the argument, else the standards' threshold."""
-    if minutes is None and distance_m is None:
-        minutes = std.facility_type(type_id).threshold_minutes
-    cutoff = network.cutoff_m(minutes=minutes, distance_m=distance_m)
-    return (float(minutes) if minutes is not None else math.nan), cutoff
+) -> _Threshold:
+    """Return a type's threshold: the argument, else the standards' rule (:class:`Cutoff`)."""
+    if minutes is not None or distance_m is not None:
+        cutoff = network.cutoff_m(minutes=minutes, distance_m=distance_m)
+        basis = "minutes" if minutes is not None else "distance"
+        shown = float(minutes) if minutes is not None else math.nan
+        return _Threshold(shown, cutoff, basis, "argument")
+    rule = std.facility_type(type_id).cutoff
+    cutoff = network.cutoff_m(minutes=rule.minutes, distance_m=rule.distance_m)
+    shown = rule.minutes if rule.minutes is not None else math.nan
+    source = f"{rule.value.source} ({rule.value.verification})"
+    return _Threshold(float(shown), cutoff, rule.basis, source)
 
 
 # ----------------------------------------------------------------- gaps
@@ -468,6 +500,7 @@ def capacity_coverage(
     check_crs(facilities, network, "facilities")
     check_crs(demand, network, "demand")
     cap = _capacities(facilities, capacity)
+    facilities = access_points(facilities, network)  # one point per site: capacity is per site
     people = weight_column(demand, population)
     cutoff = network.cutoff_m(minutes=minutes, distance_m=distance_m)
     reach = network.reach(facilities, distance_m=cutoff, targets=demand)
@@ -528,7 +561,7 @@ def shelter_capacity(
     -------
     Capacity
     """
-    std = standards if standards is not None else load_standards()
+    std = standards if standards is not None else current_standards()
     shelter_type = std.facility_type("emergency_shelter")
     if per_capita_m2 is None:
         per_capita_m2 = float(shelter_type.figures["per_capita_living_area_m2"].high)
@@ -537,11 +570,9 @@ def shelter_capacity(
     if usable_share is None:
         usable_share = std.parameter("shelter_usable_share").high
     effective = _effective_area(shelters, area, usable_share)
-    points = shelters.copy()
-    points[points.geometry.name] = shelters.geometry.representative_point()
     return capacity_coverage(
         network,
-        points,
+        shelters,
         demand,
         capacity=effective / per_capita_m2,
         minutes=minutes,
@@ -587,7 +618,7 @@ def clinic_capacity(
     -------
     Capacity
     """
-    std = standards if standards is not None else load_standards()
+    std = standards if standards is not None else current_standards()
     ftype = std.facility_type(facility_type)
     figure = ftype.figures.get("service_population")
     if "capacity" in clinics.columns:

@@ -40,9 +40,9 @@ from numpy.typing import NDArray
 
 from geoplan._errors import CRSError, InputError
 from geoplan.network import Network
-from geoplan.standards import FacilityType, OsmTags, Standards, load_standards
+from geoplan.standards import FacilityType, OsmTags, Standards, current_standards
 
-__all__ = ["classification_report", "classify_facilities", "facility_points"]
+__all__ = ["access_points", "classification_report", "classify_facilities", "facility_points"]
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def classify_facilities(
         against all types first, so a 长者食堂 is not a restaurant even when
         ``community_canteen`` is left out.
     standards
-        The standards to use; :func:`geoplan.standards.load_standards` when
+        The standards to use; :func:`geoplan.standards.current_standards` when
         omitted.
 
     Returns
@@ -141,7 +141,7 @@ def classify_facilities(
             "geoplan.read_facilities(...) or geopandas.read_file(...)"
         )
         raise InputError(msg)
-    std = load_standards() if standards is None else standards
+    std = current_standards() if standards is None else standards
     wanted = None if types is None else {t.id for t in _resolve_types(std, types)}
     if "facility_type" in pois.columns:
         matches = _given_matches(pois["facility_type"], std)
@@ -440,7 +440,7 @@ def classification_report(
             "geoplan.facilities.classify_facilities(...)"
         )
         raise InputError(msg)
-    std = load_standards() if standards is None else standards
+    std = current_standards() if standards is None else standards
     known = {t.id: t for t in std.all_types}
     unknown = sorted(set(classified["facility_type"].dropna()) - set(known))
     if unknown:
@@ -556,6 +556,45 @@ def facility_points(
     result["area_m2"] = np.where(polygonal, shapely.area(geoms), np.nan)[positions]
     result["point_rule"] = rules[order]
     return result
+
+
+def access_points(facilities: gpd.GeoDataFrame, network: Network) -> gpd.GeoDataFrame:
+    """Return one point per facility, where travel to it is measured from.
+
+    The one rule every analysis uses for facilities that are areas or lines
+    (parks, squares, school grounds): the point of the shape nearest to the
+    network (:func:`facility_points` without entrances). Points are returned
+    as they are, and a frame of points only is returned unchanged.
+
+    Parameters
+    ----------
+    facilities
+        Facilities in the network's CRS.
+    network
+        The travel network.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The same rows and index, point geometries; ``area_m2`` holds the
+        area of each polygon (NaN for points) when any shape was converted.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point, Polygon
+    >>> net = Network.from_edges([(0, 0, 100, 0)], crs="EPSG:32651")
+    >>> park = Polygon([(50, 10), (70, 30), (50, 50), (30, 30)])
+    >>> sites = gpd.GeoDataFrame(geometry=[Point(10, 5), park], crs=32651)
+    >>> [g.wkt for g in access_points(sites, net).geometry]
+    ['POINT (10 5)', 'POINT (50 10)']
+    """
+    if len(facilities) == 0:
+        return facilities
+    kinds = shapely.get_type_id(np.asarray(facilities.geometry.values))
+    if (kinds == _POINT).all():
+        return facilities
+    return facility_points(facilities, network)
 
 
 def _geometries(frame: Any, network: Network, what: str) -> ObjectArray:

@@ -36,15 +36,17 @@ import shapely
 
 from geoplan._errors import GeoplanWarning, InputError
 from geoplan._validate import (
+    OUTSIDE_COMMUNITIES,
     check_crs,
     check_geometries,
     containing,
     find_type_column,
     weight_column,
 )
+from geoplan.facilities import access_points
 from geoplan.network import Network, SnappedPoints
 from geoplan.service_areas import group_areas
-from geoplan.standards import FacilityType, Standards, load_standards
+from geoplan.standards import FacilityType, Standards, current_standards
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -139,7 +141,7 @@ def life_circles(
     -------
     LifeCircles
     """
-    std = standards if standards is not None else load_standards()
+    std = standards if standards is not None else current_standards()
     if missing_below is None:
         missing_below = std.parameter("missing_below_share").high
     if communities is None:
@@ -147,6 +149,7 @@ def life_circles(
     communities = _valid_communities(communities, network)
     column = find_type_column(facilities, type_column)
     check_crs(facilities, network, "facilities")
+    facilities = access_points(facilities, network)
     evaluated = _types_to_evaluate(std, levels, types, network)
     people = _demand(communities, demand, population, network)
     snapped = network.snap(people.points) if len(people.points) else None
@@ -155,8 +158,9 @@ def life_circles(
     for ftype in evaluated:
         mask = (facilities[column] == ftype.id).to_numpy()
         covered = _covered(network, facilities.loc[mask], snapped, ftype)
-        rows.append(_by_community(people, covered, ftype, int(mask.sum()), missing_below))
-        type_rows.append(_type_row(people, covered, ftype, int(mask.sum())))
+        described = _describe(ftype, network)
+        rows.append(_by_community(people, covered, described, int(mask.sum()), missing_below))
+        type_rows.append(_type_row(people, covered, described, int(mask.sum())))
     coverage = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     circle_frame = None
     if circles and snapped is not None:
@@ -283,6 +287,15 @@ class _People:
             self.home[assigned], weights=values[assigned], minlength=len(self.communities)
         )
 
+    def outside(self, values: np.ndarray) -> float:
+        """Sum ``values`` over the points in no community."""
+        return float(values[self.home < 0].sum())
+
+    @property
+    def any_outside(self) -> bool:
+        """Whether anybody lives in no community."""
+        return bool((self.weights[self.home < 0] > 0).any())
+
 
 def _demand(
     communities: gpd.GeoDataFrame,
@@ -314,54 +327,70 @@ def _covered(
         return np.zeros(0, dtype=bool)
     if len(facilities) == 0:
         return np.zeros(len(snapped), dtype=bool)
-    result = network.nearest(facilities, minutes=ftype.threshold_minutes, targets=snapped)
+    cutoff = ftype.cutoff
+    distance_m = network.cutoff_m(minutes=cutoff.minutes, distance_m=cutoff.distance_m)
+    result = network.nearest(facilities, distance_m=distance_m, targets=snapped)
     assert result.target_distance_m is not None
     return np.isfinite(result.target_distance_m)
 
 
-def _describe(ftype: FacilityType) -> dict[str, Any]:
-    """Return the columns that name a facility type and its threshold."""
+def _describe(ftype: FacilityType, network: Network) -> dict[str, Any]:
+    """Return the columns that name a facility type and its threshold (as coverage does)."""
+    cutoff = ftype.cutoff
     return {
         "facility_type": ftype.id,
         "name_zh": ftype.name_zh,
         "name_en": ftype.name_en,
         "level": ftype.level.id,
         "required": ftype.required,
-        "threshold_minutes": ftype.threshold_minutes,
+        "threshold_minutes": cutoff.minutes if cutoff.minutes is not None else float("nan"),
+        "threshold_m": network.cutoff_m(minutes=cutoff.minutes, distance_m=cutoff.distance_m),
+        "threshold_basis": cutoff.basis,
     }
 
 
 def _by_community(
     people: _People,
     covered: np.ndarray,
-    ftype: FacilityType,
+    described: dict[str, Any],
     n_facilities: int,
     missing_below: float,
 ) -> pd.DataFrame:
+    """One row per community, and one for the people in none (never counted as missing)."""
     pop = people.per_community(people.weights)
     cov = people.per_community(people.weights * covered)
+    labels: list[Any] = list(people.communities)
+    inside = np.ones(len(pop), dtype=bool)
+    if people.any_outside:
+        pop = np.append(pop, people.outside(people.weights))
+        cov = np.append(cov, people.outside(people.weights * covered))
+        labels.append(OUTSIDE_COMMUNITIES)
+        inside = np.append(inside, False)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(pop > 0, cov / pop, np.nan)
     return pd.DataFrame(
         {
-            "community": people.communities,
-            **_describe(ftype),
+            "community": labels,
+            **described,
             "n_facilities": n_facilities,
             "population": pop,
             "covered_population": cov,
             "share": share,
-            "missing": ftype.required & (pop > 0) & ~(share >= missing_below),
+            "missing": described["required"] & inside & (pop > 0) & ~(share >= missing_below),
         }
     )
 
 
-def _type_row(people: _People, covered: np.ndarray, ftype: FacilityType, n: int) -> dict[str, Any]:
-    total = people.per_community(people.weights).sum()
-    reached = people.per_community(people.weights * covered).sum()
+def _type_row(
+    people: _People, covered: np.ndarray, described: dict[str, Any], n: int
+) -> dict[str, Any]:
+    """Return a type's study-wide share: of everybody, in a community or not (as coverage)."""
+    total = float(people.weights.sum())
+    reached = float((people.weights * covered).sum())
     return {
-        **_describe(ftype),
+        **described,
         "n_facilities": n,
-        "covered_share": float(reached / total) if total > 0 else float("nan"),
+        "covered_share": reached / total if total > 0 else float("nan"),
         "note": "no facilities of this type in the data" if n == 0 else "",
     }
 

@@ -55,7 +55,7 @@ from rasterio.transform import Affine
 from geoplan._errors import CRSError, DataSourceError, GeoplanWarning, InputError
 from geoplan._io import atomic_path
 from geoplan._validate import check_memory, containing
-from geoplan.standards import load_standards
+from geoplan.standards import current_standards
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -752,7 +752,7 @@ def population_from_buildings(
     ... ].tolist()
     [30.0, 5.0]
     """
-    std = standards if standards is not None else load_standards()
+    std = standards if standards is not None else current_standards()
     per_m2 = _positive(
         persons_per_m2, "persons_per_m2", std, "persons_per_m2_floor", example="0.025"
     )
@@ -950,7 +950,7 @@ def population_from_register(
     ... ].tolist()
     [100.0, 300.0]
     """
-    std = standards if standards is not None else load_standards()
+    std = standards if standards is not None else current_standards()
     levels_default = _positive(
         default_levels, "default_levels", std, "default_building_levels", example="6"
     )

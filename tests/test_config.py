@@ -1142,3 +1142,37 @@ def test_any_toml_like_config_parses_or_raises_a_config_error(raw):
         assert 0 < site.target <= 1
     if config.network_source == "online":
         assert config.bbox or config.area_file or config.place
+
+
+def test_a_study_saved_as_utf16_by_notepad_is_read(tmp_path):
+    text = '[study]\nname = "南关区"\n[network]\nsource = "sample"\n'
+    for encoding in ("utf-16", "utf-16-le", "utf-8-sig"):
+        data = text.encode(encoding)
+        if encoding == "utf-16-le":
+            data = b"\xff\xfe" + data
+        path = tmp_path / f"{encoding}.toml"
+        path.write_bytes(data)
+        assert load_config(path).name == "南关区"
+
+
+def test_a_site_crs_is_checked_when_the_study_is_read():
+    with pytest.raises(geoplan.ConfigError) as info:
+        parse_config(
+            {
+                "study": {"name": "x"},
+                "network": {"source": "sample"},
+                "facilities": {"types": {"kindergarten": {"crs": "EPSG:99999"}}},
+            }
+        )
+    message = str(info.value)
+    assert "[facilities.types.kindergarten] crs = 'EPSG:99999' is not a coordinate" in message
+    assert 'e.g. crs = "EPSG:4326"' in message
+
+
+def test_a_device_as_an_input_is_named_as_such(tmp_path):
+    with pytest.raises(
+        geoplan.ConfigError, match=r"names not a regular file \(a device or a pipe\)"
+    ):
+        parse_config(
+            {"study": {"name": "x"}, "network": {"source": "/dev/zero"}}, base_dir=tmp_path
+        )

@@ -49,7 +49,12 @@ log = logging.getLogger(__name__)
 #: The files a shapefile cannot be read without, and what each holds.
 SHAPEFILE_PARTS = {".shx": "the index of its shapes", ".dbf": "its attribute table"}
 _READABLE = ".gpkg, .geojson, .json, .shp (with .shx, .dbf, .prj), .fgb"
-_PYOGRIO_ERRORS = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError)
+#: What GDAL raises on a file it cannot read as vectors (a CSV in GBK gives UnicodeDecodeError).
+_PYOGRIO_ERRORS = (
+    pyogrio.errors.DataSourceError,
+    pyogrio.errors.DataLayerError,
+    UnicodeDecodeError,
+)
 
 
 def read_vector_file(
@@ -85,6 +90,8 @@ def read_vector_file(
         raise DataSourceError(msg)
     check_regular_file(path, what=f"a {what}")
     _check_shapefile_parts(path, what)
+    if layer is None:
+        _check_single_layer(path, what)
     try:
         frame = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
     except _PYOGRIO_ERRORS as exc:
@@ -105,6 +112,22 @@ def read_vector_file(
         raise CRSError(msg)
     log.info("%s: read %d features (CRS %s)", path.name, len(frame), frame.crs.to_string())
     return frame
+
+
+def _check_single_layer(path: Path, what: str) -> None:
+    """Refuse a file of several layers when no layer is named (GDAL would take the first)."""
+    try:
+        layers = pyogrio.list_layers(path)
+    except _PYOGRIO_ERRORS:
+        return  # read_file says what is wrong with the file
+    if len(layers) > 1:
+        names = ", ".join(str(name) for name in layers[:, 0])
+        msg = (
+            f"the {what} {path} holds {len(layers)} layers ({names}), and which one is meant "
+            "is not said; name it in the study file, e.g. layer = "
+            f'"{layers[0, 0]}" under the table that gives this file'
+        )
+        raise DataSourceError(msg)
 
 
 def drop_empty_geometries(frame: gpd.GeoDataFrame, path: Path, what: str) -> gpd.GeoDataFrame:

@@ -56,7 +56,7 @@ from geoplan.sources._tables import (
     row_list,
     to_number,
 )
-from geoplan.standards import FacilityType, Standards, load_standards
+from geoplan.standards import FacilityType, Standards, current_standards
 
 __all__ = [
     "CHECK_MARGIN_M",
@@ -236,7 +236,7 @@ def poi_categories(standards: Standards | None = None) -> pd.DataFrame:
     >>> sorted(table["verification"].unique())
     ['default']
     """
-    _category_lookup(load_standards() if standards is None else standards)
+    _category_lookup(current_standards() if standards is None else standards)
     return pd.DataFrame([vars(c) for c in _category_table()])
 
 
@@ -798,7 +798,7 @@ def _classify(
     names: Sequence[object], categories: Sequence[object], file: Path
 ) -> tuple[list[str | None], list[str | None]]:
     """Return each POI's facility type and the rule that gave it (None, None when unmatched)."""
-    std = load_standards()
+    std = current_standards()
     lookup = _category_lookup(std)
     types = {t.id: t for t in std.all_types}
     texts = [normalize_text(n) for n in names]

@@ -27,10 +27,12 @@ np.float64(30.0)
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -39,6 +41,7 @@ import pandas as pd
 
 from geoplan._errors import ConfigError
 from geoplan.standards._model import (
+    Cutoff,
     FacilityType,
     LifeCircleLevel,
     OsmTags,
@@ -54,6 +57,7 @@ from geoplan.standards._model import (
 from geoplan.standards._standards import Standards, read_package_data
 
 __all__ = [
+    "Cutoff",
     "FacilityType",
     "LifeCircleLevel",
     "OsmTags",
@@ -63,6 +67,7 @@ __all__ = [
     "Standards",
     "Value",
     "Verification",
+    "current_standards",
     "facility_type",
     "facility_types",
     "level",
@@ -71,6 +76,7 @@ __all__ = [
     "plan_facts",
     "plan_indicators",
     "search",
+    "using_standards",
 ]
 
 
@@ -99,6 +105,47 @@ def load_standards(path: str | os.PathLike[str] | None = None) -> Standards:
     """
     standards = _package_standards()
     return standards if path is None else standards.with_overrides(path)
+
+
+_ACTIVE: contextvars.ContextVar[Standards | None] = contextvars.ContextVar(
+    "geoplan_standards", default=None
+)
+
+
+def current_standards() -> Standards:
+    """Return the standards in force: a study's inside :func:`using_standards`, else the package's.
+
+    A study's standards carry its own thresholds and its own facility types
+    (their names and minutes); labels in its tables, maps and report come from
+    them.
+
+    Examples
+    --------
+    >>> current_standards() is load_standards()
+    True
+    """
+    active = _ACTIVE.get()
+    return active if active is not None else _package_standards()
+
+
+@contextlib.contextmanager
+def using_standards(standards: Standards) -> Iterator[Standards]:
+    """Make ``standards`` the ones in force inside a ``with`` block (see :func:`current_standards`).
+
+    Examples
+    --------
+    >>> own = load_standards().with_overrides({"facility": {"pharmacy": {"walk_minutes": 5}}})
+    >>> with using_standards(own):
+    ...     current_standards().facility_type("pharmacy").threshold_minutes
+    5.0
+    >>> current_standards().facility_type("pharmacy").threshold_minutes
+    8.0
+    """
+    token = _ACTIVE.set(standards)
+    try:
+        yield standards
+    finally:
+        _ACTIVE.reset(token)
 
 
 def facility_types(*, level: str | None = None, required: bool | None = None) -> pd.DataFrame:

@@ -18,7 +18,9 @@ from geoplan._errors import ConfigError
 
 __all__ = [
     "FACILITY_KEYS",
+    "RADIUS_VERIFICATIONS",
     "USER_SOURCE",
+    "Cutoff",
     "FacilityType",
     "LifeCircleLevel",
     "OsmTags",
@@ -189,6 +191,56 @@ class LifeCircleLevel:
         return {"minutes": self.minutes, **self.figures}
 
 
+#: Verification levels strong enough for a service radius to stand as a type's threshold.
+RADIUS_VERIFICATIONS: tuple[str, ...] = ("verified_primary", "verified_secondary", "user")
+
+
+@dataclass(frozen=True)
+class Cutoff:
+    """How far a facility type's service reaches: a travel time or a network distance.
+
+    One rule for every analysis (coverage, life circles, site proposals):
+
+    1. a time the user set for the type (``walk_minutes``, verification ``user``);
+    2. a service radius the user set (``service_radius_m``, ``user``);
+    3. the type's own time figure from a source;
+    4. the standard's service radius in metres, when verified (primary or
+       secondary: e.g. 小学 500 m, 幼儿园 300 m in GB 50180-93), measured as
+       walking distance along the network;
+    5. the time of the type's life-circle level.
+
+    Attributes
+    ----------
+    minutes
+        The travel time, or ``None`` when the threshold is a distance.
+    distance_m
+        The network distance, or ``None`` when the threshold is a time.
+    basis
+        ``"minutes"`` or ``"distance"``: which of the two the threshold is.
+    value
+        The sourced figure it comes from (source, verification, note).
+    """
+
+    minutes: float | None
+    distance_m: float | None
+    basis: Literal["minutes", "distance"]
+    value: Value
+
+    def metres(self, speed_m_s: float) -> float:
+        """Return the cutoff in metres at a travel speed (a distance is returned as it is)."""
+        if self.distance_m is not None:
+            return self.distance_m
+        assert self.minutes is not None
+        return self.minutes * 60.0 * speed_m_s
+
+    @property
+    def text(self) -> str:
+        """E.g. ``"15 min"`` or ``"500 m"``."""
+        if self.distance_m is not None:
+            return f"{self.distance_m:g} m"
+        return f"{self.minutes:g} min"
+
+
 @dataclass(frozen=True)
 class FacilityType:
     """A facility type of the standards, with its threshold and how to find it in OSM.
@@ -274,6 +326,34 @@ class FacilityType:
     def threshold_basis(self) -> str:
         """``"own figure"`` or ``"from level"``."""
         return "own figure" if self.walk_minutes is not None else "from level"
+
+    @property
+    def cutoff(self) -> Cutoff:
+        """How far the type's service reaches, by the one rule every analysis uses.
+
+        See :class:`Cutoff` for the order of precedence.
+
+        Examples
+        --------
+        >>> from geoplan.standards import facility_type
+        >>> facility_type("primary_school").cutoff.text  # GB 50180-93, verified
+        '500 m'
+        >>> facility_type("pharmacy").cutoff.text  # its own time figure
+        '8 min'
+        >>> facility_type("community_health_station").cutoff.text  # 500 m is weak: the level
+        '5 min'
+        """
+        radius = self.figures.get("service_radius_m")
+        own = self.walk_minutes
+        if own is not None and own.verification == "user":
+            return Cutoff(own.high, None, "minutes", own)
+        if radius is not None and radius.verification == "user":
+            return Cutoff(None, radius.high, "distance", radius)
+        if own is not None:
+            return Cutoff(own.high, None, "minutes", own)
+        if radius is not None and radius.verification in RADIUS_VERIFICATIONS:
+            return Cutoff(None, radius.high, "distance", radius)
+        return Cutoff(self.threshold.high, None, "minutes", self.threshold)
 
     @property
     def profile(self) -> Profile:
