@@ -1,0 +1,281 @@
+"""The capacitated maximal covering model (:func:`capacitated_mclp`)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import ArrayLike
+from scipy.optimize import linprog
+
+from geoplan.models._arrays import _TOL, FloatArray, IntArray, _empty_float, _empty_int, _sums
+from geoplan.models._covering import _cover_newly
+from geoplan.models._reduce import _Cover, _original_positions, _reduce_cover
+from geoplan.models._solve import (
+    SolverName,
+    _deadline,
+    _decide,
+    _exact_or_bound,
+    _fewer_note,
+    _finish,
+    _Outcome,
+    _Program,
+)
+from geoplan.models._validate import _as_pattern, _count, _fail, _flags, _solver, _vector, _weights
+from geoplan.models.solution import Reduction, Solution
+
+
+def capacitated_mclp(
+    cover: Any,
+    w: ArrayLike,
+    p: int,
+    capacity: ArrayLike,
+    *,
+    covered0: ArrayLike | None = None,
+    solver: SolverName = "auto",
+    time_limit: float | None = 60.0,
+    mip_gap: float = 1e-6,
+    reduce: bool = True,
+) -> Solution:
+    """Capacitated maximal covering: p new sites, each serving at most its capacity.
+
+    Demand may be split between sites. Demand marked ``covered0`` counts as
+    served by the existing facilities and is not offered to new sites; to model
+    the existing facilities' own capacity, pass as ``w`` the weight they leave
+    unserved (e.g. from :func:`geoplan.capacity_coverage`) instead.
+
+    Parameters
+    ----------
+    cover
+        Candidates x demand matrix; every stored entry means "within reach".
+    w
+        Demand weight (people) per demand point.
+    p
+        Number of new sites (at most).
+    capacity
+        Weight each candidate can serve (shelters: effective area / per-capita
+        area; clinics: service population); >= 0, ``inf`` = unlimited.
+    covered0, solver, time_limit, mip_gap, reduce
+        As in :func:`mclp` (no dominance reduction here: a smaller site can
+        still add capacity).
+
+    Returns
+    -------
+    Solution
+        ``objective`` = newly served weight (a maximum flow for ``chosen``);
+        ``served`` = weight each site serves in one such allocation (not
+        unique); ``chosen`` is ordered by ``served``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cover = np.array([[1, 1, 0], [0, 1, 1]])
+    >>> sol = capacitated_mclp(cover, [30.0, 30.0, 30.0], 1, [50.0, 40.0])
+    >>> sol.chosen.tolist(), sol.objective
+    ([0], 50.0)
+    """
+    start = time.perf_counter()
+    pattern = _as_pattern(cover, "cover")
+    m, n = pattern.shape
+    weight = _weights(w, n)
+    done = _flags(covered0, n, "covered0")
+    count = _count(p, m)
+    cap = _capacities(capacity, m, float(weight.sum()))
+    deadline = _deadline(start, time_limit)
+    _solver(solver, mip_gap)
+    demand_rows = sp.csr_array(pattern.T)
+    eligible = (weight > 0) & ~done
+    reachable = np.diff(demand_rows.indptr) > 0
+    model = _reduce_cover(
+        demand_rows, weight, eligible & reachable, cap, reduce=reduce, dominance=False
+    )
+    if reduce:
+        useful = np.flatnonzero(model.cost > 0)
+        model = _Cover(
+            sp.csr_array(model.a[useful]), model.v, model.cand[useful], model.cost[useful]
+        )
+    outcome = _solve_capacitated(
+        model, model.cost, count, solver=solver, deadline=deadline, mip_gap=mip_gap
+    )
+    gainable = np.where(eligible, weight, 0.0)
+    order, gains, served, objective = _capacity_order(pattern, gainable, cap, outcome.chosen)
+    newly = _cover_newly(pattern, gainable, order)
+    return _finish(
+        "capacitated_mclp",
+        start,
+        outcome,
+        objective=objective,
+        maximise=True,
+        order=order,
+        marginal=gains,
+        newly=newly,
+        reduction=Reduction(n, model.a.shape[1], m, model.a.shape[0], outcome.nonzeros),
+        served=served,
+        uncoverable=np.flatnonzero(eligible & ~reachable).astype(np.int64),
+        covered_weight=float(weight[done].sum()) + objective,
+        total_weight=float(weight.sum()),
+        notes=_fewer_note(count, order.size),
+    )
+
+
+def _capacities(capacity: ArrayLike, m: int, total: float) -> FloatArray:
+    arr = _vector(capacity, m, "capacity", "candidate")
+    if np.isnan(arr).any() or (arr < 0).any():
+        msg = (
+            "capacity must be >= 0 for every candidate (shelters: effective area / per-capita "
+            "area; clinics: service population); fix the negative or NaN values"
+        )
+        raise _fail(msg)
+    return np.minimum(arr, total)
+
+
+def _flow(
+    a: sp.csr_array, v: FloatArray, cap: FloatArray, sites: IntArray
+) -> tuple[float, FloatArray]:
+    """Most weight the ``sites`` can serve (demand split allowed) and each site's share."""
+    if sites.size == 0:
+        return 0.0, _empty_float()
+    sub = sp.csr_array(a[sites])
+    site_of = np.repeat(np.arange(sites.size), np.diff(sub.indptr))
+    keep = v[sub.indices] > 0
+    site_of, point = site_of[keep], sub.indices[keep]
+    if point.size == 0:
+        return 0.0, np.zeros(sites.size)
+    users, row = np.unique(point, return_inverse=True)
+    e = point.size
+    ids = np.arange(e)
+    a_ub = sp.vstack(
+        [
+            sp.csr_array((np.ones(e), (row, ids)), shape=(users.size, e)),
+            sp.csr_array((np.ones(e), (site_of, ids)), shape=(sites.size, e)),
+        ]
+    ).tocsr()
+    res = linprog(
+        -np.ones(e),
+        A_ub=a_ub,
+        b_ub=np.concatenate([v[users], cap[sites]]),
+        bounds=(0, None),
+        method="highs",
+    )
+    if res.status != 0:
+        msg = f"the allocation LP failed: {res.message}"
+        raise RuntimeError(msg)
+    served = _sums(site_of, res.x, sites.size)
+    return float(served.sum()), served.astype(np.float64)
+
+
+def _greedy_capacitated(model: _Cover, cap: FloatArray, p: int) -> list[int]:
+    """Largest min(capacity, reachable unserved weight) first; fill the least-served demand."""
+    a = model.a
+    m, n = a.shape
+    residual = model.v.copy()
+    options = np.bincount(a.indices, minlength=n)
+    taken = np.zeros(m, dtype=bool)
+    chosen: list[int] = []
+    scale = max(1.0, float(model.v.sum()))
+    for _ in range(p):
+        score = np.minimum(cap, np.asarray(a @ residual, dtype=np.float64))
+        score[taken] = -1.0
+        j = int(np.argmax(score))
+        if score[j] <= _TOL * scale:
+            break
+        chosen.append(j)
+        taken[j] = True
+        idx = a.indices[a.indptr[j] : a.indptr[j + 1]]
+        idx = idx[np.lexsort((idx, options[idx]))]
+        amounts = residual[idx]
+        before = np.cumsum(amounts) - amounts
+        residual[idx] -= np.clip(cap[j] - before, 0.0, amounts)
+    return chosen
+
+
+def _capacitated_program(model: _Cover, cap: FloatArray, p: int) -> _Program:
+    """Build: max sum f s.t. demand and capacity limits, f_e <= min(v_i, cap_j) x_j, sum x <= p."""
+    m, n = model.a.shape
+    e = model.a.nnz
+    j_of = np.repeat(np.arange(m), np.diff(model.a.indptr))
+    i_of = model.a.indices
+    ids = np.arange(e)
+    top = np.minimum(model.v[i_of], cap[j_of])
+    demand = sp.csr_array((np.ones(e), (i_of, m + ids)), shape=(n, m + e))
+    site = sp.csr_array(
+        (
+            np.concatenate([np.ones(e), -cap]),
+            (np.concatenate([j_of, np.arange(m)]), np.concatenate([m + ids, np.arange(m)])),
+        ),
+        shape=(m, m + e),
+    )
+    tight = sp.csr_array(
+        (np.concatenate([np.ones(e), -top]), (np.tile(ids, 2), np.concatenate([m + ids, j_of]))),
+        shape=(e, m + e),
+    )
+    count = sp.csr_array(np.concatenate([np.ones(m), np.zeros(e)])[None, :])
+    upper = np.concatenate([model.v, np.zeros(m), np.zeros(e), [float(p)]])
+    return _Program(
+        c=np.concatenate([np.zeros(m), -np.ones(e)]),
+        integrality=np.concatenate([np.ones(m), np.zeros(e)]),
+        a=sp.vstack([demand, site, tight, count]).tocsr(),
+        lo=np.full(upper.shape, -np.inf),
+        hi=upper,
+        lb=np.zeros(m + e),
+        ub=np.concatenate([np.ones(m), top]),
+        sign=-1.0,
+    )
+
+
+def _solve_capacitated(
+    model: _Cover, cap: FloatArray, p: int, *, solver: str, deadline: float, mip_gap: float
+) -> _Outcome:
+    if model.empty:
+        return _Outcome(_empty_int(), 0.0, "trivial", "optimal", ("nothing left to serve",))
+    greedy = _greedy_capacitated(model, cap, p)
+    value = _flow(model.a, model.v, cap, np.asarray(greedy, dtype=np.int64))[0]
+    cheap = min(float(model.v.sum()), float(np.sort(cap)[::-1][:p].sum()))
+    prog = _capacitated_program(model, cap, p)
+    if cheap <= value + _TOL * max(1.0, value):
+        return _Outcome(
+            _original_positions(model.cand, greedy),
+            cheap,
+            "greedy",
+            "optimal",
+            nonzeros=prog.nonzeros,
+        )
+    exact = _exact_or_bound(
+        prog,
+        solver=solver,
+        deadline=deadline,
+        mip_gap=mip_gap,
+        n_candidates=model.a.shape[0],
+        value=lambda c: float(_flow(model.a, model.v, cap, np.asarray(c, dtype=np.int64))[0]),
+    )
+    chosen, bound, name, status = _decide(
+        greedy=greedy,
+        greedy_value=value,
+        run=exact.run,
+        milp_value=exact.value,
+        milp_chosen=exact.chosen,
+        maximise=True,
+        heuristic_bound=cheap if exact.lp_bound is None else min(cheap, exact.lp_bound),
+    )
+    return _Outcome(
+        _original_positions(model.cand, chosen),
+        min(bound, cheap),
+        name,
+        status,
+        nonzeros=prog.nonzeros,
+    )
+
+
+def _capacity_order(
+    a: sp.csr_array, v: FloatArray, cap: FloatArray, chosen: IntArray
+) -> tuple[IntArray, FloatArray, FloatArray, float]:
+    """Sites by weight served (most first); marginal gains from prefix allocations."""
+    total, served = _flow(a, v, cap, chosen)
+    rank = np.lexsort((chosen, -served)) if chosen.size else _empty_int()
+    order = chosen[rank]
+    prefix = [0.0]
+    for k in range(1, order.size + 1):
+        prefix.append(total if k == order.size else _flow(a, v, cap, order[:k])[0])
+    return order, np.diff(np.asarray(prefix)), served[rank], total

@@ -1,0 +1,416 @@
+"""Coverage models: maximal covering (:func:`mclp`) and set covering (:func:`lscp`)."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import time
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import ArrayLike
+
+from geoplan.models._arrays import _TOL, FloatArray, _empty_int
+from geoplan.models._covering import _cover_order, _lscp_program, _reached
+from geoplan.models._greedy import _celf, _cover_value, _online_bound, _prune, _Savings, _swap
+from geoplan.models._reduce import _Cover, _original_positions, _reduce_cover
+from geoplan.models._solve import (
+    SolverName,
+    _deadline,
+    _decide,
+    _exact_or_bound,
+    _fewer_note,
+    _finish,
+    _Outcome,
+    _Program,
+)
+from geoplan.models._validate import _as_pattern, _costs, _count, _fail, _flags, _solver, _weights
+from geoplan.models.solution import Reduction, Solution
+
+
+def mclp(
+    cover: Any,
+    w: ArrayLike,
+    p: int | None = None,
+    *,
+    covered0: ArrayLike | None = None,
+    cost: ArrayLike | None = None,
+    budget: float | None = None,
+    solver: SolverName = "auto",
+    time_limit: float | None = 60.0,
+    mip_gap: float = 1e-6,
+    reduce: bool = True,
+) -> Solution:
+    """Maximal covering: open new sites that newly cover the most weight.
+
+    Parameters
+    ----------
+    cover
+        Candidates x demand matrix (scipy sparse; every *stored* entry, whatever
+        its value, means "covers within the threshold" -- call
+        ``eliminate_zeros()`` first if stored zeros should not count). A dense
+        array is read as nonzero = covers.
+    w
+        Demand weight (population) per demand point, finite and >= 0.
+    p
+        Number of new sites. May be omitted when ``budget`` is given; with both,
+        both limits hold. Sites that would add no newly covered weight are not
+        proposed, so ``chosen`` can be shorter than ``p``.
+    covered0
+        True for demand already covered by existing facilities (held fixed);
+        they count in ``covered_weight`` but not in the objective.
+    cost, budget
+        Cost per candidate and the total budget: the budget form (choose any
+        number of sites whose costs sum to at most ``budget``).
+    solver
+        ``"auto"``, ``"exact"`` or ``"greedy"`` (see the module notes).
+    time_limit
+        Seconds for the whole solve (HiGHS stops and reports its gap); None for
+        no limit.
+    mip_gap
+        Relative gap at which HiGHS stops and calls the solution optimal.
+    reduce
+        Merge identical demand rows and drop useless and dominated candidates
+        before solving (never changes the optimum).
+
+    Returns
+    -------
+    Solution
+        ``objective`` = newly covered weight; ``uncoverable`` = uncovered demand
+        no candidate covers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import scipy.sparse as sp
+    >>> cover = sp.csr_array(np.array([[1, 1, 0], [0, 1, 1], [0, 0, 1]]))
+    >>> sol = mclp(cover, [5.0, 1.0, 7.0], 1, covered0=[False, False, True])
+    >>> sol.chosen.tolist(), sol.objective, sol.covered_weight
+    ([0], 6.0, 13.0)
+    """
+    start = time.perf_counter()
+    pattern = _as_pattern(cover, "cover")
+    m, n = pattern.shape
+    weight = _weights(w, n)
+    done = _flags(covered0, n, "covered0")
+    limit, costs, cap = _mclp_limits(p, cost, budget, m)
+    deadline = _deadline(start, time_limit)
+    _solver(solver, mip_gap)
+    demand_rows = sp.csr_array(pattern.T)
+    eligible = (weight > 0) & ~done
+    reachable = np.diff(demand_rows.indptr) > 0
+    model = _reduce_cover(demand_rows, weight, eligible & reachable, costs, reduce=reduce)
+    outcome = _solve_cover(
+        model, p=limit, budget=cap, solver=solver, deadline=deadline, mip_gap=mip_gap
+    )
+    gainable = np.where(eligible, weight, 0.0)
+    order, gains = _cover_order(pattern, gainable, outcome.chosen)
+    objective = float(gainable[_reached(pattern, order)].sum())
+    notes = _fewer_note(limit, order.size)
+    return _finish(
+        "mclp",
+        start,
+        outcome,
+        objective=objective,
+        maximise=True,
+        order=order,
+        marginal=gains,
+        newly=gains,
+        reduction=Reduction(n, model.a.shape[1], m, model.a.shape[0], outcome.nonzeros),
+        uncoverable=np.flatnonzero(eligible & ~reachable).astype(np.int64),
+        covered_weight=float(weight[done].sum()) + objective,
+        total_weight=float(weight.sum()),
+        notes=notes,
+    )
+
+
+def _mclp_limits(
+    p: int | None, cost: ArrayLike | None, budget: float | None, m: int
+) -> tuple[int | None, FloatArray, float | None]:
+    if budget is None:
+        if cost is not None:
+            msg = "cost= is used only with budget=; pass budget= (the total to spend) or drop cost"
+            raise _fail(msg)
+        if p is None:
+            msg = "give p (the number of new sites) or cost= and budget= for the budget form"
+            raise _fail(msg)
+        return _count(p, m), np.ones(m), None
+    if isinstance(budget, bool) or not (isinstance(budget, numbers.Real) and budget >= 0):
+        msg = f"budget must be a number >= 0; got {budget!r}"
+        raise _fail(msg)
+    if cost is None:
+        msg = "budget= needs cost= (one cost per candidate)"
+        raise _fail(msg)
+    return (None if p is None else _count(p, m)), _costs(cost, m), float(budget)
+
+
+def _solve_cover(
+    model: _Cover,
+    *,
+    p: int | None,
+    budget: float | None,
+    solver: str,
+    deadline: float,
+    mip_gap: float,
+) -> _Outcome:
+    """Maximise covered weight in a reduced coverage model."""
+    if model.empty:
+        return _Outcome(_empty_int(), 0.0, "trivial", "optimal", ("nothing left to cover",))
+    greedy = _greedy_cover(model, p, budget, deadline)
+    value = _cover_value(model, greedy)
+    cost = None if budget is None else model.cost
+    cheap = _online_bound(model.a, model.v, greedy, p=p, cost=cost, budget=budget)
+    prog = _cover_program(model, p, budget)
+    if cheap <= value + _TOL * max(1.0, value):
+        return _Outcome(
+            _original_positions(model.cand, greedy),
+            cheap,
+            "greedy",
+            "optimal",
+            nonzeros=prog.nonzeros,
+        )
+    exact = _exact_or_bound(
+        prog,
+        solver=solver,
+        deadline=deadline,
+        mip_gap=mip_gap,
+        n_candidates=model.a.shape[0],
+        value=lambda c: _cover_value(model, c),
+    )
+    heuristic = cheap if exact.lp_bound is None else min(cheap, exact.lp_bound)
+    chosen, bound, name, status = _decide(
+        greedy=greedy,
+        greedy_value=value,
+        run=exact.run,
+        milp_value=exact.value,
+        milp_chosen=exact.chosen,
+        maximise=True,
+        heuristic_bound=heuristic,
+    )
+    if exact.run is not None:
+        bound = min(bound, cheap)
+    return _Outcome(
+        _original_positions(model.cand, chosen), bound, name, status, nonzeros=prog.nonzeros
+    )
+
+
+def _greedy_cover(model: _Cover, p: int | None, budget: float | None, deadline: float) -> list[int]:
+    """Best greedy coverage solution (positions within ``model``)."""
+    if budget is None:
+        chosen = _celf(_Savings(model.a, model.v), limit=p)
+        return _swap(model.a, model.v, chosen, deadline)
+    options = [
+        _celf(_Savings(model.a, model.v), limit=p, cost=model.cost, budget=budget),
+        _budget_plain(model, p, budget),
+    ]
+    gains = np.asarray(model.a @ model.v, dtype=np.float64)
+    affordable = np.flatnonzero(model.cost <= budget * (1 + 1e-12))
+    if affordable.size:
+        options.append([int(affordable[np.argmax(gains[affordable])])])
+    values = [_cover_value(model, c) for c in options]
+    return options[int(np.argmax(values))]
+
+
+def _budget_plain(model: _Cover, p: int | None, budget: float) -> list[int]:
+    """Plain largest-gain greedy that skips sites over the remaining budget."""
+    f = _Savings(model.a, model.v)
+    chosen: list[int] = []
+    spent = 0.0
+    while p is None or len(chosen) < p:
+        gains = np.asarray(model.a @ (model.v * (f.best == 0)), dtype=np.float64)
+        gains[model.cost + spent > budget * (1 + 1e-12)] = 0.0
+        gains[chosen] = 0.0
+        j = int(np.argmax(gains))
+        if gains[j] <= 0:
+            break
+        chosen.append(j)
+        f.add(j)
+        spent += float(model.cost[j])
+    return chosen
+
+
+def _cover_program(model: _Cover, p: int | None, budget: float | None) -> _Program:
+    """Build: max sum v y  s.t.  y_i <= sum_j a_ji x_j,  sum x <= p,  cost @ x <= budget."""
+    m, n = model.a.shape
+    link = sp.hstack([-model.a.T, sp.eye_array(n)]).tocsr()
+    rows = [link]
+    hi = [np.zeros(n)]
+    if p is not None:
+        rows.append(sp.csr_array(np.concatenate([np.ones(m), np.zeros(n)])[None, :]))
+        hi.append(np.array([float(p)]))
+    if budget is not None:
+        rows.append(sp.csr_array(np.concatenate([model.cost, np.zeros(n)])[None, :]))
+        hi.append(np.array([float(budget)]))
+    upper = np.concatenate(hi)
+    return _Program(
+        c=np.concatenate([np.zeros(m), -model.v]),
+        integrality=np.concatenate([np.ones(m), np.zeros(n)]),
+        a=sp.vstack(rows).tocsr(),
+        lo=np.full(upper.shape, -np.inf),
+        hi=upper,
+        lb=np.zeros(m + n),
+        ub=np.ones(m + n),
+        sign=-1.0,
+    )
+
+
+def lscp(
+    cover: Any,
+    w: ArrayLike | None = None,
+    *,
+    covered0: ArrayLike | None = None,
+    target: float = 1.0,
+    cost: ArrayLike | None = None,
+    solver: SolverName = "auto",
+    time_limit: float | None = 60.0,
+    mip_gap: float = 1e-6,
+    reduce: bool = True,
+) -> Solution:
+    """Set covering: the fewest (or cheapest) new sites that reach a coverage target.
+
+    The covered share is (weight covered by existing facilities + weight
+    covered by new sites) / total weight. Demand with positive weight that no
+    candidate covers and no existing facility covers is reported in
+    ``uncoverable`` and never makes the call fail: when ``target`` x total
+    weight is more than the coverable weight (total minus uncoverable), the
+    uncoverable weight is removed from the denominator -- the target then
+    applies to the coverable weight, so ``target=1.0`` means "everyone who can
+    be covered" -- and a note says so. Otherwise the denominator is the total
+    weight.
+
+    Parameters
+    ----------
+    cover
+        Candidates x demand matrix; every stored entry means "covers" (see
+        :func:`mclp`).
+    w
+        Demand weights (>= 0); None counts every demand point once.
+    covered0
+        True for demand already covered by existing facilities.
+    target
+        Covered-weight share to reach, in (0, 1].
+    cost
+        Cost per candidate: minimise total cost instead of the number of sites.
+    solver, time_limit, mip_gap, reduce
+        As in :func:`mclp`.
+
+    Returns
+    -------
+    Solution
+        ``objective`` = number of new sites (or their total cost);
+        ``marginal_gain`` and ``newly_covered`` = newly covered weight per site.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cover = np.array([[1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 0]])
+    >>> sol = lscp(cover)
+    >>> sol.chosen.tolist(), sol.objective, sol.uncoverable.tolist()
+    ([0, 1], 2.0, [3])
+    """
+    start = time.perf_counter()
+    pattern = _as_pattern(cover, "cover")
+    m, n = pattern.shape
+    weight = _weights(w, n)
+    done = _flags(covered0, n, "covered0")
+    share = _lscp_target(target)
+    costs = _costs(cost, m)
+    deadline = _deadline(start, time_limit)
+    _solver(solver, mip_gap)
+    demand_rows = sp.csr_array(pattern.T)
+    eligible = (weight > 0) & ~done
+    reachable = np.diff(demand_rows.indptr) > 0
+    lost = eligible & ~reachable
+    need, notes = _lscp_need(
+        float(weight.sum()), float(weight[done].sum()), float(weight[lost].sum()), share
+    )
+    model = _reduce_cover(demand_rows, weight, eligible & reachable, costs, reduce=reduce)
+    outcome = _solve_lscp(
+        model, need, unit=cost is None, solver=solver, deadline=deadline, mip_gap=mip_gap
+    )
+    gainable = np.where(eligible, weight, 0.0)
+    order, gains = _cover_order(pattern, gainable, outcome.chosen)
+    new = float(gainable[_reached(pattern, order)].sum())
+    return _finish(
+        "lscp",
+        start,
+        outcome,
+        objective=float(costs[order].sum()),
+        maximise=False,
+        order=order,
+        marginal=gains,
+        newly=gains,
+        reduction=Reduction(n, model.a.shape[1], m, model.a.shape[0], outcome.nonzeros),
+        uncoverable=np.flatnonzero(lost).astype(np.int64),
+        covered_weight=float(weight[done].sum()) + new,
+        total_weight=float(weight.sum()),
+        notes=notes,
+    )
+
+
+def _lscp_target(target: float) -> float:
+    if isinstance(target, bool) or not isinstance(target, numbers.Real) or not 0 < target <= 1:
+        msg = f"target must be a covered-weight share in (0, 1] (1.0 = everyone); got {target!r}"
+        raise _fail(msg)
+    return float(target)
+
+
+def _lscp_need(
+    total: float, already: float, unreachable: float, target: float
+) -> tuple[float, tuple[str, ...]]:
+    """Weight new sites must cover, and a note when uncoverable demand was set aside."""
+    if target * total <= (total - unreachable) * (1 + 1e-12):
+        return target * total - already, ()
+    note = (
+        f"{unreachable:.6g} weight that no candidate covers was left out of the target's "
+        f"denominator: the target {target:g} applies to the coverable weight "
+        f"{total - unreachable:.6g}"
+    )
+    return target * (total - unreachable) - already, (note,)
+
+
+def _solve_lscp(
+    model: _Cover, need: float, *, unit: bool, solver: str, deadline: float, mip_gap: float
+) -> _Outcome:
+    if need <= _TOL * max(1.0, abs(need)) or model.empty:
+        return _Outcome(
+            _empty_int(),
+            0.0,
+            "trivial",
+            "optimal",
+            ("existing facilities already meet the target",),
+        )
+    greedy = _prune(
+        model, _celf(_Savings(model.a, model.v), limit=None, cost=model.cost, need=need), need
+    )
+    greedy_cost = float(model.cost[greedy].sum())
+    prog = _lscp_program(model, need)
+
+    def covering_cost(sites: list[int]) -> float | None:
+        """Return the sites' cost when they cover what is needed (a timed-out run may not)."""
+        covers = _cover_value(model, sites) >= need - _TOL * max(1.0, need)
+        return float(model.cost[sites].sum()) if covers else None
+
+    exact = _exact_or_bound(
+        prog,
+        solver=solver,
+        deadline=deadline,
+        mip_gap=mip_gap,
+        n_candidates=model.a.shape[0],
+        value=covering_cost,
+    )
+    chosen, bound, name, status = _decide(
+        greedy=greedy,
+        greedy_value=greedy_cost,
+        run=exact.run,
+        milp_value=exact.value,
+        milp_chosen=exact.chosen,
+        maximise=False,
+        heuristic_bound=0.0 if exact.lp_bound is None else exact.lp_bound,
+    )
+    if unit and math.isfinite(bound):
+        bound = float(math.ceil(bound - 1e-6))
+    return _Outcome(
+        _original_positions(model.cand, chosen), bound, name, status, nonzeros=prog.nonzeros
+    )
