@@ -1,34 +1,86 @@
-"""Pieces the coverage-family models share: ordering chosen sites and the set-cover program."""
+"""What the coverage-family models share: the demand split, site order, the set-cover program."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from geoplan.models._arrays import BoolArray, FloatArray, IntArray
-from geoplan.models._reduce import _Cover
-from geoplan.models._solve import _Program
+from geoplan.models._greedy import _order_by_gain, _Reach
+from geoplan.models._reduce import _Cover, _reduce_cover
+from geoplan.models._solve import _Program, _site_flags
+from geoplan.models.solution import Reduction
 
 
-def _cover_order(
-    pattern: sp.csr_array, eligible_weight: FloatArray, chosen: IntArray
-) -> tuple[IntArray, FloatArray]:
-    """Order sites by marginal newly covered weight (largest first, ties to lowest position)."""
-    covered = np.zeros(pattern.shape[1], dtype=bool)
-    left = sorted(int(j) for j in chosen)
-    order: list[int] = []
-    gains: list[float] = []
-    while left:
-        values = []
-        for j in left:
-            idx = pattern.indices[pattern.indptr[j] : pattern.indptr[j + 1]]
-            values.append(float(eligible_weight[idx][~covered[idx]].sum()))
-        k = int(np.argmax(values))
-        j = left.pop(k)
-        order.append(j)
-        gains.append(values[k])
-        covered[pattern.indices[pattern.indptr[j] : pattern.indptr[j + 1]]] = True
-    return np.asarray(order, dtype=np.int64), np.asarray(gains, dtype=np.float64)
+@dataclass(frozen=True)
+class _Demand:
+    """The demand of a coverage model, split by what new sites can do for it.
+
+    ``eligible`` demand has positive weight and no existing facility covers it
+    (new sites can gain it); ``reachable`` demand is covered by some candidate;
+    ``gainable`` is the weight of eligible demand and 0 elsewhere.
+    """
+
+    pattern: sp.csr_array
+    weight: FloatArray
+    done: BoolArray
+    rows: sp.csr_array
+    eligible: BoolArray
+    reachable: BoolArray
+    gainable: FloatArray
+
+    @classmethod
+    def of(cls, pattern: sp.csr_array, weight: FloatArray, done: BoolArray) -> _Demand:
+        """Split the demand of ``pattern`` (candidates x demand; ``done``: covered already)."""
+        rows = sp.csr_array(pattern.T)
+        eligible = (weight > 0) & ~done
+        reachable = np.diff(rows.indptr) > 0
+        gainable = np.where(eligible, weight, 0.0)
+        return cls(pattern, weight, done, rows, eligible, reachable, gainable)
+
+    @property
+    def uncoverable(self) -> IntArray:
+        """Eligible demand no candidate covers (positions)."""
+        return np.flatnonzero(self.eligible & ~self.reachable).astype(np.int64)
+
+    @property
+    def existing(self) -> float:
+        """Weight the existing facilities cover."""
+        return float(self.weight[self.done].sum())
+
+    @property
+    def total(self) -> float:
+        return float(self.weight.sum())
+
+    def model(
+        self,
+        cost: FloatArray,
+        *,
+        reduce: bool,
+        extra: IntArray | None = None,
+        dominance: bool = True,
+    ) -> _Cover:
+        """Build the coverage model of the demand new sites can gain and reach (reduced)."""
+        active = self.eligible & self.reachable
+        return _reduce_cover(
+            self.rows, self.weight, active, cost, reduce=reduce, extra=extra, dominance=dominance
+        )
+
+    def order(self, chosen: IntArray) -> tuple[IntArray, FloatArray]:
+        """Order sites by newly covered weight (largest first, ties to the lowest position)."""
+        reach = _Reach(self.pattern, self.gainable)
+        return _order_by_gain(chosen, reach.gain, reach.add)
+
+    def newly_covered(self, chosen: IntArray) -> float:
+        """Eligible weight the sites ``chosen`` cover."""
+        return float(self.gainable[_reached(self.pattern, chosen)].sum())
+
+    def reduction(self, model: _Cover, nonzeros: int) -> Reduction:
+        """Sizes of the demand and candidates given, and of ``model``."""
+        m, n = self.pattern.shape
+        return Reduction(n, model.a.shape[1], m, model.a.shape[0], nonzeros)
 
 
 def _reached(pattern: sp.csr_array, chosen: IntArray) -> BoolArray:
@@ -38,16 +90,6 @@ def _reached(pattern: sp.csr_array, chosen: IntArray) -> BoolArray:
     hit = np.zeros(pattern.shape[1], dtype=bool)
     hit[sub.indices] = True
     return hit
-
-
-def _cover_newly(pattern: sp.csr_array, gainable: FloatArray, order: IntArray) -> FloatArray:
-    covered = np.zeros(pattern.shape[1], dtype=bool)
-    out = np.zeros(order.size)
-    for k, j in enumerate(order):
-        idx = pattern.indices[pattern.indptr[j] : pattern.indptr[j + 1]]
-        out[k] = float(gainable[idx][~covered[idx]].sum())
-        covered[idx] = True
-    return out
 
 
 def _lscp_program(model: _Cover, need: float) -> _Program:
@@ -67,7 +109,7 @@ def _lscp_program(model: _Cover, need: float) -> _Program:
     total = sp.csr_array(np.concatenate([np.zeros(m), model.v])[None, :])
     return _Program(
         c=np.concatenate([model.cost, np.zeros(n)]),
-        integrality=np.concatenate([np.ones(m), np.zeros(n)]),
+        integrality=_site_flags(m, m + n),
         a=sp.vstack([link, total]).tocsr(),
         lo=np.concatenate([np.full(n, -np.inf), [need]]),
         hi=np.concatenate([np.zeros(n), [np.inf]]),

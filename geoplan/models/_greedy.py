@@ -9,11 +9,12 @@ from __future__ import annotations
 import heapq
 import math
 import time
+from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse as sp
 
-from geoplan.models._arrays import _TOL, FloatArray, IntArray, _sums
+from geoplan.models._arrays import _TOL, BoolArray, FloatArray, IntArray, _row, _sums
 from geoplan.models._reduce import _Cover
 
 
@@ -31,20 +32,46 @@ class _Savings:
     def first_gains(self) -> FloatArray:
         return np.asarray(self.s @ self.v, dtype=np.float64)
 
-    def _row(self, j: int) -> tuple[IntArray, FloatArray]:
-        lo, hi = self.s.indptr[j], self.s.indptr[j + 1]
-        return self.s.indices[lo:hi], self.s.data[lo:hi]
-
     def gain(self, j: int) -> float:
-        idx, val = self._row(j)
+        idx, val = _row(self.s, j)
         return float(self.v[idx] @ np.maximum(val - self.best[idx], 0.0))
 
     def add(self, j: int) -> None:
-        idx, val = self._row(j)
+        idx, val = _row(self.s, j)
         self.best[idx] = np.maximum(self.best[idx], val)
 
     def value(self) -> float:
         return float(self.v @ self.best)
+
+
+class _Reach:
+    """Weight newly reached as sites are added: ``weight`` summed over points not yet reached."""
+
+    def __init__(
+        self, pattern: sp.csr_array, weight: FloatArray, reached: BoolArray | None = None
+    ) -> None:
+        self.pattern = pattern
+        self.weight = weight
+        self.reached = np.zeros(pattern.shape[1], dtype=bool) if reached is None else reached.copy()
+
+    def gain(self, j: int) -> float:
+        idx = _row(self.pattern, j)[0]
+        return float(self.weight[idx][~self.reached[idx]].sum())
+
+    def add(self, j: int) -> None:
+        self.reached[_row(self.pattern, j)[0]] = True
+
+
+def _newly(
+    pattern: sp.csr_array, weight: FloatArray, order: IntArray, reached: BoolArray | None = None
+) -> FloatArray:
+    """Weight each site of ``order`` newly reaches (not by the sites before it, nor ``reached``)."""
+    reach = _Reach(pattern, weight, reached)
+    out = np.zeros(order.size)
+    for k, j in enumerate(order):
+        out[k] = reach.gain(j)
+        reach.add(j)
+    return out
 
 
 def _key(gain: float, cost: FloatArray | None, j: int) -> float:
@@ -96,8 +123,7 @@ def _top_two(s: sp.csr_array, chosen: list[int]) -> tuple[FloatArray, FloatArray
     b1, b2 = np.zeros(n), np.zeros(n)
     who = np.full(n, -1, dtype=np.int64)
     for j in chosen:
-        lo, hi = s.indptr[j], s.indptr[j + 1]
-        idx, val = s.indices[lo:hi], s.data[lo:hi]
+        idx, val = _row(s, j)
         better = val > b1[idx]
         b2[idx] = np.where(better, b1[idx], np.maximum(b2[idx], val))
         b1[idx] = np.where(better, val, b1[idx])
@@ -144,18 +170,37 @@ def _swap(s: sp.csr_array, v: FloatArray, chosen: list[int], deadline: float) ->
     return current
 
 
-def _cover_value(model: _Cover, chosen: list[int]) -> float:
-    f = _Savings(model.a, model.v)
-    for j in chosen:
-        f.add(j)
-    return f.value()
-
-
 def _fl_value(s: sp.csr_array, v: FloatArray, chosen: list[int]) -> float:
+    """f(chosen): the facility-location value of the sites ``chosen``."""
     f = _Savings(s, v)
     for j in chosen:
         f.add(j)
     return f.value()
+
+
+def _cover_value(model: _Cover, chosen: list[int]) -> float:
+    """Weight the sites ``chosen`` cover in a reduced coverage model."""
+    return _fl_value(model.a, model.v, chosen)
+
+
+def _order_by_gain(
+    chosen: IntArray, gain: Callable[[int], float], add: Callable[[int], None]
+) -> tuple[IntArray, FloatArray]:
+    """Order sites by marginal ``gain`` (largest first, ties to the lowest position).
+
+    ``add(j)`` records site ``j`` as taken, so that ``gain`` is then measured against it.
+    Returns the order and each site's gain when it was added.
+    """
+    left = sorted(int(j) for j in chosen)
+    order: list[int] = []
+    gains: list[float] = []
+    while left:
+        values = [gain(j) for j in left]
+        k = int(np.argmax(values))
+        order.append(left.pop(k))
+        gains.append(values[k])
+        add(order[-1])
+    return np.asarray(order, dtype=np.int64), np.asarray(gains, dtype=np.float64)
 
 
 def _online_bound(

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from geoplan._errors import InputError
 from geoplan.models._arrays import BoolArray, FloatArray
@@ -25,10 +25,7 @@ def _as_pattern(matrix: Any, name: str) -> sp.csr_array:
     if sp.issparse(matrix):
         out = sp.csr_array(matrix, dtype=np.float64, copy=True)
     else:
-        dense = np.asarray(matrix)
-        if dense.ndim != 2:
-            msg = f"{name} must be a 2-D candidates x demand matrix; got {dense.ndim} dimension(s)"
-            raise _fail(msg)
+        dense = _matrix(matrix, name)
         if dense.dtype.kind == "f" and np.isnan(dense).any():
             msg = f"{name} holds NaN; use True/1 for covered pairs and False/0 for the rest"
             raise _fail(msg)
@@ -55,10 +52,7 @@ def _as_cost(matrix: Any, name: str) -> sp.csr_array:
         rows, cols, data = coo.row, coo.col, np.asarray(coo.data, dtype=np.float64)
         shape = coo.shape
     else:
-        dense = np.asarray(matrix, dtype=np.float64)
-        if dense.ndim != 2:
-            msg = f"{name} must be a 2-D candidates x demand matrix; got {dense.ndim} dimension(s)"
-            raise _fail(msg)
+        dense = _matrix(matrix, name, np.float64)
         rows, cols = np.nonzero(~np.isinf(dense))
         data, shape = dense[rows, cols], dense.shape
     if len(shape) != 2 or shape[0] == 0:
@@ -81,12 +75,25 @@ def _as_cost(matrix: Any, name: str) -> sp.csr_array:
     return sp.csr_array((data[first], cols[first], indptr), shape=shape)
 
 
-def _vector(values: ArrayLike, n: int, name: str, what: str) -> FloatArray:
-    arr = np.asarray(values, dtype=np.float64)
+def _matrix(matrix: Any, name: str, dtype: type[np.float64] | None = None) -> NDArray[Any]:
+    """Read ``matrix`` as a dense 2-D array."""
+    dense = np.asarray(matrix, dtype=dtype)
+    if dense.ndim != 2:
+        msg = f"{name} must be a 2-D candidates x demand matrix; got {dense.ndim} dimension(s)"
+        raise _fail(msg)
+    return dense
+
+
+def _one_each(arr: NDArray[Any], n: int, name: str, what: str) -> NDArray[Any]:
+    """``arr``, checked to be 1-D with ``n`` entries (``what``: "value per candidate", ...)."""
     if arr.ndim != 1 or arr.shape[0] != n:
-        msg = f"{name} must have one value per {what} ({n}); got shape {arr.shape}"
+        msg = f"{name} must have one {what} ({n}); got shape {arr.shape}"
         raise _fail(msg)
     return arr
+
+
+def _vector(values: ArrayLike, n: int, name: str, what: str) -> FloatArray:
+    return _one_each(np.asarray(values, dtype=np.float64), n, name, f"value per {what}")
 
 
 def _weights(w: ArrayLike | None, n: int, name: str = "w") -> FloatArray:
@@ -106,10 +113,7 @@ def _weights(w: ArrayLike | None, n: int, name: str = "w") -> FloatArray:
 def _flags(values: ArrayLike | None, n: int, name: str) -> BoolArray:
     if values is None:
         return np.zeros(n, dtype=bool)
-    arr = np.asarray(values)
-    if arr.ndim != 1 or arr.shape[0] != n:
-        msg = f"{name} must have one True/False per demand point ({n}); got shape {arr.shape}"
-        raise _fail(msg)
+    arr = _one_each(np.asarray(values), n, name, "True/False per demand point")
     if arr.dtype.kind == "f" and np.isnan(arr).any():
         msg = f"{name} holds NaN; pass True for demand already covered, False otherwise"
         raise _fail(msg)
@@ -143,19 +147,17 @@ def _count(p: Any, m: int, *, name: str = "p") -> int:
     return k
 
 
-def _solver(solver: str, mip_gap: float = 0.0) -> str:
+def _solver(solver: str, time_limit: float | None, mip_gap: float) -> None:
+    """Check the solver options: the time limit, the solver's name, the MIP gap (in that order)."""
+    if time_limit is not None and (isinstance(time_limit, bool) or not time_limit > 0):
+        msg = f"time_limit must be a positive number of seconds (or None); got {time_limit!r}"
+        raise _fail(msg)
     if solver not in ("auto", "exact", "greedy"):
         msg = f"solver must be 'auto', 'exact' or 'greedy'; got {solver!r}"
         raise _fail(msg)
-    _mip_gap(mip_gap)
-    return solver
-
-
-def _mip_gap(mip_gap: float) -> float:
     if isinstance(mip_gap, bool) or not isinstance(mip_gap, numbers.Real) or not 0 <= mip_gap < 1:
         msg = f"mip_gap must be a relative gap in [0, 1); got {mip_gap!r}"
         raise _fail(msg)
-    return float(mip_gap)
 
 
 def _costs(cost: ArrayLike | None, m: int) -> FloatArray:

@@ -11,20 +11,23 @@ from numpy.typing import ArrayLike
 from scipy.optimize import linprog
 
 from geoplan.models._arrays import _TOL, FloatArray, IntArray, _empty_float, _empty_int, _sums
-from geoplan.models._covering import _cover_newly
-from geoplan.models._reduce import _Cover, _original_positions, _reduce_cover
+from geoplan.models._covering import _Demand
+from geoplan.models._greedy import _newly
+from geoplan.models._reduce import _Cover
 from geoplan.models._solve import (
     SolverName,
+    _count_row,
     _deadline,
-    _decide,
-    _exact_or_bound,
     _fewer_note,
     _finish,
+    _improve_greedy,
     _Outcome,
+    _pair_columns,
     _Program,
+    _site_flags,
 )
-from geoplan.models._validate import _as_pattern, _count, _fail, _flags, _solver, _vector, _weights
-from geoplan.models.solution import Reduction, Solution
+from geoplan.models._validate import _as_pattern, _count, _fail, _flags, _vector, _weights
+from geoplan.models.solution import Solution
 
 
 def capacitated_mclp(
@@ -83,14 +86,9 @@ def capacitated_mclp(
     done = _flags(covered0, n, "covered0")
     count = _count(p, m)
     cap = _capacities(capacity, m, float(weight.sum()))
-    deadline = _deadline(start, time_limit)
-    _solver(solver, mip_gap)
-    demand_rows = sp.csr_array(pattern.T)
-    eligible = (weight > 0) & ~done
-    reachable = np.diff(demand_rows.indptr) > 0
-    model = _reduce_cover(
-        demand_rows, weight, eligible & reachable, cap, reduce=reduce, dominance=False
-    )
+    deadline = _deadline(start, solver=solver, time_limit=time_limit, mip_gap=mip_gap)
+    demand = _Demand.of(pattern, weight, done)
+    model = demand.model(cap, reduce=reduce, dominance=False)
     if reduce:
         useful = np.flatnonzero(model.cost > 0)
         model = _Cover(
@@ -99,9 +97,7 @@ def capacitated_mclp(
     outcome = _solve_capacitated(
         model, model.cost, count, solver=solver, deadline=deadline, mip_gap=mip_gap
     )
-    gainable = np.where(eligible, weight, 0.0)
-    order, gains, served, objective = _capacity_order(pattern, gainable, cap, outcome.chosen)
-    newly = _cover_newly(pattern, gainable, order)
+    order, gains, served, objective = _capacity_order(pattern, demand.gainable, cap, outcome.chosen)
     return _finish(
         "capacitated_mclp",
         start,
@@ -110,12 +106,12 @@ def capacitated_mclp(
         maximise=True,
         order=order,
         marginal=gains,
-        newly=newly,
-        reduction=Reduction(n, model.a.shape[1], m, model.a.shape[0], outcome.nonzeros),
+        newly=_newly(pattern, demand.gainable, order),
+        reduction=demand.reduction(model, outcome.nonzeros),
         served=served,
-        uncoverable=np.flatnonzero(eligible & ~reachable).astype(np.int64),
-        covered_weight=float(weight[done].sum()) + objective,
-        total_weight=float(weight.sum()),
+        uncoverable=demand.uncoverable,
+        covered_weight=demand.existing + objective,
+        total_weight=demand.total,
         notes=_fewer_note(count, order.size),
     )
 
@@ -193,13 +189,11 @@ def _greedy_capacitated(model: _Cover, cap: FloatArray, p: int) -> list[int]:
 
 def _capacitated_program(model: _Cover, cap: FloatArray, p: int) -> _Program:
     """Build: max sum f s.t. demand and capacity limits, f_e <= min(v_i, cap_j) x_j, sum x <= p."""
-    m, n = model.a.shape
+    m = model.a.shape[0]
     e = model.a.nnz
-    j_of = np.repeat(np.arange(m), np.diff(model.a.indptr))
-    i_of = model.a.indices
+    j_of, i_of, demand = _pair_columns(model.a)
     ids = np.arange(e)
     top = np.minimum(model.v[i_of], cap[j_of])
-    demand = sp.csr_array((np.ones(e), (i_of, m + ids)), shape=(n, m + e))
     site = sp.csr_array(
         (
             np.concatenate([np.ones(e), -cap]),
@@ -211,12 +205,11 @@ def _capacitated_program(model: _Cover, cap: FloatArray, p: int) -> _Program:
         (np.concatenate([np.ones(e), -top]), (np.tile(ids, 2), np.concatenate([m + ids, j_of]))),
         shape=(e, m + e),
     )
-    count = sp.csr_array(np.concatenate([np.ones(m), np.zeros(e)])[None, :])
     upper = np.concatenate([model.v, np.zeros(m), np.zeros(e), [float(p)]])
     return _Program(
         c=np.concatenate([np.zeros(m), -np.ones(e)]),
-        integrality=np.concatenate([np.ones(m), np.zeros(e)]),
-        a=sp.vstack([demand, site, tight, count]).tocsr(),
+        integrality=_site_flags(m, m + e),
+        a=sp.vstack([demand, site, tight, _count_row(m, m + e)]).tocsr(),
         lo=np.full(upper.shape, -np.inf),
         hi=upper,
         lb=np.zeros(m + e),
@@ -229,42 +222,23 @@ def _solve_capacitated(
     model: _Cover, cap: FloatArray, p: int, *, solver: str, deadline: float, mip_gap: float
 ) -> _Outcome:
     if model.empty:
-        return _Outcome(_empty_int(), 0.0, "trivial", "optimal", ("nothing left to serve",))
+        return _Outcome.trivial(0.0, "nothing left to serve")
+
+    def served(sites: list[int]) -> float:
+        return _flow(model.a, model.v, cap, np.asarray(sites, dtype=np.int64))[0]
+
     greedy = _greedy_capacitated(model, cap, p)
-    value = _flow(model.a, model.v, cap, np.asarray(greedy, dtype=np.int64))[0]
-    cheap = min(float(model.v.sum()), float(np.sort(cap)[::-1][:p].sum()))
-    prog = _capacitated_program(model, cap, p)
-    if cheap <= value + _TOL * max(1.0, value):
-        return _Outcome(
-            _original_positions(model.cand, greedy),
-            cheap,
-            "greedy",
-            "optimal",
-            nonzeros=prog.nonzeros,
-        )
-    exact = _exact_or_bound(
-        prog,
+    return _improve_greedy(
+        _capacitated_program(model, cap, p),
+        greedy,
+        value=served(greedy),
+        cheap=min(float(model.v.sum()), float(np.sort(cap)[::-1][:p].sum())),
+        objective=served,
+        maximise=True,
+        cand=model.cand,
         solver=solver,
         deadline=deadline,
         mip_gap=mip_gap,
-        n_candidates=model.a.shape[0],
-        value=lambda c: float(_flow(model.a, model.v, cap, np.asarray(c, dtype=np.int64))[0]),
-    )
-    chosen, bound, name, status = _decide(
-        greedy=greedy,
-        greedy_value=value,
-        run=exact.run,
-        milp_value=exact.value,
-        milp_chosen=exact.chosen,
-        maximise=True,
-        heuristic_bound=cheap if exact.lp_bound is None else min(cheap, exact.lp_bound),
-    )
-    return _Outcome(
-        _original_positions(model.cand, chosen),
-        min(bound, cheap),
-        name,
-        status,
-        nonzeros=prog.nonzeros,
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,6 @@ from geoplan.models._covering import _lscp_program
 from geoplan.models._greedy import _celf, _cover_value, _prune, _Savings
 from geoplan.models._reduce import _Cover, _original_positions, _reduce_cover
 from geoplan.models._solve import (
-    AUTO_EXACT_NONZEROS,
     SolverName,
     _deadline,
     _finish,
@@ -25,9 +23,9 @@ from geoplan.models._solve import (
     _Program,
     _solve_lp,
     _solve_milp,
+    _use_exact,
 )
-from geoplan.models._travel import _allocation, _limit, _times
-from geoplan.models._validate import _as_cost, _count, _solver, _times0, _weights
+from geoplan.models._travel import _times, _Travel
 from geoplan.models.solution import Reduction, Solution
 
 
@@ -82,24 +80,17 @@ def p_center(
     8.0
     """
     start = time.perf_counter()
-    costs = _as_cost(cost, "cost")
-    m, n = costs.shape
-    weight = _weights(w, n)
-    times0 = _times0(cost0, n)
-    count = _count(p, m)
-    penalty = _limit(costs, times0, limit)
-    deadline = _deadline(start, time_limit)
-    _solver(solver, mip_gap)
-    base = np.where(np.isfinite(times0), times0, penalty)
-    reachable = np.isfinite(times0) | (np.diff(sp.csr_array(costs.T).indptr) > 0)
-    part = (weight > 0) & reachable
-    data = _center_data(costs, base, part)
+    t = _Travel.check(cost, w, p, cost0=cost0, limit=limit)
+    deadline = _deadline(start, solver=solver, time_limit=time_limit, mip_gap=mip_gap)
+    m, n = t.costs.shape
+    part = (t.weight > 0) & t.reachable
+    data = _center_data(t.costs, t.base, part)
     outcome = _solve_center(
-        data, count, solver=solver, deadline=deadline, mip_gap=mip_gap, reduce=reduce
+        data, t.p, solver=solver, deadline=deadline, mip_gap=mip_gap, reduce=reduce
     )
-    order, gains = _center_order(costs, base, part, weight, outcome.chosen)
-    times = _times(costs, base, order)
-    served, newly = _allocation(costs, base, weight, order, np.isfinite(times0))
+    order, gains = _center_order(t.costs, t.base, part, t.weight, outcome.chosen)
+    times = t.times(order)
+    served, newly = t.allocation(order)
     return _finish(
         "p_center",
         start,
@@ -111,9 +102,9 @@ def p_center(
         newly=newly,
         reduction=Reduction(n, int(part.sum()), m, m, outcome.nonzeros),
         served=served,
-        uncoverable=np.flatnonzero((weight > 0) & ~reachable).astype(np.int64),
-        mean_time=float(weight @ times) / float(weight.sum()) if weight.sum() > 0 else math.nan,
-        total_weight=float(weight.sum()),
+        uncoverable=t.uncoverable,
+        mean_time=t.mean_time(times),
+        total_weight=t.total,
     )
 
 
@@ -209,8 +200,8 @@ def _solve_center(
 ) -> _Outcome:
     radii = data.radii
     if radii.size == 0:
-        return _Outcome(_empty_int(), 0.0, "trivial", "optimal", ("no demand to serve",))
-    exact = solver == "exact" or (solver == "auto" and data.vals.size <= AUTO_EXACT_NONZEROS)
+        return _Outcome.trivial(0.0, "no demand to serve")
+    exact = _use_exact(solver, int(data.vals.size))
     lo, hi, proven = 0, radii.size - 1, 0
     best = _empty_int()
     while lo < hi and time.perf_counter() < deadline:

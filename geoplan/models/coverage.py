@@ -11,22 +11,24 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
-from geoplan.models._arrays import _TOL, FloatArray, _empty_int
-from geoplan.models._covering import _cover_order, _lscp_program, _reached
+from geoplan.models._arrays import _TOL, FloatArray
+from geoplan.models._covering import _Demand, _lscp_program
 from geoplan.models._greedy import _celf, _cover_value, _online_bound, _prune, _Savings, _swap
-from geoplan.models._reduce import _Cover, _original_positions, _reduce_cover
+from geoplan.models._reduce import _Cover, _original_positions
 from geoplan.models._solve import (
     SolverName,
+    _count_row,
     _deadline,
-    _decide,
     _exact_or_bound,
     _fewer_note,
     _finish,
+    _improve_greedy,
     _Outcome,
     _Program,
+    _site_flags,
 )
-from geoplan.models._validate import _as_pattern, _costs, _count, _fail, _flags, _solver, _weights
-from geoplan.models.solution import Reduction, Solution
+from geoplan.models._validate import _as_pattern, _costs, _count, _fail, _flags, _weights
+from geoplan.models.solution import Solution
 
 
 def mclp(
@@ -95,19 +97,14 @@ def mclp(
     weight = _weights(w, n)
     done = _flags(covered0, n, "covered0")
     limit, costs, cap = _mclp_limits(p, cost, budget, m)
-    deadline = _deadline(start, time_limit)
-    _solver(solver, mip_gap)
-    demand_rows = sp.csr_array(pattern.T)
-    eligible = (weight > 0) & ~done
-    reachable = np.diff(demand_rows.indptr) > 0
-    model = _reduce_cover(demand_rows, weight, eligible & reachable, costs, reduce=reduce)
+    deadline = _deadline(start, solver=solver, time_limit=time_limit, mip_gap=mip_gap)
+    demand = _Demand.of(pattern, weight, done)
+    model = demand.model(costs, reduce=reduce)
     outcome = _solve_cover(
         model, p=limit, budget=cap, solver=solver, deadline=deadline, mip_gap=mip_gap
     )
-    gainable = np.where(eligible, weight, 0.0)
-    order, gains = _cover_order(pattern, gainable, outcome.chosen)
-    objective = float(gainable[_reached(pattern, order)].sum())
-    notes = _fewer_note(limit, order.size)
+    order, gains = demand.order(outcome.chosen)
+    objective = demand.newly_covered(order)
     return _finish(
         "mclp",
         start,
@@ -117,11 +114,11 @@ def mclp(
         order=order,
         marginal=gains,
         newly=gains,
-        reduction=Reduction(n, model.a.shape[1], m, model.a.shape[0], outcome.nonzeros),
-        uncoverable=np.flatnonzero(eligible & ~reachable).astype(np.int64),
-        covered_weight=float(weight[done].sum()) + objective,
-        total_weight=float(weight.sum()),
-        notes=notes,
+        reduction=demand.reduction(model, outcome.nonzeros),
+        uncoverable=demand.uncoverable,
+        covered_weight=demand.existing + objective,
+        total_weight=demand.total,
+        notes=_fewer_note(limit, order.size),
     )
 
 
@@ -156,42 +153,20 @@ def _solve_cover(
 ) -> _Outcome:
     """Maximise covered weight in a reduced coverage model."""
     if model.empty:
-        return _Outcome(_empty_int(), 0.0, "trivial", "optimal", ("nothing left to cover",))
+        return _Outcome.trivial(0.0, "nothing left to cover")
     greedy = _greedy_cover(model, p, budget, deadline)
-    value = _cover_value(model, greedy)
     cost = None if budget is None else model.cost
-    cheap = _online_bound(model.a, model.v, greedy, p=p, cost=cost, budget=budget)
-    prog = _cover_program(model, p, budget)
-    if cheap <= value + _TOL * max(1.0, value):
-        return _Outcome(
-            _original_positions(model.cand, greedy),
-            cheap,
-            "greedy",
-            "optimal",
-            nonzeros=prog.nonzeros,
-        )
-    exact = _exact_or_bound(
-        prog,
+    return _improve_greedy(
+        _cover_program(model, p, budget),
+        greedy,
+        value=_cover_value(model, greedy),
+        cheap=_online_bound(model.a, model.v, greedy, p=p, cost=cost, budget=budget),
+        objective=lambda c: _cover_value(model, c),
+        maximise=True,
+        cand=model.cand,
         solver=solver,
         deadline=deadline,
         mip_gap=mip_gap,
-        n_candidates=model.a.shape[0],
-        value=lambda c: _cover_value(model, c),
-    )
-    heuristic = cheap if exact.lp_bound is None else min(cheap, exact.lp_bound)
-    chosen, bound, name, status = _decide(
-        greedy=greedy,
-        greedy_value=value,
-        run=exact.run,
-        milp_value=exact.value,
-        milp_chosen=exact.chosen,
-        maximise=True,
-        heuristic_bound=heuristic,
-    )
-    if exact.run is not None:
-        bound = min(bound, cheap)
-    return _Outcome(
-        _original_positions(model.cand, chosen), bound, name, status, nonzeros=prog.nonzeros
     )
 
 
@@ -237,7 +212,7 @@ def _cover_program(model: _Cover, p: int | None, budget: float | None) -> _Progr
     rows = [link]
     hi = [np.zeros(n)]
     if p is not None:
-        rows.append(sp.csr_array(np.concatenate([np.ones(m), np.zeros(n)])[None, :]))
+        rows.append(_count_row(m, m + n))
         hi.append(np.array([float(p)]))
     if budget is not None:
         rows.append(sp.csr_array(np.concatenate([model.cost, np.zeros(n)])[None, :]))
@@ -245,7 +220,7 @@ def _cover_program(model: _Cover, p: int | None, budget: float | None) -> _Progr
     upper = np.concatenate(hi)
     return _Program(
         c=np.concatenate([np.zeros(m), -model.v]),
-        integrality=np.concatenate([np.ones(m), np.zeros(n)]),
+        integrality=_site_flags(m, m + n),
         a=sp.vstack(rows).tocsr(),
         lo=np.full(upper.shape, -np.inf),
         hi=upper,
@@ -316,22 +291,15 @@ def lscp(
     done = _flags(covered0, n, "covered0")
     share = _lscp_target(target)
     costs = _costs(cost, m)
-    deadline = _deadline(start, time_limit)
-    _solver(solver, mip_gap)
-    demand_rows = sp.csr_array(pattern.T)
-    eligible = (weight > 0) & ~done
-    reachable = np.diff(demand_rows.indptr) > 0
-    lost = eligible & ~reachable
-    need, notes = _lscp_need(
-        float(weight.sum()), float(weight[done].sum()), float(weight[lost].sum()), share
-    )
-    model = _reduce_cover(demand_rows, weight, eligible & reachable, costs, reduce=reduce)
+    deadline = _deadline(start, solver=solver, time_limit=time_limit, mip_gap=mip_gap)
+    demand = _Demand.of(pattern, weight, done)
+    lost = float(weight[demand.uncoverable].sum())
+    need, notes = _lscp_need(demand.total, demand.existing, lost, share)
+    model = demand.model(costs, reduce=reduce)
     outcome = _solve_lscp(
         model, need, unit=cost is None, solver=solver, deadline=deadline, mip_gap=mip_gap
     )
-    gainable = np.where(eligible, weight, 0.0)
-    order, gains = _cover_order(pattern, gainable, outcome.chosen)
-    new = float(gainable[_reached(pattern, order)].sum())
+    order, gains = demand.order(outcome.chosen)
     return _finish(
         "lscp",
         start,
@@ -341,10 +309,10 @@ def lscp(
         order=order,
         marginal=gains,
         newly=gains,
-        reduction=Reduction(n, model.a.shape[1], m, model.a.shape[0], outcome.nonzeros),
-        uncoverable=np.flatnonzero(lost).astype(np.int64),
-        covered_weight=float(weight[done].sum()) + new,
-        total_weight=float(weight.sum()),
+        reduction=demand.reduction(model, outcome.nonzeros),
+        uncoverable=demand.uncoverable,
+        covered_weight=demand.existing + demand.newly_covered(order),
+        total_weight=demand.total,
         notes=notes,
     )
 
@@ -374,13 +342,7 @@ def _solve_lscp(
     model: _Cover, need: float, *, unit: bool, solver: str, deadline: float, mip_gap: float
 ) -> _Outcome:
     if need <= _TOL * max(1.0, abs(need)) or model.empty:
-        return _Outcome(
-            _empty_int(),
-            0.0,
-            "trivial",
-            "optimal",
-            ("existing facilities already meet the target",),
-        )
+        return _Outcome.trivial(0.0, "existing facilities already meet the target")
     greedy = _prune(
         model, _celf(_Savings(model.a, model.v), limit=None, cost=model.cost, need=need), need
     )
@@ -392,22 +354,17 @@ def _solve_lscp(
         covers = _cover_value(model, sites) >= need - _TOL * max(1.0, need)
         return float(model.cost[sites].sum()) if covers else None
 
-    exact = _exact_or_bound(
+    chosen, bound, name, status = _exact_or_bound(
         prog,
+        greedy,
+        value=greedy_cost,
+        objective=covering_cost,
+        maximise=False,
+        lp_bound=lambda lp: 0.0 if lp is None else lp,
+        n_candidates=model.a.shape[0],
         solver=solver,
         deadline=deadline,
         mip_gap=mip_gap,
-        n_candidates=model.a.shape[0],
-        value=covering_cost,
-    )
-    chosen, bound, name, status = _decide(
-        greedy=greedy,
-        greedy_value=greedy_cost,
-        run=exact.run,
-        milp_value=exact.value,
-        milp_chosen=exact.chosen,
-        maximise=False,
-        heuristic_bound=0.0 if exact.lp_bound is None else exact.lp_bound,
     )
     if unit and math.isfinite(bound):
         bound = float(math.ceil(bound - 1e-6))

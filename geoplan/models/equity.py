@@ -12,23 +12,24 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from geoplan.models._arrays import _TOL, BoolArray, FloatArray, IntArray, _empty_int, _sums
-from geoplan.models._covering import _cover_order, _reached
-from geoplan.models._reduce import _Cover, _original_positions, _reduce_cover
+from geoplan.models._arrays import _TOL, BoolArray, FloatArray, IntArray, _empty_int, _row, _sums
+from geoplan.models._covering import _Demand, _reached
+from geoplan.models._reduce import _Cover, _original_positions
 from geoplan.models._solve import (
     SolverName,
+    _count_row,
     _deadline,
-    _fewer_note,
     _finish,
     _Outcome,
     _picked,
     _Program,
+    _site_flags,
     _solve_lp,
     _solve_milp,
     _use_exact,
 )
-from geoplan.models._validate import _as_pattern, _count, _fail, _flags, _solver, _weights
-from geoplan.models.solution import Reduction, Solution
+from geoplan.models._validate import _as_pattern, _count, _fail, _flags, _one_each, _weights
+from geoplan.models.solution import Solution
 
 
 def equity_mclp(
@@ -102,45 +103,23 @@ def equity_mclp(
     labels, codes = _communities(groups, n)
     done = _flags(covered0, n, "covered0")
     level = _equity_mode(objective, floor)
-    deadline = _deadline(start, time_limit)
-    _solver(solver, mip_gap)
-    demand_rows = sp.csr_array(pattern.T)
-    eligible = (weight > 0) & ~done
-    reachable = np.diff(demand_rows.indptr) > 0
-    model = _reduce_cover(
-        demand_rows, weight, eligible & reachable, np.ones(m), reduce=reduce, extra=codes
+    deadline = _deadline(start, solver=solver, time_limit=time_limit, mip_gap=mip_gap)
+    demand = _Demand.of(pattern, weight, done)
+    eq = _Equity(
+        model=demand.model(np.ones(m), reduce=reduce, extra=codes),
+        size=_sums(codes, weight, labels.size),
+        base=_sums(codes[done], weight[done], labels.size),
+        floor=level,
     )
-    size = _sums(codes, weight, labels.size)
-    base = _sums(codes[done], weight[done], labels.size)
-    eq = _Equity(model=model, size=size, base=base, floor=level)
     outcome = _solve_equity(eq, count, solver=solver, deadline=deadline, mip_gap=mip_gap)
-    gainable = np.where(eligible, weight, 0.0)
-    order, gains = _cover_order(pattern, gainable, outcome.chosen)
-    hit = _reached(pattern, order) & eligible
-    covered = base + _sums(codes[hit], weight[hit], labels.size)
-    share = np.divide(covered, size, out=np.full(size.shape, np.nan), where=size > 0)
+    order, gains = demand.order(outcome.chosen)
     return _equity_finish(
-        start,
-        outcome,
-        eq,
-        labels=labels,
-        share=share,
-        covered=covered,
-        order=order,
-        gains=gains,
-        weight=weight,
-        eligible=eligible,
-        reachable=reachable,
-        codes=codes,
-        reduction=Reduction(n, model.a.shape[1], m, model.a.shape[0], outcome.nonzeros),
+        start, outcome, eq, demand, labels=labels, codes=codes, order=order, gains=gains
     )
 
 
 def _communities(groups: ArrayLike, n: int) -> tuple[NDArray[Any], IntArray]:
-    arr = np.asarray(groups)
-    if arr.ndim != 1 or arr.shape[0] != n:
-        msg = f"groups must have one community id per demand point ({n}); got shape {arr.shape}"
-        raise _fail(msg)
+    arr = _one_each(np.asarray(groups), n, "groups", "community id per demand point")
     if arr.dtype.kind == "f" and np.isnan(arr).any():
         msg = "groups holds NaN; give every demand point a community id (e.g. -1 for 'none')"
         raise _fail(msg)
@@ -190,7 +169,7 @@ class _Equity:
             raise RuntimeError(msg)
         hit = np.zeros(self.model.a.shape[1], dtype=bool)
         for j in chosen:
-            hit[self.model.a.indices[self.model.a.indptr[j] : self.model.a.indptr[j + 1]]] = True
+            hit[_row(self.model.a, j)[0]] = True
         return _sums(group[hit], self.model.v[hit], self.size.size)
 
     def deficit(self, share: float) -> FloatArray:
@@ -292,9 +271,8 @@ def _equity_program(eq: _Equity, p: int, *, stage: int, level: float = 0.0) -> _
     extra = 1 if eq.floor is None else g
     width = m + n + (extra if stage == 1 or eq.floor is not None else 0)
     link = sp.hstack([-eq.model.a.T, sp.eye_array(n), sp.csr_array((n, width - m - n))])
-    count = sp.csr_array(np.concatenate([np.ones(m), np.zeros(width - m)])[None, :])
     v = eq.model.v
-    rows: list[Any] = [link, count]
+    rows: list[Any] = [link, _count_row(m, width)]
     lo = [np.full(n, -np.inf), [-np.inf]]
     hi = [np.zeros(n), [float(p)]]
     cost = np.zeros(width)
@@ -328,7 +306,7 @@ def _equity_program(eq: _Equity, p: int, *, stage: int, level: float = 0.0) -> _
     maximise = eq.floor is None or stage == 2
     return _Program(
         c=cost,
-        integrality=np.concatenate([np.ones(m), np.zeros(width - m)]),
+        integrality=_site_flags(m, width),
         a=sp.vstack(rows).tocsr(),
         lo=np.concatenate([np.asarray(x, dtype=np.float64) for x in lo]),
         hi=np.concatenate([np.asarray(x, dtype=np.float64) for x in hi]),
@@ -341,13 +319,13 @@ def _equity_program(eq: _Equity, p: int, *, stage: int, level: float = 0.0) -> _
 def _solve_equity(eq: _Equity, p: int, *, solver: str, deadline: float, mip_gap: float) -> _Outcome:
     m = eq.model.a.shape[0]
     if eq.model.empty:
-        return _Outcome(_empty_int(), eq.key([])[0], "trivial", "optimal", ("nothing to cover",))
+        return _Outcome.trivial(eq.key([])[0], "nothing to cover")
     if eq.floor is None:
         greedy = _saturate(eq, p)
     else:
         greedy = _deficit_greedy(eq, eq.deficit(eq.floor), p)[0]
     first = _equity_program(eq, p, stage=1)
-    if not _use_exact(solver, first):
+    if not _use_exact(solver, first.nonzeros):
         return _equity_heuristic(eq, p, greedy, first, deadline)
     run1 = _solve_milp(first, deadline, mip_gap)
     options = [greedy, _picked(run1.x, m)] if run1.x is not None else [greedy]
@@ -390,39 +368,26 @@ def _equity_finish(
     start: float,
     outcome: _Outcome,
     eq: _Equity,
+    demand: _Demand,
     *,
     labels: NDArray[Any],
-    share: FloatArray,
-    covered: FloatArray,
+    codes: IntArray,
     order: IntArray,
     gains: FloatArray,
-    weight: FloatArray,
-    eligible: BoolArray,
-    reachable: BoolArray,
-    codes: IntArray,
-    reduction: Reduction,
 ) -> Solution:
-    live = eq.live
-    new_total = float(covered.sum() - eq.base.sum())
-    notes: list[str] = []
+    hit = _reached(demand.pattern, order) & demand.eligible
+    covered = eq.base + _sums(codes[hit], demand.weight[hit], labels.size)
+    share = np.divide(covered, eq.size, out=np.full(eq.size.shape, np.nan), where=eq.size > 0)
     below: tuple[Any, ...] = ()
     shortfall = math.nan
+    notes: tuple[str, ...] = ()
     if eq.floor is None:
-        objective = float(share[live].min(initial=1.0))
+        objective = float(share[eq.live].min(initial=1.0))
     else:
-        objective = new_total
-        gap = np.where(live, np.maximum(eq.floor * eq.size - covered, 0.0), 0.0)
-        shortfall = float(gap.sum())
-        below = tuple(labels[gap > _TOL * np.maximum(eq.size, 1.0)].tolist())
-        open_ = eligible & reachable
-        reach = eq.base + _sums(codes[open_], weight[open_], labels.size)
-        never = labels[live & (reach < eq.floor * eq.size - _TOL * np.maximum(eq.size, 1.0))]
-        if never.size:
-            shown = ", ".join(str(x) for x in never[:10].tolist())
-            notes.append(
-                f"{never.size} communities cannot reach the floor even with every candidate: "
-                f"{shown}{' ...' if never.size > 10 else ''}"
-            )
+        objective = float(covered.sum() - eq.base.sum())
+        below, shortfall, notes = _below_floor(
+            eq, eq.floor, demand, labels=labels, codes=codes, covered=covered
+        )
     return _finish(
         "equity_mclp",
         start,
@@ -432,13 +397,39 @@ def _equity_finish(
         order=order,
         marginal=gains,
         newly=gains,
-        reduction=reduction,
-        uncoverable=np.flatnonzero(eligible & ~reachable).astype(np.int64),
+        reduction=demand.reduction(eq.model, outcome.nonzeros),
+        uncoverable=demand.uncoverable,
         covered_weight=float(covered.sum()),
-        total_weight=float(weight.sum()),
+        total_weight=demand.total,
         group_labels=labels,
         group_share=share,
         below_floor=below,
         shortfall=shortfall,
-        notes=tuple(notes) + _fewer_note(None, order.size),
+        notes=notes,
     )
+
+
+def _below_floor(
+    eq: _Equity,
+    floor: float,
+    demand: _Demand,
+    *,
+    labels: NDArray[Any],
+    codes: IntArray,
+    covered: FloatArray,
+) -> tuple[tuple[Any, ...], float, tuple[str, ...]]:
+    """Communities below ``floor``, the weight short of it, and a note on the hopeless ones."""
+    tol = _TOL * np.maximum(eq.size, 1.0)
+    gap = np.where(eq.live, np.maximum(floor * eq.size - covered, 0.0), 0.0)
+    below = tuple(labels[gap > tol].tolist())
+    open_ = demand.eligible & demand.reachable
+    reach = eq.base + _sums(codes[open_], demand.weight[open_], labels.size)
+    never = labels[eq.live & (reach < floor * eq.size - tol)]
+    if not never.size:
+        return below, float(gap.sum()), ()
+    shown = ", ".join(str(x) for x in never[:10].tolist())
+    note = (
+        f"{never.size} communities cannot reach the floor even with every candidate: "
+        f"{shown}{' ...' if never.size > 10 else ''}"
+    )
+    return below, float(gap.sum()), (note,)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -11,21 +10,29 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
-from geoplan.models._arrays import _TOL, BoolArray, FloatArray, IntArray, _empty_int
-from geoplan.models._greedy import _celf, _fl_value, _online_bound, _Savings, _swap
-from geoplan.models._reduce import _merge, _original_positions
+from geoplan.models._arrays import BoolArray, FloatArray, IntArray
+from geoplan.models._greedy import (
+    _celf,
+    _fl_value,
+    _online_bound,
+    _order_by_gain,
+    _Savings,
+    _swap,
+)
+from geoplan.models._reduce import _merge
 from geoplan.models._solve import (
     SolverName,
+    _count_row,
     _deadline,
-    _decide,
-    _exact_or_bound,
     _fewer_note,
     _finish,
+    _improve_greedy,
     _Outcome,
+    _pair_columns,
     _Program,
+    _site_flags,
 )
-from geoplan.models._travel import _allocation, _limit, _times
-from geoplan.models._validate import _as_cost, _count, _solver, _times0, _weights
+from geoplan.models._travel import _Travel
 from geoplan.models.solution import Reduction, Solution
 
 
@@ -86,25 +93,19 @@ def p_median(
     ([1], 14.0, 3.5)
     """
     start = time.perf_counter()
-    costs = _as_cost(cost, "cost")
-    m, n = costs.shape
-    weight = _weights(w, n)
-    times0 = _times0(cost0, n)
-    count = _count(p, m)
-    penalty = _limit(costs, times0, limit)
-    deadline = _deadline(start, time_limit)
-    _solver(solver, mip_gap)
-    base = np.where(np.isfinite(times0), times0, penalty)
-    model = _reduce_median(_savings_rows(costs, base, weight > 0), weight, reduce=reduce)
+    t = _Travel.check(cost, w, p, cost0=cost0, limit=limit)
+    deadline = _deadline(start, solver=solver, time_limit=time_limit, mip_gap=mip_gap)
+    m, n = t.costs.shape
+    savings = _savings_rows(t.costs, t.base, t.weight > 0)
+    model = _reduce_median(savings, t.weight, reduce=reduce)
     outcome = _solve_median(
-        model, count, float(weight @ base), solver=solver, deadline=deadline, mip_gap=mip_gap
+        model, t.p, float(t.weight @ t.base), solver=solver, deadline=deadline, mip_gap=mip_gap
     )
-    full = sp.csr_array(_savings_rows(costs, base, weight > 0).T)
-    order, gains = _order(full, weight, outcome.chosen)
-    times = _times(costs, base, order)
-    objective = float(weight @ times)
-    served, newly = _allocation(costs, base, weight, order, np.isfinite(times0))
-    reachable = np.isfinite(times0) | (np.diff(sp.csr_array(costs.T).indptr) > 0)
+    f = _Savings(sp.csr_array(savings.T), t.weight)
+    order, gains = _order_by_gain(outcome.chosen, f.gain, f.add)
+    times = t.times(order)
+    objective = float(t.weight @ times)
+    served, newly = t.allocation(order)
     return _finish(
         "p_median",
         start,
@@ -116,10 +117,10 @@ def p_median(
         newly=newly,
         reduction=Reduction(n, model.s.shape[1], m, model.s.shape[0], outcome.nonzeros),
         served=served,
-        uncoverable=np.flatnonzero((weight > 0) & ~reachable).astype(np.int64),
-        mean_time=objective / float(weight.sum()) if weight.sum() > 0 else math.nan,
-        total_weight=float(weight.sum()),
-        notes=_fewer_note(count, order.size),
+        uncoverable=t.uncoverable,
+        mean_time=t.mean_time(times),
+        total_weight=t.total,
+        notes=_fewer_note(t.p, order.size),
     )
 
 
@@ -165,10 +166,8 @@ def _median_program(model: _Median, p: int, base: float) -> _Program:
     """Build: min base - sum v_i s_e z_e  s.t. sum_{e in i} z_e <= 1, z_e <= x_j, sum x <= p."""
     m, n = model.s.shape
     e = model.s.nnz
-    j_of = np.repeat(np.arange(m), np.diff(model.s.indptr))
-    i_of = model.s.indices
+    j_of, i_of, demand = _pair_columns(model.s)
     ids = np.arange(e)
-    demand = sp.csr_array((np.ones(e), (i_of, m + ids)), shape=(n, m + e))
     link = sp.csr_array(
         (
             np.concatenate([-np.ones(e), np.ones(e)]),
@@ -176,13 +175,11 @@ def _median_program(model: _Median, p: int, base: float) -> _Program:
         ),
         shape=(e, m + e),
     )
-    count = sp.csr_array(np.concatenate([np.ones(m), np.zeros(e)])[None, :])
-    rows = sp.vstack([demand, link, count]).tocsr()
     upper = np.concatenate([np.ones(n), np.zeros(e), [float(p)]])
     return _Program(
         c=np.concatenate([np.zeros(m), -model.v[i_of] * model.s.data]),
-        integrality=np.concatenate([np.ones(m), np.zeros(e)]),
-        a=rows,
+        integrality=_site_flags(m, m + e),
+        a=sp.vstack([demand, link, _count_row(m, m + e)]).tocsr(),
         lo=np.full(upper.shape, -np.inf),
         hi=upper,
         lb=np.zeros(m + e),
@@ -195,54 +192,18 @@ def _solve_median(
     model: _Median, p: int, base: float, *, solver: str, deadline: float, mip_gap: float
 ) -> _Outcome:
     if model.empty:
-        return _Outcome(_empty_int(), base, "trivial", "optimal", ("no site improves any time",))
+        return _Outcome.trivial(base, "no site improves any time")
     f = _Savings(model.s, model.v)
     greedy = _swap(model.s, model.v, _celf(f, limit=p), deadline)
-    value = base - _fl_value(model.s, model.v, greedy)
-    cheap = base - _online_bound(model.s, model.v, greedy, p=p)
-    prog = _median_program(model, p, base)
-    if cheap >= value - _TOL * max(1.0, abs(value)):
-        return _Outcome(
-            _original_positions(model.cand, greedy),
-            cheap,
-            "greedy",
-            "optimal",
-            nonzeros=prog.nonzeros,
-        )
-    exact = _exact_or_bound(
-        prog,
+    return _improve_greedy(
+        _median_program(model, p, base),
+        greedy,
+        value=base - _fl_value(model.s, model.v, greedy),
+        cheap=base - _online_bound(model.s, model.v, greedy, p=p),
+        objective=lambda c: base - _fl_value(model.s, model.v, c),
+        maximise=False,
+        cand=model.cand,
         solver=solver,
         deadline=deadline,
         mip_gap=mip_gap,
-        n_candidates=model.s.shape[0],
-        value=lambda c: base - _fl_value(model.s, model.v, c),
     )
-    chosen, bound, name, status = _decide(
-        greedy=greedy,
-        greedy_value=value,
-        run=exact.run,
-        milp_value=exact.value,
-        milp_chosen=exact.chosen,
-        maximise=False,
-        heuristic_bound=cheap if exact.lp_bound is None else max(cheap, exact.lp_bound),
-    )
-    if exact.run is not None:
-        bound = max(bound, cheap)
-    return _Outcome(
-        _original_positions(model.cand, chosen), bound, name, status, nonzeros=prog.nonzeros
-    )
-
-
-def _order(s: sp.csr_array, v: FloatArray, chosen: IntArray) -> tuple[IntArray, FloatArray]:
-    """Order sites by marginal value of f (largest first, ties to the lowest position)."""
-    f = _Savings(s, v)
-    left = sorted(int(j) for j in chosen)
-    order: list[int] = []
-    gains: list[float] = []
-    while left:
-        values = [f.gain(j) for j in left]
-        k = int(np.argmax(values))
-        order.append(left.pop(k))
-        gains.append(values[k])
-        f.add(order[-1])
-    return np.asarray(order, dtype=np.int64), np.asarray(gains, dtype=np.float64)
