@@ -34,9 +34,9 @@ SolverName = Literal["auto", "exact", "greedy"]
 #: matrix has at most this many nonzeros, and greedily otherwise.
 AUTO_EXACT_NONZEROS = 1_000_000
 
-#: With ``solver="auto"`` on a model too big to solve exactly, the LP relaxation
-#: that bounds the greedy answer may take at most this long; past it the looser
-#: online bound is reported as the gap (measured: 39 s for the LP of a 441 x 100k
+#: The LP relaxation that bounds a greedy answer (``solver="greedy"``, or ``"auto"``
+#: on a model too big to solve exactly) may take at most this long; past it the
+#: looser online bound is reported as the gap (measured: 39 s for the LP of a 441 x 100k
 #: MCLP whose greedy answer the online bound already put within 0.0 %).
 AUTO_BOUND_SECONDS = 5.0
 
@@ -52,7 +52,7 @@ def _deadline(start: float, *, solver: str, time_limit: float | None, mip_gap: f
 
 
 def _bound_deadline(deadline: float) -> float:
-    """Return the deadline of a bounding LP in auto mode (capped at AUTO_BOUND_SECONDS)."""
+    """Return the deadline of an LP that bounds a greedy answer (AUTO_BOUND_SECONDS at most)."""
     return min(deadline, time.perf_counter() + AUTO_BOUND_SECONDS)
 
 

@@ -71,6 +71,33 @@ def capacitated_mclp(
         ``served`` = weight each site serves in one such allocation (not
         unique); ``chosen`` is ordered by ``served``.
 
+    Notes
+    -----
+    Maximal covering with site capacities (capacitated covering models:
+    Current & Storbeck, 1988), here in the form where a demand point's weight
+    may be split between sites. With x_j = 1 when candidate j opens, k_j its
+    capacity (at most the total weight) and f_ij the weight of point i that
+    site j serves, over the pairs where j covers i::
+
+        maximise    sum_{i,j} f_ij
+        subject to  sum_j f_ij <= w_i            for every demand point i
+                    sum_i f_ij <= k_j x_j        for every candidate j
+                    f_ij <= min(w_i, k_j) x_j    for every covering pair
+                    sum_j x_j <= p
+                    x_j in {0, 1},  f_ij >= 0
+
+    For given sites the objective is a maximum flow (an LP). The greedy
+    solver opens the site with the largest min(capacity, reachable unserved
+    weight) and fills it from the demand with the fewest covering candidates
+    first; the bound that costs nothing is the smaller of the total weight
+    and the sum of the p largest capacities.
+
+    References
+    ----------
+    .. [1] Current, J. R. & Storbeck, J. E. (1988). Capacitated covering
+       models. Environment and Planning B: Planning and Design 15(2),
+       153-163.
+
     Examples
     --------
     >>> import numpy as np

@@ -72,6 +72,33 @@ def p_center(
         time as the sites are added in order; ``mean_time`` and ``served`` as in
         :func:`p_median`.
 
+    Notes
+    -----
+    The (vertex) p-center problem (Hakimi, 1965; Daskin, 2013). With t_i(S)
+    as in :func:`p_median` and I the demand that counts (``w > 0`` and
+    reached by some existing facility or candidate)::
+
+        minimise    max_{i in I} t_i(S)    over sets S of at most p candidates
+
+    The optimum is one of the distinct times, and "can at most p sites bring
+    every point of I within time r?" is a set-covering question (Minieka,
+    1970)::
+
+        sum_{j : c_ij <= r} x_j >= 1    for every i in I with base_i > r
+        sum_j x_j <= p,  x_j in {0, 1}
+
+    which the binary search above asks of one time a step.
+
+    References
+    ----------
+    .. [1] Hakimi, S. L. (1965). Optimum distribution of switching centers in
+       a communication network and some related graph theoretic problems.
+       Operations Research 13(3), 462-475.
+    .. [2] Minieka, E. (1970). The m-center problem. SIAM Review 12(1),
+       138-139.
+    .. [3] Daskin, M. S. (2013). Network and Discrete Location: Models,
+       Algorithms, and Applications, 2nd ed. Wiley.
+
     Examples
     --------
     >>> import numpy as np

@@ -66,7 +66,7 @@ def mclp(
         Cost per candidate and the total budget: the budget form (choose any
         number of sites whose costs sum to at most ``budget``).
     solver
-        ``"auto"``, ``"exact"`` or ``"greedy"`` (see the module notes).
+        ``"auto"``, ``"exact"`` or ``"greedy"`` (see :mod:`geoplan.models`).
     time_limit
         Seconds for the whole solve (HiGHS stops and reports its gap); None for
         no limit.
@@ -81,6 +81,37 @@ def mclp(
     Solution
         ``objective`` = newly covered weight; ``uncoverable`` = uncovered demand
         no candidate covers.
+
+    Notes
+    -----
+    The maximal covering location problem (Church & ReVelle, 1974). With
+    x_j = 1 when candidate j opens and y_i the newly covered share of demand
+    point i (over the demand no existing facility covers)::
+
+        maximise    sum_i w_i y_i
+        subject to  y_i <= sum_{j covers i} x_j    for every demand point i
+                    sum_j x_j <= p                  (when p is given)
+                    sum_j cost_j x_j <= budget      (the budget form)
+                    x_j in {0, 1},  0 <= y_i <= 1
+
+    The greedy solver is lazy greedy (CELF; Leskovec et al., 2007), followed
+    for fixed p by a swap search (Teitz & Bart, 1968). In the budget form it
+    keeps the best of the greedy by gain per unit cost, the greedy by gain
+    that skips sites over the remaining budget, and the best single affordable
+    site (as in Khuller, Moss & Naor, 1999).
+
+    References
+    ----------
+    .. [1] Church, R. & ReVelle, C. (1974). The maximal covering location
+       problem. Papers of the Regional Science Association 32(1), 101-118.
+    .. [2] Leskovec, J., Krause, A., Guestrin, C., Faloutsos, C., VanBriesen, J.
+       & Glance, N. (2007). Cost-effective outbreak detection in networks.
+       Proceedings of the 13th ACM SIGKDD Conference, 420-429.
+    .. [3] Teitz, M. B. & Bart, P. (1968). Heuristic methods for estimating the
+       generalized vertex median of a weighted graph. Operations Research
+       16(5), 955-961.
+    .. [4] Khuller, S., Moss, A. & Naor, J. (1999). The budgeted maximum
+       coverage problem. Information Processing Letters 70(1), 39-45.
 
     Examples
     --------
@@ -275,6 +306,36 @@ def lscp(
     Solution
         ``objective`` = number of new sites (or their total cost);
         ``marginal_gain`` and ``newly_covered`` = newly covered weight per site.
+
+    Notes
+    -----
+    The location set covering problem (Toregas et al., 1971). With x_j = 1
+    when candidate j opens and c_j its cost (1 without ``cost``), a target
+    that asks for every coverable point not yet covered is::
+
+        minimise    sum_j c_j x_j
+        subject to  sum_{j covers i} x_j >= 1    for every such demand point i
+                    x_j in {0, 1}
+
+    A partial target asks for weight instead, with y_i the newly covered share
+    of point i and ``need`` = target x total weight - weight covered already
+    (the total without the uncoverable weight when the target needs that)::
+
+        minimise    sum_j c_j x_j
+        subject to  y_i <= sum_{j covers i} x_j    for every demand point i
+                    sum_i w_i y_i >= need
+                    x_j in {0, 1},  0 <= y_i <= 1
+
+    The greedy solver adds the site with the most newly covered weight per
+    unit cost (lazy greedy) until the target is met, then drops the sites the
+    target does not need, most expensive first. Without ``cost`` the reported
+    bound is rounded up to a whole number of sites.
+
+    References
+    ----------
+    .. [1] Toregas, C., Swain, R., ReVelle, C. & Bergman, L. (1971). The
+       location of emergency service facilities. Operations Research 19(6),
+       1363-1373.
 
     Examples
     --------

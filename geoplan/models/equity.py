@@ -87,6 +87,38 @@ def equity_mclp(
         ``shortfall`` (floor mode); ``marginal_gain`` and ``newly_covered`` are
         newly covered weight per site.
 
+    Notes
+    -----
+    With x_j and y_i as in :func:`mclp`, W_g the weight of community g and
+    B_g its weight covered by existing facilities, community g's share is
+    s_g = (B_g + sum_{i in g} w_i y_i) / W_g, and every program also has
+    y_i <= sum_{j covers i} x_j, sum_j x_j <= p, x_j in {0, 1}. ``"maxmin"``
+    solves, in turn::
+
+        1.  maximise t               subject to  s_g >= t      for every g
+        2.  maximise sum_i w_i y_i   subject to  s_g >= t*     for every g
+
+    with t* the optimum of the first; ``"floor"``, with d_g >= 0 the weight
+    community g falls short of the floor::
+
+        1.  minimise sum_g d_g       subject to  W_g s_g + d_g >= floor W_g
+        2.  maximise sum_i w_i y_i   subject to  the same rows, sum_g d_g <= d*
+
+    These lexicographic forms are geoplan's own; max-min and threshold
+    objectives are among the equity measures reviewed by Marsh & Schilling
+    (1994). The greedy ``"maxmin"`` solver follows SATURATE (Krause et al.,
+    2008): a bisection on the share every community can reach, each step a
+    greedy that closes the communities' deficits.
+
+    References
+    ----------
+    .. [1] Marsh, M. T. & Schilling, D. A. (1994). Equity measurement in
+       facility location analysis: a review and framework. European Journal
+       of Operational Research 74(1), 1-17.
+    .. [2] Krause, A., McMahan, H. B., Guestrin, C. & Gupta, A. (2008). Robust
+       submodular observation selection. Journal of Machine Learning Research
+       9, 2761-2801.
+
     Examples
     --------
     >>> import numpy as np

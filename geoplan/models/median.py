@@ -84,6 +84,38 @@ def p_median(
         ``objective`` = total weighted time; ``mean_time`` = objective / total
         weight; ``served`` = weight whose nearest facility is each new site.
 
+    Notes
+    -----
+    The p-median problem (Hakimi, 1964; ReVelle & Swain, 1970). With
+    base_i the time to point i's existing facility (the search limit when
+    none is reached) and t_i(S) = min(base_i, min_{j in S} c_ij)::
+
+        minimise    sum_i w_i t_i(S)    over sets S of at most p candidates
+
+    It is solved in its savings form, over the pairs that shorten a trip
+    (s_ij = base_i - c_ij > 0), with x_j = 1 when candidate j opens and
+    z_ij = 1 when point i is served by site j::
+
+        minimise    sum_i w_i base_i - sum_{i,j} w_i s_ij z_ij
+        subject to  sum_j z_ij <= 1    for every demand point i
+                    z_ij <= x_j        for every improving pair
+                    sum_j x_j <= p
+                    x_j in {0, 1},  0 <= z_ij <= 1
+
+    The greedy solver is lazy greedy on the savings followed by a swap
+    search (Teitz & Bart, 1968).
+
+    References
+    ----------
+    .. [1] Hakimi, S. L. (1964). Optimum locations of switching centers and the
+       absolute centers and medians of a graph. Operations Research 12(3),
+       450-459.
+    .. [2] ReVelle, C. S. & Swain, R. W. (1970). Central facilities location.
+       Geographical Analysis 2(1), 30-42.
+    .. [3] Teitz, M. B. & Bart, P. (1968). Heuristic methods for estimating the
+       generalized vertex median of a weighted graph. Operations Research
+       16(5), 955-961.
+
     Examples
     --------
     >>> import numpy as np
