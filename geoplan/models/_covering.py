@@ -71,7 +71,7 @@ class _Demand:
     def order(self, chosen: IntArray) -> tuple[IntArray, FloatArray]:
         """Order sites by newly covered weight (largest first, ties to the lowest position)."""
         reach = _Reach(self.pattern, self.gainable)
-        return _order_by_gain(chosen, reach.gain, reach.add)
+        return _order_by_gain(chosen, reach.gains, reach.add)
 
     def newly_covered(self, chosen: IntArray) -> float:
         """Eligible weight the sites ``chosen`` cover."""

@@ -134,7 +134,7 @@ def p_median(
         model, t.p, float(t.weight @ t.base), solver=solver, deadline=deadline, mip_gap=mip_gap
     )
     f = _Savings(sp.csr_array(savings.T), t.weight)
-    order, gains = _order_by_gain(outcome.chosen, f.gain, f.add)
+    order, gains = _order_by_gain(outcome.chosen, lambda left: [f.gain(j) for j in left], f.add)
     times = t.times(order)
     objective = float(t.weight @ times)
     served, newly = t.allocation(order)
