@@ -78,6 +78,7 @@ def test_the_old_private_name_warns_and_gives_the_same_functions(monkeypatch):
     monkeypatch.delitem(sys.modules, "geoplan._models", raising=False)
     with pytest.warns(DeprecationWarning, match=r"geoplan\.models"):
         old = importlib.import_module("geoplan._models")
+    del sys.modules["geoplan._models"]  # a later import warns again
     for name in PUBLIC:
         assert getattr(old, name) is getattr(models, name)
     assert set(old.__all__) == set(models.__all__)
