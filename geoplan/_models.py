@@ -8,33 +8,8 @@ from __future__ import annotations
 
 import warnings
 
-from geoplan.models import (
-    AUTO_BOUND_SECONDS,
-    AUTO_EXACT_NONZEROS,
-    Reduction,
-    Solution,
-    SolverName,
-    capacitated_mclp,
-    equity_mclp,
-    lscp,
-    mclp,
-    p_center,
-    p_median,
-)
-
-__all__ = [
-    "AUTO_BOUND_SECONDS",
-    "AUTO_EXACT_NONZEROS",
-    "Reduction",
-    "Solution",
-    "SolverName",
-    "capacitated_mclp",
-    "equity_mclp",
-    "lscp",
-    "mclp",
-    "p_center",
-    "p_median",
-]
+from geoplan.models import *  # noqa: F403 -- the whole public API, under the old name
+from geoplan.models import __all__  # noqa: F401 -- the same names, re-exported
 
 warnings.warn(
     "geoplan._models is deprecated; import geoplan.models instead "
