@@ -14,7 +14,7 @@ import scipy.sparse as sp
 import shapely
 
 import geoplan
-from geoplan import _models
+from geoplan import models
 from geoplan.datasets import area_for_nodes, synthetic_city
 from geoplan.siting import coverage_matrix
 
@@ -88,14 +88,14 @@ def run(quick: bool = False) -> Table:
             case,
             label,
             "geoplan exact (HiGHS)",
-            lambda p=p: _models.mclp(cover, w, p, solver="exact", time_limit=600),
+            lambda p=p: models.mclp(cover, w, p, solver="exact", time_limit=600),
             repeat=1,
         )
         greedy = table.time(
             case,
             label,
             "geoplan greedy (CELF)",
-            lambda p=p: _models.mclp(cover, w, p, solver="greedy"),
+            lambda p=p: models.mclp(cover, w, p, solver="greedy"),
             repeat=1,
         )
         gap = 1 - greedy.objective / exact.objective if exact.objective else 0.0
@@ -121,7 +121,7 @@ def run(quick: bool = False) -> Table:
         case,
         label,
         "geoplan exact (HiGHS)",
-        lambda: _models.p_median(big, w, 10, solver="exact", time_limit=600),
+        lambda: models.p_median(big, w, 10, solver="exact", time_limit=600),
         repeat=1,
     )
     table.rows[-1].note = f"mean time {sol.mean_time:.2f} min, gap {sol.gap:.1e}"
@@ -129,7 +129,7 @@ def run(quick: bool = False) -> Table:
         case,
         label,
         "geoplan greedy + swap",
-        lambda: _models.p_median(big, w, 10, solver="greedy"),
+        lambda: models.p_median(big, w, 10, solver="greedy"),
         repeat=1,
     )
     table.rows[-1].note = f"mean time {sol.mean_time:.2f} min"
@@ -138,7 +138,7 @@ def run(quick: bool = False) -> Table:
         case,
         label,
         "geoplan exact (HiGHS)",
-        lambda: _models.lscp(cover, w, solver="exact", time_limit=600),
+        lambda: models.lscp(cover, w, solver="exact", time_limit=600),
         repeat=1,
     )
     table.rows[-1].note = f"{len(sol.chosen)} sites"
@@ -146,7 +146,7 @@ def run(quick: bool = False) -> Table:
         case,
         label,
         "geoplan greedy (CELF)",
-        lambda: _models.lscp(cover, w, solver="greedy"),
+        lambda: models.lscp(cover, w, solver="greedy"),
         repeat=1,
     )
     table.rows[-1].note = f"{len(sol.chosen)} sites"

@@ -39,7 +39,7 @@ import scipy.sparse as sp
 import shapely
 from numpy.typing import NDArray
 
-from geoplan import _models, equity
+from geoplan import equity, models
 from geoplan._errors import InputError
 from geoplan._validate import check_crs, containing, weight_column
 from geoplan.facilities import facility_points
@@ -216,7 +216,7 @@ class SiteProposal:
         before and after, when communities are given; else one "study" row.
     totals : dict
         Population and people covered before and after, over all demand.
-    solution : geoplan._models.Solution
+    solution : geoplan.models.Solution
         Objective, bound, gap, solver, status and time.
     uncoverable : pandas.Index
         Demand no candidate (and no existing facility) can reach.
@@ -374,9 +374,9 @@ def _solve(
     solver: str,
     time_limit: float,
 ) -> Any:
-    solver_name = cast("_models.SolverName", solver)
+    solver_name = cast("models.SolverName", solver)
     if model == "lscp":
-        return _models.lscp(
+        return models.lscp(
             inst.cover,
             inst.weights,
             covered0=inst.covered0,
@@ -386,7 +386,7 @@ def _solve(
         )
     if model == "mclp" and budget is not None:
         costs = _column(inst.candidates, "cost", "the budget form")
-        return _models.mclp(
+        return models.mclp(
             inst.cover,
             inst.weights,
             p,
@@ -401,7 +401,7 @@ def _solve(
         if inst.home is None:
             msg = "the equity model needs communities= (whose worst-served are raised first)"
             raise InputError(msg)
-        return _models.equity_mclp(
+        return models.equity_mclp(
             inst.cover,
             inst.weights,
             p,
@@ -413,7 +413,7 @@ def _solve(
             time_limit=time_limit,
         )
     calls = {
-        "mclp": lambda: _models.mclp(
+        "mclp": lambda: models.mclp(
             inst.cover,
             inst.weights,
             p,
@@ -421,13 +421,13 @@ def _solve(
             solver=solver_name,
             time_limit=time_limit,
         ),
-        "p_median": lambda: _models.p_median(
+        "p_median": lambda: models.p_median(
             inst.cost, inst.weights, p, cost0=inst.time0, solver=solver_name, time_limit=time_limit
         ),
-        "p_center": lambda: _models.p_center(
+        "p_center": lambda: models.p_center(
             inst.cost, inst.weights, p, cost0=inst.time0, solver=solver_name, time_limit=time_limit
         ),
-        "capacitated": lambda: _models.capacitated_mclp(
+        "capacitated": lambda: models.capacitated_mclp(
             inst.cover,
             inst.weights,
             p,

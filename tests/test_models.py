@@ -1,4 +1,4 @@
-"""geoplan._models: every model against brute force, PySAL spopt, and bad inputs.
+"""geoplan.models: every model against brute force, PySAL spopt, and bad inputs.
 
 Small instances (8 candidates, 24 demand points, points in the unit square)
 are solved exactly and compared with enumeration over all candidate subsets
@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geoplan._errors import InputError
-from geoplan._models import (
+from geoplan.models import (
     Solution,
     capacitated_mclp,
     equity_mclp,
