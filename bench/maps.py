@@ -89,7 +89,7 @@ def run(quick: bool = False) -> Table:
             geoplan.maps.save_map(
                 geoplan.maps.coverage_map(
                     result.coverage,
-                    study.facilities["community_canteen"],
+                    study.sites("community_canteen"),
                     facility_type="community_canteen",
                     communities=study.communities,
                     service_areas=result.service_areas[

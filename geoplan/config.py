@@ -74,8 +74,10 @@ class FacilitySource:
         Coordinate columns and their CRS, for a CSV file.
     type_column, type_value
         Keep only rows of the file whose ``type_column`` equals ``type_value``.
-    minutes
-        The coverage threshold; ``None`` uses the standard's.
+    minutes, distance_m
+        The type's threshold in minutes or in metres along the network (one
+        of them); ``None`` uses the standards' rule
+        (:class:`~geoplan.standards.Cutoff`).
     polygons_only
         Keep only areas (e.g. parks standing in for shelters).
     capacity
@@ -93,6 +95,7 @@ class FacilitySource:
     type_column: str | None = None
     type_value: str | None = None
     minutes: float | None = None
+    distance_m: float | None = None
     polygons_only: bool = False
     capacity: bool = False
     name_zh: str | None = None
@@ -138,6 +141,7 @@ class StudyConfig:
     synthetic: dict[str, Any] = field(default_factory=dict)
     communities_source: str | Path = "street_blocks"
     communities_layer: str | None = None
+    communities_id_column: str | None = None
     communities_name_column: str | None = None
     population_source: str | Path = "buildings"
     population_column: str = "population"
@@ -508,7 +512,7 @@ def parse_config(
             "bbox", "is needed for an online network", 'place = "Nanguan District, Changchun"'
         )
     synthetic = _table(origin, raw, "synthetic", ("area_km2", "seed", "spacing_m"))
-    communities = _table(origin, raw, "communities", ("source", "layer", "name_column"))
+    communities = _table(origin, raw, "communities", ("source", "layer", "id", "name_column"))
     population = _table(origin, raw, "population", ("source", "column"))
     facilities_raw = raw.get("facilities", {})
     facilities = _table(origin, raw, "facilities", ("classify", "types"))
@@ -559,6 +563,7 @@ def parse_config(
             "source", lambda w, k, v: _source(w, k, v, COMMUNITY_SOURCES, base), "street_blocks"
         ),
         communities_layer=communities.get("layer", _string),
+        communities_id_column=communities.get("id", _string),
         communities_name_column=communities.get("name_column", _string),
         population_source=population.get(
             "source", lambda w, k, v: _source(w, k, v, POPULATION_SOURCES, base), "buildings"
@@ -666,6 +671,7 @@ _TYPE_KEYS = (
     "type_column",
     "type_value",
     "minutes",
+    "distance_m",
     "polygons_only",
     "capacity",
     "name_zh",
@@ -690,6 +696,19 @@ def _minutes(where: _Where, key: str, value: Any) -> float:
     return number
 
 
+#: The longest distance threshold a study may set (a day's walk; longer is a mistake in units).
+MAX_DISTANCE_M = 100_000.0
+
+
+def _distance(where: _Where, key: str, value: Any) -> float:
+    number = _positive(where, key, value)
+    if number > MAX_DISTANCE_M:
+        raise where.fail(
+            key, f"= {value!r} is more than a day's walk (is it in millimetres?)", f"{key} = 500"
+        )
+    return number
+
+
 def _type_id(origin: str, type_id: str) -> str:
     """Refuse type ids that cannot name a file of the run (maps, tables, rasters are named so)."""
     if SAFE_NAME.fullmatch(type_id):
@@ -708,7 +727,7 @@ def _check_custom_type(where: _Where, type_id: str, spec: Mapping[str, Any]) -> 
     known = _standard_type_ids()
     if type_id in known:
         return
-    missing = [k for k in ("minutes",) if k not in spec]
+    missing = [] if "minutes" in spec or "distance_m" in spec else ["minutes"]
     if "name_zh" not in spec and "name_en" not in spec:
         missing.append("name_zh")
     if "tags" not in spec and "file" not in spec:
@@ -744,6 +763,10 @@ def _facility_sources(origin: str, types: Any, base: Path) -> tuple[FacilitySour
         table = _Table(where, spec)
         if "tags" in spec and "file" in spec:
             raise where.fail("tags / file", "are alternatives: give one", 'file = "clinics.gpkg"')
+        if "minutes" in spec and "distance_m" in spec:
+            raise where.fail(
+                "minutes / distance_m", "are alternatives: give one", "distance_m = 500"
+            )
         source = FacilitySource(
             type_id=str(type_id),
             tags=table.get("tags", _tags),
@@ -754,6 +777,7 @@ def _facility_sources(origin: str, types: Any, base: Path) -> tuple[FacilitySour
             type_column=table.get("type_column", _string),
             type_value=table.get("type_value", _string),
             minutes=table.get("minutes", _minutes),
+            distance_m=table.get("distance_m", _distance),
             polygons_only=table.get("polygons_only", _boolean, False),
             capacity=table.get("capacity", _boolean, False),
             name_zh=table.get("name_zh", _string),

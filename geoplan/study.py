@@ -1,11 +1,27 @@
-"""A study: network, communities, demand and facilities in one CRS, and its analyses.
+"""A study: one resolved set of inputs, and the analyses it runs.
 
-:class:`Study` gathers the inputs, from a :class:`~geoplan.config.StudyConfig`
-(the ``geoplan run`` path) or from objects a notebook already has.
-:func:`run_study` runs the analyses the study asks for — life circles, service
-areas, coverage, capacity, site proposals — and returns a :class:`StudyResult`;
-:mod:`geoplan.report` writes it as a run folder. Analyses never read files
-here: this module reads, then calls the same functions a notebook calls.
+A :class:`Study` is the single source of truth of a run. It resolves its
+inputs once:
+
+* **communities**, indexed by their id (a column the study names, or one the
+  file has), with their names; people who live in none of them are counted in
+  an explicit "outside" row (:data:`~geoplan.coverage.OUTSIDE_COMMUNITIES`);
+* **demand**, with the community each point falls in;
+* **one facility table**: every facility of every type, as the one point
+  travel to it is measured from (polygons at their point nearest the network).
+  A measured type defined by its own OSM tags or file replaces the classified
+  points of interest of that type, for the life circles as for coverage;
+* **the measured types** (:class:`MeasuredType`): names, the one threshold
+  (minutes, or the standard's distance where it gives one), where the sites
+  came from, what stood in for what, how many were found and, when none, why;
+* **the standards** in force: the package's, with the study's own thresholds
+  and types;
+* **caveats**: every assumption that changes a result.
+
+:func:`run_study` runs the analyses on that and returns a
+:class:`StudyResult`; every table, layer, map and report section is written
+from it (:func:`geoplan.outputs.write_run`). Nothing downstream re-derives an
+input.
 
 Examples
 --------
@@ -15,9 +31,10 @@ Examples
 ...                     "synthetic": {"area_km2": 1, "seed": 1},
 ...                     "communities": {"source": "synthetic"},
 ...                     "population": {"source": "synthetic"},
+...                     "facilities": {"types": {"community_canteen": {}}},
 ...                     "outputs": {"maps": False}})
 >>> result = geoplan.run_study(geoplan.Study.from_config(cfg), steps=["coverage"])
->>> sorted(result.coverage.totals.index)[:1]
+>>> list(result.coverage.totals.index)
 ['community_canteen']
 """
 
@@ -25,9 +42,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import time
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,41 +55,24 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan._errors import ConfigError, GeoplanWarning, InputError, NetworkError
-from geoplan._validate import containing
+from geoplan._caveats import Caveat, people_text
+from geoplan._errors import ConfigError, GeoplanWarning, InputError
+from geoplan._loader import Loaded, Loader, empty_points, tag_text
+from geoplan._validate import OUTSIDE_COMMUNITIES, check_crs, containing
 from geoplan.config import FacilitySource, SiteRequest, StudyConfig
 from geoplan.coverage import Capacity, Coverage, coverage, shelter_capacity
-from geoplan.facilities import classify_facilities, facility_points
+from geoplan.facilities import access_points
 from geoplan.indicators import IndicatorResult, evaluate_indicators
 from geoplan.life_circles import LifeCircles, life_circles, street_blocks
 from geoplan.network import Network
-from geoplan.population import population_from_buildings, population_from_raster
 from geoplan.service_areas import service_areas
 from geoplan.settings import settings
 from geoplan.siting import SiteProposal, candidates, propose_sites
-from geoplan.sources import (
-    bundled,
-    district_boundary,
-    fetch_extract,
-    join_register,
-    read_buildings,
-    read_facilities,
-    read_network,
-    read_poi_table,
-    read_register,
-)
-from geoplan.sources._sites import SITE_TABLE_SUFFIXES, read_site_table
-from geoplan.sources._vectors import (
-    drop_empty_geometries,
-    people_counts,
-    polygon_features,
-    read_vector_file,
-    require_features,
-)
-from geoplan.standards import Standards, load_standards
+from geoplan.standards import Cutoff, Standards, current_standards, load_standards, using_standards
 
 __all__ = [
     "STEPS",
+    "MeasuredType",
     "Proposal",
     "Study",
     "StudyResult",
@@ -84,13 +85,80 @@ log = logging.getLogger(__name__)
 
 #: The analyses of a run, in order.
 STEPS = ("network", "life_circles", "service_areas", "coverage", "indicators", "sites")
+#: Columns every row of a study's facility table has.
+FACILITY_COLUMNS = ("facility_type", "name", "source", "point_rule", "area_m2")
+_STRONG = ("verified_primary", "verified_secondary", "user")
 
-_RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".img")
+
+# ================================================================== measured types
+@dataclass(frozen=True)
+class MeasuredType:
+    """One facility type a study measures, resolved once for every table, map and page.
+
+    Attributes
+    ----------
+    id, name_zh, name_en
+        The type and its names (a type of the user's own has the names it declared).
+    cutoff
+        Its one threshold: minutes, or the standard's distance where it gives
+        one, with the source and verification of the figure.
+    source
+        Where its sites came from: ``classified points of interest``, OSM tags,
+        or a file.
+    stand_in
+        What stands in for the type when its definition is not the standards'
+        (``amenity=restaurant|fast_food`` for community canteens), else ``""``.
+    capacity
+        Whether its capacity is measured (shelters, from their area).
+    n_sites
+        How many sites were found (0 is reported, never dropped).
+    note
+        Why there are none, when there are none.
+    custom
+        A type of the user's own (not one of the standards).
+    """
+
+    id: str
+    name_zh: str
+    name_en: str
+    cutoff: Cutoff
+    source: str
+    stand_in: str = ""
+    capacity: bool = False
+    n_sites: int = 0
+    note: str = ""
+    custom: bool = False
+
+    def label(self, lang: str) -> str:
+        """Return the type's name in ``lang``."""
+        return self.name_zh if lang == "zh" else self.name_en
+
+    def row(self) -> dict[str, Any]:
+        """Return the type as a row of the ``facility_types`` table."""
+        value = self.cutoff.value
+        return {
+            "facility_type": self.id,
+            "name_zh": self.name_zh,
+            "name_en": self.name_en,
+            "threshold_minutes": self.cutoff.minutes if self.cutoff.minutes else math.nan,
+            "threshold_distance_m": self.cutoff.distance_m or math.nan,
+            "threshold_basis": self.cutoff.basis,
+            "threshold_source": value.source,
+            "threshold_verification": value.verification,
+            "sites": self.n_sites,
+            "source": self.source,
+            "stand_in": self.stand_in,
+            "note": self.note,
+        }
 
 
+# ========================================================================== study
 @dataclass
 class Study:
-    """The inputs of one study, all in the network's CRS.
+    """One study's resolved inputs, all in the network's CRS (see the module docstring).
+
+    Build one with :meth:`from_config` (what ``geoplan run`` does) or
+    :meth:`from_frames` (a notebook's objects); both resolve the same way.
 
     Attributes
     ----------
@@ -99,46 +167,55 @@ class Study:
     network
         The travel network.
     communities
-        Community polygons indexed by community id (street blocks when the
-        study has no boundaries).
+        Community polygons indexed by community id (index name ``community``),
+        with ``name`` where known; street blocks when the study has none.
     demand
-        Where people live, with a ``population`` column.
+        Where people live: ``population`` and ``community`` (the id of the
+        community each point falls in, or ``"(outside)"``).
     facilities
-        The sites of each measured facility type, by type id, as found
-        (points or polygons).
-    pois
-        Every point of interest classified into the standard facility types
-        (``facility_type`` column, points on the network), for life circles.
+        Every facility of every type as the point travel is measured from:
+        ``facility_type``, ``name``, ``source``, ``point_rule``, ``area_m2``.
+    types
+        The measured types, in the study's order.
+    standards
+        The standards in force: the package's with the study's thresholds and types.
     config
         The configuration the study was built from, when it was.
     inputs
         The files the study read (recorded in run.json with checksums).
     notes
-        Warnings raised while reading, for the report.
-    register
-        The community register (canonical columns, see
-        :func:`geoplan.read_register`), indexed like ``communities`` where it
-        was joined to them; the plan's indicators are measured from it.
-    register_unmatched
-        Register rows without a community and communities without a register
-        row (:func:`geoplan.join_register`).
+        Warnings raised while reading.
+    caveats
+        Assumptions of the inputs that change results (stand-ins, invented
+        or estimated data, thresholds on weak sources...).
+    register, register_unmatched
+        The community register (indexed like ``communities`` where joined)
+        and what did not match (:func:`geoplan.join_register`).
+    timings
+        Seconds per loading step.
+    started
+        When loading began (seconds since the epoch).
     """
 
     name: str
     network: Network
     communities: gpd.GeoDataFrame
     demand: gpd.GeoDataFrame
-    facilities: dict[str, gpd.GeoDataFrame]
-    pois: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
+    types: tuple[MeasuredType, ...]
+    standards: Standards
     config: StudyConfig | None = None
     inputs: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    caveats: list[Caveat] = field(default_factory=list)
     register: pd.DataFrame | None = None
     register_unmatched: pd.DataFrame | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    started: float = field(default_factory=time.time)
 
     @classmethod
     def from_config(cls, config: StudyConfig) -> Study:
-        """Read everything a study configuration names.
+        """Read everything a study configuration names and resolve it.
 
         Parameters
         ----------
@@ -156,383 +233,403 @@ class Study:
         DataSourceError, CRSError, InputError
             An input cannot be read or used; the message says which and why.
         """
-        return _Loader(config).study()
+        started = time.time()
+        standards = study_standards(config.facility_sources)
+        with study_settings(config), using_standards(standards):
+            loaded = Loader(config).load()
+            start = time.perf_counter()
+            study = _resolve(loaded, config, standards, started)
+            study.timings["resolve"] = round(time.perf_counter() - start, 3)
+        return study
 
-    def facility_points(self, type_id: str) -> gpd.GeoDataFrame:
-        """Return the sites of ``type_id`` as points (polygons give a point inside)."""
-        sites = self.facilities[type_id]
-        return sites.set_geometry(sites.geometry.representative_point())
+    @classmethod
+    def from_frames(
+        cls,
+        network: Network,
+        *,
+        demand: gpd.GeoDataFrame,
+        facilities: gpd.GeoDataFrame,
+        communities: gpd.GeoDataFrame | None = None,
+        types: Sequence[str] | None = None,
+        name: str = "study",
+        register: pd.DataFrame | None = None,
+        standards: Standards | None = None,
+    ) -> Study:
+        """Resolve a study from objects a notebook already has.
 
+        Parameters
+        ----------
+        network
+            The travel network.
+        demand
+            Where people live, with a ``population`` column.
+        facilities
+            Facilities of every type with a ``facility_type`` column (points or
+            polygons), e.g. from :func:`geoplan.classify_facilities`.
+        communities
+            Community polygons indexed by id; street blocks when omitted.
+        types
+            The types to measure; every type in ``facilities`` when omitted.
+            A type named here with no facility is measured as 0 with the reason.
+        name
+            The study's name.
+        register
+            A community register (for the plan's indicators).
+        standards
+            The standards to measure against; the package's by default.
 
-class _Loader:
-    """Reads a study's inputs from its configuration."""
+        Returns
+        -------
+        Study
 
-    def __init__(self, config: StudyConfig) -> None:
-        self.config = config
-        self.inputs: list[Path] = []
-        self._city: bundled.SyntheticCity | None = None
-        self._extract: Path | None = None
-        self._area: Any = None
-
-    @property
-    def city(self) -> bundled.SyntheticCity:
-        if self._city is None:
-            self._city = bundled.synthetic_city(
-                area_km2=self.config.synthetic["area_km2"],
-                spacing_m=self.config.synthetic["spacing_m"],
-                seed=self.config.synthetic["seed"],
-            )
-        return self._city
-
-    @property
-    def osm(self) -> Path | None:
-        """The OSM file the network came from (facilities and buildings come from it too)."""
-        source = self.config.network_source
-        if source == "sample":
-            return bundled.sample_pbf()
-        if self.config.network_region is not None:
-            if self._extract is None:
-                log.info(
-                    "the %s extract (downloaded once, then cached)", self.config.network_region
-                )
-                self._extract = fetch_extract(self.config.network_region)
-            return self._extract
-        if isinstance(source, Path):
-            return source
-        return None
-
-    def clip(self) -> Any:
-        if self._area is None:
-            self._area = self._study_area()
-        return self._area
-
-    def _study_area(self) -> Any:
-        cfg = self.config
-        if cfg.district is not None:
-            osm = self.osm
-            if osm is None:
-                msg = "[area] district needs an OSM file or region as the network source"
-                raise ConfigError(msg)
-            return district_boundary(
-                osm, cfg.district, admin_level=cfg.district_admin_level, within=cfg.district_within
-            )
-        if cfg.bbox is not None:
-            return cfg.bbox
-        if cfg.area_file is not None:
-            self.inputs.append(cfg.area_file)
-            area = read_vector_file(cfg.area_file, what="study area file")
-            area = drop_empty_geometries(area, cfg.area_file, "study area file")
-            require_features(
-                area, cfg.area_file, "study area file", "give the outline of the study area"
-            )
-            return area.to_crs("EPSG:4326").geometry.union_all()
-        return cfg.place
-
-    def study(self) -> Study:
-        network = self.network()
-        notes: list[str] = []
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", GeoplanWarning)
-            communities = self.communities(network)
-            demand = self.demand(network)
-            pois = self.pois(network)
-            facilities = {
-                source.type_id: self.facility_sites(source, network, pois)
-                for source in self.config.facility_sources
-            }
-            register, unmatched = self.register(communities, demand)
-        notes += [str(w.message) for w in caught]
-        people = demand["population"].to_numpy(dtype=float) if "population" in demand else []
-        if len(demand) == 0 or not np.nansum(people) > 0:
+        Examples
+        --------
+        >>> import geoplan
+        >>> city = geoplan.datasets.synthetic_city(area_km2=1.0, seed=1)
+        >>> study = geoplan.Study.from_frames(
+        ...     city.network(), demand=city.demand(),
+        ...     facilities=city.facilities.rename(columns={"category": "facility_type"}),
+        ...     types=["community_canteen", "kindergarten"])
+        >>> [t.id for t in study.types], study.types[1].cutoff.text
+        (['community_canteen', 'kindergarten'], '300 m')
+        """
+        std = standards if standards is not None else current_standards()
+        check_crs(demand, network, "demand")
+        check_crs(facilities, network, "facilities")
+        if "facility_type" not in facilities.columns:
             msg = (
-                f"the study has no population: [population] source = "
-                f"{self.config.population_source!s} gave no people in the study area; give a "
-                "population raster or a file of points with a population column"
+                "facilities need a facility_type column (the standards' type ids, as "
+                "geoplan.classify_facilities gives); rename your type column to it"
             )
             raise InputError(msg)
-        return Study(
-            name=self.config.name,
+        present = sorted(str(t) for t in facilities["facility_type"].dropna().unique())
+        wanted = list(types) if types is not None else present
+        sources = tuple(FacilitySource(type_id=t) for t in wanted)
+        loaded = Loaded(
             network=network,
-            communities=communities,
+            communities=_indexed(communities)
+            if communities is not None
+            else street_blocks(network),
             demand=demand,
-            facilities=facilities,
-            pois=pois,
-            config=self.config,
-            inputs=list(dict.fromkeys(self.inputs)),
-            notes=notes,
+            classified=facilities.assign(source=facilities.get("source", "given")),
+            own_sites={},
             register=register,
-            register_unmatched=unmatched,
+            register_unmatched=None,
         )
+        with using_standards(std):
+            return _resolve(loaded, None, std, time.time(), name=name, sources=sources)
 
-    def network(self) -> Network:
-        cfg = self.config
-        if cfg.network_source == "synthetic":
-            return self.city.network()
-        if cfg.network_source == "online":
-            return read_network(self.clip(), profile=cfg.profile)  # type: ignore[arg-type]
-        osm = self.osm
-        assert osm is not None
-        self.inputs.append(osm)
-        clip = self.clip()
-        network = read_network(osm, profile=cfg.profile, clip=clip)  # type: ignore[arg-type]
-        if network.n_edges == 0:
-            msg = (
-                f"the study area has no {cfg.profile} roads in {osm.name}: check [area] "
-                "(bbox is left, bottom, right, top in lon/lat) and that the extract covers it"
-            )
-            raise NetworkError(msg)
-        return network
+    # ------------------------------------------------------------------ access
+    @property
+    def type_ids(self) -> list[str]:
+        """The measured types' ids, in the study's order."""
+        return [t.id for t in self.types]
 
-    def communities(self, network: Network) -> gpd.GeoDataFrame:
-        cfg = self.config
-        source = cfg.communities_source
-        if source == "street_blocks":
-            return street_blocks(network)
-        if source == "synthetic":
-            return self.city.communities.set_index("community_id", drop=False)
-        assert isinstance(source, Path)
-        self.inputs.append(source)
-        frame = _community_file(source, cfg.communities_layer).to_crs(network.crs)
-        _check_overlap(frame, network, source)
-        if cfg.communities_name_column is not None:
-            if cfg.communities_name_column not in frame.columns:
-                msg = (
-                    f"[communities] name_column = {cfg.communities_name_column!r} is not a "
-                    f"column of {source.name}; its columns are {list(frame.columns)}"
-                )
-                raise ConfigError(msg)
-            frame = frame.rename(columns={cfg.communities_name_column: "name"})
-        return frame
-
-    def demand(self, network: Network) -> gpd.GeoDataFrame:
-        cfg = self.config
-        source = cfg.population_source
-        if source == "synthetic":
-            return self.city.demand()
-        if source == "buildings":
-            osm = self.osm
-            if osm is None:
-                msg = (
-                    "[population] source = 'buildings' needs an OSM file as the network "
-                    "source; give a population raster or file instead"
-                )
-                raise ConfigError(msg)
-            buildings = read_buildings(osm, clip=self.clip_or_none()).to_crs(network.crs)
-            return population_from_buildings(buildings)
-        assert isinstance(source, Path)
-        self.inputs.append(source)
-        if source.suffix.lower() in _RASTER_SUFFIXES:
-            return population_from_raster(source, area=self.area_of(network), crs=network.crs)
-        frame = read_vector_file(source, what="population file")
-        require_features(frame, source, "population file", _POPULATION_FIX)
-        frame = drop_empty_geometries(frame, source, "population file").to_crs(network.crs)
-        column = cfg.population_column
-        if column not in frame.columns:
-            msg = (
-                f"[population] column = {column!r} is not a column of "
-                f"{source.name}; its columns are {list(frame.columns)}"
-            )
-            raise ConfigError(msg)
-        people = people_counts(frame[column], source, column)
-        return frame.drop(columns=column).assign(population=people)
-
-    def clip_or_none(self) -> Any:
-        return None if self.config.network_source == "sample" else self.clip()
-
-    def area_of(self, network: Network) -> Any:
-        nodes, _ = network.to_gdfs()
-        return shapely.box(*nodes.total_bounds)
-
-    def pois(self, network: Network) -> gpd.GeoDataFrame:
-        """Every point of interest classified into the standard types: OSM's and the POI file's."""
-        parts = [self._osm_pois(network)]
-        if self.config.poi_file is not None:
-            parts.append(self._file_pois(network))
-        parts = [p for p in parts if len(p)]
-        if not parts:
-            return _empty_points(network)
-        return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=network.crs)
-
-    def _osm_pois(self, network: Network) -> gpd.GeoDataFrame:
-        cfg = self.config
-        if not cfg.classify:
-            return _empty_points(network)
-        if cfg.network_source == "synthetic":
-            return self.city.facilities.rename(columns={"category": "facility_type"})
-        osm = self.osm
-        if osm is None:
-            return _empty_points(network)
-        found = read_facilities(osm, tags=load_standards().osm_filter(), clip=self.clip_or_none())
-        classified = classify_facilities(found.to_crs(network.crs))
-        return facility_points(classified, network)
-
-    def _file_pois(self, network: Network) -> gpd.GeoDataFrame:
-        """Read a POI table exported from Amap or Baidu, checked against the streets."""
-        cfg = self.config
-        assert cfg.poi_file is not None
-        self.inputs.append(cfg.poi_file)
-        pois = read_poi_table(
-            cfg.poi_file, coordinates=cfg.poi_coordinates, network=network, sheet=cfg.poi_sheet
-        )
-        check = pois.attrs.get("coordinate_check")
-        if check:
-            log.info("%s: coordinates %s", cfg.poi_file.name, check)
-        points = pois[pois["facility_type"].notna()].to_crs(network.crs)
-        return points.assign(source_file=cfg.poi_file.name)
-
-    def register(
-        self, communities: gpd.GeoDataFrame, demand: gpd.GeoDataFrame
-    ) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
-        """Read the community register, joined to the communities where they can be matched."""
-        cfg = self.config
-        if cfg.register_source is None:
-            return None, None
-        if cfg.register_source == "synthetic":
-            return _synthetic_register(self, communities, demand), None
-        assert isinstance(cfg.register_source, Path)
-        self.inputs.append(cfg.register_source)
-        register = read_register(cfg.register_source, sheet=cfg.register_sheet)
-        if cfg.communities_source == "street_blocks":
-            log.info("the register is not joined to street blocks; indicators from the register")
-            return register, None
-        options: dict[str, Any] = {"on": cfg.register_join}
-        if cfg.register_boundary_code is not None:
-            options["boundary_code"] = cfg.register_boundary_code
-        if cfg.register_boundary_name is not None:
-            options["boundary_name"] = cfg.register_boundary_name
-        joined, unmatched = join_register(register, communities, **options)
-        return joined, unmatched
-
-    def facility_sites(
-        self, source: FacilitySource, network: Network, pois: gpd.GeoDataFrame
-    ) -> gpd.GeoDataFrame:
-        if source.file is not None:
-            self.inputs.append(source.file)
-            sites = _read_sites(source).to_crs(network.crs)
-        elif source.tags is not None:
-            osm = self.osm
-            if osm is None:
-                msg = (
-                    f"[facilities.types.{source.type_id}] tags need an OSM file as the "
-                    "network source; give file = ... instead"
-                )
-                raise ConfigError(msg)
-            sites = read_facilities(osm, tags=source.tags, clip=self.clip_or_none())
-            sites = sites.to_crs(network.crs)
-        else:
-            sites = pois[pois["facility_type"].astype(str) == source.type_id]
-        if source.polygons_only:
-            sites = sites[sites.geom_type.isin(["Polygon", "MultiPolygon"])]
-        sites = sites.copy()
-        sites["facility_type"] = source.type_id
-        if len(sites) == 0:
-            log.warning("no %s found; its coverage will be zero", source.type_id)
-        return sites
-
-
-def _synthetic_register(
-    loader: _Loader, communities: gpd.GeoDataFrame, demand: gpd.GeoDataFrame
-) -> gpd.GeoDataFrame:
-    """Invent a register for the study's communities (demos: no real register ships).
-
-    The synthetic city's own communities keep their households and codes;
-    other communities (the demo's street blocks) get their population from the
-    demand inside them and an assumed 2.6 people per household (an invented
-    figure for an invented register).
-    """
-    if loader.config.communities_source == "synthetic":
-        table = communities
-    else:
-        inside = containing(
-            communities.geometry.to_numpy(), demand.geometry.representative_point().to_numpy()
-        )
-        weights = demand["population"].to_numpy(dtype=float)
-        people = np.bincount(
-            inside[inside >= 0], weights=weights[inside >= 0], minlength=len(communities)
-        )
-        table = gpd.GeoDataFrame(
-            {
-                "community_id": [f"B{i + 1:05d}" for i in range(len(communities))],
-                "name_zh": [f"街坊{i + 1}" for i in range(len(communities))],
-                "population": np.round(people).astype(np.int64),
-                "households": np.round(people / SYNTHETIC_PERSONS_PER_HOUSEHOLD).astype(np.int64),
-            },
-            geometry=communities.geometry.to_numpy(),
-            index=communities.index,
-            crs=communities.crs,
-        )
-    register = bundled.synthetic_register(table)
-    return gpd.GeoDataFrame(register, geometry=communities.geometry.to_numpy(), crs=communities.crs)
-
-
-#: People per household of the invented register of a demo's street blocks.
-SYNTHETIC_PERSONS_PER_HOUSEHOLD = 2.6
-
-
-def _empty_points(network: Network) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"facility_type": []}, geometry=[], crs=network.crs)
-
-
-_POPULATION_FIX = "give points (or areas) of where people live with a population column"
-
-
-def _community_file(path: Path, layer: str | None) -> gpd.GeoDataFrame:
-    """Read community boundaries: polygons only, each with a geometry."""
-    what = "communities file"
-    frame = read_vector_file(path, layer=layer, what=what)
-    require_features(
-        frame,
-        path,
-        what,
-        "give the community boundaries, or leave [communities] source out to use street blocks",
-    )
-    return polygon_features(drop_empty_geometries(frame, path, what), path, what)
-
-
-def _check_overlap(communities: gpd.GeoDataFrame, network: Network, path: Path) -> None:
-    """Refuse communities that all lie off the network; warn about those that do."""
-    area = shapely.box(*network.bounds).buffer(settings.max_snap_m)
-    inside = np.asarray(communities.intersects(area), dtype=bool)
-    if inside.all():
-        return
-    if not inside.any():
-        bounds = tuple(round(float(b)) for b in communities.total_bounds)
-        msg = (
-            f"none of the {len(communities)} communities of {path.name} lies within reach of "
-            f"the network {network.name!r} (communities' bounds {bounds}, network's "
-            f"{tuple(round(b) for b in network.bounds)} in {network.crs.to_string()}"
-            "): check the file's CRS, and that [network] and [area] cover the communities"
-        )
+    def measured(self, type_id: str) -> MeasuredType:
+        """Return a measured type by id."""
+        for found in self.types:
+            if found.id == type_id:
+                return found
+        msg = f"{type_id!r} is not a type this study measures; it measures {self.type_ids}"
         raise InputError(msg)
-    msg = (
-        f"{path.name}: {int((~inside).sum())} of {len(communities)} communities lie beyond "
-        f"{settings.max_snap_m:g} m of the network's extent; nobody in them reaches a "
-        "facility. Extend [area] to cover them, or delete them from the file"
+
+    def sites(self, type_id: str) -> gpd.GeoDataFrame:
+        """Return the facilities of one type (points where travel is measured from)."""
+        return self.facilities[self.facilities["facility_type"].astype(str) == type_id]
+
+    def facility_points(self, type_id: str) -> gpd.GeoDataFrame:
+        """Return the facilities of one type (the same as :meth:`sites`)."""
+        return self.sites(type_id)
+
+    @property
+    def pois(self) -> gpd.GeoDataFrame:
+        """Every facility of every type (the same table as :attr:`facilities`)."""
+        return self.facilities
+
+    @property
+    def outside_population(self) -> float:
+        """People who live in no community."""
+        outside = self.demand["community"] == OUTSIDE_COMMUNITIES
+        return float(self.demand.loc[outside, "population"].sum())
+
+
+def study_standards(sources: Iterable[FacilitySource]) -> Standards:
+    """Return the package's standards with a study's own thresholds and types.
+
+    Parameters
+    ----------
+    sources
+        The study's ``[facilities.types]``: ``minutes`` or ``distance_m`` set a
+        type's threshold (verification ``user``); a type of the user's own is
+        added with its names (not required, so it changes no life-circle score).
+
+    Returns
+    -------
+    Standards
+    """
+    std = load_standards()
+    known = {t.id for t in std.all_types}
+    facility: dict[str, dict[str, Any]] = {}
+    for source in sources:
+        entry: dict[str, Any] = {}
+        if source.minutes is not None:
+            entry["walk_minutes"] = source.minutes
+        if source.distance_m is not None:
+            entry["service_radius_m"] = source.distance_m
+        if source.type_id not in known:
+            entry |= {
+                "name_zh": source.name_zh or source.name_en or source.type_id,
+                "name_en": source.name_en or source.name_zh or source.type_id,
+                "level": "15min",
+                "required": False,
+            }
+        if entry:
+            facility[source.type_id] = entry
+    return std.with_overrides({"facility": facility}) if facility else std
+
+
+# ====================================================================== resolving
+def _resolve(
+    loaded: Loaded,
+    config: StudyConfig | None,
+    standards: Standards,
+    started: float,
+    *,
+    name: str | None = None,
+    sources: tuple[FacilitySource, ...] | None = None,
+) -> Study:
+    """Resolve what was read into the study every analysis and output reads."""
+    network = loaded.network
+    sources = config.facility_sources if config is not None else (sources or ())
+    communities = _indexed(loaded.communities)
+    demand = _with_communities(loaded.demand, communities)
+    facilities = _facility_table(loaded, sources, network)
+    types = tuple(_measured(source, facilities, loaded, standards) for source in sources)
+    caveats = _input_caveats(config, types, network)
+    return Study(
+        name=name if name is not None else (config.name if config is not None else "study"),
+        network=network,
+        communities=communities,
+        demand=demand,
+        facilities=facilities,
+        types=types,
+        standards=standards,
+        config=config,
+        inputs=list(loaded.inputs),
+        notes=list(loaded.notes),
+        caveats=caveats,
+        register=loaded.register,
+        register_unmatched=loaded.register_unmatched,
+        timings=dict(loaded.timings),
+        started=started,
     )
-    warnings.warn(msg, GeoplanWarning, stacklevel=3)
 
 
-def _read_sites(source: FacilitySource) -> gpd.GeoDataFrame:
-    assert source.file is not None
-    where = f"[facilities.types.{source.type_id}]"
-    if source.file.suffix.lower() in SITE_TABLE_SUFFIXES:
-        frame = read_site_table(source.file, x=source.x, y=source.y, crs=source.crs, where=where)
+def _indexed(communities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Communities with a unique index named ``community`` (their ids)."""
+    if not communities.index.is_unique:
+        dupes = list(communities.index[communities.index.duplicated()][:5])
+        msg = f"community ids must be unique; duplicated: {dupes}. Index the layer by a unique id."
+        raise InputError(msg)
+    if communities.index.name == "community":
+        return communities
+    out = communities.copy()
+    out.index = out.index.rename("community")
+    return out
+
+
+def _with_communities(demand: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Give every demand point the id of the community it lies in (or "(outside)")."""
+    polygons = np.asarray(communities.geometry.values)
+    points = shapely.centroid(np.asarray(demand.geometry.values))
+    home = containing(polygons, points)
+    ids = np.asarray(communities.index, dtype=object)
+    labels = np.where(home >= 0, ids[np.maximum(home, 0)], OUTSIDE_COMMUNITIES)
+    return demand.assign(community=labels)
+
+
+def _facility_table(
+    loaded: Loaded, sources: Sequence[FacilitySource], network: Network
+) -> gpd.GeoDataFrame:
+    """One table of every facility: classified points, a type's own sites replacing its own."""
+    classified = loaded.classified
+    own = loaded.own_sites
+    if len(classified) and "facility_type" in classified.columns:
+        classified = classified[~classified["facility_type"].astype(str).isin(own.keys())]
+    parts = [classified, *own.values()]
+    only_areas = {s.type_id for s in sources if s.polygons_only}
+    parts = [_areas_only(part, only_areas) for part in parts if len(part)]
+    if not parts:
+        return _with_columns(empty_points(network))
+    table = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=network.crs)
+    table = table[table["facility_type"].notna()]
+    points = access_points(table, network)
+    points = _with_columns(points)
+    points.index = pd.RangeIndex(len(points), name="facility")
+    return points
+
+
+def _areas_only(frame: gpd.GeoDataFrame, types: set[str]) -> gpd.GeoDataFrame:
+    """Leave out the points and lines of types that count only as areas (parks as shelters)."""
+    if not types or "facility_type" not in frame.columns:
+        return frame
+    chosen = frame["facility_type"].astype(str).isin(types)
+    areas = frame.geom_type.isin(["Polygon", "MultiPolygon"])
+    return frame[~chosen | areas]
+
+
+def _with_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    out = frame.copy()
+    if "name" not in out.columns:
+        out["name"] = out["name_zh"] if "name_zh" in out.columns else None
+    for column in ("source", "point_rule"):
+        if column not in out.columns:
+            out[column] = ""
+    if "area_m2" not in out.columns:
+        out["area_m2"] = math.nan
+    out["facility_type"] = out["facility_type"].astype(str) if len(out) else out["facility_type"]
+    return out
+
+
+def _measured(
+    source: FacilitySource, facilities: gpd.GeoDataFrame, loaded: Loaded, standards: Standards
+) -> MeasuredType:
+    """Resolve one measured type: names, threshold, where its sites came from, how many."""
+    ftype = standards.facility_type(source.type_id, exact=True)
+    count = int((facilities["facility_type"] == source.type_id).sum())
+    if source.file is not None:
+        described = f"file {source.file.name}"
+    elif source.tags is not None:
+        described = f"OpenStreetMap tags {tag_text(source.tags)}"
     else:
-        what = f"{where} file"
-        frame = read_vector_file(source.file, what=what)
-        frame = drop_empty_geometries(frame, source.file, what)
-    if source.type_column is not None:
-        if source.type_column not in frame.columns:
-            msg = (
-                f"[facilities.types.{source.type_id}] type_column = {source.type_column!r} "
-                f"is not a column of {source.file.name}"
+        described = "classified points of interest (names and OSM tags)"
+    if source.polygons_only:
+        described += "; areas only"
+    return MeasuredType(
+        id=ftype.id,
+        name_zh=ftype.name_zh,
+        name_en=ftype.name_en,
+        cutoff=ftype.cutoff,
+        source=described,
+        stand_in=_stand_in(source, ftype.osm_tags + ftype.osm_tags_with_name),
+        capacity=source.capacity,
+        n_sites=count,
+        note=_why_none(source, described) if count == 0 else "",
+        custom=source.custom,
+    )
+
+
+def _stand_in(source: FacilitySource, standard_tags: Sequence[Any]) -> str:
+    """Return the study's OSM tags that are not the standards' own for the type (stand-ins)."""
+    if source.tags is None or source.custom:
+        return ""
+    own = {(k, v) for tags in standard_tags for k, v in tags.items()}
+    extra = []
+    for key, wanted in source.tags.items():
+        values = wanted if isinstance(wanted, list) else [wanted]
+        extra += [f"{key}={v}" for v in values if (key, v) not in own and v is not True]
+        extra += [f"{key}=*" for v in values if v is True]
+    return ", ".join(extra)
+
+
+def _why_none(source: FacilitySource, described: str) -> str:
+    if source.file is not None:
+        return f"none in {source.file.name} within the study area: coverage 0"
+    if source.tags is not None:
+        return (
+            f"OpenStreetMap has none tagged {tag_text(source.tags)} in the study area: coverage 0"
+        )
+    return "no point of interest was classified as this type in the study area: coverage 0"
+
+
+def _input_caveats(
+    config: StudyConfig | None, types: Sequence[MeasuredType], network: Network
+) -> list[Caveat]:
+    """List the assumptions the inputs bring: stand-ins, invented or estimated data, thresholds."""
+    out = [_stand_in_caveat(t) for t in types if t.stand_in]
+    out += [_threshold_caveat(t) for t in types if t.cutoff.value.verification not in _STRONG]
+    if config is not None:
+        out += _source_caveats(config)
+    speed = settings.walk_speed_m_s if network.profile == "walk" else network.speed_m_s
+    if network.profile == "walk" and speed == settings.default("walk_speed_m_s"):
+        out.append(
+            Caveat(
+                "speed",
+                f"步行速度取 {speed:g} 米/秒（geoplan 的默认值，并非标准规定）；"
+                "老人和儿童步行更慢。",
+                f"Walking speed {speed:g} m/s (geoplan's default, not from a standard); the "
+                "elderly and children walk slower.",
             )
-            raise ConfigError(msg)
-        frame = frame[frame[source.type_column].astype(str) == str(source.type_value)]
-    return frame
+        )
+    return out
 
 
-# ------------------------------------------------------------------------------ running
+def _stand_in_caveat(t: MeasuredType) -> Caveat:
+    return Caveat(
+        "stand_in",
+        f"{t.name_zh}：以 OpenStreetMap 的 {t.stand_in} 代替（标准中的识别方式不同）。",
+        f"{t.name_en}: OpenStreetMap {t.stand_in} stand in for it (the standards identify it "
+        "otherwise).",
+    )
+
+
+def _threshold_caveat(t: MeasuredType) -> Caveat:
+    value = t.cutoff.value
+    levels = {
+        "local": ("地方规定", "a local rule"),
+        "weak_secondary": ("弱来源", "a weak source"),
+        "default": ("geoplan 默认值", "geoplan's default"),
+    }
+    zh, en = levels.get(value.verification, (value.verification, value.verification))
+    return Caveat(
+        "threshold",
+        f"{t.name_zh}的服务范围 {t.cutoff.text} 来自{zh}（{value.source}），未经国家标准核实。",
+        f"{t.name_en}: its threshold of {t.cutoff.text} comes from {en} ({value.source}), not a "
+        "verified national standard.",
+    )
+
+
+def _source_caveats(config: StudyConfig) -> list[Caveat]:
+    out = []
+    if config.network_source == "synthetic":
+        out.append(
+            Caveat(
+                "invented",
+                "路网、社区、人口和设施均为合成数据（示例），不代表任何真实地点。",
+                "The network, communities, people and facilities are synthetic (an example); "
+                "they describe no real place.",
+            )
+        )
+    if config.register_source == "synthetic":
+        out.append(
+            Caveat(
+                "invented",
+                "社区台账为虚构数据（示例），规划指标仅示意计算方法。",
+                "The community register is invented (an example); the plan's indicators only "
+                "show how they are computed.",
+            )
+        )
+    if config.population_source == "buildings":
+        out.append(
+            Caveat(
+                "estimated",
+                "人口由建筑轮廓估算：占地面积 × 层数 × 每平方米人数（默认参数），非普查数据。",
+                "Population is estimated from building footprints: area × levels × persons "
+                "per m² (default figures), not census counts.",
+            )
+        )
+    if config.communities_source == "street_blocks":
+        out.append(
+            Caveat(
+                "communities",
+                "未提供社区边界：以路网围合的街坊代替社区。",
+                "No community boundaries were given: street blocks stand in for communities.",
+            )
+        )
+    return out
+
+
+# ========================================================================= running
 
 
 @dataclass(frozen=True)
@@ -547,7 +644,7 @@ class Proposal:
 
 @dataclass
 class StudyResult:
-    """Everything a run computed; :func:`geoplan.report.write_run` writes it.
+    """Everything a run computed; :func:`geoplan.outputs.write_run` writes it.
 
     Attributes
     ----------
@@ -560,7 +657,8 @@ class StudyResult:
     service_areas
         Rings of every measured facility type (``facility_type``, cutoffs).
     coverage
-        Population coverage of every measured type.
+        Population coverage of every measured type (0 with the reason for a
+        type without sites).
     capacity
         Capacity-aware coverage of types with ``capacity = true`` (shelters).
     proposals
@@ -568,9 +666,11 @@ class StudyResult:
     indicators
         The plan's indicators, when the study has a register.
     timings
-        Seconds per step.
+        Seconds per step, loading included.
     notes
-        Warnings raised on the way (e.g. unreachable points), for the report.
+        Warnings raised on the way, in their own words.
+    caveats
+        Every assumption of the run that changes a result (the study's and the run's).
     """
 
     study: Study
@@ -583,6 +683,7 @@ class StudyResult:
     indicators: IndicatorResult | None = None
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    caveats: list[Caveat] = field(default_factory=list)
 
 
 def run_study(
@@ -596,7 +697,7 @@ def run_study(
     Parameters
     ----------
     study
-        From :meth:`Study.from_config` or built from objects.
+        From :meth:`Study.from_config` or :meth:`Study.from_frames`.
     steps
         Which of :data:`STEPS` to run (default all). ``sites`` also runs
         ``coverage``, whose figures it compares with.
@@ -608,9 +709,15 @@ def run_study(
     StudyResult
     """
     chosen = _steps(steps)
-    result = StudyResult(study=study, steps=chosen, notes=list(study.notes))
+    result = StudyResult(
+        study=study, steps=chosen, notes=list(study.notes), timings=dict(study.timings)
+    )
     config = study.config
-    with study_settings(config), warnings.catch_warnings(record=True) as caught:
+    with (
+        study_settings(config),
+        using_standards(study.standards),
+        warnings.catch_warnings(record=True) as caught,
+    ):
         warnings.simplefilter("always", GeoplanWarning)
         if "life_circles" in chosen and (config is None or config.life_circles):
             with _timed(result, "life_circles", on_step):
@@ -629,6 +736,7 @@ def run_study(
                 for request in config.sites if config is not None else ():
                     result.proposals[request.facility_type] = _propose(study, result, request)
     result.notes += [str(w.message) for w in caught]
+    result.caveats = [*study.caveats, *_run_caveats(result)]
     return result
 
 
@@ -674,10 +782,10 @@ def _timed(
 
 def _life_circles(study: Study) -> LifeCircles:
     levels = study.config.life_circle_levels if study.config is not None else None
-    options: dict[str, Any] = {"demand": study.demand}
+    options: dict[str, Any] = {"demand": study.demand, "standards": study.standards}
     if levels is not None:
         options["levels"] = levels
-    return life_circles(study.network, study.communities, study.pois, **options)
+    return life_circles(study.network, study.communities, study.facilities, **options)
 
 
 def _indicators(study: Study) -> IndicatorResult:
@@ -685,11 +793,11 @@ def _indicators(study: Study) -> IndicatorResult:
     register = study.register
     assert register is not None
     spatial = study.config is not None and study.config.register_spatial
-    if spatial and isinstance(register, gpd.GeoDataFrame) and len(study.pois):
+    if spatial and isinstance(register, gpd.GeoDataFrame) and len(study.facilities):
         return evaluate_indicators(
             pd.DataFrame(register.drop(columns=register.geometry.name)),
             communities=register,
-            facilities=study.pois,
+            facilities=study.facilities,
         )
     frame = register.drop(columns="geometry") if "geometry" in register.columns else register
     return evaluate_indicators(pd.DataFrame(frame))
@@ -703,8 +811,8 @@ def _minutes(study: Study) -> list[float]:
 
 def _service_areas(study: Study) -> gpd.GeoDataFrame | None:
     parts = []
-    for type_id in study.facilities:
-        points = study.facility_points(type_id)
+    for type_id in study.type_ids:
+        points = study.sites(type_id)
         if len(points) == 0:
             continue
         rings = service_areas(study.network, points, minutes=_minutes(study), mode="rings")
@@ -715,78 +823,46 @@ def _service_areas(study: Study) -> gpd.GeoDataFrame | None:
     return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=study.network.crs)
 
 
-def _thresholds(study: Study) -> dict[str, float] | None:
-    if study.config is None:
-        return None
-    given = {s.type_id: s.minutes for s in study.config.facility_sources if s.minutes is not None}
-    return {k: float(v) for k, v in given.items()} or None
-
-
-def _with_thresholds(thresholds: dict[str, float]) -> Standards:
-    """Return the standards with a study's own thresholds (``[facilities.types.x] minutes``)."""
-    std = load_standards()
-    known = {t.id for t in std.all_types}
-    facility: dict[str, dict[str, Any]] = {}
-    for type_id, minutes in thresholds.items():
-        facility[type_id] = {"walk_minutes": minutes}
-        if type_id not in known:  # a type of the user's own
-            facility[type_id] |= {"name_zh": type_id, "name_en": type_id, "level": "15min"}
-    return std.with_overrides({"facility": facility})
-
-
 def _coverage(study: Study, result: StudyResult) -> None:
-    if not study.facilities:
+    """Coverage of every measured type, those without sites included (0, with the reason)."""
+    if not study.types:
         return
-    points = [study.facility_points(t) for t in study.facilities]
-    sites = gpd.GeoDataFrame(pd.concat(points, ignore_index=True), crs=study.network.crs)
-    if len(sites) == 0:
-        note = "no facility of any measured type was found in the study area; coverage skipped"
-        log.warning(note)
-        result.notes.append(note)
-        return
-    options: dict[str, Any] = {"communities": study.communities}
-    thresholds = _thresholds(study)
-    if thresholds:
-        options["standards"] = _with_thresholds(thresholds)
-    result.coverage = coverage(study.network, sites, study.demand, **options)
-    capacity_types = (
-        [s.type_id for s in study.config.facility_sources if s.capacity]
-        if study.config is not None
-        else []
+    measured = study.facilities[study.facilities["facility_type"].isin(study.type_ids)]
+    result.coverage = coverage(
+        study.network,
+        measured,
+        study.demand,
+        types=study.type_ids,
+        communities=study.communities,
+        standards=study.standards,
     )
-    for type_id in capacity_types:
-        polygons = study.facilities[type_id]
-        polygons = polygons[polygons.geom_type.isin(["Polygon", "MultiPolygon"])]
-        if len(polygons):
-            result.capacity[type_id] = shelter_capacity(study.network, polygons, study.demand)
+    for t in study.types:
+        if not t.capacity:
+            continue
+        sites = study.sites(t.id)
+        sites = sites[np.isfinite(sites["area_m2"].to_numpy(dtype=float))]
+        if len(sites):
+            result.capacity[t.id] = shelter_capacity(study.network, sites, study.demand)
 
 
-def _threshold_of(result: StudyResult, type_id: str, request: SiteRequest) -> float:
+def _cutoff_of(study: Study, request: SiteRequest) -> dict[str, float]:
+    """Return the threshold a site request is measured at: its own minutes, else the type's."""
     if request.minutes is not None:
-        return request.minutes
-    assert result.coverage is not None
-    totals = result.coverage.totals
-    if type_id in totals.index:
-        return float(
-            totals["threshold_minutes"].to_numpy(dtype=float)[totals.index.get_loc(type_id)]
-        )
-    return float(load_standards().facility_type(type_id).threshold_minutes)
+        return {"minutes": request.minutes}
+    cutoff = study.measured(request.facility_type).cutoff
+    if cutoff.distance_m is not None:
+        return {"distance_m": cutoff.distance_m}
+    assert cutoff.minutes is not None
+    return {"minutes": cutoff.minutes}
 
 
 def _propose(study: Study, result: StudyResult, request: SiteRequest) -> Proposal:
     type_id = request.facility_type
-    if type_id not in study.facilities:
-        known = ", ".join(study.facilities) or "none"
-        msg = (
-            f"[[sites]] facility_type = {type_id!r} is not a measured type; add "
-            f"[facilities.types.{type_id}] (measured now: {known})"
-        )
-        raise ConfigError(msg)
-    existing = study.facility_points(type_id)
-    minutes = _threshold_of(result, type_id, request)
+    existing = study.sites(type_id)
+    cutoff = _cutoff_of(study, request)
     sites = candidates(study.network, spacing_m=request.candidate_spacing_m)
     options: dict[str, Any] = {
-        "minutes": minutes,
+        **cutoff,
         "model": request.model,
         "existing": existing if len(existing) else None,
         "communities": study.communities,
@@ -799,21 +875,26 @@ def _propose(study: Study, result: StudyResult, request: SiteRequest) -> Proposa
         options["p"] = request.p
     proposal = propose_sites(study.network, sites, study.demand, **options)
     proposal.sites.attrs["facility_type"] = type_id
-    new_area = _newly_covered_area(study, proposal, existing, minutes)
+    new_area = _newly_covered_area(study, proposal, existing, cutoff)
     return Proposal(request, proposal, new_area, existing)
 
 
 def _newly_covered_area(
-    study: Study, proposal: SiteProposal, existing: gpd.GeoDataFrame, minutes: float
+    study: Study, proposal: SiteProposal, existing: gpd.GeoDataFrame, cutoff: dict[str, float]
 ) -> gpd.GeoDataFrame:
-    """Return the area within ``minutes`` of a proposed site and of no existing one."""
+    """Return the area within the threshold of a proposed site and of no existing one."""
     crs = study.network.crs
     if len(proposal.sites) == 0:
         return gpd.GeoDataFrame({"facility_type": []}, geometry=[], crs=crs)
-    new = service_areas(study.network, proposal.sites, minutes=minutes, mode="dissolved")
+    minutes, distance_m = cutoff.get("minutes"), cutoff.get("distance_m")
+    new = service_areas(
+        study.network, proposal.sites, minutes=minutes, distance_m=distance_m, mode="dissolved"
+    )
     area = shapely.union_all(new.geometry.to_numpy())
     if len(existing):
-        old = service_areas(study.network, existing, minutes=minutes, mode="dissolved")
+        old = service_areas(
+            study.network, existing, minutes=minutes, distance_m=distance_m, mode="dissolved"
+        )
         area = shapely.difference(area, shapely.union_all(old.geometry.to_numpy()))
     type_id = proposal.sites.attrs.get("facility_type")
     frame = gpd.GeoDataFrame(
@@ -824,15 +905,58 @@ def _newly_covered_area(
     return frame[~frame.geometry.is_empty]
 
 
+def _run_caveats(result: StudyResult) -> list[Caveat]:
+    """List the limits the run found: people outside communities, beyond reach, no sites."""
+    study = result.study
+    total = float(np.nansum(study.demand["population"].to_numpy(dtype=float)))
+    out = []
+    outside = study.outside_population
+    if outside > 0:
+        zh, en = people_text(outside, total)
+        out.append(
+            Caveat(
+                "outside",
+                f"{zh}居住在任何社区边界之外：计入全域合计，并在各分社区表中单列为“(outside)”行。",
+                f"{en} live outside every community: they count in the study's totals and in "
+                "a row of their own, '(outside)', in every per-community table.",
+            )
+        )
+    if result.coverage is not None and len(result.coverage.totals):
+        unreachable = float(result.coverage.totals["unreachable_population"].iloc[0])
+        if unreachable > 0:
+            zh, en = people_text(unreachable, total)
+            limit = settings.max_snap_m
+            out.append(
+                Caveat(
+                    "unreachable",
+                    f"{zh}距路网超过 {limit:g} 米，按未覆盖计（见图层 population_coverage 的 "
+                    "reachable 列）。",
+                    f"{en} live more than {limit:g} m from the network and count as not "
+                    "covered (layer population_coverage, column reachable).",
+                )
+            )
+    for t in study.types:
+        if t.n_sites == 0:
+            out.append(
+                Caveat(
+                    "no_sites",
+                    f"{t.name_zh}：研究范围内未找到设施（来源：{t.source}），覆盖率记为 0。",
+                    f"{t.name_en}: {t.note} (source: {t.source}).",
+                )
+            )
+    return out
+
+
 def study_totals(result: StudyResult) -> dict[str, Any]:
-    """Return the key figures of a run, for the report and the command's summary."""
+    """Return the key figures of a run, for the report, run.json and the command's summary."""
     study = result.study
     totals: dict[str, Any] = {
         "nodes": study.network.n_nodes,
         "edges": study.network.n_edges,
         "communities": len(study.communities),
         "population": float(np.nansum(study.demand["population"].to_numpy(dtype=float))),
-        "facility_sites": {t: len(f) for t, f in study.facilities.items()},
+        "outside_population": study.outside_population,
+        "facility_sites": {t.id: t.n_sites for t in study.types},
     }
     if result.coverage is not None:
         totals["coverage"] = {str(t): float(s) for t, s in result.coverage.totals["share"].items()}

@@ -38,6 +38,8 @@ LAYERS = {
     "geoplan.siting": 4,
     "geoplan.indicators": 4,
     "geoplan.study": 5,
+    "geoplan._loader": 5,
+    "geoplan._caveats": 5,
     "geoplan.config": 5,
     "geoplan.outputs": 6,
     "geoplan.datasets": 7,

@@ -1403,7 +1403,7 @@ def test_a_facility_file_in_any_encoding_reads_its_names_exactly(tmp_path, encod
     assert sites.geometry.y.tolist() == [float(v) for v in LAT]
     assert sites.index.tolist() == [2, 3, 4]
     study = _with_sites(tmp_path, path)()
-    assert study.facilities["community_canteen"][name].tolist() == names
+    assert study.sites("community_canteen")[name].tolist() == names
 
 
 @pytest.mark.parametrize(
@@ -1426,12 +1426,12 @@ def test_a_facility_workbook_reads_with_chinese_or_english_headers(tmp_path, hea
         sheet.append([name, float(x), float(y)])
     path = tmp_path / "sites.xlsx"
     book.save(path)
-    sites = _with_sites(tmp_path, path, **options)().facilities["community_canteen"]
+    sites = _with_sites(tmp_path, path, **options)().sites("community_canteen")
     assert sites[headers[0]].tolist() == NAMES
     back = sites.to_crs(4326)
     assert back.geometry.x.tolist() == pytest.approx([float(v) for v in LON], abs=1e-9)
     assert back.geometry.y.tolist() == pytest.approx([float(v) for v in LAT], abs=1e-9)
-    assert sites.index.tolist() == [3, 4, 5]
+    assert sites["source_row"].tolist() == [3, 4, 5]  # rows of the workbook
 
 
 def test_excel_formulas_without_saved_values_are_named_not_silently_blank(tmp_path):

@@ -116,34 +116,38 @@ def test_hostile_facility_type_ids_are_refused_before_any_work(name):
 
 
 def test_hostile_type_ids_through_the_api_write_only_inside_the_run_folder(tmp_path):
-    config = parse_config(
-        {
-            "study": {"name": "api"},
-            "network": {"source": "synthetic"},
-            "synthetic": {"area_km2": 0.5, "seed": 3},
-            "communities": {"source": "synthetic"},
-            "population": {"source": "synthetic"},
-            "facilities": {"types": {"community_canteen": {}}},
-            "life_circles": {"enabled": False},
-            "outputs": {"basemap": "none"},
-        }
+    """A researcher's own standards can name types anything; their files stay in the run."""
+    city = geoplan.datasets.synthetic_city(area_km2=0.5, seed=3)
+    hostile = ["x/../../victim", "..", "../../../etc/passwd"]
+    own = geoplan.standards.load_standards().with_overrides(
+        {"facility": {h: {"name_zh": "恶意", "level": "15min", "walk_minutes": 5} for h in hostile}}
     )
-    study = geoplan.Study.from_config(config)
-    sites = study.facilities.pop("community_canteen")
-    for name in ("x/../../victim", "..", "../../../etc/passwd"):
-        study.facilities[name] = sites
+    facilities = city.facilities.rename(columns={"category": "facility_type"})
+    canteens = facilities[facilities["facility_type"] == "community_canteen"]
+    facilities = pd.concat([canteens.assign(facility_type=h) for h in hostile])
+    study = geoplan.Study.from_frames(
+        city.network(),
+        demand=city.demand(),
+        facilities=facilities,
+        communities=city.communities.set_index("community_id"),
+        types=hostile,
+        name="api",
+        standards=own,
+    )
     result = geoplan.run_study(study, steps=["coverage", "service_areas"])
     (tmp_path / "victim").write_text("precious")
     before = tree(tmp_path)
-    out = geoplan.write_run(result, tmp_path / "runs" / "api")
+    with geoplan.settings.override(basemap="none"):
+        out = geoplan.write_run(result, tmp_path / "runs" / "api")
     after = tree(tmp_path)
     changed = {p for p in set(before) | set(after) if before.get(p, 0) != after.get(p, 0)}
     assert changed
     assert all(p == "runs" or p.startswith("runs/") for p in changed), sorted(changed)
     assert (tmp_path / "victim").read_text() == "precious"
-    rasters = sorted((out / "rasters").iterdir())
-    assert len(rasters) == 4  # population and the three hostile types
-    assert all(p.resolve().parent == (out / "rasters").resolve() for p in rasters)
+    for kind, count in (("rasters", 4), ("maps", 4)):  # population + 3 types; 3 types + areas
+        files = sorted((out / kind).iterdir())
+        assert len(files) == count, files
+        assert all(p.resolve().parent == (out / kind).resolve() for p in files)
 
 
 # ---------------------------------------------------------------- --force and files

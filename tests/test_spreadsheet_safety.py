@@ -111,10 +111,10 @@ def hostile_names_run(tmp_path_factory):
     n = len(study.communities)
     study.communities["name"] = [PAYLOADS[i % len(PAYLOADS)] for i in range(n)]
     for column in ("name", "name_zh"):
-        if column in study.pois.columns:
-            study.pois[column] = [PAYLOADS[i % len(PAYLOADS)] for i in range(len(study.pois))]
-    for sites in study.facilities.values():
-        sites["name"] = [PAYLOADS[i % len(PAYLOADS)] for i in range(len(sites))]
+        if column in study.facilities.columns:
+            study.facilities[column] = [
+                PAYLOADS[i % len(PAYLOADS)] for i in range(len(study.facilities))
+            ]
     assert study.register is not None
     for column in ("name", "name_zh", "community_name"):
         if column in study.register.columns:

@@ -98,7 +98,7 @@ def test_a_study_of_a_district_of_a_cached_provincial_extract(cached_jilin):
     # that cross its edge up to their next node), not the whole extract
     assert lon.max() <= LON0 + 5 * STEP + 1e-9
     assert lon.min() > LON0 - 0.0006
-    assert len(study.facilities["community_health_station"]) == 1
+    assert len(study.sites("community_health_station")) == 1
     result = run_study(study, steps=["coverage"])
     assert result.coverage is not None
     assert 0 < float(result.coverage.totals["share"].iloc[0]) <= 1
@@ -137,14 +137,15 @@ def test_a_study_built_from_objects_runs_like_a_configured_one(small_city):
     net = small_city.network()
     facilities = small_city.facilities.rename(columns={"category": "facility_type"})
     canteens = facilities[facilities["facility_type"] == "community_canteen"]
-    study = Study(
+    study = Study.from_frames(
+        net,
         name="objects",
-        network=net,
         communities=small_city.communities.set_index("community_id", drop=False),
         demand=small_city.demand(),
-        facilities={"community_canteen": canteens},
-        pois=facilities,
+        facilities=facilities,
+        types=["community_canteen"],
     )
+    assert len(study.sites("community_canteen")) == len(canteens)
     result = run_study(study)
     assert result.steps == STEPS
     configured = run_study(
@@ -172,13 +173,12 @@ def test_a_study_built_from_objects_runs_like_a_configured_one(small_city):
 
 
 def test_steps_are_checked_and_sites_bring_coverage(small_city):
-    study = Study(
+    study = Study.from_frames(
+        small_city.network(),
         name="steps",
-        network=small_city.network(),
         communities=small_city.communities,
         demand=small_city.demand(),
-        facilities={},
-        pois=gpd.GeoDataFrame({"facility_type": []}, geometry=[], crs=small_city.crs),
+        facilities=gpd.GeoDataFrame({"facility_type": []}, geometry=[], crs=small_city.crs),
     )
     with pytest.raises(geoplan.ConfigError, match="unknown step"):
         run_study(study, steps=["coverage", "nope"])
@@ -242,14 +242,14 @@ def test_an_amap_poi_export_in_gcj02_feeds_the_facility_types(small_city, tmp_pa
     )
     study = Study.from_config(config)
     assert path in study.inputs
-    canteens = study.facilities["community_canteen"]
+    canteens = study.sites("community_canteen")
     expected = small_city.facilities[small_city.facilities["category"] == "community_canteen"]
     assert len(canteens) == len(expected) > 0
     # back in place: GCJ-02 was detected from the streets and undone
     distance = canteens.geometry.distance(expected.geometry.union_all())
     assert float(distance.max()) < 0.5
     # every classified POI is there for the life circles too
-    assert len(study.pois) >= len(expected)
+    assert len(study.facilities) >= len(expected)
 
 
 def test_a_register_file_joins_to_community_boundaries_by_code(small_city, tmp_path):

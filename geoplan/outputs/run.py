@@ -31,6 +31,7 @@ from geoplan.outputs.run_folder import RunFolder
 from geoplan.outputs.tables import write_layers, write_table, write_workbook
 from geoplan.population import write_population_raster
 from geoplan.settings import settings
+from geoplan.standards import using_standards
 from geoplan.study import StudyResult, study_settings, study_totals
 
 __all__ = ["write_all", "write_run", "write_run_json"]
@@ -147,19 +148,19 @@ def write_run(
         if isinstance(target, RunFolder)
         else RunFolder(target, force=force, study=result.study.name)
     )
-    started = time.time()
     with (
         _settings_of(result),
         folder.staging() as staging,
     ):
         written = write_all(result, staging, offline_maps=offline_maps, network_map=network_map)
-        write_run_json(result, staging, written, started=started)
+        # the whole run, from the moment the study began to load
+        write_run_json(result, staging, written, started=result.study.started)
     return folder.target
 
 
 @contextlib.contextmanager
 def _settings_of(result: StudyResult) -> Iterator[None]:
-    with study_settings(result.study.config):
+    with study_settings(result.study.config), using_standards(result.study.standards):
         yield
 
 
@@ -179,9 +180,10 @@ def _layers(result: StudyResult, folder: Path) -> list[str]:
     }
     if len(study.demand) <= MAX_DEMAND_POINTS_IN_LAYERS:
         layers["population"] = study.demand
-    if len(study.pois):
-        layers["classified_facilities"] = study.pois
-    for type_id, sites in study.facilities.items():
+    if len(study.facilities):
+        layers["facilities"] = study.facilities
+    for type_id in study.type_ids:
+        sites = study.sites(type_id)
         if len(sites):
             layers[f"facilities_{type_id}"] = sites
     circles = result.life_circles
@@ -193,7 +195,7 @@ def _layers(result: StudyResult, folder: Path) -> list[str]:
         layers["coverage_gaps"] = result.coverage.gaps
         layers["population_coverage"] = result.coverage.demand
     for type_id, capacity in result.capacity.items():
-        sites = study.facilities[type_id]
+        sites = study.sites(type_id).loc[capacity.facilities.index]
         frame = sites[[sites.geometry.name]].copy()
         for column in ("capacity", "assigned", "utilisation"):
             frame[column] = capacity.facilities[column].to_numpy()
@@ -250,16 +252,18 @@ def _plain(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def _tables(result: StudyResult, folder: Path) -> list[str]:
     tables: dict[str, pd.DataFrame] = {"summary": _summary_table(result)}
+    study = result.study
+    tables["facility_types"] = pd.DataFrame([t.row() for t in study.types])
     circles = result.life_circles
     if circles is not None:
         tables["life_circles"] = pd.DataFrame(circles.communities.drop(columns="geometry"))
         tables["life_circle_coverage"] = circles.coverage
-        tables["facility_types"] = circles.types
+        tables["life_circle_types"] = circles.types
     cover = result.coverage
     if cover is not None:
-        tables["coverage_totals"] = cover.totals
+        tables["coverage_totals"] = _coverage_totals(result)
         if cover.by_community is not None:
-            tables["coverage_by_community"] = cover.by_community
+            tables["coverage_by_community"] = _with_community_names(cover.by_community, study)
             tables["coverage_equity"] = cover.equity().reset_index()
     for type_id, capacity in result.capacity.items():
         tables[f"capacity_{type_id}"] = capacity.facilities
@@ -290,6 +294,34 @@ def _tables(result: StudyResult, folder: Path) -> list[str]:
     return _relative(paths, folder)
 
 
+def _coverage_totals(result: StudyResult) -> pd.DataFrame:
+    """Coverage of every measured type, with its names, source, stand-in and note."""
+    assert result.coverage is not None
+    totals = result.coverage.totals.copy()
+    types = {t.id: t for t in result.study.types}
+
+    def of(attribute: str) -> list[Any]:
+        return [getattr(types[i], attribute) if i in types else "" for i in totals.index]
+
+    totals.insert(0, "name_en", of("name_en"))
+    totals.insert(0, "name_zh", of("name_zh"))
+    totals["source"] = of("source")
+    totals["stand_in"] = of("stand_in")
+    totals["note"] = [note or old for note, old in zip(of("note"), totals["note"], strict=True)]
+    return totals
+
+
+def _with_community_names(table: pd.DataFrame, study: Any) -> pd.DataFrame:
+    """Add each community's name (where the communities have names) beside its id."""
+    if "name" not in study.communities.columns or "community" not in table.columns:
+        return table
+    names = study.communities["name"]
+    position = list(table.columns).index("community") + 1
+    out = table.copy()
+    out.insert(position, "community_name", out["community"].map(names).astype(object))
+    return out
+
+
 def _summary_table(result: StudyResult) -> pd.DataFrame:
     totals = study_totals(result)
     rows: list[tuple[str, str, Any]] = [
@@ -297,6 +329,7 @@ def _summary_table(result: StudyResult) -> pd.DataFrame:
         ("network", "edges", totals["edges"]),
         ("study", "communities", totals["communities"]),
         ("study", "population", round(totals["population"], 1)),
+        ("study", "outside_population", round(totals["outside_population"], 1)),
     ]
     rows += [("facilities", t, n) for t, n in totals["facility_sites"].items()]
     rows += [("coverage_share", t, round(s, 4)) for t, s in totals.get("coverage", {}).items()]
@@ -330,8 +363,8 @@ def _rasters(result: StudyResult, folder: Path) -> list[str]:
                 )
             )
         )
-    for type_id in study.facilities:
-        points = study.facility_points(type_id)
+    for type_id in study.type_ids:
+        points = study.sites(type_id)
         if len(points) == 0:
             continue
         raster = folder / "rasters" / f"travel_time_{safe_name(type_id)}.tif"
@@ -353,7 +386,7 @@ def _maps(result: StudyResult, folder: Path, offline: bool | None, network_map: 
     cover = result.coverage
     if cover is not None:
         for type_id in cover.totals.index:
-            sites = study.facilities.get(str(type_id))
+            sites = study.sites(str(type_id))
             areas = None
             if result.service_areas is not None:
                 areas = result.service_areas[
@@ -418,13 +451,15 @@ def write_run_json(result: StudyResult, folder: Path, written: Written, *, start
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
         "seconds": round(time.time() - started, 3),
         "steps": list(result.steps),
-        "timings_s": result.timings,
+        "timings_s": {**result.timings, "whole_run": round(time.time() - started, 3)},
         "inputs": [_input_record(path) for path in study.inputs],
         "config_file": str(config.source_file) if config and config.source_file else None,
         "config": _jsonable(config.raw) if config is not None else None,
         "settings": _jsonable(settings.as_dict()),
         "totals": _jsonable(study_totals(result)),
+        "facility_types": _jsonable([t.row() for t in study.types]),
         "outputs": written,
+        "caveats": [c.as_record() for c in result.caveats],
         "notes": result.notes,
     }
     path = folder / "run.json"
