@@ -63,7 +63,17 @@ _LABELS: dict[str, tuple[str, str]] = {
     "gap": ("最优间隙", "optimality gap"),
     "generated": ("生成时间", "generated"),
     "study": ("研究", "study"),
-    "note": ("说明", "note"),
+    "note": ("备注", "note"),
+    "caveats": ("说明与局限", "Caveats"),
+    "no_caveats": (
+        "本次运行没有需要说明的假设。",
+        "This run made no assumption that needs a caveat.",
+    ),
+    "technical_notes": ("技术提示（原文）", "Technical notes"),
+    "outside_population": ("社区外人口", "people outside every community"),
+    "service_threshold": ("服务范围", "threshold"),
+    "by_distance": ("按路网距离", "network distance"),
+    "by_time": ("按步行时间", "walking time"),
     "indicators": ("规划主要指标", "The plan's indicators"),
 }
 

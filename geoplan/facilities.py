@@ -40,6 +40,7 @@ from numpy.typing import NDArray
 
 from geoplan._errors import CRSError, InputError
 from geoplan.network import Network
+from geoplan.settings import settings
 from geoplan.standards import FacilityType, OsmTags, Standards, current_standards
 
 __all__ = ["access_points", "classification_report", "classify_facilities", "facility_points"]
@@ -646,12 +647,29 @@ def _entrance_points(
 
 
 def _nearest(shapes: ObjectArray, network: Network) -> ObjectArray:
-    """Return the point of each shape nearest to the network's edges."""
+    """Return the point of each shape nearest to the network's main piece, else to any edge.
+
+    A park often holds paths of its own that no street joins (a piece of the
+    network apart from the rest); its entrance is where it meets the connected
+    streets. So the point is the one nearest to the largest connected piece
+    when that lies within ``settings.max_snap_m``, and the one nearest to any
+    edge otherwise (a site on an island of the network).
+    """
     points = np.empty(len(shapes), dtype=object)
-    if len(shapes):
-        shape_at, edge_at = shapely.STRtree(network.geometry).query_nearest(
-            shapes, all_matches=False
-        )
-        lines = shapely.shortest_line(shapes[shape_at], network.geometry[edge_at])
-        points[shape_at] = shapely.get_point(lines, 0)
+    if not len(shapes):
+        return points
+    main = network.components[network.edge_u] == np.bincount(network.components).argmax()
+    lines = _shortest_lines(shapes, network.geometry[main])
+    near = shapely.length(lines) <= settings.max_snap_m
+    if not near.all():
+        lines[~near] = _shortest_lines(shapes[~near], network.geometry)
+    points[:] = shapely.get_point(lines, 0)
     return points
+
+
+def _shortest_lines(shapes: ObjectArray, edges: ObjectArray) -> ObjectArray:
+    """Return the shortest line from each shape to the nearest of ``edges``."""
+    shape_at, edge_at = shapely.STRtree(edges).query_nearest(shapes, all_matches=False)
+    lines = np.empty(len(shapes), dtype=object)
+    lines[shape_at] = shapely.shortest_line(shapes[shape_at], edges[edge_at])
+    return lines

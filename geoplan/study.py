@@ -511,7 +511,7 @@ def _measured(
         name_en=ftype.name_en,
         cutoff=ftype.cutoff,
         source=described,
-        stand_in=_stand_in(source, ftype.osm_tags + ftype.osm_tags_with_name),
+        stand_in=_stand_in(source, ftype.osm_tags),
         capacity=source.capacity,
         n_sites=count,
         note=_why_none(source, described) if count == 0 else "",

@@ -4,11 +4,20 @@ The page is one self-contained HTML file (no scripts, no external assets):
 charts are inline SVG drawn here, so they need no plotting library and show
 Chinese labels with the browser's own fonts. Every value is escaped by Jinja's
 autoescaping.
+
+Every figure on the page says which table cell it comes from::
+
+    <span class="figure" data-table="coverage_totals" data-key="facility_type=x"
+          data-column="share" data-value="0.5401" data-format="percent">54.0%</span>
+
+so the page can be checked against the tables (``tests/test_one_truth.py``
+does), and a reader can find where each number is.
 """
 
 from __future__ import annotations
 
 import html
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,12 +26,57 @@ from typing import Any
 
 import jinja2
 import pandas as pd
+from markupsafe import Markup
 
 from geoplan._i18n import facility_type_label, label, level_name, resolve_lang
 from geoplan._io import atomic_path
 from geoplan.study import StudyResult, study_totals
 
-__all__ = ["bar_chart", "write_report_page"]
+__all__ = ["FORMATS", "bar_chart", "figure", "write_report_page"]
+
+#: How a figure's value is shown, by its ``data-format``.
+FORMATS = {
+    "percent": lambda v: f"{v:.1%}",
+    "count": lambda v: f"{v:,.0f}",
+    "number": lambda v: f"{v:,.1f}",
+}
+
+
+def figure(
+    value: float, table: str, key: dict[str, Any], column: str, *, fmt: str = "count"
+) -> Markup:
+    """Return a figure of the page, tagged with the table cell it comes from.
+
+    Parameters
+    ----------
+    value
+        The number (as the table holds it).
+    table
+        The table's name (``tables/<table>.csv``).
+    key
+        The columns and values that find its row.
+    column
+        Its column.
+    fmt
+        One of :data:`FORMATS`.
+
+    Examples
+    --------
+    >>> str(figure(0.5, "coverage_totals", {"facility_type": "x"}, "share", fmt="percent"))
+    '<span class="figure" data-table="coverage_totals" data-key="facility_type=x" \
+data-column="share" data-value="0.5" data-format="percent">50.0%</span>'
+    """
+    number = float(value)
+    shown = FORMATS[fmt](number) if math.isfinite(number) else "—"
+    keys = ";".join(f"{k}={v}" for k, v in key.items())
+    return Markup(
+        '<span class="figure" data-table="{}" data-key="{}" data-column="{}" '
+        'data-value="{}" data-format="{}">{}</span>'
+    ).format(table, keys, column, repr(number), fmt, shown)
+
+
+def _summary(section: str, item: str, value: float, fmt: str = "count") -> Markup:
+    return figure(value, "summary", {"section": section, "item": item}, "value", fmt=fmt)
 
 
 @dataclass(frozen=True)
@@ -135,9 +189,12 @@ ul.maps li {margin: 0.2em 0;}
 {% endfor %}
 {% endif %}
 
+<h2 id="caveats">{{ t.caveats }}</h2>
+{% if caveats %}<ul>{% for caveat in caveats %}<li class="note">{{ caveat }}</li>{% endfor %}</ul>
+{% else %}<p class="muted">{{ t.no_caveats }}</p>{% endif %}
 {% if notes %}
-<h2>{{ t.note }}</h2>
-<ul>{% for note in notes %}<li class="note">{{ note }}</li>{% endfor %}</ul>
+<h3>{{ t.technical_notes }}</h3>
+<ul>{% for note in notes %}<li class="muted">{{ note }}</li>{% endfor %}</ul>
 {% endif %}
 
 <h2>{{ t.tables }} · {{ t.layers }} · {{ t.rasters }}</h2>
@@ -169,6 +226,9 @@ _LABEL_KEYS = (
     "rasters",
     "run_info",
     "indicators",
+    "caveats",
+    "no_caveats",
+    "technical_notes",
 )
 
 
@@ -193,6 +253,7 @@ def write_report_page(result: StudyResult, folder: Path, written: dict[str, list
         proposals=_proposals(totals, lang),
         indicators=_indicator_table(result, lang),
         unsupported=_unsupported(result, lang),
+        caveats=[c.text(lang) for c in result.caveats],
         notes=sorted(set(result.notes)),
         files=[p for kind in ("tables", "layers", "rasters") for p in written.get(kind, [])],
         timings=sorted(result.timings.items()),
@@ -215,17 +276,27 @@ def _map_name(path: str, lang: str) -> str:
 
 
 def _key_figures(result: StudyResult, totals: dict[str, Any], lang: str) -> list[tuple[str, str]]:
-    rows = [
-        (f"{label('network', lang)}: {label('nodes', lang)}", f"{totals['nodes']:,}"),
-        (f"{label('network', lang)}: {label('edges', lang)}", f"{totals['edges']:,}"),
-        (label("communities", lang), f"{totals['communities']:,}"),
-        (label("population", lang), f"{totals['population']:,.0f}"),
+    rows: list[tuple[str, Any]] = [
+        (
+            f"{label('network', lang)}: {label('nodes', lang)}",
+            _summary("network", "nodes", totals["nodes"]),
+        ),
+        (
+            f"{label('network', lang)}: {label('edges', lang)}",
+            _summary("network", "edges", totals["edges"]),
+        ),
+        (label("communities", lang), _summary("study", "communities", totals["communities"])),
+        (label("population", lang), _summary("study", "population", totals["population"])),
+        (
+            label("outside_population", lang),
+            _summary("study", "outside_population", totals["outside_population"]),
+        ),
     ]
     for type_id, share in totals.get("coverage", {}).items():
         rows.append(
             (
                 f"{label('covered_share', lang)}: {facility_type_label(type_id, lang)}",
-                f"{share:.1%}",
+                _summary("coverage_share", type_id, share, "percent"),
             )
         )
     for type_id, capacity in result.capacity.items():
@@ -233,8 +304,12 @@ def _key_figures(result: StudyResult, totals: dict[str, Any], lang: str) -> list
         rows.append(
             (
                 f"{label('capacity', lang)}: {facility_type_label(type_id, lang)}",
-                f"{figures['capacity']:,.0f} ({label('assigned', lang)} {figures['assigned']:,.0f}"
-                f" / {figures['population']:,.0f})",
+                Markup("{} ({} {} / {})").format(
+                    _summary(f"capacity_{type_id}", "capacity", figures["capacity"]),
+                    label("assigned", lang),
+                    _summary(f"capacity_{type_id}", "assigned", figures["assigned"]),
+                    _summary(f"capacity_{type_id}", "population", figures["population"]),
+                ),
             )
         )
     return rows
@@ -248,24 +323,64 @@ def _coverage_chart(totals: dict[str, Any], lang: str) -> str:
 
 
 def _coverage_table(result: StudyResult, lang: str) -> str:
+    """Every measured type: its threshold and its basis, sites, people, covered share, note."""
     if result.coverage is None:
         return ""
-    table = result.coverage.totals
-    columns = [
-        c
-        for c in ("threshold_minutes", "facilities", "population", "covered", "share")
-        if c in table.columns
+    head = [
+        label("type", lang),
+        label("service_threshold", lang),
+        label("facilities", lang),
+        label("population", lang),
+        label("covered", lang),
+        label("covered_share", lang),
+        label("note", lang),
     ]
-    shown = table[columns].copy()
-    shown.index = [facility_type_label(str(t), lang) for t in shown.index]
-    return _html_table(shown)
+    types = {t.id: t for t in result.study.types}
+    rows = []
+    for type_id, row in result.coverage.totals.iterrows():
+        key = {"facility_type": type_id}
+        measured = types.get(str(type_id))
+        cells = [
+            facility_type_label(type_id, lang),
+            _threshold_text(measured, lang) if measured else "",
+            figure(row["n_facilities"], "coverage_totals", key, "n_facilities"),
+            figure(row["population"], "coverage_totals", key, "population"),
+            figure(row["covered"], "coverage_totals", key, "covered"),
+            figure(row["share"], "coverage_totals", key, "share", fmt="percent"),
+            (measured.note if measured and measured.note else row["note"]) or "",
+        ]
+        rows.append(cells)
+    return _table(head, rows)
+
+
+def _threshold_text(measured: Any, lang: str) -> str:
+    """E.g. "500 m (distance; gb50180_93_table, verified_primary)"."""
+    cutoff = measured.cutoff
+    basis = label("by_distance" if cutoff.basis == "distance" else "by_time", lang)
+    value = cutoff.value
+    return f"{cutoff.text} ({basis}; {value.source}, {value.verification})"
+
+
+def _table(head: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Return an escaped HTML table (figures are Markup and kept as they are)."""
+    escape = Markup.escape
+    header = "".join(f"<th>{escape(h)}</th>" for h in head)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
+    )
+    return f'<table class="dataframe"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def _completeness_chart(totals: dict[str, Any], lang: str) -> str:
     scores = totals.get("completeness", {})
     if not scores:
         return ""
-    return bar_chart([(level_name(level, lang), s, f"{s:.0%}") for level, s in scores.items()])
+    chart = bar_chart([(level_name(level, lang), s, f"{s:.0%}") for level, s in scores.items()])
+    figures = [
+        [level_name(level, lang), _summary("mean_completeness", level, s, "percent")]
+        for level, s in scores.items()
+    ]
+    return chart + _table([label("life_circle", lang), label("completeness", lang)], figures)
 
 
 def _missing_table(result: StudyResult, lang: str) -> str:
@@ -283,7 +398,7 @@ def _missing_table(result: StudyResult, lang: str) -> str:
     return _html_table(frame)
 
 
-def _proposals(totals: dict[str, Any], lang: str) -> list[dict[str, str]]:
+def _proposals(totals: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     out = []
     for type_id, summary in totals.get("proposals", {}).items():
         name = facility_type_label(type_id, lang)
@@ -301,9 +416,17 @@ def _proposals(totals: dict[str, Any], lang: str) -> list[dict[str, str]]:
                 ),
             ]
         )
-        text = (
-            f"{label('sites', lang)}: {summary['sites']} · {label('solver', lang)}: "
-            f"{summary['solver']} · {label('gap', lang)}: {summary['gap']:.2%}"
+        section = f"proposal_{type_id}"
+        text = Markup("{}: {} · {}: {} → {} · {}: {} · {}: {:.2%}").format(
+            label("sites", lang),
+            _summary(section, "sites", summary["sites"]),
+            label("covered_share", lang),
+            _summary(section, "share_before", summary["share_before"], "percent"),
+            _summary(section, "share_after", summary["share_after"], "percent"),
+            label("solver", lang),
+            summary["solver"],
+            label("gap", lang),
+            summary["gap"],
         )
         out.append({"name": name, "chart": chart, "text": text})
     return out

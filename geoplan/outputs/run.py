@@ -323,25 +323,28 @@ def _with_community_names(table: pd.DataFrame, study: Any) -> pd.DataFrame:
 
 
 def _summary_table(result: StudyResult) -> pd.DataFrame:
+    """Return the key figures, exactly as report.html shows them (each names its row here)."""
     totals = study_totals(result)
     rows: list[tuple[str, str, Any]] = [
         ("network", "nodes", totals["nodes"]),
         ("network", "edges", totals["edges"]),
         ("study", "communities", totals["communities"]),
-        ("study", "population", round(totals["population"], 1)),
-        ("study", "outside_population", round(totals["outside_population"], 1)),
+        ("study", "population", totals["population"]),
+        ("study", "outside_population", totals["outside_population"]),
     ]
     rows += [("facilities", t, n) for t, n in totals["facility_sites"].items()]
-    rows += [("coverage_share", t, round(s, 4)) for t, s in totals.get("coverage", {}).items()]
-    rows += [
-        ("mean_completeness", level, round(s, 4))
-        for level, s in totals.get("completeness", {}).items()
-    ]
+    rows += [("coverage_share", t, s) for t, s in totals.get("coverage", {}).items()]
+    rows += [("mean_completeness", level, s) for level, s in totals.get("completeness", {}).items()]
+    for type_id, capacity in result.capacity.items():
+        rows += [
+            (f"capacity_{type_id}", item, float(capacity.totals[item]))
+            for item in ("capacity", "assigned", "population")
+        ]
     for type_id, summary in totals["proposals"].items():
         rows += [
             ("proposal_" + type_id, "sites", summary["sites"]),
-            ("proposal_" + type_id, "share_before", round(summary["share_before"], 4)),
-            ("proposal_" + type_id, "share_after", round(summary["share_after"], 4)),
+            ("proposal_" + type_id, "share_before", summary["share_before"]),
+            ("proposal_" + type_id, "share_after", summary["share_after"]),
         ]
     return pd.DataFrame(rows, columns=["section", "item", "value"])
 
