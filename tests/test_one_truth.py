@@ -60,8 +60,8 @@ def cell(out: Path, name: str, key: str, column: str) -> float:
 def assert_report_figures_equal_tables(out: Path) -> int:
     page = (out / "report.html").read_text(encoding="utf-8")
     found = FIGURE.findall(page)
-    for name, key, column, value, fmt, shown in found:
-        key, shown = html.unescape(key), html.unescape(shown)
+    for name, raw_key, column, value, fmt, raw_shown in found:
+        key, shown = html.unescape(raw_key), html.unescape(raw_shown)
         number = float(value)
         expected = cell(out, name, key, column)
         assert number == pytest.approx(expected, rel=1e-9, abs=1e-9), (name, key, column)
@@ -211,7 +211,7 @@ def test_the_demo_says_what_stood_in_and_who_is_outside(demo_run):
     assert "leisure=park" in stand_ins
     page = (demo_run / "report.html").read_text(encoding="utf-8")
     assert 'id="caveats"' in page
-    outside = [c["zh"] for c in record["caveats"] if c["topic"] == "outside"][0]
+    outside = next(c["zh"] for c in record["caveats"] if c["topic"] == "outside")
     assert outside in page  # the report is in Chinese (lang zh): the Chinese caveat is shown
     summary = table(demo_run, "summary")
     assert float(summary.loc[summary["item"] == "outside_population", "value"].iloc[0]) > 0
