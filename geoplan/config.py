@@ -309,7 +309,39 @@ def _tags(where: _Where, key: str, value: Any) -> dict[str, bool | str | list[st
     return dict(value)
 
 
-def _path(where: _Where, key: str, value: Any, base: Path, *, must_exist: bool = True) -> Path:
+#: The kinds of file each input takes, by suffix (checked when the study is read).
+NETWORK_FILES = (".osm.pbf", ".pbf", ".osm", ".xml", ".osm.bz2", ".osm.gz", ".graphml")
+VECTOR_FILES = (".gpkg", ".geojson", ".json", ".shp", ".fgb")
+RASTER_FILES = (".tif", ".tiff", ".vrt", ".img")
+TABLE_FILES = (".csv", ".tsv", ".txt", ".tab", ".xlsx", ".xlsm")
+_KIND_NAMES = {
+    NETWORK_FILES: "an OSM extract (.osm.pbf, .osm, .osm.bz2, .osm.gz) or GraphML (.graphml)",
+    VECTOR_FILES: "a vector file (.gpkg, .geojson, .shp, .fgb)",
+    RASTER_FILES: "a raster (.tif)",
+    TABLE_FILES: "a table (.csv, .xlsx)",
+}
+
+
+def _check_kind(where: _Where, key: str, path: Path, kinds: tuple[tuple[str, ...], ...]) -> None:
+    name = path.name.lower()
+    if any(name.endswith(suffix) for kind in kinds for suffix in kind):
+        return
+    wanted = " or ".join(_KIND_NAMES[kind] for kind in kinds)
+    hint = "; an old Excel .xls: save it as .xlsx" if name.endswith(".xls") else ""
+    stem = path.name.split(".", 1)[0] or "file"
+    example = f'{key} = "{stem}{kinds[0][0]}" (save the data in that format, e.g. in QGIS)'
+    raise where.fail(key, f"= {path.name!r} is not {wanted}{hint}", example)
+
+
+def _path(
+    where: _Where,
+    key: str,
+    value: Any,
+    base: Path,
+    *,
+    must_exist: bool = True,
+    kinds: tuple[tuple[str, ...], ...] = (),
+) -> Path:
     text = _string(where, key, value, '"data/raw/city.osm.pbf"')
     example = f'{key} = "{text}" with the file in place (paths are relative to the TOML file)'
     try:
@@ -330,14 +362,24 @@ def _path(where: _Where, key: str, value: Any, base: Path, *, must_exist: bool =
     if not is_file:
         what = "a folder" if path.is_dir() else "not a regular file (a device or a pipe)"
         raise where.fail(key, f"names {what}, not a file: {path}", example)
+    if kinds:
+        _check_kind(where, key, path, kinds)
     return path
 
 
-def _source(where: _Where, key: str, value: Any, words: tuple[str, ...], base: Path) -> str | Path:
+def _source(
+    where: _Where,
+    key: str,
+    value: Any,
+    words: tuple[str, ...],
+    base: Path,
+    *,
+    kinds: tuple[tuple[str, ...], ...] = (),
+) -> str | Path:
     text = _string(where, key, value, f'"{words[0]}"')
     if text in words:
         return text
-    return _path(where, key, text, base)
+    return _path(where, key, text, base, kinds=kinds)
 
 
 def _known_keys(where: _Where, table: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
@@ -489,7 +531,10 @@ def parse_config(
         )
     region = network.get("region", _region)
     network_source = (
-        network.get("source", lambda w, k, v: _source(w, k, v, NETWORK_SOURCES, base))
+        network.get(
+            "source",
+            lambda w, k, v: _source(w, k, v, NETWORK_SOURCES, base, kinds=(NETWORK_FILES,)),
+        )
         if region is None
         else "region"
     )
@@ -552,7 +597,7 @@ def parse_config(
         network_source=network_source,
         profile=network.get("profile", _choice(PROFILES), "walk"),
         bbox=area.get("bbox", _bbox),
-        area_file=area.get("file", lambda w, k, v: _path(w, k, v, base)),
+        area_file=area.get("file", lambda w, k, v: _path(w, k, v, base, kinds=(VECTOR_FILES,))),
         place=area.get("place", _string),
         district=area.get("district", _string),
         district_admin_level=area.get("admin_level", _count),
@@ -560,21 +605,27 @@ def parse_config(
         network_region=region,
         synthetic=_synthetic(synthetic),
         communities_source=communities.get(
-            "source", lambda w, k, v: _source(w, k, v, COMMUNITY_SOURCES, base), "street_blocks"
+            "source",
+            lambda w, k, v: _source(w, k, v, COMMUNITY_SOURCES, base, kinds=(VECTOR_FILES,)),
+            "street_blocks",
         ),
         communities_layer=communities.get("layer", _string),
         communities_id_column=communities.get("id", _string),
         communities_name_column=communities.get("name_column", _string),
         population_source=population.get(
-            "source", lambda w, k, v: _source(w, k, v, POPULATION_SOURCES, base), "buildings"
+            "source",
+            lambda w, k, v: _source(
+                w, k, v, POPULATION_SOURCES, base, kinds=(VECTOR_FILES, RASTER_FILES)
+            ),
+            "buildings",
         ),
         population_column=population.get("column", _string, "population"),
         classify=facilities.get("classify", _boolean, True),
-        poi_file=pois.get("file", lambda w, k, v: _path(w, k, v, base)),
+        poi_file=pois.get("file", lambda w, k, v: _path(w, k, v, base, kinds=(TABLE_FILES,))),
         poi_coordinates=pois.get("coordinates", _coordinate_system, "auto"),
         poi_sheet=pois.get("sheet", _string),
         register_source=register.get(
-            "source", lambda w, k, v: _source(w, k, v, ("synthetic",), base)
+            "source", lambda w, k, v: _source(w, k, v, ("synthetic",), base, kinds=(TABLE_FILES,))
         ),
         register_sheet=register.get("sheet", _string),
         register_join=register.get("join", _choice(("code", "name")), "code"),
@@ -770,7 +821,9 @@ def _facility_sources(origin: str, types: Any, base: Path) -> tuple[FacilitySour
         source = FacilitySource(
             type_id=str(type_id),
             tags=table.get("tags", _tags),
-            file=table.get("file", lambda w, k, v: _path(w, k, v, base)),
+            file=table.get(
+                "file", lambda w, k, v: _path(w, k, v, base, kinds=(VECTOR_FILES, TABLE_FILES))
+            ),
             x=table.get("x", _string, "lon"),
             y=table.get("y", _string, "lat"),
             crs=table.get("crs", _crs, "EPSG:4326"),

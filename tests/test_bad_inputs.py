@@ -803,9 +803,9 @@ CASES: list[Case] = [
     (
         "a text file as communities",
         lambda t, c, n: _with_communities(t, write(t / "communities.txt", "朝阳社区")),
-        geoplan.DataSourceError,
-        "not recognized as being in a supported file format.*not a vector file",
-        r"Readable: \.gpkg, \.geojson",
+        geoplan.ConfigError,
+        r"\[communities\] source = 'communities.txt' is not a vector file \(\.gpkg",
+        r'e\.g\. source = "communities\.gpkg"',
     ),
     (
         "a PNG named .gpkg as communities",
@@ -1016,8 +1016,8 @@ CASES: list[Case] = [
     (
         "facility table as .xls",
         lambda t, c, n: _with_sites(t, _xls(t)),
-        geoplan.DataSourceError,
-        "old Excel 97-2003",
+        geoplan.ConfigError,
+        "file = 'old.xls' is not a vector file .* or a table .*an old Excel .xls",
         "save it as .xlsx",
     ),
     # ---- maps and indicators

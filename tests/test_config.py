@@ -1176,3 +1176,23 @@ def test_a_device_as_an_input_is_named_as_such(tmp_path):
         parse_config(
             {"study": {"name": "x"}, "network": {"source": "/dev/zero"}}, base_dir=tmp_path
         )
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "name", "wanted"),
+    [
+        ("network", "source", "roads.csv", "an OSM extract"),
+        ("communities", "source", "blocks.csv", "a vector file"),
+        ("population", "source", "people.xlsx", "a vector file .* or a raster"),
+        ("pois", "file", "amap.gpkg", "a table"),
+        ("register", "source", "register.shp", "a table"),
+        ("area", "file", "area.csv", "a vector file"),
+    ],
+)
+def test_the_kind_of_every_input_file_is_checked_when_the_study_is_read(
+    tmp_path, table, key, name, wanted
+):
+    (tmp_path / name).write_text("x")
+    raw = {"study": {"name": "x"}, "network": {"source": "sample"}, table: {key: name}}
+    with pytest.raises(geoplan.ConfigError, match=rf"\[{table}\] {key} = '{name}' is not {wanted}"):
+        parse_config(raw, base_dir=tmp_path)
