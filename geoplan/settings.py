@@ -43,10 +43,11 @@ basemap : {"osm", "amap", "tianditu", "none"}, "osm"
     Base map of folium maps. ``amap`` (Gaode) tiles are in GCJ-02, so every
     layer drawn on them is shifted into GCJ-02; ``tianditu`` needs a key
     (environment variable ``GEOPLAN_TIANDITU_KEY``); ``none`` draws no tiles.
-offline_maps : bool, False
-    Make every saved map self-contained: Leaflet's JavaScript and CSS are
-    written beside the map from the local asset cache instead of loaded from
-    public CDNs (which many networks block).
+offline_maps : bool, True
+    Make every saved map open without the internet: Leaflet's JavaScript and
+    CSS are written beside the map (``maps/lib/``) from the XStatic packages
+    geoplan depends on, instead of loaded from public CDNs (which many
+    networks block). ``False`` links the CDNs (smaller run folders).
 max_memory_mb : float, 4096.0
     The largest single array (a grid, a raster) geoplan allocates; larger
     requests are refused before allocating, with the estimate and the fix.
@@ -183,7 +184,7 @@ class Settings:
         "service_area_buffer_m": 100.0,
         "service_area_cell_m": 10.0,
         "basemap": "osm",
-        "offline_maps": False,
+        "offline_maps": True,
         "map_tolerance_m": 2.0,
         "max_memory_mb": 4096.0,
     }

@@ -95,6 +95,12 @@ def write_fake_cache(root: Path, files: dict[str, dict[str, bytes | str]] = FAKE
     return root
 
 
+@pytest.fixture(autouse=True)
+def npm_cache_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests exercise the npm asset cache: the pip-installed Leaflet is set aside."""
+    monkeypatch.setattr(_assets, "PYTHON_PACKAGES", {})
+
+
 @pytest.fixture
 def cache(tmp_path: Path) -> AssetCache:
     return AssetCache(write_fake_cache(tmp_path / "assets"))

@@ -864,27 +864,17 @@ def test_site_map_counts_sites_and_shows_before_after(build, proposal, lang, pro
     assert f"{proposed}: {n_sites}" in text
 
 
-def test_show_embeds_leaflet_when_the_cache_has_it(city, tmp_path):
+def test_show_embeds_leaflet_from_the_installed_packages(city, tmp_path):
     m = maps.base_map(city.communities, basemap="none")
     linked = maps.show(m, offline=False)
     assert "cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js" in linked.page
     frame = linked._repr_html_()
     assert frame.startswith("<iframe srcdoc=")
     assert "<script" not in frame  # the page is escaped into the attribute
-    cache = tmp_path / "assets"
-    for package, files in {
-        "leaflet@1.9.3": ["dist/leaflet.js", "dist/leaflet.css"],
-        "leaflet.markercluster@1.1.0": [
-            "dist/leaflet.markercluster.js",
-            "dist/MarkerCluster.css",
-            "dist/MarkerCluster.Default.css",
-        ],
-    }.items():
-        for name in files:
-            path = cache / package / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(f"/* {package} {name} */")
-    with geoplan.settings.override(cache_dir=tmp_path, offline=True):
-        embedded = maps.show(m)  # the cache is complete: embedded without asking
-    assert "/* leaflet@1.9.3 dist/leaflet.js */" in embedded.page
-    assert "cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js" not in embedded.page
+    # with an empty cache and no network: Leaflet comes from the XStatic package pip installed
+    with geoplan.settings.override(cache_dir=tmp_path / "empty", offline=True):
+        embedded = maps.show(m)
+    assert "Leaflet 1.9.3" in embedded.page
+    assert "cdn.jsdelivr.net" not in embedded.page
+    assert not (tmp_path / "empty").exists()  # nothing was fetched or cached
+

@@ -1005,6 +1005,62 @@ def _pick_file(root: Path, path: str, url: str) -> str:
     raise DataSourceError(msg)
 
 
+#: npm packages whose distribution files ship inside an installed Python package (a
+#: dependency of geoplan), so that maps open offline with nothing but ``pip install``:
+#: npm name -> (Python module holding the files, the folder of them inside it).
+#: The XStatic packages (maintained for OpenStack) carry Leaflet's and
+#: Leaflet.markercluster's ``dist`` folders unchanged, and depend on nothing else.
+PYTHON_PACKAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "leaflet": ("xstatic.pkg.leaflet", "data"),
+        "leaflet.markercluster": ("xstatic.pkg.leaflet_markercluster", "data"),
+    }
+)
+
+
+def python_package_dir(package: str, version: str) -> Path | None:
+    """Return the folder of an npm package's files shipped by an installed Python package.
+
+    Parameters
+    ----------
+    package, version
+        The npm package and the exact version a page asks for.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The folder, when the installed Python package carries that version.
+
+    Examples
+    --------
+    >>> python_package_dir("leaflet", "1.9.3").name
+    'data'
+    >>> python_package_dir("leaflet", "0.7.0") is None
+    True
+    """
+    found = PYTHON_PACKAGES.get(package)
+    if found is None:
+        return None
+    module, folder = found
+    try:
+        loaded = importlib.import_module(module)
+    except ImportError:
+        return None
+    shipped = str(getattr(loaded, "VERSION", ""))
+    if _three_part(shipped) != _three_part(version):
+        return None
+    root = Path(str(loaded.__file__)).parent / folder
+    return root if root.is_dir() else None
+
+
+def _in_python_package(root: Path, path: str) -> str:
+    """Return the file of a Python-shipped package for an npm path (``dist/`` is flattened)."""
+    for candidate in (path, path.removeprefix("dist/")):
+        if candidate and (root / candidate).is_file():
+            return candidate
+    return path
+
+
 class _Loader:
     """Resolves CDN URLs to files, fetching packages into the cache as needed."""
 
@@ -1028,7 +1084,11 @@ class _Loader:
         package, version, path = source
         if package == BUILTIN_PACKAGE:
             return _Asset(package, version, path, _BUILTIN_FILES[path](), None)
-        if package == FOLIUM_PACKAGE:
+        shipped = python_package_dir(package, version)
+        if shipped is not None:
+            root = shipped
+            path = _in_python_package(root, path)
+        elif package == FOLIUM_PACKAGE:
             root = _folium_dir()
         else:
             if not self.cache.has(package, version):

@@ -107,13 +107,21 @@ _GAP_COLOUR = "#542788"
 _LEAFLET_JS = ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
 _LEAFLET_CSS = ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")
 
-#: Every script and stylesheet a geoplan map loads (``geoplan assets`` caches them):
-#: Leaflet, and Leaflet.markercluster for layers of many points.
+_CLUSTER = "https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.4.1/dist/"
+_CLUSTER_JS = [("markerclusterjs", _CLUSTER + "leaflet.markercluster.js")]
+_CLUSTER_CSS = [
+    ("markerclustercss", _CLUSTER + "MarkerCluster.css"),
+    ("markerclusterdefaultcss", _CLUSTER + "MarkerCluster.Default.css"),
+]
+
+#: Every script and stylesheet a geoplan map loads: Leaflet, and Leaflet.markercluster for
+#: layers of many points. Both ship with geoplan's dependencies (the XStatic-Leaflet and
+#: XStatic-Leaflet-MarkerCluster packages), so maps open without the internet.
 ASSET_URLS = (
     _LEAFLET_JS[1],
     _LEAFLET_CSS[1],
-    *(url for _, url in FastMarkerCluster.default_js),
-    *(url for _, url in FastMarkerCluster.default_css),
+    *(url for _, url in _CLUSTER_JS),
+    *(url for _, url in _CLUSTER_CSS),
 )
 
 _AMAP_TILES = (
@@ -574,7 +582,10 @@ def _clustered_points(
         " if (row[3]) { marker.bindPopup(row[3]); }"
         " return marker; }"
     )
-    FastMarkerCluster(rows, callback=callback, control=False).add_to(group)  # type: ignore[no-untyped-call]
+    cluster = FastMarkerCluster(rows, callback=callback, control=False)  # type: ignore[no-untyped-call]
+    cluster.default_js = _CLUSTER_JS  # the version the installed XStatic package carries
+    cluster.default_css = _CLUSTER_CSS
+    cluster.add_to(group)
 
 
 def _symbol(name: str) -> str:
@@ -1359,11 +1370,15 @@ def show(m: folium.Map, *, height: int = 520, offline: bool | None = None) -> In
 
 
 def _assets_cached() -> bool:
-    from geoplan.outputs.assets import AssetCache, npm_source
+    """Whether every asset a map loads is at hand (installed with geoplan, or cached)."""
+    from geoplan.outputs.assets import AssetCache, npm_source, python_package_dir
 
     cache = AssetCache()
     sources = [npm_source(url) for url in ASSET_URLS]
-    return all(s is not None and cache.has(s[0], s[1]) for s in sources)
+    return all(
+        s is not None and (python_package_dir(s[0], s[1]) is not None or cache.has(s[0], s[1]))
+        for s in sources
+    )
 
 
 def save_map(
