@@ -158,7 +158,7 @@ class StudyConfig:
     facility_sources: tuple[FacilitySource, ...] = ()
     life_circles: bool = True
     life_circle_levels: tuple[str, ...] = ("15min", "10min", "5min")
-    service_area_minutes: tuple[float, ...] = (5.0, 10.0, 15.0)
+    service_area_minutes: tuple[float, ...] = ()
     service_areas: bool = True
     sites: tuple[SiteRequest, ...] = ()
     maps: bool = True
@@ -636,7 +636,7 @@ def parse_config(
         life_circles=life.get("enabled", _boolean, True),
         life_circle_levels=life.get("levels", _strings, ("15min", "10min", "5min")),
         service_areas=areas.get("enabled", _boolean, True),
-        service_area_minutes=areas.get("minutes", _minutes_list, (5.0, 10.0, 15.0)),
+        service_area_minutes=areas.get("minutes", _minutes_list, ()),
         sites=site_requests,
         maps=outputs.get("maps", _boolean, True),
         offline_maps=outputs.get("offline_maps", _boolean),

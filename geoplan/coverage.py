@@ -262,11 +262,13 @@ def coverage(
         gaps.append(_gap_polygons(people.snapped, uncovered, type_id, gap_cell_m, network))
         if home is not None and communities is not None:
             community_rows.append(people.by_community(communities.index, home, type_id, covered))
+    gap_frame = _concat_frames(gaps, network)
+    gap_frame.attrs["cell_m"] = float(gap_cell_m)  # the grid they were traced on (maps smooth it)
     return Coverage(
         demand=out,
         by_community=pd.concat(community_rows, ignore_index=True) if community_rows else None,
         totals=pd.DataFrame(totals).set_index("facility_type"),
-        gaps=_concat_frames(gaps, network),
+        gaps=gap_frame,
     )
 
 

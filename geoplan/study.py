@@ -803,20 +803,26 @@ def _indicators(study: Study) -> IndicatorResult:
     return evaluate_indicators(pd.DataFrame(frame))
 
 
-def _minutes(study: Study) -> list[float]:
-    if study.config is not None:
-        return list(study.config.service_area_minutes)
-    return [float(m) for m in settings.life_circle_minutes]
+def _ring_cutoffs(study: Study, measured: MeasuredType) -> dict[str, Any]:
+    """Return the cutoffs of a type's rings: the study's [service_areas] minutes, else its own."""
+    if study.config is not None and study.config.service_area_minutes:
+        return {"minutes": list(study.config.service_area_minutes)}
+    cutoff = measured.cutoff
+    if cutoff.distance_m is not None:
+        return {"distance_m": [cutoff.distance_m]}
+    return {"minutes": [cutoff.minutes]}
 
 
 def _service_areas(study: Study) -> gpd.GeoDataFrame | None:
+    """Service areas of every measured type with sites, at its own threshold (rings)."""
     parts = []
-    for type_id in study.type_ids:
-        points = study.sites(type_id)
+    for measured in study.types:
+        points = study.sites(measured.id)
         if len(points) == 0:
             continue
-        rings = service_areas(study.network, points, minutes=_minutes(study), mode="rings")
-        rings.insert(0, "facility_type", type_id)
+        cutoffs = _ring_cutoffs(study, measured)
+        rings = service_areas(study.network, points, **cutoffs, mode="rings")
+        rings.insert(0, "facility_type", measured.id)
         parts.append(rings.drop(columns="facility"))
     if not parts:
         return None

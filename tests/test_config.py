@@ -77,8 +77,8 @@ def test_the_demo_study_parses_to_the_values_in_the_file(folder):
     assert shelter.tags == {"leisure": ["park"], "place": ["square"]}
     assert (shelter.polygons_only, shelter.capacity) == (True, True)
     assert canteen.tags == raw["facilities"]["types"]["community_canteen"]["tags"]
-    assert config.service_area_minutes == (5.0, 10.0, 15.0)
-    assert config.service_area_minutes == tuple(raw["service_areas"]["minutes"])
+    assert config.service_area_minutes == ()  # rings at each type's own threshold
+    assert "service_areas" not in raw
     assert config.sites == (
         SiteRequest(
             facility_type="community_health_station", model="mclp", p=3, candidate_spacing_m=150.0
@@ -184,7 +184,7 @@ def test_a_minimal_study_gets_the_documented_defaults():
     assert config.communities_source == "street_blocks"
     assert config.population_source == "buildings"
     assert config.population_column == "population"
-    assert config.service_area_minutes == (5.0, 10.0, 15.0)
+    assert config.service_area_minutes == ()  # each type's own threshold
     assert config.service_areas is True
     assert config.maps is True
     assert config.rasters is True
@@ -1130,7 +1130,6 @@ def test_any_toml_like_config_parses_or_raises_a_config_error(raw):
     assert "/" not in config.name
     assert config.name not in ("", ".", "..")
     minutes = config.service_area_minutes
-    assert minutes
     assert all(math.isfinite(m) and m > 0 for m in minutes)
     assert list(minutes) == sorted(set(minutes))
     if config.bbox is not None:

@@ -39,13 +39,31 @@ import folium
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, MacroElement
+from branca.element import Element
 from folium.plugins import FastMarkerCluster
-from jinja2 import Template
 from pandas.api.types import is_numeric_dtype as is_numeric
 
 from geoplan._errors import ConfigError, CRSError, DataSourceError, InputError
 from geoplan._i18n import facility_type_label, label, level_name, resolve_lang
+from geoplan.outputs.cartography import (
+    EXISTING_COLOUR,
+    GAP_COLOUR,
+    MAP_CSS,
+    NEW_AREA_COLOUR,
+    NO_DATA_COLOUR,
+    PROPOSED_COLOUR,
+    RING_COLOUR,
+    SHARE_BINS,
+    SHARE_COLOURS,
+    BoundLegend,
+    MapTitle,
+    legend_html,
+    numbered_badge,
+    ring_dash,
+    share_colour,
+    smooth,
+    type_symbol_html,
+)
 from geoplan.settings import BASEMAPS, settings
 
 if TYPE_CHECKING:
@@ -62,6 +80,7 @@ __all__ = [
     "CLUSTER_ABOVE",
     "SHARE_BINS",
     "InlineMap",
+    "add_title",
     "base_map",
     "coverage_map",
     "indicator_map",
@@ -77,30 +96,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Bins of every share colour scale (completeness, covered share): 0-20 %, ..., 80-100 %.
-SHARE_BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
-_SHARE_COLOURS = ("#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641")  # ColorBrewer RdYlGn
-_NO_DATA_COLOUR = "#bdbdbd"
-_TYPE_COLOURS = (
-    "#1f78b4",
-    "#e31a1c",
-    "#33a02c",
-    "#ff7f00",
-    "#6a3d9a",
-    "#b15928",
-    "#a6cee3",
-    "#fb9a99",
-    "#b2df8a",
-    "#fdbf6f",
-    "#cab2d6",
-    "#8dd3c7",
-)
-# blues (nearest darkest), distinct from the red-to-green share scale they are drawn beside
-_RING_COLOURS = ("#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7")
-_PROPOSED_COLOUR = "#d7191c"
-_EXISTING_COLOUR = "#4d4d4d"
-_NEW_AREA_COLOUR = "#7b3294"
-_GAP_COLOUR = "#542788"
+_PROPOSED_COLOUR = PROPOSED_COLOUR
+_EXISTING_COLOUR = EXISTING_COLOUR
+_NEW_AREA_COLOUR = NEW_AREA_COLOUR
+_GAP_COLOUR = GAP_COLOUR
 
 #: The Leaflet assets every geoplan map needs; folium's jQuery, Bootstrap and
 #: Font Awesome are left out (no geoplan layer uses them), so a map loads less.
@@ -135,19 +134,6 @@ _TIANDITU_TILES = (
 )
 TIANDITU_KEY_VARIABLE = "GEOPLAN_TIANDITU_KEY"
 
-_LEGEND_CSS = """<style>
-.geoplan-legend {background: rgba(255,255,255,0.92); padding: 6px 9px; font: 12px/1.4 sans-serif;
-  border-radius: 4px; box-shadow: 0 0 6px rgba(0,0,0,0.3); max-width: 260px;}
-.geoplan-legend .title {font-weight: bold; margin-bottom: 3px;}
-.geoplan-legend i {width: 14px; height: 12px; float: left; margin: 2px 6px 0 0; opacity: 0.85;
-  border: 1px solid #666;}
-.geoplan-legend .row {clear: both;}
-.geoplan-icon {border-radius: 50%; color: #fff; font: bold 11px/20px sans-serif;
-  width: 20px; height: 20px; text-align: center; border: 1px solid #fff;
-  box-shadow: 0 0 3px rgba(0,0,0,0.6);}
-.geoplan-popup td {padding: 0 6px 0 0; vertical-align: top;}
-</style>"""
-
 
 @dataclass
 class _MapState:
@@ -156,6 +142,7 @@ class _MapState:
     system: str
     lang: str
     control: folium.LayerControl | None = None
+    title: MapTitle | None = None
     fitted: bool = False
     layer_names: set[str] = field(default_factory=set)
 
@@ -206,7 +193,7 @@ def base_map(
     state = _MapState(system=system, lang=resolve_lang(lang))
     setattr(m, _STATE_ATTRIBUTE, state)
     _add_tiles(m, choice, tianditu_key, state.lang)
-    _root(m).header.add_child(Element(_LEGEND_CSS), name="geoplan_css")
+    _root(m).header.add_child(Element(MAP_CSS), name="geoplan_css")
     if frame is not None:
         _fit(m, frame)
     return m
@@ -251,7 +238,7 @@ def _state(m: folium.Map | None, basemap: str | None, lang: str | None) -> foliu
         return base_map(basemap=basemap, lang=lang)
     if getattr(m, _STATE_ATTRIBUTE, None) is None:
         setattr(m, _STATE_ATTRIBUTE, _MapState(system="wgs84", lang=resolve_lang(lang)))
-        _root(m).header.add_child(Element(_LEGEND_CSS), name="geoplan_css")
+        _root(m).header.add_child(Element(MAP_CSS), name="geoplan_css")
     return m
 
 
@@ -300,12 +287,16 @@ def _to_map_coordinates(
             ".set_crs('EPSG:4326') for lon/lat or the CRS the data was made in"
         )
         raise CRSError(msg)
-    tolerance = max(settings.map_tolerance_m, tolerance_m or 0.0)
+    # a grid-traced outline (cell tolerance_m) is smoothed, then simplified to a fifth of a cell
+    tolerance = max(settings.map_tolerance_m, (tolerance_m or 0.0) / 5)
+    speck = 4 * (tolerance_m if tolerance_m is not None else tolerance)
     out = frame.to_frame() if isinstance(frame, gpd.GeoSeries) else frame.copy()
     out = out[~(out.geometry.isna() | out.geometry.is_empty)]
     if simplify and len(out) and not out.geom_type.isin(["Point", "MultiPoint"]).all():
         metric = out if out.crs.is_projected else out.to_crs(out.estimate_utm_crs())
-        geometry = _without_specks(metric.geometry.to_numpy(), (4 * tolerance) ** 2)
+        geometry = _without_specks(metric.geometry.to_numpy(), speck**2)
+        if tolerance_m is not None:
+            geometry = smooth(geometry, tolerance_m)
         geometry = shapely.simplify(geometry, tolerance, preserve_topology=True)
         out = out.set_geometry(gpd.GeoSeries(geometry, crs=metric.crs).to_crs(out.crs).to_numpy())
     out = out.to_crs("EPSG:4326")
@@ -395,51 +386,58 @@ def _table(rows: Iterable[tuple[str, str]]) -> str:
 
 
 def _share_colour(share: float) -> str:
-    if not np.isfinite(share):
-        return _NO_DATA_COLOUR
-    index = int(np.searchsorted(SHARE_BINS[1:-1], share, side="right"))
-    return _SHARE_COLOURS[index]
+    return share_colour(share)
 
 
-class _Legend(MacroElement):
-    """A Leaflet control holding escaped legend HTML (class ``geoplan-legend``)."""
-
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
-        {{ this.get_name() }}.onAdd = function () {
-            var div = L.DomUtil.create("div", "geoplan-legend");
-            div.innerHTML = {{ this.html|tojson }};
-            return div;
-        };
-        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-        {% endmacro %}"""
-    )
-
-    def __init__(self, html_text: str, position: str = "bottomright") -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self._name = "GeoplanLegend"
-        self.html = html_text
-        self.position = position
+def _legend(
+    m: folium.Map,
+    title: str,
+    rows: Sequence[tuple[str, str]],
+    *,
+    layer: folium.FeatureGroup | None = None,
+    kind: str = "box",
+) -> None:
+    """Add a legend bound to ``layer`` (shown while it is on): title and (colour, label) rows."""
+    m.add_child(BoundLegend(legend_html(title, rows, kind=kind), layer))
 
 
-def _legend(m: folium.Map, title: str, rows: Sequence[tuple[str, str]]) -> None:
-    """Add a legend: ``title`` and (colour, label) rows; labels are escaped here."""
-    items = "".join(
-        f'<div class="row"><i style="background:{colour}"></i>{_text(text)}</div>'
-        for colour, text in rows
-    )
-    m.add_child(_Legend(f'<div class="title">{_text(title)}</div>{items}'))
-
-
-def _share_legend(m: folium.Map, title: str) -> None:
+def _share_legend(m: folium.Map, title: str, layer: folium.FeatureGroup | None = None) -> None:
     lang = _info(m).lang
     rows = [
         (colour, f"{low:.0%}–{high:.0%}")
-        for colour, low, high in zip(_SHARE_COLOURS, SHARE_BINS[:-1], SHARE_BINS[1:], strict=True)
+        for colour, low, high in zip(SHARE_COLOURS, SHARE_BINS[:-1], SHARE_BINS[1:], strict=True)
     ]
-    rows.append((_NO_DATA_COLOUR, label("no_data", lang)))
-    _legend(m, title, rows)
+    rows.append((NO_DATA_COLOUR, label("no_data", lang)))
+    _legend(m, title, rows, layer=layer)
+
+
+def _default_title(m: folium.Map, title: str) -> None:
+    """Give a map a title unless it has one (a map drawn onto keeps its first title)."""
+    if _info(m).title is None:
+        add_title(m, title)
+
+
+def add_title(m: folium.Map, title: str, subtitle: str = "") -> folium.Map:
+    """Put a title (and a subtitle) at the top of a map, replacing any earlier one.
+
+    Parameters
+    ----------
+    m
+        The map.
+    title, subtitle
+        Text (escaped here): e.g. the study and the facility type; the threshold and date.
+
+    Returns
+    -------
+    folium.Map
+        ``m``.
+    """
+    state = _info(m)
+    if state.title is not None:
+        m._children.pop(state.title.get_name(), None)
+    state.title = MapTitle(title, subtitle)
+    m.add_child(state.title)
+    return m
 
 
 def _layer(m: folium.Map, name: str, *, show: bool = True) -> folium.FeatureGroup:
@@ -482,15 +480,20 @@ def _polygons(
     opacity: float = 0.6,
     line: str | None = "#555555",
     tolerance_m: float | None = None,
+    dash: Sequence[str] | None = None,
 ) -> None:
     """Draw polygons with per-feature fill colours and escaped tooltip/popup HTML.
 
-    ``tolerance_m`` generalises polygons traced on a grid (service areas,
-    gaps) to their grid's cell size, which removes the staircase edges.
+    ``tolerance_m`` is the cell of the grid polygons were traced on (service
+    areas, gaps): their staircase outlines are smoothed at that size
+    (:func:`geoplan.outputs.cartography.smooth`). ``dash`` gives each outline a
+    dash pattern (rings drawn as outlines, with ``opacity=0``).
     """
     if len(frame) == 0:
         return
     properties: dict[str, Sequence[Any]] = {"fill": fill, "tip": tooltip}
+    if dash is not None:
+        properties["dash"] = dash
     if popup is not None:
         properties["pop"] = popup
     data = _features(frame, m, properties, tolerance_m=tolerance_m)
@@ -499,12 +502,17 @@ def _polygons(
 
     def style(feature: dict[str, Any]) -> dict[str, Any]:
         colour = feature["properties"]["fill"]
-        return {
+        out = {
             "fillColor": colour,
             "color": line or colour,
             "weight": weight,
             "fillOpacity": opacity,
         }
+        if feature["properties"].get("dash"):
+            out["dashArray"] = feature["properties"]["dash"]
+        if colour == NO_DATA_COLOUR:
+            out |= {"color": "#888888", "dashArray": "3 3"}
+        return out
 
     folium.GeoJson(
         data,
@@ -519,19 +527,17 @@ def _points(
     frame: gpd.GeoDataFrame,
     m: folium.Map,
     *,
-    colour: str,
-    symbol: str,
+    icon_html: str,
     tooltip: Sequence[str],
     popup: Sequence[str] | None = None,
 ) -> None:
-    """Draw points as round icons showing ``symbol`` (escaped).
+    """Draw points with a symbol (SVG made here from geoplan's own glyphs).
 
     Up to :data:`CLUSTER_ABOVE` points are one GeoJSON layer; more are
     clustered (Leaflet.markercluster), their data sent as compact arrays.
     """
     if len(frame) == 0:
         return
-    icon_html = f'<div class="geoplan-icon" style="background:{colour}">{_text(symbol)}</div>'
     points = frame.set_geometry(frame.geometry.representative_point())
     if len(points) > CLUSTER_ABOVE:
         _clustered_points(group, points, m, icon_html=icon_html, tooltip=tooltip, popup=popup)
@@ -588,12 +594,6 @@ def _clustered_points(
     cluster.add_to(group)
 
 
-def _symbol(name: str) -> str:
-    """One character for a facility icon: the first Chinese character or Latin letter."""
-    stripped = name.strip()
-    return stripped[:1].upper() if stripped else "?"
-
-
 def _names(frame: pd.DataFrame) -> list[str]:
     for column in ("name", "名称", "name_zh", "name_en"):
         if column in frame.columns:
@@ -627,18 +627,16 @@ def _facility_layers(
             for type_id, group in facilities.groupby(column, sort=True)
             if wanted is None or str(type_id) in wanted
         ]
-    legend_rows = []
-    for index, (type_id, group) in enumerate(groups):
-        colour = _TYPE_COLOURS[index % len(_TYPE_COLOURS)]
+    for type_id, group in groups:
         type_name = facility_type_label(type_id, lang) if column else label("facilities", lang)
         layer = _layer(m, f"{type_name} ({len(group)})", show=show)
         names = _names(group)
+        symbol = type_symbol_html(str(type_id))
         _points(
             layer,
             group,
             m,
-            colour=colour,
-            symbol=_symbol(type_name),
+            icon_html=symbol,
             tooltip=[f"{n or _text(type_name)}" for n in names],
             popup=[
                 _table([(label("name", lang), n), (label("type", lang), _text(type_name))])
@@ -646,9 +644,7 @@ def _facility_layers(
             ],
         )
         layer.add_to(m)
-        legend_rows.append((colour, type_name))
-    if legend_rows:
-        _legend(m, label("facilities", lang), legend_rows)
+        _legend(m, label("facilities", lang), [(symbol, type_name)], layer=layer, kind="symbol")
 
 
 # ------------------------------------------------------------------------ map builders
@@ -710,10 +706,11 @@ def life_circle_map(
         popup=[_community_popup(row, score_columns, lang) for _, row in table.iterrows()],
     )
     layer.add_to(m)
-    _share_legend(m, f"{label('completeness', lang)} ({chosen_name})")
+    _share_legend(m, f"{label('completeness', lang)} ({chosen_name})", layer)
     _draw_circles(m, circles, community, lang)
     if facilities is not None:
         _facility_layers(m, facilities, show=False)
+    _default_title(m, f"{label('completeness', lang)}: {chosen_name}")
     return _finish(m, table)
 
 
@@ -759,31 +756,56 @@ def _draw_circles(m: folium.Map, circles: LifeCircles, community: Any, lang: str
         return
     rings = rings.sort_values("cutoff_minutes", ascending=False)
     name = _row_name(table.loc[community]) if community in table.index else community
-    colours = _ring_colours(rings["cutoff_minutes"].to_numpy(dtype=float))
+    minutes = rings["cutoff_minutes"].to_numpy(dtype=float)
+    dashes = _ring_dashes(minutes)
     minutes_label = label("minute_circle", lang)
     group = _layer(m, f"{name} {label('life_circle', lang)}")
-    _polygons(
+    _rings(
         group,
         rings,
         m,
-        fill=[colours[float(v)] for v in rings["cutoff_minutes"]],
-        tooltip=[f"{_text(name)}: {_number(v)}{minutes_label}" for v in rings["cutoff_minutes"]],
-        opacity=0.25,
-        line=None,
-        weight=2.0,
-        tolerance_m=settings.service_area_cell_m,
+        cutoffs=minutes,
+        dashes=dashes,
+        tooltip=[f"{_text(name)}: {_number(v)}{minutes_label}" for v in minutes],
     )
     group.add_to(m)
     _legend(
         m,
         f"{name} {label('life_circle', lang)}",
-        [(colours[v], f"{_number(v)}{minutes_label}") for v in sorted(colours)],
+        [(f"{RING_COLOUR}|{dashes[v]}", f"{_number(v)}{minutes_label}") for v in sorted(dashes)],
+        layer=group,
+        kind="line",
     )
 
 
-def _ring_colours(minutes: np.ndarray) -> dict[float, str]:
-    values = sorted({float(v) for v in minutes})
-    return {v: _RING_COLOURS[min(i, len(_RING_COLOURS) - 1)] for i, v in enumerate(values)}
+def _rings(
+    group: folium.FeatureGroup,
+    rings: gpd.GeoDataFrame,
+    m: folium.Map,
+    *,
+    cutoffs: np.ndarray,
+    dashes: dict[float, str],
+    tooltip: Sequence[str],
+) -> None:
+    """Draw service areas or life circles as outlines (no fill: the shares below show)."""
+    _polygons(
+        group,
+        rings,
+        m,
+        fill=[RING_COLOUR] * len(rings),
+        tooltip=tooltip,
+        opacity=0.0,
+        line=RING_COLOUR,
+        weight=2.0,
+        tolerance_m=settings.service_area_cell_m,
+        dash=[dashes[float(v)] for v in cutoffs],
+    )
+
+
+def _ring_dashes(cutoffs: np.ndarray) -> dict[float, str]:
+    """One dash pattern per cutoff, the smallest solid."""
+    values = sorted({float(v) for v in cutoffs})
+    return {v: ring_dash(i) for i, v in enumerate(values)}
 
 
 def coverage_map(
@@ -857,7 +879,7 @@ def coverage_map(
             ],
         )
         layer.add_to(m)
-        _share_legend(m, f"{type_name}: {label('covered_share', lang)}")
+        _share_legend(m, f"{type_name}: {label('covered_share', lang)}", layer)
     gaps = result.gaps[result.gaps["facility_type"].astype(str) == type_id]
     if len(gaps):
         layer = _layer(m, f"{type_name}: {label('uncovered', lang)}")
@@ -867,16 +889,17 @@ def coverage_map(
             m,
             fill=[_GAP_COLOUR] * len(gaps),
             tooltip=[f"{label('uncovered', lang)}: {_number(p)}" for p in gaps["population"]],
-            opacity=0.2,
+            opacity=0.35,
             line=_GAP_COLOUR,
-            weight=1.5,
-            tolerance_m=settings.service_area_cell_m,
+            weight=1.0,
+            tolerance_m=float(result.gaps.attrs.get("cell_m", settings.service_area_cell_m)),
         )
         layer.add_to(m)
-        _legend(m, type_name, [(_GAP_COLOUR, label("uncovered", lang))])
+        _legend(m, type_name, [(_GAP_COLOUR, label("uncovered", lang))], layer=layer)
     if facilities is not None and len(facilities):
         column = _type_column(facilities)
         _facility_layers(m, facilities, only=[type_id] if column else None)
+    _default_title(m, f"{type_name}: {label('covered_share', lang)}")
     return _finish(m, frame if frame is not None else facilities)
 
 
@@ -906,22 +929,19 @@ def _area_layer(m: folium.Map, areas: gpd.GeoDataFrame, name: str, *, legend: bo
     order = np.argsort(-cutoffs, kind="stable")
     shown = areas.iloc[order]
     values = cutoffs[order]
-    colours = _ring_colours(values)
+    dashes = _ring_dashes(values)
     layer = _layer(m, name)
-    _polygons(
-        layer,
-        shown,
-        m,
-        fill=[colours[float(v)] for v in values],
-        tooltip=[f"{_text(name)}: {_number(v)} {unit}" for v in values],
-        opacity=0.3,
-        line=None,
-        weight=0.5,
-        tolerance_m=settings.service_area_cell_m,
-    )
+    tips = [f"{_text(name)}: ≤ {_number(v)} {unit}" for v in values]
+    _rings(layer, shown, m, cutoffs=values, dashes=dashes, tooltip=tips)
     layer.add_to(m)
     if legend:
-        _legend(m, name, [(colours[v], f"≤ {_number(v)} {unit}") for v in sorted(colours)])
+        _legend(
+            m,
+            name,
+            [(f"{RING_COLOUR}|{dashes[v]}", f"≤ {_number(v)} {unit}") for v in sorted(dashes)],
+            layer=layer,
+            kind="line",
+        )
 
 
 def service_area_map(
@@ -965,6 +985,7 @@ def service_area_map(
             _area_layer(m, group, f"{name} {label('service_areas', lang)}", legend=index == 0)
     if facilities is not None and len(facilities):
         _facility_layers(m, facilities, show=False)
+    _default_title(m, label("service_areas", lang))
     return _finish(m, areas)
 
 
@@ -1033,7 +1054,7 @@ def site_map(
             ],
         )
         layer.add_to(m)
-        _share_legend(m, f"{type_name}: {label('share_after', lang)}")
+        _share_legend(m, f"{type_name}: {label('share_after', lang)}", layer)
     if new_area is not None and len(new_area):
         layer = _layer(m, label("newly_covered_area", lang))
         _polygons(
@@ -1050,53 +1071,56 @@ def site_map(
     if existing is not None and len(existing):
         layer = _layer(m, f"{label('existing', lang)} ({len(existing)})")
         names = _names(existing)
+        existing_symbol = type_symbol_html(str(type_id or ""), colour=_EXISTING_COLOUR)
         _points(
             layer,
             existing,
             m,
-            colour=_EXISTING_COLOUR,
-            symbol=_symbol(type_name),
+            icon_html=existing_symbol,
             tooltip=[n or _text(type_name) for n in names],
         )
         layer.add_to(m)
+        _legend(
+            m, label("existing", lang), [(existing_symbol, type_name)], layer=layer, kind="symbol"
+        )
     sites = proposal.sites
     layer = _layer(m, f"{label('proposed', lang)} ({len(sites)})")
-    _points(
-        layer,
-        sites,
-        m,
-        colour=_PROPOSED_COLOUR,
-        symbol="新" if lang == "zh" else "+",
-        tooltip=[
-            f"{label('proposed', lang)} #{int(r)}: +{_number(g)}"
-            for r, g in zip(sites["rank"], sites["newly_covered"], strict=True)
-        ],
-        popup=[
-            _table(
-                [
-                    (label("rank", lang), _number(r)),
-                    (label("newly_covered", lang), _number(g)),
-                ]
-            )
-            for r, g in zip(sites["rank"], sites["newly_covered"], strict=True)
-        ],
-    )
+    for rank, site in sites.groupby("rank", sort=True):
+        _points(
+            layer,
+            site,
+            m,
+            icon_html=numbered_badge(int(rank)),
+            tooltip=[
+                f"{label('proposed', lang)} #{int(r)}: +{_number(g)}"
+                for r, g in zip(site["rank"], site["newly_covered"], strict=True)
+            ],
+            popup=[
+                _table(
+                    [
+                        (label("rank", lang), _number(r)),
+                        (label("newly_covered", lang), _number(g)),
+                    ]
+                )
+                for r, g in zip(site["rank"], site["newly_covered"], strict=True)
+            ],
+        )
     layer.add_to(m)
     summary = proposal.summary
     _legend(
         m,
         f"{type_name}: {label('site_proposals', lang)}",
         [
-            (_EXISTING_COLOUR, label("existing", lang)),
-            (_PROPOSED_COLOUR, f"{label('proposed', lang)}: {summary['sites']}"),
-            (_NEW_AREA_COLOUR, label("newly_covered_area", lang)),
             (
-                "#ffffff",
-                f"{label('covered_share', lang)}: {_percent(summary['share_before'])} → "
-                f"{_percent(summary['share_after'])}",
-            ),
+                numbered_badge(1),
+                f"{label('proposed', lang)}: {summary['sites']} · {label('covered_share', lang)}: "
+                f"{_percent(summary['share_before'])} → {_percent(summary['share_after'])}",
+            )
         ],
+        layer=layer,
+        kind="symbol",
     )
+    _default_title(m, f"{type_name}: {label('site_proposals', lang)}")
     return _finish(m, communities if communities is not None else sites)
 
 
@@ -1157,7 +1181,8 @@ def indicator_map(
         ],
     )
     layer.add_to(m)
-    _share_legend(m, title)
+    _share_legend(m, title, layer)
+    _default_title(m, title)
     return _finish(m, shown)
 
 
@@ -1228,7 +1253,8 @@ def study_map(
         ],
     )
     layer.add_to(m)
-    _share_legend(m, column)
+    _share_legend(m, column, layer)
+    _default_title(m, column)
     return _finish(m, studies)
 
 
@@ -1265,7 +1291,8 @@ def network_map(
         data, style_function=lambda _: {"color": "#3182bd", "weight": 1, "opacity": 0.7}
     ).add_to(layer)
     layer.add_to(m)
-    _legend(m, label("network", lang), [("#3182bd", network.profile)])
+    _legend(m, label("network", lang), [("#3182bd", network.profile)], layer=layer, kind="line")
+    _default_title(m, label("network", lang))
     return _finish(m, edges)
 
 

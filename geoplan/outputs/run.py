@@ -8,10 +8,12 @@ moved in complete); every file inside is written atomically.
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import logging
 import os
 import platform
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -411,8 +413,45 @@ def _maps(result: StudyResult, folder: Path, offline: bool | None, network_map: 
     paths = []
     for name, build in made.items():
         path = folder / "maps" / f"{safe_name(name)}.html"
-        paths.append(maps.save_map(build(), path, offline=offline))
+        m = build()
+        maps.add_title(m, *_map_title(result, name, m))
+        paths.append(maps.save_map(m, path, offline=offline))
     return _relative(paths, folder)
+
+
+def _map_title(result: StudyResult, name: str, m: Any) -> tuple[str, str]:
+    """Return a map's title (its subject) and subtitle (study, threshold, date)."""
+    study = result.study
+    lang = settings.lang
+    state = getattr(m, "_geoplan_state", None)
+    subject = state.title.html if state is not None and state.title is not None else ""
+    subject = html.unescape(re.sub(r"<[^>]+>", "", subject))
+    parts = [study.config.title if study.config is not None else study.name]
+    type_id = name.split("_", 1)[1] if name.startswith(("coverage_", "sites_")) else None
+    types = {t.id: t for t in study.types}
+    if type_id in types:
+        parts.append(threshold_text(types[type_id], lang))
+    parts.append(time.strftime("%Y-%m-%d", time.localtime(study.started)))
+    return subject, " · ".join(parts)
+
+
+def threshold_text(measured: Any, lang: str) -> str:
+    """E.g. "步行 5 分钟（标准：…）" or "walk of 500 m (standard: …)"."""
+    cutoff = measured.cutoff
+    value = cutoff.value
+    if lang == "zh":
+        reach = (
+            f"路网步行距离 {cutoff.distance_m:g} 米"
+            if cutoff.distance_m is not None
+            else f"步行 {cutoff.minutes:g} 分钟"
+        )
+        return f"{reach}（依据：{value.source}，{value.verification}）"
+    reach = (
+        f"{cutoff.distance_m:g} m walk along the network"
+        if cutoff.distance_m is not None
+        else f"{cutoff.minutes:g}-minute walk"
+    )
+    return f"{reach} (source: {value.source}, {value.verification})"
 
 
 def _bind_coverage(
