@@ -1413,7 +1413,8 @@ def connectivity(network: Network, *, min_share: float = MIN_CONNECTED_SHARE) ->
     Returns
     -------
     dict
-        ``pieces`` (connected components), ``largest_piece_length_share``
+        ``pieces`` (connected components with at least one street),
+        ``largest_piece_length_share``
         and ``largest_piece_node_share`` (of the piece with the most street
         length), ``largest_piece_km``, ``total_km``, ``min_share`` and
         ``connected`` (whether the share reaches ``min_share``). Plain
@@ -1427,14 +1428,15 @@ def connectivity(network: Network, *, min_share: float = MIN_CONNECTED_SHARE) ->
     (2, 0.9, True)
     """
     labels = network.components
-    n_pieces = int(labels.max()) + 1
-    length = np.bincount(labels[network.edge_u], weights=network.length_m, minlength=n_pieces)
-    nodes = np.bincount(labels, minlength=n_pieces)
+    n_labels = int(labels.max()) + 1
+    length = np.bincount(labels[network.edge_u], weights=network.length_m, minlength=n_labels)
+    nodes = np.bincount(labels, minlength=n_labels)
+    with_streets = np.bincount(labels[network.edge_u], minlength=n_labels) > 0
     largest = int(length.argmax())
     total = float(length.sum())
     share = float(length[largest] / total) if total > 0 else 1.0
     return {
-        "pieces": n_pieces,
+        "pieces": int(with_streets.sum()),  # nodes without an edge are no piece of street
         "largest_piece_length_share": share,
         "largest_piece_node_share": float(nodes[largest] / network.n_nodes),
         "largest_piece_km": float(length[largest] / 1000.0),

@@ -600,3 +600,28 @@ def test_a_study_runs_on_a_road_line_file(tmp_path):
     assert totals.loc["community_canteen", "covered"] == pytest.approx(expected)
     assert 0 < expected < 2500
     assert "环城快速路" not in set(net.edge_attrs["name"])
+
+
+# ---------------------------------------------------------------- a real city's ways as lines
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm"
+
+
+@pytest.mark.realdata
+def test_a_real_citys_ways_as_lines_read_like_its_osm_extract(tmp_path):
+    pbf = SHARED / "harbin_2017.osm.pbf"
+    if not pbf.exists():
+        pytest.skip(f"{pbf} is absent (the shared OSM extracts are optional)")
+    from bench.lines import end_point_pieces, osm_ways_as_lines
+
+    path = osm_ways_as_lines(pbf, tmp_path)
+    osm = connectivity(geoplan.read_network(pbf))
+    lines = list(gpd.read_file(path).to_crs(32652).explode().geometry)
+    pieces, share = end_point_pieces(lines)
+    assert pieces > 1000  # Chinese ways cross at shared interior nodes
+    assert share < 0.2
+    read = connectivity(geoplan.read_network(path))
+    assert read["pieces"] == osm["pieces"]
+    assert read["largest_piece_length_share"] == pytest.approx(
+        osm["largest_piece_length_share"], abs=0.002
+    )
+    assert read["total_km"] == pytest.approx(osm["total_km"], rel=0.005)
