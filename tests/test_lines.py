@@ -259,6 +259,31 @@ def test_a_ramp_ending_on_a_street_at_another_level_joins_it(tmp_path):
     assert geoplan.read_network(path).n_components == 1
 
 
+def test_a_column_of_heights_is_not_taken_for_levels(tmp_path):
+    heights = [152.3, 150.0, 148.5, 151.2, 149.9, 153.0]  # z of a surveyed layer, in metres
+    path = save(roads(grid_lines(), z=heights), tmp_path / "z.gpkg")
+    with pytest.warns(GeoplanWarning, match="heights rather than levels") as caught:
+        net = geoplan.read_network(path)
+    assert "level_column='z'" in str(caught[0].message)
+    assert net.n_components == 1
+    assert set(net.edge_attrs["level"]) == {0.0}
+    with pytest.warns(GeoplanWarning, match="largest connected piece"):  # as asked: 6 levels
+        assert geoplan.read_network(path, level_column="z").n_components == 6
+
+
+def test_level_cells_that_are_no_level_are_put_on_the_ground_with_a_warning(tmp_path):
+    path = save(
+        roads(grid_lines(), 层=["地面", "一层", None, "1", "地下", "-1层"]), tmp_path / "l.gpkg"
+    )
+    with pytest.warns(GeoplanWarning) as caught:  # and the lines of 4 levels fall apart
+        net = geoplan.read_network(path)
+    messages = [str(w.message) for w in caught]
+    assert any("1 cells of the level column '层' are neither numbers" in m for m in messages)
+    assert any("(一层); those lines were put on the ground" in m for m in messages)
+    levels = net.edge_attrs.groupby("source_row")["level"].first().to_dict()
+    assert levels == {0: 0.0, 1: 0.0, 2: 0.0, 3: 1.0, 4: -1.0, 5: -1.0}
+
+
 # ---------------------------------------------------------------- road classes
 def test_chinese_road_classes_decide_the_profiles():
     walkable = {

@@ -115,6 +115,10 @@ _LEVEL_WORDS = {
     "地道": -1.0,
 }
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+#: A column found by its name (``z``, ``level``) whose values are not whole numbers within
+#: this is taken for heights, not levels, and not used. A geoplan default: road decks are
+#: stacked a few deep at most.
+MAX_LEVEL = 10
 _LINES = ("LineString", "MultiLineString")
 _WHAT = "road network file"
 
@@ -128,6 +132,7 @@ class _Columns:
     level: str | None
     bridge: str | None
     tunnel: str | None
+    level_named: bool = False
 
 
 def read_line_network(
@@ -331,6 +336,7 @@ def _find_columns(
         level=_column(frame, path, level_column, LEVEL_COLUMNS, "level_column"),
         bridge=_column(frame, path, None, BRIDGE_COLUMNS, "bridge"),
         tunnel=_column(frame, path, None, TUNNEL_COLUMNS, "tunnel"),
+        level_named=level_column is not None,
     )
     log.info(
         "%s: class column %r, name column %r, level column %r, bridge %r, tunnel %r",
@@ -443,13 +449,28 @@ def _levels(frame: gpd.GeoDataFrame, columns: _Columns, path: Path) -> NDArray[n
                 "tunnel), or name the right column with level_column=..."
             )
             warnings.warn(msg, GeoplanWarning, stacklevel=4)
-        given = np.nan_to_num(parsed) != 0
         level = np.nan_to_num(parsed)
+        if not columns.level_named and _heights(level):
+            msg = (
+                f"{path.name}: the column {columns.level!r} holds values such as "
+                f"{', '.join(f'{v:g}' for v in np.unique(level)[-3:])}, heights rather than "
+                f"levels (whole numbers within ±{MAX_LEVEL}: 0 ground, 1 bridge, -1 tunnel); "
+                f"it was not used as the level. Name it with level_column={columns.level!r} "
+                "to use it anyway"
+            )
+            warnings.warn(msg, GeoplanWarning, stacklevel=4)
+            level = np.zeros(len(frame))
+        given = level != 0
     for column, value in ((columns.bridge, 1.0), (columns.tunnel, -1.0)):
         if column is not None:
             flagged = _yes(frame[column]) & ~given & (level == 0)
             level = np.where(flagged, value, level)
     return level
+
+
+def _heights(level: NDArray[np.float64]) -> bool:
+    """Whether a level column's values look like heights (fractions, or beyond ±MAX_LEVEL)."""
+    return bool(np.any(level != np.round(level)) or np.any(np.abs(level) > MAX_LEVEL))
 
 
 def _level(value: object) -> float:
