@@ -260,9 +260,10 @@ class Network:
         A label used in messages and outputs.
     edge_attrs
         Attributes of the edges (a street's ``name``, its ``road_class``...),
-        one row per edge in edge order; carried through :meth:`subgraph` and
-        :meth:`largest_component` and added to the edges of :meth:`to_gdfs`.
-        See :func:`_edge_table`.
+        one row per edge in edge order (its index is dropped; no column may be
+        named ``u``, ``v``, ``length_m`` or ``geometry``); carried through
+        :meth:`subgraph` and :meth:`largest_component` and added to the edges
+        of :meth:`to_gdfs`.
     """
 
     def __init__(

@@ -458,6 +458,14 @@ def test_a_geopackage_of_several_layers_needs_the_layer(tmp_path):
         geoplan.read_network(path, layer="blocks")
 
 
+def test_features_that_are_not_lines_are_left_out_with_a_warning(tmp_path):
+    frame = roads([*grid_lines(), Point(X0, Y0)])
+    path = save(frame, tmp_path / "mixed.gpkg")
+    with pytest.warns(geoplan.DroppedFeaturesWarning, match=r"1 of 7 features .* \(1 Point\)"):
+        net = geoplan.read_network(path)
+    assert net.n_edges == 24
+
+
 def test_line_options_are_refused_for_osm_sources():
     with pytest.raises(geoplan.InputError, match="noding= applies to road line files"):
         geoplan.read_network(geoplan.datasets.sample_pbf(), noding="planar")

@@ -112,7 +112,7 @@ def node_lines(
     counts = np.bincount(owner, minlength=len(lines))
     usable = counts[owner] >= 2
     coords, owner, key = coords[usable], owner[usable], key[usable]
-    n_dropped = int(((counts == 1) | (np.bincount(owner, minlength=len(lines)) == 0)).sum())
+    n_dropped = int((np.bincount(owner, minlength=len(lines)) == 0).sum())  # < 2 vertices
     return _graph(
         coords=coords,
         owner=owner,

@@ -58,7 +58,14 @@ import pyproj
 import shapely
 from numpy.typing import NDArray
 
-from geoplan._errors import CRSError, DataSourceError, GeoplanWarning, InputError, NetworkError
+from geoplan._errors import (
+    CRSError,
+    DataSourceError,
+    DroppedFeaturesWarning,
+    GeoplanWarning,
+    InputError,
+    NetworkError,
+)
 from geoplan.network import Network, connectivity
 from geoplan.sources._inputs import check_crs_range
 from geoplan.sources._noding import GRID_M, node_lines, unjoined
@@ -225,6 +232,7 @@ def read_line_network(
     label = name or path.name.split(".", 1)[0]
     started = time.perf_counter()
     frame = _read_lines(path, layer)
+    target = _target_crs(frame, crs, path)
     columns = _find_columns(frame, path, class_column, name_column, level_column)
     frame = _for_profile(frame, columns, profile, unknown_classes, path)
     if area is not None:
@@ -236,7 +244,6 @@ def read_line_network(
                 "and the file cover the same place"
             )
             raise NetworkError(msg)
-    target = _target_crs(frame, crs, path)
     parts = frame.to_crs(target).explode(index_parts=False)
     levels = _levels(parts, columns, path)
     graph = node_lines(parts.geometry.to_numpy(), levels, planar=noding == "planar")
@@ -298,8 +305,11 @@ def _read_lines(path: Path, layer: str | None) -> gpd.GeoDataFrame:
         raise InputError(msg)
     if not lines.all():
         found = ", ".join(f"{n} {kind}" for kind, n in kinds[~lines].value_counts().items())
-        msg = f"{path.name}: {int((~lines).sum())} features are not lines ({found}); left out"
-        warnings.warn(msg, GeoplanWarning, stacklevel=4)
+        msg = (
+            f"{path.name}: {int((~lines).sum())} of {len(frame)} features of the {_WHAT} are "
+            f"not lines ({found}) and were left out; draw them as lines or delete them"
+        )
+        warnings.warn(msg, DroppedFeaturesWarning, stacklevel=4)
     return frame.loc[lines]
 
 
