@@ -26,7 +26,17 @@ def machine() -> str:
     )
 
 
-SUITES = ("readers", "engine", "service_areas", "coverage", "siting", "maps", "scaling", "province")
+SUITES = (
+    "readers",
+    "lines",
+    "engine",
+    "service_areas",
+    "coverage",
+    "siting",
+    "maps",
+    "scaling",
+    "province",
+)
 
 
 def run_all(quick: bool) -> str:

@@ -25,7 +25,7 @@ import shapely
 
 from geoplan._errors import ConfigError, GeoplanWarning, InputError, NetworkError
 from geoplan._validate import containing
-from geoplan.config import FacilitySource, StudyConfig
+from geoplan.config import FacilitySource, StudyConfig, is_line_file
 from geoplan.facilities import classify_facilities
 from geoplan.life_circles import street_blocks
 from geoplan.network import Network
@@ -182,7 +182,7 @@ class Loader:
                 self._extract = fetch_extract(self.config.network_region)
             return self._extract
         if isinstance(source, Path):
-            return source
+            return None if is_line_file(source) else source
         return None
 
     def clip(self) -> Any:
@@ -225,6 +225,15 @@ class Loader:
             return self.city.network()
         if cfg.network_source == "online":
             return read_network(self.clip(), profile=cfg.profile)  # type: ignore[arg-type]
+        if is_line_file(cfg.network_source):
+            assert isinstance(cfg.network_source, Path)
+            self.inputs.append(cfg.network_source)
+            return read_network(
+                cfg.network_source,
+                profile=cfg.profile,  # type: ignore[arg-type]
+                clip=self.clip(),
+                **cfg.network_lines,  # type: ignore[arg-type]
+            )
         osm = self.osm
         assert osm is not None
         self.inputs.append(osm)

@@ -132,6 +132,7 @@ class StudyConfig:
     network_source: str | Path
     profile: str
     network_region: str | None = None
+    network_lines: dict[str, str] = field(default_factory=dict)
     bbox: tuple[float, float, float, float] | None = None
     area_file: Path | None = None
     place: str | None = None
@@ -310,12 +311,25 @@ def _tags(where: _Where, key: str, value: Any) -> dict[str, bool | str | list[st
 
 
 #: The kinds of file each input takes, by suffix (checked when the study is read).
-NETWORK_FILES = (".osm.pbf", ".pbf", ".osm", ".xml", ".osm.bz2", ".osm.gz", ".graphml")
 VECTOR_FILES = (".gpkg", ".geojson", ".json", ".shp", ".fgb")
+#: OSM extracts, GraphML, and the road line files of planning bureaus.
+NETWORK_FILES = (
+    ".osm.pbf",
+    ".pbf",
+    ".osm",
+    ".xml",
+    ".osm.bz2",
+    ".osm.gz",
+    ".graphml",
+    *VECTOR_FILES,
+)
 RASTER_FILES = (".tif", ".tiff", ".vrt", ".img")
 TABLE_FILES = (".csv", ".tsv", ".txt", ".tab", ".xlsx", ".xlsm")
 _KIND_NAMES = {
-    NETWORK_FILES: "an OSM extract (.osm.pbf, .osm, .osm.bz2, .osm.gz) or GraphML (.graphml)",
+    NETWORK_FILES: (
+        "an OSM extract (.osm.pbf, .osm, .osm.bz2, .osm.gz), GraphML (.graphml) or road lines "
+        "(.gpkg, .shp, .geojson, .fgb)"
+    ),
     VECTOR_FILES: "a vector file (.gpkg, .geojson, .shp, .fgb)",
     RASTER_FILES: "a raster (.tif)",
     TABLE_FILES: "a table (.csv, .xlsx)",
@@ -521,7 +535,7 @@ def parse_config(
             "or '.' (at most 64, no '/')",
             'name = "nanguan-2025"',
         )
-    network = _table(origin, raw, "network", ("source", "region", "profile"))
+    network = _table(origin, raw, "network", ("source", "region", "profile", *LINE_KEYS))
     if ("source" in network.values) == ("region" in network.values):
         raise network.where.fail(
             "source",
@@ -603,6 +617,7 @@ def parse_config(
         district_admin_level=area.get("admin_level", _count),
         district_within=area.get("within", _string),
         network_region=region,
+        network_lines=_line_options(network, network_source),
         synthetic=_synthetic(synthetic),
         communities_source=communities.get(
             "source",
@@ -650,6 +665,30 @@ def parse_config(
         source_file=source_file,
         raw=dict(raw),
     )
+
+
+#: [network] keys of road line files, passed to geoplan.read_network as they are.
+LINE_KEYS = ("layer", "noding", "class_column", "name_column", "level_column")
+
+
+def is_line_file(source: str | Path) -> bool:
+    """Whether a network source is a file of road lines (not OSM, GraphML or a word)."""
+    return isinstance(source, Path) and source.name.lower().endswith(VECTOR_FILES)
+
+
+def _line_options(table: _Table, source: str | Path) -> dict[str, str]:
+    """Check the [network] keys of road line files: only with such a file as the source."""
+    given = [key for key in LINE_KEYS if key in table.values]
+    if given and not is_line_file(source):
+        shown = source.name if isinstance(source, Path) else source
+        raise table.where.fail(
+            given[0],
+            f"applies to road line files (.gpkg, .shp, .geojson, .fgb), not to source = "
+            f"{shown!r}; leave it out",
+            'source = "roads.gpkg" with noding = "planar"',
+        )
+    checks = {"noding": _choice(("vertices", "planar"))}
+    return {key: table.get(key, checks.get(key, _string)) for key in given}
 
 
 def _coordinate_system(where: _Where, key: str, value: Any) -> str:

@@ -56,7 +56,15 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import networkx as nx
 
-__all__ = ["Nearest", "Network", "Profile", "Reach", "SnappedPoints"]
+__all__ = [
+    "MIN_CONNECTED_SHARE",
+    "Nearest",
+    "Network",
+    "Profile",
+    "Reach",
+    "SnappedPoints",
+    "connectivity",
+]
 
 log = logging.getLogger(__name__)
 
@@ -250,6 +258,12 @@ class Network:
         Travel speed; the profile's setting when omitted.
     name
         A label used in messages and outputs.
+    edge_attrs
+        Attributes of the edges (a street's ``name``, its ``road_class``...),
+        one row per edge in edge order (its index is dropped; no column may be
+        named ``u``, ``v``, ``length_m`` or ``geometry``); carried through
+        :meth:`subgraph` and :meth:`largest_component` and added to the edges
+        of :meth:`to_gdfs`.
     """
 
     def __init__(
@@ -265,6 +279,7 @@ class Network:
         profile: Profile = "walk",
         speed_m_s: float | None = None,
         name: str = "network",
+        edge_attrs: pd.DataFrame | None = None,
     ) -> None:
         if profile not in _PROFILES:
             msg = f"profile must be one of {_PROFILES}, got {profile!r}"
@@ -313,6 +328,7 @@ class Network:
         else:
             self.geometry = _orient(np.asarray(geometry, dtype=object), self)
             self.length_m = np.maximum(shapely.length(self.geometry), chord)
+        self.edge_attrs = _edge_table(edge_attrs, self.n_edges, name)
 
     # ------------------------------------------------------------ builders
     @classmethod
@@ -551,7 +567,12 @@ class Network:
         )
 
     def summary(self) -> dict[str, Any]:
-        """Return the network's size, extent and connectivity as a dictionary."""
+        """Return the network's size, extent and connectivity as a dictionary.
+
+        ``largest_component_share`` is the share of the nodes in the largest
+        piece, ``largest_component_length_share`` its share of the street
+        length (see :func:`connectivity`).
+        """
         sizes = np.bincount(self.components)
         return {
             "name": self.name,
@@ -562,6 +583,7 @@ class Network:
             "length_km": float(self.length_m.sum() / 1000.0),
             "components": self.n_components,
             "largest_component_share": float(sizes.max() / self.n_nodes),
+            "largest_component_length_share": connectivity(self)["largest_piece_length_share"],
             "speed_m_s": self.speed_m_s,
             "bounds": self.bounds,
         }
@@ -573,8 +595,8 @@ class Network:
         Returns
         -------
         tuple of geopandas.GeoDataFrame
-            Nodes indexed by node id; edges with ``u``, ``v`` (node ids) and
-            ``length_m``.
+            Nodes indexed by node id; edges with ``u``, ``v`` (node ids),
+            ``length_m`` and the columns of :attr:`edge_attrs`, if any.
         """
         import geopandas as gpd
 
@@ -589,6 +611,7 @@ class Network:
                 "u": self.node_id[self.edge_u],
                 "v": self.node_id[self.edge_v],
                 "length_m": self.length_m,
+                **({} if self.edge_attrs is None else dict(self.edge_attrs.items())),
             },
             geometry=self.geometry,
             crs=self.crs,
@@ -635,6 +658,7 @@ class Network:
             profile=self.profile,
             speed_m_s=self.speed_m_s,
             name=self.name,
+            edge_attrs=None if self.edge_attrs is None else self.edge_attrs.loc[keep_edges],
         )
 
     # ------------------------------------------------------------ cutoffs
@@ -1328,3 +1352,96 @@ def _node_ids(nodes: gpd.GeoDataFrame) -> NDArray[Any]:
 
 def _is_geo(obj: Any) -> bool:
     return hasattr(obj, "crs") and hasattr(obj, "geometry")
+
+
+# ------------------------------------------------------------ edge attributes, connectivity
+#: Columns :meth:`Network.to_gdfs` writes itself; edge attributes may not use these names.
+_EDGE_COLUMNS = ("u", "v", "length_m", "geometry")
+
+
+def _edge_table(table: pd.DataFrame | None, n_edges: int, name: str) -> pd.DataFrame | None:
+    """Check edge attributes: a DataFrame with one row per edge, in edge order.
+
+    Returns a copy indexed ``0..n_edges-1`` (the row order is the edge order;
+    the given index is dropped), or None.
+    """
+    if table is None:
+        return None
+    if not isinstance(table, pd.DataFrame):
+        msg = (
+            f"{name}: edge_attrs must be a pandas DataFrame with one row per edge, got "
+            f"{type(table).__name__}; e.g. pd.DataFrame({{'name': names}})"
+        )
+        raise InputError(msg)
+    if len(table) != n_edges:
+        msg = (
+            f"{name}: edge_attrs has {len(table)} rows but the network has {n_edges} edges; "
+            "give one row per edge, in the order of edge_u/edge_v"
+        )
+        raise InputError(msg)
+    clash = [c for c in table.columns if c in _EDGE_COLUMNS]
+    if clash:
+        msg = (
+            f"{name}: edge_attrs may not have the columns {clash}: the network computes "
+            f"{', '.join(_EDGE_COLUMNS)} itself; rename them (e.g. to 'source_{clash[0]}')"
+        )
+        raise InputError(msg)
+    return table.reset_index(drop=True).copy()
+
+
+#: A network whose largest connected piece holds less of the street length than this is
+#: probably broken (lines not joined where they meet), not a city of separate islands:
+#: readers of road line files warn below it. A geoplan default, not from a standard.
+MIN_CONNECTED_SHARE = 0.9
+
+
+def connectivity(network: Network, *, min_share: float = MIN_CONNECTED_SHARE) -> dict[str, Any]:
+    """Tell how well the streets of a network hang together.
+
+    A walking network of a city is one piece with a few crumbs (a courtyard
+    path, a park's loop). When the largest piece holds much less of the
+    street length, the lines were most likely not joined where they meet
+    (see :func:`geoplan.read_network`'s ``noding``), and every travel time
+    beyond that piece is missing.
+
+    Parameters
+    ----------
+    network
+        Any network.
+    min_share
+        The share of the street length the largest piece should hold.
+
+    Returns
+    -------
+    dict
+        ``pieces`` (connected components with at least one street),
+        ``largest_piece_length_share``
+        and ``largest_piece_node_share`` (of the piece with the most street
+        length), ``largest_piece_km``, ``total_km``, ``min_share`` and
+        ``connected`` (whether the share reaches ``min_share``). Plain
+        Python numbers, ready for run.json.
+
+    Examples
+    --------
+    >>> net = Network.from_edges([(0, 0, 90, 0), (500, 0, 510, 0)], crs=32651)
+    >>> facts = connectivity(net)
+    >>> facts["pieces"], facts["largest_piece_length_share"], facts["connected"]
+    (2, 0.9, True)
+    """
+    labels = network.components
+    n_labels = int(labels.max()) + 1
+    length = np.bincount(labels[network.edge_u], weights=network.length_m, minlength=n_labels)
+    nodes = np.bincount(labels, minlength=n_labels)
+    with_streets = np.bincount(labels[network.edge_u], minlength=n_labels) > 0
+    largest = int(length.argmax())
+    total = float(length.sum())
+    share = float(length[largest] / total) if total > 0 else 1.0
+    return {
+        "pieces": int(with_streets.sum()),  # nodes without an edge are no piece of street
+        "largest_piece_length_share": share,
+        "largest_piece_node_share": float(nodes[largest] / network.n_nodes),
+        "largest_piece_km": float(length[largest] / 1000.0),
+        "total_km": total / 1000.0,
+        "min_share": float(min_share),
+        "connected": share >= min_share,
+    }

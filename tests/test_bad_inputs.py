@@ -20,6 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from shapely.geometry import Point
 
 import geoplan
@@ -574,6 +575,74 @@ CASES: list[Case] = [
         geoplan.OutputError,
         "not made by geoplan",
         "choose another",
+    ),
+    # ---- road line files
+    (
+        "road lines without CRS",
+        lambda t, c, n: lambda: geoplan.read_network(_roads_without_crs(t, n)),
+        geoplan.CRSError,
+        "road network file .* has no CRS",
+        r"Layer > Set CRS",
+    ),
+    (
+        "road lines in metres declared lon/lat",
+        lambda t, c, n: lambda: geoplan.read_network(_roads(t, n, crs=4326)),
+        geoplan.CRSError,
+        "vertices do not fit it .* look projected",
+        r"Declare the projected CRS .* Layer > Set CRS",
+    ),
+    (
+        "road GeoPackage of several layers",
+        lambda t, c, n: lambda: geoplan.read_network(_roads_two_layers(t, n)),
+        geoplan.DataSourceError,
+        r"holds 2 layers: 'roads' \(LineString\), 'blocks' \(Polygon\)",
+        r'layer="roads"\), or in the study file \[network\] layer = "roads"',
+    ),
+    (
+        "road layer of polygons",
+        lambda t, c, n: lambda: geoplan.read_network(_roads_two_layers(t, n), layer="blocks"),
+        geoplan.InputError,
+        "holds no lines",
+        "give that layer",
+    ),
+    (
+        "road class column missing",
+        lambda t, c, n: lambda: geoplan.read_network(_roads(t, n), class_column="道路等级"),
+        geoplan.InputError,
+        "class_column='道路等级' is not a column",
+        "give one of them as class_column",
+    ),
+    (
+        "unknown noding",
+        lambda t, c, n: lambda: geoplan.read_network(_roads(t, n), noding="snap"),
+        geoplan.InputError,
+        "noding must be 'vertices' or 'planar'",
+        "noding='planar'",
+    ),
+    (
+        "no walkable road class",
+        lambda t, c, n: lambda: geoplan.read_network(_roads(t, n, 道路等级="快速路")),
+        geoplan.NetworkError,
+        "none of the 240 lines of roads.gpkg is walkable",
+        "check the profile",
+    ),
+    (
+        "road line option for an OSM extract",
+        lambda t, c, n: lambda: geoplan.read_network(datasets.sample_pbf(), layer="roads"),
+        geoplan.InputError,
+        "layer= applies to road line files",
+        "leave it out",
+    ),
+    (
+        "study noding for an OSM extract",
+        lambda t, c, n: (
+            lambda: parse_config(
+                {"study": {"name": "x"}, "network": {"source": "sample", "noding": "planar"}}
+            )
+        ),
+        geoplan.ConfigError,
+        r"\[network\] noding applies to road line files",
+        "leave it out",
     ),
     # ---- configuration
     (
@@ -1248,6 +1317,34 @@ def _with_communities(tmp: Path, path: Path, **more: object) -> Callable[[], obj
 
 def _with_population(tmp: Path, path: Path, column: str = "pop") -> Callable[[], object]:
     return lambda: _study(tmp, population={"source": path.name, "column": column})
+
+
+def _roads(tmp: Path, net, *, crs: object = None, **columns: object) -> Path:
+    """The synthetic city's streets as a road line file (one line per edge)."""
+    _, edges = net.to_gdfs()
+    frame = edges[["geometry"]].assign(**columns)
+    if crs is not None:
+        frame = frame.set_crs(crs, allow_override=True)
+    return _vector(tmp, "roads.gpkg", frame)
+
+
+def _roads_without_crs(tmp: Path, net) -> Path:
+    _, edges = net.to_gdfs()
+    path = tmp / "roads.shp"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # writing without a CRS is the point
+        gpd.GeoDataFrame(geometry=list(edges.geometry)).to_file(path)
+    return path
+
+
+def _roads_two_layers(tmp: Path, net) -> Path:
+    nodes, edges = net.to_gdfs()
+    path = tmp / "city.gpkg"
+    edges[["geometry"]].to_file(path, layer="roads")
+    gpd.GeoDataFrame(geometry=[shapely.box(*nodes.total_bounds)], crs=nodes.crs).to_file(
+        path, layer="blocks"
+    )
+    return path
 
 
 def _with_sites(tmp: Path, path: Path, **more: object) -> Callable[[], object]:

@@ -329,9 +329,9 @@ def test_unknown_suffix_and_folder(tmp_path):
     path.write_text("hello", encoding="utf-8")
     with pytest.raises(DataSourceError, match=r"\.osm\.pbf"):
         read_network(path)
-    vector = tmp_path / "roads.geojson"
+    vector = tmp_path / "roads.geojson"  # road line files are read (tests/test_lines.py)
     vector.write_text("{}", encoding="utf-8")
-    with pytest.raises(DataSourceError, match="unsupported"):
+    with pytest.raises(DataSourceError, match=r"cannot read .* as a road network file"):
         read_network(vector)
     with pytest.raises(DataSourceError, match="folder"):
         read_network(tmp_path)

@@ -66,8 +66,9 @@ SUFFIXES: tuple[tuple[str, Kind], ...] = (
 _FORMATS: dict[Reader, str] = {
     "network": (
         "OSM PBF (.osm.pbf, .pbf), OSM XML (.osm, .xml, .osm.bz2, .osm.gz), GraphML "
-        "(.graphml), or an online query (place name, shapely Polygon in EPSG:4326, or bbox "
-        "(left, bottom, right, top) in lon/lat)"
+        "(.graphml), road lines (.shp, .gpkg, .geojson, .json, .fgb), or an online query "
+        "(place name, shapely Polygon in EPSG:4326, or bbox (left, bottom, right, top) in "
+        "lon/lat)"
     ),
     "features": (
         "OSM PBF (.osm.pbf, .pbf), OSM XML (.osm, .xml, .osm.bz2, .osm.gz), vector files "
@@ -76,7 +77,7 @@ _FORMATS: dict[Reader, str] = {
     ),
 }
 _KINDS: dict[Reader, frozenset[str]] = {
-    "network": frozenset({"pbf", "xml", "graphml", "place", "polygon", "bbox"}),
+    "network": frozenset({"pbf", "xml", "graphml", "vector", "place", "polygon", "bbox"}),
     "features": frozenset({"pbf", "xml", "vector", "place", "polygon", "bbox"}),
 }
 

@@ -6,7 +6,9 @@ Every reader takes the same kinds of source:
 * an OSM XML file (``.osm``, ``.xml``, ``.osm.bz2``, ``.osm.gz``), read by
   geoplan's own streaming parser, which refuses DOCTYPE/entity declarations
   and cuts ways at nodes missing from the file instead of failing;
-* for networks, a GraphML file written by osmnx;
+* for networks, a GraphML file written by osmnx, or a file of road lines
+  (``.shp``, ``.gpkg``, ``.geojson``, ``.json``, ``.fgb``) as planning bureaus
+  give them, read by :func:`geoplan.sources.lines.read_line_network`;
 * for facilities, buildings and boundaries, a vector file (``.gpkg``,
   ``.geojson``, ``.json``, ``.shp``, ``.fgb``) read as is;
 * an online query through osmnx: a place name, a shapely Polygon in
@@ -70,6 +72,7 @@ from geoplan.sources._osm_xml import (
 )
 from geoplan.sources._profiles import way_filter
 from geoplan.sources._vectors import read_vector_file
+from geoplan.sources.lines import read_line_network
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -142,8 +145,14 @@ def read_network(
     crs: CRSLike = None,
     speed_m_s: float | None = None,
     largest_component: bool = False,
+    layer: str | None = None,
+    noding: Literal["vertices", "planar"] | None = None,
+    class_column: str | None = None,
+    name_column: str | None = None,
+    level_column: str | None = None,
+    unknown_classes: Literal["keep", "drop"] | None = None,
 ) -> Network:
-    """Read a walking, cycling or driving network from OpenStreetMap.
+    """Read a walking, cycling or driving network from OpenStreetMap or a road line file.
 
     Parameters
     ----------
@@ -152,7 +161,9 @@ def read_network(
         ``.xml``, ``.osm.bz2``, ``.osm.gz``; read by geoplan's streaming
         parser), a GraphML file written by osmnx, or an online query: a place
         name, a shapely Polygon in EPSG:4326, or a bbox ``(left, bottom,
-        right, top)`` in lon/lat (downloaded with osmnx).
+        right, top)`` in lon/lat (downloaded with osmnx), or a file of road
+        lines (``.shp``, ``.gpkg``, ``.geojson``, ``.json``, ``.fgb``; see
+        :func:`geoplan.sources.lines.read_line_network`).
     profile
         ``"walk"``, ``"bike"`` or ``"drive"``: which ways are used (see
         :mod:`geoplan.sources._profiles` for OSM XML; pyrosm's ``walking``,
@@ -168,6 +179,13 @@ def read_network(
         Travel speed; the profile's setting when omitted.
     largest_component
         Keep only the largest connected component.
+    layer, noding, class_column, name_column, level_column, unknown_classes
+        For road line files only (see
+        :func:`~geoplan.sources.lines.read_line_network`): the layer of a file
+        with several, how lines are joined (``"vertices"``, the default, or
+        ``"planar"``), the columns of the road class, street name and level,
+        and what to do with lines of unknown class (``"keep"``, the default,
+        or ``"drop"``).
 
     Returns
     -------
@@ -205,6 +223,32 @@ def read_network(
     rules = way_filter(profile)
     src = classify_source(source, reader="network")
     area = clip_area(clip)
+    if src.kind == "vector":
+        assert src.path is not None
+        return read_line_network(
+            src.path,
+            profile=profile,
+            area=area,
+            crs=crs,
+            speed_m_s=speed_m_s,
+            largest_component=largest_component,
+            layer=layer,
+            noding=noding or "vertices",
+            class_column=class_column,
+            name_column=name_column,
+            level_column=level_column,
+            unknown_classes=unknown_classes or "keep",
+            name=src.name,
+        )
+    _refuse_line_options(
+        src,
+        layer=layer,
+        noding=noding,
+        class_column=class_column,
+        name_column=name_column,
+        level_column=level_column,
+        unknown_classes=unknown_classes,
+    )
     started = time.perf_counter()
     nodes, edges = _network_frames(src, profile, area)
     if nodes is None or edges is None or len(edges) == 0:
@@ -254,6 +298,17 @@ def read_network(
             whole.n_components - 1,
         )
     return net
+
+
+def _refuse_line_options(src: Source, **options: object) -> None:
+    """Refuse the options of road line files for other sources."""
+    given = [key for key, value in options.items() if value is not None]
+    if given:
+        msg = (
+            f"{given[0]}= applies to road line files (.shp, .gpkg, .geojson, .json, .fgb), "
+            f"not to {src.name!r} ({src.kind}); leave it out"
+        )
+        raise InputError(msg)
 
 
 Frames: TypeAlias = tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]
