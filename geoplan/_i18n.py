@@ -71,6 +71,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     ),
     "technical_notes": ("技术提示（原文）", "Technical notes"),
     "outside_population": ("社区外人口", "people outside every community"),
+    "network_pieces": ("路网连通片数", "network pieces"),
+    "largest_piece": ("最大连通片占道路总长", "largest piece, share of street length"),
     "service_threshold": ("服务范围", "threshold"),
     "by_distance": ("按路网距离", "network distance"),
     "by_time": ("按步行时间", "walking time"),

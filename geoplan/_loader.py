@@ -125,10 +125,10 @@ class Loader:
 
     def load(self) -> Loaded:
         """Read every input the configuration names."""
-        with self._timed("network"):
-            network = self.network()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", GeoplanWarning)
+            with self._timed("network"):
+                network = self.network()
             with self._timed("communities"):
                 communities = self.communities(network)
             with self._timed("population"):

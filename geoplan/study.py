@@ -64,7 +64,7 @@ from geoplan.coverage import Capacity, Coverage, coverage, shelter_capacity
 from geoplan.facilities import access_points
 from geoplan.indicators import IndicatorResult, evaluate_indicators
 from geoplan.life_circles import LifeCircles, life_circles, street_blocks
-from geoplan.network import Network
+from geoplan.network import Network, connectivity
 from geoplan.service_areas import service_areas
 from geoplan.settings import settings
 from geoplan.siting import SiteProposal, candidates, propose_sites
@@ -444,6 +444,8 @@ def _with_communities(demand: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -
     points = shapely.centroid(np.asarray(demand.geometry.values))
     home = containing(polygons, points)
     ids = np.asarray(communities.index, dtype=object)
+    if len(ids) == 0:  # no community at all (a network without street blocks)
+        return demand.assign(community=OUTSIDE_COMMUNITIES)
     labels = np.where(home >= 0, ids[np.maximum(home, 0)], OUTSIDE_COMMUNITIES)
     return demand.assign(community=labels)
 
@@ -547,6 +549,20 @@ def _input_caveats(
 ) -> list[Caveat]:
     """List the assumptions the inputs bring: stand-ins, invented or estimated data, thresholds."""
     out = [_stand_in_caveat(t) for t in types if t.stand_in]
+    facts = connectivity(network)
+    if not facts["connected"]:
+        share = facts["largest_piece_length_share"]
+        out.append(
+            Caveat(
+                "network",
+                f"路网连通性不足：最大连通片只占道路总长的 {share:.0%}（共 {facts['pieces']} 片），"
+                "片外的人与设施彼此不可达；请检查道路线是否在交点处连接（noding），或只用最大连通片。",
+                f"The network hangs together poorly: its largest piece holds {share:.0%} of the "
+                f"street length ({facts['pieces']} pieces), and people and facilities on other "
+                "pieces cannot reach each other; check that road lines are joined where they meet "
+                "(noding), or keep the largest piece only.",
+            )
+        )
     out += [_threshold_caveat(t) for t in types if t.cutoff.value.verification not in _STRONG]
     if config is not None:
         out += _source_caveats(config)
@@ -963,6 +979,7 @@ def study_totals(result: StudyResult) -> dict[str, Any]:
         "population": float(np.nansum(study.demand["population"].to_numpy(dtype=float))),
         "outside_population": study.outside_population,
         "facility_sites": {t.id: t.n_sites for t in study.types},
+        "connectivity": connectivity(study.network),
     }
     if result.coverage is not None:
         totals["coverage"] = {str(t): float(s) for t, s in result.coverage.totals["share"].items()}

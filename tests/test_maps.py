@@ -899,4 +899,3 @@ def test_show_embeds_leaflet_from_the_installed_packages(city, tmp_path):
     assert "Leaflet 1.9.3" in embedded.page
     assert "cdn.jsdelivr.net" not in embedded.page
     assert not (tmp_path / "empty").exists()  # nothing was fetched or cached
-

@@ -239,3 +239,29 @@ def test_the_command_and_the_api_give_the_same_coverage(tmp_path):
     for type_id, row in api.coverage.totals.iterrows():
         assert float(command.loc[type_id, "covered"]) == pytest.approx(float(row["covered"]))
         assert float(command.loc[type_id, "share"]) == pytest.approx(float(row["share"]))
+
+
+def test_a_network_in_pieces_is_said_in_the_caveats_and_the_summary(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    # two streets 1 km apart that never meet: the larger holds 2/3 of the length
+    net = geoplan.Network.from_edges(
+        [(0, 0, 100, 0), (100, 0, 200, 0), (1200, 0, 1300, 0)], crs="EPSG:32651"
+    )
+    demand = gpd.GeoDataFrame(
+        {"population": [10.0, 20.0]}, geometry=[Point(50, 5), Point(1250, 5)], crs=32651
+    )
+    sites = gpd.GeoDataFrame({"facility_type": ["pharmacy"]}, geometry=[Point(150, 5)], crs=32651)
+    study = geoplan.Study.from_frames(net, demand=demand, facilities=sites, name="pieces")
+    (caveat,) = [c for c in study.caveats if c.topic == "network"]
+    assert "67%" in caveat.en
+    assert "2 pieces" in caveat.en
+    result = geoplan.run_study(study, steps=["coverage"])
+    with geoplan.settings.override(basemap="none"):
+        out = geoplan.write_run(result, tmp_path / "pieces")
+    summary = table(out, "summary").set_index("item")
+    assert float(summary.loc["pieces", "value"]) == 2
+    assert float(summary.loc["largest_piece_length_share", "value"]) == pytest.approx(2 / 3)
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["totals"]["connectivity"]["pieces"] == 2

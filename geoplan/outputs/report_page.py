@@ -285,6 +285,19 @@ def _key_figures(result: StudyResult, totals: dict[str, Any], lang: str) -> list
             f"{label('network', lang)}: {label('edges', lang)}",
             _summary("network", "edges", totals["edges"]),
         ),
+        (
+            label("network_pieces", lang),
+            Markup("{} ({}: {})").format(
+                _summary("network", "pieces", totals["connectivity"]["pieces"]),
+                label("largest_piece", lang),
+                _summary(
+                    "network",
+                    "largest_piece_length_share",
+                    totals["connectivity"]["largest_piece_length_share"],
+                    "percent",
+                ),
+            ),
+        ),
         (label("communities", lang), _summary("study", "communities", totals["communities"])),
         (label("population", lang), _summary("study", "population", totals["population"])),
         (

@@ -330,6 +330,12 @@ def _summary_table(result: StudyResult) -> pd.DataFrame:
     rows: list[tuple[str, str, Any]] = [
         ("network", "nodes", totals["nodes"]),
         ("network", "edges", totals["edges"]),
+        ("network", "pieces", totals["connectivity"]["pieces"]),
+        (
+            "network",
+            "largest_piece_length_share",
+            totals["connectivity"]["largest_piece_length_share"],
+        ),
         ("study", "communities", totals["communities"]),
         ("study", "population", totals["population"]),
         ("study", "outside_population", totals["outside_population"]),
