@@ -498,10 +498,13 @@ def land_use_kinds(
     raise InputError(msg)
 
 
+_CLASS_WORDS = ("level", "class", "cls", "type", "code", "use", "zone", "dlbm", "用地", "类")
+
+
 def _likely_class_column(columns: list[Any]) -> str:
     for column in columns:
         name = str(column).lower()
-        if any(word in name for word in ("level", "class", "type", "code", "dlbm", "用地", "类")):
+        if any(word in name for word in _CLASS_WORDS):
             return str(column)
     return "Level2"
 

@@ -20,7 +20,9 @@ import shapely
 from rasterio.transform import Affine
 from shapely.geometry import Point, Polygon, box
 
-from geoplan import CRSError, DataSourceError, GeoplanWarning, InputError
+from geoplan import ConfigError, CRSError, DataSourceError, GeoplanWarning, InputError, Study
+from geoplan._loader import Loader
+from geoplan.config import parse_config
 from geoplan.datasets import sample_pbf, synthetic_city
 from geoplan.landuse import land_use_kinds, osm_land_use, parcel_land_use, read_landuse
 from geoplan.population import (
@@ -1305,3 +1307,114 @@ def test_demand_summary_defaults_and_errors():
     }
     with pytest.raises(InputError, match="no column"):
         demand_summary(demand.drop(columns="population"))
+
+
+# ----------------------------------------------------------------- the study's keys
+def test_the_population_keys_of_a_study(tmp_path):
+    parcels = parcels_of(["R2"])
+    parcels.to_file(tmp_path / "parcels.gpkg")
+    config = parse_config(
+        {
+            "study": {"name": "x"},
+            "network": {"source": "synthetic"},
+            "population": {
+                "source": "parcels.gpkg",
+                "class_column": "cls",
+                "far_column": "far",
+                "class_scheme": "gb50137",
+                "total": 1234567,
+            },
+        },
+        base_dir=tmp_path,
+    )
+    assert config.population_source == tmp_path / "parcels.gpkg"
+    assert (config.population_class_column, config.population_far_column) == ("cls", "far")
+    assert (config.population_class_scheme, config.population_total) == ("gb50137", 1234567)
+    buildings = parse_config(
+        {
+            "study": {"name": "x"},
+            "network": {"source": "sample"},
+            "population": {
+                "landuse": "parcels.gpkg",
+                "class_column": "cls",
+                "max_untagged_footprint_m2": 15000,
+            },
+        },
+        base_dir=tmp_path,
+    )
+    assert buildings.population_source == "buildings"
+    assert buildings.population_landuse == tmp_path / "parcels.gpkg"
+    assert buildings.population_max_untagged_footprint_m2 == 15000
+    minimal = parse_config({"study": {"name": "x"}, "network": {"source": "sample"}})
+    assert (minimal.population_total, minimal.population_landuse) == (None, None)
+    assert minimal.population_class_scheme == "auto"
+    bad = {
+        "landuse": ("synthetic", {"landuse": "none"}),
+        "class_column": ("buildings", {"class_column": "cls"}),  # OSM land use has tags
+        "class_scheme": ("buildings", {"class_scheme": "euluc"}),
+        "max_untagged_footprint_m2": ("synthetic", {"max_untagged_footprint_m2": 1}),
+    }
+    for key, (source, table) in bad.items():
+        raw = {"study": {"name": "x"}, "network": {"source": "sample"}}
+        raw["population"] = {"source": source, **table}
+        with pytest.raises(ConfigError, match=rf"\[population\] {key} does not apply"):
+            parse_config(raw, base_dir=tmp_path)
+
+
+def test_a_study_counts_people_on_parcels_and_calibrates(tmp_path):
+    city = synthetic_city(area_km2=1.0, seed=5)
+    left, bottom, right, top = city.communities.total_bounds
+    step = (right - left) / 4
+    parcels = gpd.GeoDataFrame(
+        {"用地代码": ["R2", "M1", "R1", "R2"], "容积率": [1.5, None, None, None]},
+        geometry=[box(left + i * step, bottom, left + (i + 1) * step, top) for i in range(4)],
+        crs=city.crs,
+    )
+    parcels.to_file(tmp_path / "parcels.gpkg")
+    raw = {
+        "study": {"name": "parcels"},
+        "network": {"source": "synthetic"},
+        "synthetic": {"area_km2": 1.0, "seed": 5},
+        "communities": {"source": "synthetic"},
+        "population": {
+            "source": "parcels.gpkg",
+            "class_column": "用地代码",
+            "far_column": "容积率",
+        },
+    }
+    study = Study.from_config(parse_config(raw, base_dir=tmp_path))
+    area = step * (top - bottom)
+    # R2 at FAR 1.5, industry, R1 at the default 0.8, R2 at the default 2.0; 0.025 per m2
+    assert study.demand["population"].sum() == pytest.approx(area * (1.5 + 0.8 + 2.0) * 0.025)
+    record = study.demand.attrs["population_method"]
+    assert record["inputs"]["class_column"] == "用地代码"
+    assert record["far"] == {"column": 1, "default": 2}
+    raw["population"]["total"] = 12345
+    scaled = Study.from_config(parse_config(raw, base_dir=tmp_path))
+    assert scaled.demand["population"].sum() == pytest.approx(12345.0)
+    calibration = scaled.demand.attrs["population_method"]["calibration"]
+    assert calibration["factor"] == pytest.approx(12345 / (area * 4.3 * 0.025))
+
+
+def test_a_study_of_the_sample_leaves_out_buildings_on_osm_land_use():
+    network = None
+    records = {}
+    for landuse in ("osm", "none"):
+        config = parse_config(
+            {
+                "study": {"name": "x"},
+                "network": {"source": "sample"},
+                "population": {"landuse": landuse},
+            }
+        )
+        loader = Loader(config)
+        network = network or loader.network()
+        records[landuse] = loader.demand(network).attrs["population_method"]
+    osm, none = records["osm"], records["none"]
+    assert osm["inputs"]["land_use"] == "osm"
+    assert none["inputs"]["land_use"] is None
+    assert osm["excluded"]["landuse"]["count"] > 0
+    assert none["excluded"]["landuse"]["count"] == 0
+    assert osm["excluded"]["tag"] == none["excluded"]["tag"]
+    # what land use left out is what the other estimate counted more
+    assert none["total"] - osm["total"] == pytest.approx(osm["excluded"]["landuse"]["people"])
