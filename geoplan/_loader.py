@@ -27,9 +27,15 @@ from geoplan._errors import ConfigError, GeoplanWarning, InputError, NetworkErro
 from geoplan._validate import containing
 from geoplan.config import FacilitySource, StudyConfig, is_line_file
 from geoplan.facilities import classify_facilities
+from geoplan.landuse import read_landuse
 from geoplan.life_circles import street_blocks
 from geoplan.network import Network
-from geoplan.population import population_from_buildings, population_from_raster
+from geoplan.population import (
+    calibrate_population,
+    population_from_buildings,
+    population_from_parcels,
+    population_from_raster,
+)
 from geoplan.settings import settings
 from geoplan.sources import (
     bundled,
@@ -262,6 +268,14 @@ class Loader:
         return _community_ids(frame, cfg, source)
 
     def demand(self, network: Network) -> gpd.GeoDataFrame:
+        """Read where people live, scaled to ``[population] total`` when the study gives one."""
+        demand = self._demand(network)
+        if self.config.population_total is None:
+            return demand
+        scaled, _ = calibrate_population(demand, self.config.population_total)
+        return scaled
+
+    def _demand(self, network: Network) -> gpd.GeoDataFrame:
         """Read where people live: points (or areas) with a ``population`` column."""
         cfg = self.config
         source = cfg.population_source
@@ -276,16 +290,34 @@ class Loader:
                 )
                 raise ConfigError(msg)
             buildings = read_buildings(osm, clip=self.clip_or_none()).to_crs(network.crs)
-            return population_from_buildings(buildings)
+            landuse, classes = self._landuse(osm, network)
+            return population_from_buildings(
+                buildings,
+                landuse=landuse,
+                class_column=classes,
+                scheme=cfg.population_class_scheme,
+                max_untagged_footprint_m2=cfg.population_max_untagged_footprint_m2,
+            )
         assert isinstance(source, Path)
         self.inputs.append(source)
         if source.suffix.lower() in _RASTER_SUFFIXES:
             nodes, _ = network.to_gdfs()
             area = shapely.box(*nodes.total_bounds)
             return population_from_raster(source, area=area, crs=network.crs)
-        frame = read_vector_file(source, what="population file")
-        require_features(frame, source, "population file", _POPULATION_FIX)
-        frame = drop_empty_geometries(frame, source, "population file").to_crs(network.crs)
+        what = "population file" if cfg.population_class_column is None else "parcel file"
+        frame = read_vector_file(source, what=what)
+        require_features(frame, source, what, _POPULATION_FIX)
+        frame = drop_empty_geometries(frame, source, what).to_crs(network.crs)
+        if cfg.population_class_column is not None:
+            osm = self.osm
+            homes = None if osm is None else read_buildings(osm, clip=self.clip_or_none())
+            return population_from_parcels(
+                frame,
+                class_column=cfg.population_class_column,
+                far_column=cfg.population_far_column,
+                scheme=cfg.population_class_scheme,
+                buildings=None if homes is None else homes.to_crs(network.crs),
+            )
         column = cfg.population_column
         if column not in frame.columns:
             msg = (
@@ -295,6 +327,21 @@ class Loader:
             raise ConfigError(msg)
         people = people_counts(frame[column], source, column)
         return frame.drop(columns=column).assign(population=people)
+
+    def _landuse(self, osm: Path, network: Network) -> tuple[gpd.GeoDataFrame | None, str | None]:
+        """Read the land use that leaves buildings out (OSM's, a file or none), its classes."""
+        cfg = self.config
+        if cfg.population_landuse == "none":
+            return None, None
+        if isinstance(cfg.population_landuse, Path):
+            path = cfg.population_landuse
+            self.inputs.append(path)
+            frame = read_vector_file(path, what="land-use file")
+            require_features(frame, path, "land-use file", "give land-use polygons")
+            frame = drop_empty_geometries(frame, path, "land-use file")
+            return frame.to_crs(network.crs), cfg.population_class_column
+        land = read_landuse(osm, clip=self.clip_or_none())
+        return (land.to_crs(network.crs) if len(land) else None), None
 
     def classified(self, network: Network) -> gpd.GeoDataFrame:
         """Every point of interest classified into the standard types: OSM's and the POI file's."""

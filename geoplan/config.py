@@ -146,6 +146,12 @@ class StudyConfig:
     communities_name_column: str | None = None
     population_source: str | Path = "buildings"
     population_column: str = "population"
+    population_total: float | None = None
+    population_landuse: str | Path | None = None
+    population_class_column: str | None = None
+    population_far_column: str | None = None
+    population_class_scheme: str = "auto"
+    population_max_untagged_footprint_m2: float | None = None
     classify: bool = True
     poi_file: Path | None = None
     poi_coordinates: str = "auto"
@@ -572,7 +578,7 @@ def parse_config(
         )
     synthetic = _table(origin, raw, "synthetic", ("area_km2", "seed", "spacing_m"))
     communities = _table(origin, raw, "communities", ("source", "layer", "id", "name_column"))
-    population = _table(origin, raw, "population", ("source", "column"))
+    population = _table(origin, raw, "population", POPULATION_KEYS)
     facilities_raw = raw.get("facilities", {})
     facilities = _table(origin, raw, "facilities", ("classify", "types"))
     pois = _table(origin, raw, "pois", ("file", "coordinates", "sheet"))
@@ -600,6 +606,14 @@ def parse_config(
     if not isinstance(settings_table, dict):
         raise ConfigError(f"{origin}: [settings] must be a table; e.g. walk_speed_m_s = 1.0")
     _check_settings(origin, settings_table)
+    population_source = population.get(
+        "source",
+        lambda w, k, v: _source(
+            w, k, v, POPULATION_SOURCES, base, kinds=(VECTOR_FILES, RASTER_FILES)
+        ),
+        "buildings",
+    )
+    _check_population(population, population_source)
     sources = _facility_sources(origin, facilities_raw.get("types", {}), base)
     site_requests = _site_requests(origin, raw.get("sites", []))
     _check_site_types(origin, site_requests, sources)
@@ -627,14 +641,19 @@ def parse_config(
         communities_layer=communities.get("layer", _string),
         communities_id_column=communities.get("id", _string),
         communities_name_column=communities.get("name_column", _string),
-        population_source=population.get(
-            "source",
-            lambda w, k, v: _source(
-                w, k, v, POPULATION_SOURCES, base, kinds=(VECTOR_FILES, RASTER_FILES)
-            ),
-            "buildings",
-        ),
+        population_source=population_source,
         population_column=population.get("column", _string, "population"),
+        population_total=population.get("total", _census_total),
+        population_landuse=population.get(
+            "landuse",
+            lambda w, k, v: _source(w, k, v, ("osm", "none"), base, kinds=(VECTOR_FILES,)),
+        ),
+        population_class_column=population.get("class_column", _string),
+        population_far_column=population.get("far_column", _string),
+        population_class_scheme=population.get(
+            "class_scheme", _choice(("auto", "euluc", "gb50137", "guotu")), "auto"
+        ),
+        population_max_untagged_footprint_m2=population.get("max_untagged_footprint_m2", _positive),
         classify=facilities.get("classify", _boolean, True),
         poi_file=pois.get("file", lambda w, k, v: _path(w, k, v, base, kinds=(TABLE_FILES,))),
         poi_coordinates=pois.get("coordinates", _coordinate_system, "auto"),
@@ -689,6 +708,53 @@ def _line_options(table: _Table, source: str | Path) -> dict[str, str]:
         )
     checks = {"noding": _choice(("vertices", "planar"))}
     return {key: table.get(key, checks.get(key, _string)) for key in given}
+
+
+# [population]: a census total, and keys that apply to one kind of source only
+POPULATION_KEYS = (
+    "source",
+    "column",
+    "total",
+    "landuse",
+    "class_column",
+    "far_column",
+    "class_scheme",
+    "max_untagged_footprint_m2",
+)
+
+
+def _census_total(where: _Where, key: str, value: Any) -> float:
+    number = _number(value)
+    if number is None or number <= 0:
+        raise where.fail(
+            key,
+            f"must be a positive number of people (the study area's census population), got "
+            f"{_short(value)}",
+            f"{key} = 1234567",
+        )
+    return number
+
+
+def _check_population(table: _Table, source: str | Path) -> None:
+    """Refuse keys that do not apply to the kind of population source given."""
+    parcels = isinstance(source, Path) and source.suffix.lower() in VECTOR_FILES
+    landuse_file = table.values.get("landuse", "osm") not in ("osm", "none")
+    only = {
+        "landuse": source == "buildings",
+        "max_untagged_footprint_m2": source == "buildings",
+        "far_column": parcels and "class_column" in table.values,
+        "class_column": parcels or (source == "buildings" and landuse_file),
+        "class_scheme": "class_column" in table.values,
+    }
+    for key, applies in only.items():
+        if key in table.values and not applies:
+            raise table.where.fail(
+                key,
+                f"does not apply to source = {str(source)!r}: landuse and "
+                'max_untagged_footprint_m2 refine source = "buildings"; class_column (with '
+                "far_column, class_scheme) names the classes of a parcel file or of landuse",
+                'source = "parcels.gpkg" with class_column = "Level2"',
+            )
 
 
 def _coordinate_system(where: _Where, key: str, value: Any) -> str:

@@ -1,7 +1,6 @@
 """Demand: where people live, as weighted points for coverage analysis.
 
-Three sources of demand, each returning points with a ``population`` column
-whose total is conserved from the source:
+Five sources of demand, each returning points with a ``population`` column:
 
 * :func:`population_from_raster` reads a population-count GeoTIFF (WorldPop,
   GHS-POP, a census grid) inside a study area. Only the raster window that
@@ -11,15 +10,67 @@ whose total is conserved from the source:
   raster's area-weighted sum inside the area in any pair of CRSs.
 * :func:`population_from_register` spreads a community register (population
   per community) over each community's residential buildings by floor area.
-* :func:`population_from_buildings` estimates people from building floor
-  area alone (a documented default of persons per m^2 of floor).
+* :func:`population_from_buildings` estimates people from the floor area of
+  the buildings people live in: :func:`classify_buildings` leaves out
+  buildings by tag, by name (read in context: 长春站 and 购物中心 are not
+  homes, 站前小区 is), by the land they stand on and when very large and
+  untagged, and gives bungalows, houses and village houses their few storeys.
+* :func:`population_from_parcels` estimates people from land-use parcels
+  (EULUC-China, GB 50137-2011, the 2020 国土空间 classification): parcel
+  area x floor-area ratio x persons per m^2 of floor on housing land.
+* A file of points or areas with a population column (read by the study).
 
+:func:`calibrate_population` scales any of them to a census total (七普);
 :func:`demand_summary` reports the totals; :func:`write_population_raster`
 sums demand points back into a GeoTIFF grid.
 
 Every number this module assumes is a documented default in the standards'
-parameters (``persons_per_m2_floor``, ``default_building_levels``), marked
-``verification = "default"``, and can be passed explicitly instead.
+parameters (``persons_per_m2_floor``, ``default_building_levels``,
+``levels_single_storey_house``, ``levels_house``, ``levels_village_house``,
+``max_untagged_footprint_m2``, ``far_residential``,
+``far_residential_low_rise``, ``far_residential_old``,
+``far_rural_homestead``), marked ``verification = "default"``, and can be
+passed explicitly instead.
+
+The method record
+-----------------
+The building and parcel estimates (and :func:`calibrate_population`, on any
+demand) put a JSON-ready record of how the people were counted in
+``attrs["population_method"]``:
+
+``source``
+    ``"buildings"`` or ``"parcels"`` (or the demand's ``attrs["source"]``).
+``method``
+    ``{"en": ..., "zh": ...}``: the formula in one line.
+``defaults``
+    Every number used: ``{"name", "value", "unit", "source",
+    "verification", "note"}`` (``source`` is ``"argument"`` when the caller
+    gave it, ``"user"`` when a standards file overrode it).
+``inputs``
+    What was read (buildings or parcels, the land use and how it was read,
+    the class and FAR columns).
+``kept``
+    ``{"count", "people", ...}`` of the buildings or parcels counted.
+``excluded``
+    By reason, ``{"count", "people"}``: for buildings ``tag``, ``name``,
+    ``landuse``, ``very_large`` (and ``caller``), ``people`` being what the
+    left-out buildings would have held by the same formula; for parcels
+    ``non_residential`` and ``unknown_class`` (with ``area_m2``).
+``levels`` (buildings)
+    How many homes got their storeys from each basis (:data:`LEVEL_BASES`).
+``very_large_kept`` (buildings)
+    Homes over the size limit kept because tagged as many dwellings.
+``parcels``, ``far``, ``unknown_classes``, ``spread`` (parcels)
+    Count, area, floor area and people per land-use kind; how many FARs came
+    from the column or a default; the classes not recognised; how the
+    people were spread over buildings.
+``total``
+    The estimate's total, before any calibration.
+``calibration``
+    None, or ``{"census_total", "estimated_total", "factor", "extreme",
+    "warn_below", "warn_above"}``.
+``caveats``
+    A list of ``{"zh", "en"}`` sentences for a report's caveats.
 
 Examples
 --------
@@ -36,11 +87,14 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import math
 import os
+import re
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +109,7 @@ from rasterio.transform import Affine
 from geoplan._errors import CRSError, DataSourceError, GeoplanWarning, InputError
 from geoplan._io import atomic_path
 from geoplan._validate import check_memory, containing
+from geoplan.landuse import KINDS, LandUse, land_use_kinds, land_use_under
 from geoplan.standards import current_standards
 
 if TYPE_CHECKING:
@@ -63,12 +118,28 @@ if TYPE_CHECKING:
     from geoplan.standards import Standards
 
 __all__ = [
+    "EXCLUSION_REASONS",
+    "FAR_PARAMETERS",
+    "HOUSE_TAGS",
+    "LEVEL_BASES",
+    "MULTI_DWELLING_TAGS",
     "NON_RESIDENTIAL_BUILDING_TAGS",
+    "NON_RESIDENTIAL_NAME_ENDINGS",
+    "NON_RESIDENTIAL_NAME_WORDS",
+    "RESIDENTIAL_BUILDING_TAGS",
+    "RESIDENTIAL_NAME_ENDINGS",
+    "RESIDENTIAL_NAME_WORDS",
+    "SINGLE_STOREY_TAGS",
+    "calibrate_population",
+    "classify_buildings",
     "demand_summary",
     "is_residential",
+    "non_residential_name",
     "population_from_buildings",
+    "population_from_parcels",
     "population_from_raster",
     "population_from_register",
+    "residential_name",
     "write_population_raster",
 ]
 
@@ -78,10 +149,11 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
-#: OSM ``building=*`` values that are obviously not homes. Buildings tagged with
-#: one of these are left out of building-based estimates and register spreading
-#: (compared case-insensitively on the ``building`` column). Untagged buildings
-#: and ``building=yes`` are kept: in Chinese cities most homes are tagged ``yes``.
+#: OSM ``building=*`` values that are not homes (the OSM wiki's meaning of each value).
+#: Buildings tagged with one of these are left out of building-based estimates and
+#: register spreading (compared case-insensitively on the ``building`` column).
+#: Untagged buildings and ``building=yes`` are kept unless their name, the land they
+#: stand on or their size says otherwise: in Chinese cities most homes are tagged ``yes``.
 NON_RESIDENTIAL_BUILDING_TAGS: frozenset[str] = frozenset(
     {
         # commerce and work
@@ -94,6 +166,9 @@ NON_RESIDENTIAL_BUILDING_TAGS: frozenset[str] = frozenset(
         "kiosk",
         "hotel",
         "manufacture",
+        "factory",
+        "depot",
+        "data_center",
         # education, health, public services
         "school",
         "university",
@@ -105,6 +180,11 @@ NON_RESIDENTIAL_BUILDING_TAGS: frozenset[str] = frozenset(
         "public",
         "fire_station",
         "toilets",
+        "museum",
+        "library",
+        "post_office",
+        "courthouse",
+        "prison",
         # worship
         "church",
         "chapel",
@@ -114,6 +194,9 @@ NON_RESIDENTIAL_BUILDING_TAGS: frozenset[str] = frozenset(
         "shrine",
         "synagogue",
         "religious",
+        "monastery",
+        "pagoda",
+        "wayside_shrine",
         # transport and storage
         "garage",
         "garages",
@@ -125,22 +208,34 @@ NON_RESIDENTIAL_BUILDING_TAGS: frozenset[str] = frozenset(
         "service",
         "shed",
         "hut",
+        "boathouse",
+        "gatehouse",
+        "guardhouse",
+        "toll_booth",
         # farm and utility structures
         "barn",
         "cowshed",
         "stable",
         "sty",
+        "livestock",
         "greenhouse",
+        "glasshouse",
         "farm_auxiliary",
+        "slurry_tank",
         "silo",
         "storage_tank",
+        "digester",
         "water_tower",
         "transformer_tower",
+        "utility",
+        "tech_cab",
+        "outbuilding",
         # sport and structures
         "stadium",
         "grandstand",
         "sports_hall",
         "sports_centre",
+        "riding_hall",
         "pavilion",
         "roof",
         "bridge",
@@ -148,7 +243,194 @@ NON_RESIDENTIAL_BUILDING_TAGS: frozenset[str] = frozenset(
         "military",
         "construction",
         "ruins",
+        "tower",
+        "ship",
+        "entrance",
+        "underpass_entrance",
+        "tent",
+        "container",
     }
+)
+
+#: OSM ``building=*`` values that say "people live here" (the OSM wiki's accommodation
+#: values). Such a tag keeps a building that stands on non-residential land or has a
+#: non-residential name: the tag is a mapper's deliberate statement.
+RESIDENTIAL_BUILDING_TAGS: frozenset[str] = frozenset(
+    {
+        "apartments",
+        "residential",
+        "dormitory",
+        "barracks",
+        "house",
+        "detached",
+        "semidetached_house",
+        "semi",
+        "terrace",
+        "bungalow",
+        "farm",
+        "cabin",
+        "static_caravan",
+        "ger",
+        "houseboat",
+        "stilt_house",
+        "trullo",
+        "annexe",
+    }
+)
+
+#: Residential tags of buildings holding many dwellings: only these keep a very large
+#: footprint (a 2 ha "house" or "bungalow" is the outline of a village or compound).
+MULTI_DWELLING_TAGS: frozenset[str] = frozenset(
+    {"apartments", "residential", "dormitory", "barracks"}
+)
+
+#: Building types of one storey unless tagged (parameter ``levels_single_storey_house``):
+#: OSM wiki, building=bungalow "a simple single-storey flat house"; cabin "a small, roughly
+#: built house"; static_caravan, ger, trullo: single-storey dwellings by construction.
+SINGLE_STOREY_TAGS: frozenset[str] = frozenset(
+    {"bungalow", "cabin", "static_caravan", "ger", "trullo"}
+)
+
+#: Houses of one household (parameter ``levels_house``): OSM wiki, building=house "a
+#: dwelling unit inhabited by a single household", detached "a free-standing residential
+#: building usually housing a single family", semidetached_house, terrace (a row of
+#: houses), farm (a farmhouse), stilt_house, annexe.
+HOUSE_TAGS: frozenset[str] = frozenset(
+    {"house", "detached", "semidetached_house", "semi", "terrace", "farm", "stilt_house", "annexe"}
+)
+
+#: Words that make a building's name residential wherever they stand (they win over
+#: every non-residential word: 站前小区, 中心花园小区, 医院宿舍, 商场公寓 stay homes).
+RESIDENTIAL_NAME_WORDS: tuple[str, ...] = (
+    "小区",
+    "花园",
+    "公寓",
+    "家园",
+    "苑",
+    "住宅",
+    "宿舍",
+    "家属",
+    "居民楼",
+    "居民区",
+    "住区",
+    "新村",
+    "别墅",
+    "公馆",
+    "大院",
+    "四合院",
+)
+#: Characters that make a name residential at its end only (幸福里, 张家村, 雅居, 官邸;
+#: 府 but not 政府).
+RESIDENTIAL_NAME_ENDINGS: tuple[str, ...] = ("里", "村", "居", "邸", "府")
+
+#: Words that make a building's name non-residential wherever they stand, unless a
+#: residential word is also in it.
+NON_RESIDENTIAL_NAME_WORDS: tuple[str, ...] = (
+    # transport
+    "地铁",
+    "机场",
+    "航站",
+    "客运",
+    "候车",
+    "车辆段",
+    "停车",
+    "车库",
+    "加油",
+    # trade, work and storage
+    "商场",
+    "商城",
+    "商厦",
+    "商业",
+    "商贸",
+    "购物",
+    "超市",
+    "百货",
+    "会展",
+    "展览",
+    "公司",
+    "集团",
+    "工厂",
+    "厂房",
+    "厂区",
+    "车间",
+    "仓库",
+    "仓储",
+    "物流",
+    "写字楼",
+    "办公",
+    "银行",
+    "产业园",
+    "工业园",
+    "科技园",
+    "园区",
+    "酒店",
+    "宾馆",
+    "饭店",
+    "旅馆",
+    "旅店",
+    "招待所",
+    "售楼",
+    # public services
+    "医院",
+    "卫生院",
+    "诊所",
+    "门诊",
+    "学校",
+    "小学",
+    "中学",
+    "大学",
+    "学院",
+    "幼儿园",
+    "托儿所",
+    "教学",
+    "实验楼",
+    "图书",
+    "博物",
+    "体育",
+    "政府",
+    "委员会",
+    "村委",
+    "居委",
+    "公安",
+    "派出所",
+    "法院",
+    "检察",
+    "税务",
+    "邮政",
+    "邮局",
+    "消防",
+    "变电",
+    "电厂",
+    "监狱",
+    "看守所",
+    "殡仪",
+    "教堂",
+    "清真",
+    "影院",
+    "剧院",
+    "礼堂",
+)
+#: Endings that make a name non-residential, after numbers and parts such as 1号楼, A座,
+#: (北门) are set aside: 购物中心 but not 中心街, 长春站 but not 站前街, 人民广场,
+#: 体育馆, 印刷厂, 研究院, 派出所, 公安局, 仓库, 车辆段, 餐厅, 酒店, 食堂, 电视塔, 党校, 寺, 庙.
+NON_RESIDENTIAL_NAME_ENDINGS: tuple[str, ...] = (
+    "中心",
+    "站",
+    "场",
+    "馆",
+    "厂",
+    "院",
+    "所",
+    "局",
+    "库",
+    "段",
+    "厅",
+    "店",
+    "堂",
+    "塔",
+    "校",
+    "寺",
+    "庙",
 )
 
 #: Nodata value of the grids written by :func:`write_population_raster` (WorldPop's).
@@ -657,12 +939,100 @@ def _cell_points(
 
 
 # ----------------------------------------------------------------- buildings
-def is_residential(buildings: gpd.GeoDataFrame) -> pd.Series:
-    """Return True for buildings not tagged with an obviously non-residential use.
+#: Reasons a building is left out, in the order they are tried (the first that applies).
+EXCLUSION_REASONS: tuple[str, ...] = ("caller", "tag", "name", "landuse", "very_large")
 
-    A building counts as residential unless its ``building`` column (the OSM
-    ``building=*`` value) is one of :data:`NON_RESIDENTIAL_BUILDING_TAGS`;
-    without a ``building`` column every building counts.
+#: Where each building's storeys came from, in the order tried.
+LEVEL_BASES: tuple[str, ...] = (
+    "tagged",
+    "single_storey_type",
+    "village",
+    "house_type",
+    "low_rise_land",
+    "default",
+)
+
+_RESIDENTIAL_WORD = re.compile("|".join(RESIDENTIAL_NAME_WORDS))
+_RESIDENTIAL_END = re.compile(r"(?:里|村|居|邸|(?<!政)府)$")
+_NON_RESIDENTIAL_WORD = re.compile("|".join(NON_RESIDENTIAL_NAME_WORDS))
+_NON_RESIDENTIAL_END = re.compile("(?:" + "|".join(NON_RESIDENTIAL_NAME_ENDINGS) + ")$")
+# numbers, letters and parts set aside at the end of a name: 1号楼, A座, 3栋, (北门), 东区
+_NAME_TAIL = re.compile(
+    r"(?:[\s\-\uff0d_#·.,，]*(?:[(（\[【][^()（）\[\]【】]*[)）\]】]"
+    r"|[0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+(?:号楼|号|栋|幢|座|楼|单元|期|区|门|层)?"
+    r"|[一二三四五六七八九十百零〇两]+(?:号楼|号|栋|幢|座|期|区|门|单元|层)"
+    r"|[东西南北][门区楼座侧口]|[主副附]楼))+$"
+)
+
+
+def residential_name(names: pd.Series) -> pd.Series:
+    """Whether each name says people live there (小区, 花园, 公寓, 宿舍, ... or 幸福里).
+
+    Parameters
+    ----------
+    names
+        Building names (missing names are False).
+
+    Returns
+    -------
+    pandas.Series
+        Booleans indexed like ``names``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> residential_name(pd.Series(["站前小区", "幸福里3号楼", "市政府", None])).tolist()
+    [True, True, False, False]
+    """
+    text = names.astype("string")
+    tail = text.str.replace(_NAME_TAIL, "", regex=True)
+    found = text.str.contains(_RESIDENTIAL_WORD) | tail.str.contains(_RESIDENTIAL_END)
+    return pd.Series(found.fillna(False).to_numpy(dtype=bool), index=names.index)
+
+
+def non_residential_name(names: pd.Series) -> pd.Series:
+    """Whether each name says the building is not a home, read in context.
+
+    A name is non-residential when it holds one of
+    :data:`NON_RESIDENTIAL_NAME_WORDS` (医院, 商场, 公司, 车辆段...) or ends, once
+    numbers and parts such as ``1号楼``, ``A座``, ``(北门)`` are set aside, with
+    one of :data:`NON_RESIDENTIAL_NAME_ENDINGS` (中心, 站, 场, 馆, 厂...), and it
+    holds no residential word (:func:`residential_name`): 长春站 and 购物中心 are
+    not homes; 站前小区, 中心花园小区, 站前街 12 号 and 医院宿舍 may be.
+
+    Parameters
+    ----------
+    names
+        Building names (missing names are False).
+
+    Returns
+    -------
+    pandas.Series
+        Booleans indexed like ``names``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> names = pd.Series(["长春站", "站前小区", "购物中心1号楼", "中心花园小区", "站前街12号"])
+    >>> non_residential_name(names).tolist()
+    [True, False, True, False, False]
+    """
+    text = names.astype("string")
+    tail = text.str.replace(_NAME_TAIL, "", regex=True)
+    found = text.str.contains(_NON_RESIDENTIAL_WORD) | tail.str.contains(_NON_RESIDENTIAL_END)
+    found = found.fillna(False).to_numpy(dtype=bool) & ~residential_name(names).to_numpy()
+    return pd.Series(found, index=names.index)
+
+
+def is_residential(buildings: gpd.GeoDataFrame) -> pd.Series:
+    """Return True for buildings whose tag and name do not say they are not homes.
+
+    A building is left out when its ``building`` column (the OSM
+    ``building=*`` value) is one of :data:`NON_RESIDENTIAL_BUILDING_TAGS`, or
+    when its ``name`` is non-residential (:func:`non_residential_name`) and its
+    tag is not one of :data:`RESIDENTIAL_BUILDING_TAGS`. Without those columns
+    every building counts. Land use and size are judged by
+    :func:`classify_buildings`.
 
     Parameters
     ----------
@@ -678,14 +1048,335 @@ def is_residential(buildings: gpd.GeoDataFrame) -> pd.Series:
     --------
     >>> import geopandas as gpd
     >>> from shapely.geometry import box
-    >>> b = gpd.GeoDataFrame({"building": ["yes", "retail", None]}, geometry=[box(0, 0, 1, 1)] * 3)
+    >>> b = gpd.GeoDataFrame(
+    ...     {"building": ["yes", "retail", None, "yes"],
+    ...      "name": [None, None, "长春站", "站前小区"]},
+    ...     geometry=[box(0, 0, 1, 1)] * 4,
+    ... )
     >>> is_residential(b).tolist()
-    [True, False, True]
+    [True, False, False, True]
     """
+    tags = _tags(buildings)
+    by_name = non_residential_name(_names(buildings)).to_numpy()
+    keep = ~tags.isin(NON_RESIDENTIAL_BUILDING_TAGS).to_numpy()
+    keep &= ~(by_name & ~tags.isin(RESIDENTIAL_BUILDING_TAGS).to_numpy())
+    return pd.Series(keep, index=buildings.index, dtype=bool)
+
+
+def _tags(buildings: pd.DataFrame) -> pd.Series:
+    """Return the ``building`` tag of each building, lower case, or None."""
     if "building" not in buildings.columns:
-        return pd.Series(True, index=buildings.index, dtype=bool)
-    tags = buildings["building"].astype("string").str.strip().str.lower()
-    return pd.Series(~tags.isin(NON_RESIDENTIAL_BUILDING_TAGS).fillna(False), dtype=bool)
+        return pd.Series(None, index=buildings.index, dtype=object)
+    raw = buildings["building"]
+    text = raw.astype("string").str.strip().str.lower()
+    return text.astype(object).where(raw.notna(), None)
+
+
+def _names(buildings: pd.DataFrame) -> pd.Series:
+    if "name" not in buildings.columns:
+        return pd.Series(None, index=buildings.index, dtype=object)
+    return buildings["name"]
+
+
+@dataclass(frozen=True)
+class _Setting:
+    """One number the estimate uses: its value and where it came from."""
+
+    name: str
+    value: float
+    record: dict[str, Any]
+
+
+def _setting(
+    value: float | None,
+    argument: str,
+    std: Standards,
+    parameter: str,
+    *,
+    example: str,
+    allow_inf: bool = False,
+) -> _Setting:
+    """Return a number given by the caller (checked), else the standards' parameter."""
+    if value is None:
+        known = std.parameter(parameter)
+        return _Setting(
+            parameter,
+            known.low,
+            {
+                "name": parameter,
+                "value": known.low,
+                "unit": known.unit,
+                "source": known.source,
+                "verification": known.verification,
+                "note": known.note,
+            },
+        )
+    bad = isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value)
+    if bad or value <= 0 or (math.isinf(value) and not allow_inf):
+        msg = f"{argument} must be a positive number, got {value!r}; e.g. {argument}={example}"
+        raise InputError(msg)
+    number = float(value)
+    record = {
+        "name": parameter,
+        "value": number,
+        "unit": std.parameter(parameter).unit,
+        "source": "argument",
+        "verification": "given",
+        "note": f"given as {argument}= by the caller",
+    }
+    return _Setting(parameter, number, record)
+
+
+@dataclass(frozen=True)
+class _BuildingSettings:
+    """The numbers of a building estimate."""
+
+    persons_per_m2: _Setting
+    default_levels: _Setting
+    single_storey: _Setting
+    house: _Setting
+    village: _Setting
+    max_footprint: _Setting
+
+    @classmethod
+    def resolve(
+        cls,
+        std: Standards,
+        *,
+        persons_per_m2: float | None = None,
+        default_levels: float | None = None,
+        max_untagged_footprint_m2: float | None = None,
+    ) -> _BuildingSettings:
+        return cls(
+            persons_per_m2=_setting(
+                persons_per_m2, "persons_per_m2", std, "persons_per_m2_floor", example="0.025"
+            ),
+            default_levels=_setting(
+                default_levels, "default_levels", std, "default_building_levels", example="6"
+            ),
+            single_storey=_setting(None, "", std, "levels_single_storey_house", example="1"),
+            house=_setting(None, "", std, "levels_house", example="2"),
+            village=_setting(None, "", std, "levels_village_house", example="1"),
+            max_footprint=_setting(
+                max_untagged_footprint_m2,
+                "max_untagged_footprint_m2",
+                std,
+                "max_untagged_footprint_m2",
+                example="20000",
+                allow_inf=True,
+            ),
+        )
+
+    def records(self) -> list[dict[str, Any]]:
+        """Every number used, with its value, unit, source and note."""
+        return [
+            s.record
+            for s in (
+                self.persons_per_m2,
+                self.default_levels,
+                self.single_storey,
+                self.house,
+                self.village,
+                self.max_footprint,
+            )
+        ]
+
+
+def classify_buildings(
+    buildings: gpd.GeoDataFrame,
+    *,
+    landuse: gpd.GeoDataFrame | None = None,
+    class_column: str | None = None,
+    scheme: str = "auto",
+    residential: Callable[[gpd.GeoDataFrame], Any] | None = None,
+    default_levels: float | None = None,
+    max_untagged_footprint_m2: float | None = None,
+    standards: Standards | None = None,
+) -> pd.DataFrame:
+    """Say of every building whether people live in it, and on how many storeys.
+
+    A building is left out for the first of these reasons that applies
+    (:data:`EXCLUSION_REASONS`):
+
+    ``caller``
+        ``residential`` is given and returns False for it (then the tag and
+        name rules are not applied).
+    ``tag``
+        Its ``building`` tag is in :data:`NON_RESIDENTIAL_BUILDING_TAGS`.
+    ``name``
+        Its name is non-residential (:func:`non_residential_name`) and its tag
+        is not residential (:data:`RESIDENTIAL_BUILDING_TAGS`).
+    ``landuse``
+        It stands on non-residential land (:func:`geoplan.landuse.land_use_under`
+        of its representative point) and neither its tag nor its name is
+        residential.
+    ``very_large``
+        Its footprint exceeds ``max_untagged_footprint_m2`` and it is not
+        tagged as a building of many dwellings (:data:`MULTI_DWELLING_TAGS`):
+        a footprint that large is a depot, a hall, a mall or the outline of a
+        whole compound, not one house.
+
+    Storeys (:data:`LEVEL_BASES`): the ``levels`` (or ``building:levels``)
+    column when positive; else ``levels_single_storey_house`` for
+    :data:`SINGLE_STOREY_TAGS`; ``levels_village_house`` on village land
+    (rural homesteads, ``landuse=residential`` + ``residential=rural``,
+    farmyards) unless tagged as many dwellings; ``levels_house`` for
+    :data:`HOUSE_TAGS` and on low-rise residential land; else
+    ``default_levels``. All are documented parameters of the standards.
+
+    Parameters
+    ----------
+    buildings
+        Footprint polygons in a projected CRS in metres, with optional
+        ``building``, ``name`` and ``levels`` columns.
+    landuse
+        Land-use polygons (any CRS; reprojected to the buildings'): OSM land
+        use (:func:`geoplan.landuse.read_landuse`) or a parcel file with
+        ``class_column``.
+    class_column, scheme
+        The class column of a parcel file and how to read it
+        (:func:`geoplan.landuse.parcel_land_use`); OSM tags when omitted.
+    residential
+        A function of the buildings returning a boolean mask of the homes,
+        replacing the tag and name rules.
+    default_levels, max_untagged_footprint_m2
+        Override the standards' parameters ``default_building_levels`` and
+        ``max_untagged_footprint_m2`` (``math.inf`` turns the size rule off).
+    standards
+        Where the defaults are read; the package's standards when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``buildings``: ``footprint_m2``, ``levels`` (as used),
+        ``levels_basis``, ``floor_area_m2``, ``land_use`` (the kind of land
+        under it, or None) and ``excluded_by`` (a reason, or ``""`` for homes).
+
+    Raises
+    ------
+    CRSError
+        The buildings are not in a projected CRS in metres, or the land use
+        has no CRS.
+    InputError
+        A bad option, a bad mask, or a class column the parcels lack.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> b = gpd.GeoDataFrame(
+    ...     {"building": ["bungalow", "house", "yes", "warehouse"]},
+    ...     geometry=[box(x, 0, x + 10, 10) for x in (0, 20, 40, 60)],
+    ...     crs="EPSG:32651",
+    ... )
+    >>> uses = classify_buildings(b)
+    >>> uses["levels"].tolist(), uses["excluded_by"].tolist()
+    ([1.0, 2.0, 6.0, 6.0], ['', '', '', 'tag'])
+    """
+    std = standards if standards is not None else current_standards()
+    settings = _BuildingSettings.resolve(
+        std, default_levels=default_levels, max_untagged_footprint_m2=max_untagged_footprint_m2
+    )
+    crs = _metric_crs(buildings, "buildings")
+    under, _ = _land_under(buildings, landuse, class_column, scheme, crs)
+    return _classify(buildings, under, settings, residential)
+
+
+def _land_under(
+    buildings: gpd.GeoDataFrame,
+    landuse: gpd.GeoDataFrame | None,
+    class_column: str | None,
+    scheme: str,
+    crs: pyproj.CRS,
+) -> tuple[NDArray[np.object_], LandUse | None]:
+    """Return the kind of land under each building's representative point, and the land use."""
+    if landuse is None:
+        return np.full(len(buildings), None, dtype=object), None
+    if landuse.crs is None:
+        msg = "landuse polygons have no CRS; set it first, e.g. landuse.set_crs('EPSG:4326')"
+        raise CRSError(msg)
+    land = landuse if pyproj.CRS.from_user_input(landuse.crs) == crs else landuse.to_crs(crs)
+    kinds = land_use_kinds(land, class_column=class_column, scheme=scheme)
+    geoms = np.asarray(buildings.geometry.values)
+    usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    points = np.full(len(geoms), None, dtype=object)
+    points[usable] = shapely.point_on_surface(geoms[usable])
+    under = np.full(len(geoms), None, dtype=object)
+    under[usable] = land_use_under(points[usable], np.asarray(land.geometry.values), kinds.kinds)
+    return under, kinds
+
+
+def _classify(
+    buildings: gpd.GeoDataFrame,
+    under: NDArray[np.object_],
+    settings: _BuildingSettings,
+    residential: Callable[[gpd.GeoDataFrame], Any] | None,
+) -> pd.DataFrame:
+    tags = _tags(buildings)
+    names = _names(buildings)
+    footprint = np.asarray(shapely.area(np.asarray(buildings.geometry.values)), dtype=np.float64)
+    footprint = np.nan_to_num(footprint)
+    levels, basis = _building_levels(buildings, tags, under, settings)
+    reason = np.full(len(buildings), "", dtype=object)
+    says_home = tags.isin(RESIDENTIAL_BUILDING_TAGS).to_numpy()
+    home_name = residential_name(names).to_numpy()
+    if residential is not None:
+        reason[~_residential_mask(buildings, residential)] = "caller"
+    else:
+        reason[tags.isin(NON_RESIDENTIAL_BUILDING_TAGS).to_numpy()] = "tag"
+        by_name = non_residential_name(names).to_numpy() & ~says_home
+        reason[(reason == "") & by_name] = "name"
+    off_land = (under == "non_residential") & ~says_home & ~home_name
+    reason[(reason == "") & off_land] = "landuse"
+    many = tags.isin(MULTI_DWELLING_TAGS).to_numpy()
+    too_large = (footprint > settings.max_footprint.value) & ~many
+    reason[(reason == "") & too_large] = "very_large"
+    return pd.DataFrame(
+        {
+            "footprint_m2": footprint,
+            "levels": levels,
+            "levels_basis": basis,
+            "floor_area_m2": footprint * levels,
+            "land_use": under,
+            "excluded_by": reason,
+        },
+        index=buildings.index,
+    )
+
+
+def _tagged_levels(buildings: pd.DataFrame) -> FloatArray:
+    """Return the ``levels`` column, else ``building:levels``; NaN where neither is positive."""
+    levels = np.full(len(buildings), np.nan)
+    for column in ("levels", "building:levels"):
+        if column in buildings.columns:
+            values = pd.to_numeric(buildings[column], errors="coerce").to_numpy(dtype=np.float64)
+            take = np.isnan(levels) & np.isfinite(values) & (values > 0)
+            levels[take] = values[take]
+    return levels
+
+
+def _building_levels(
+    buildings: pd.DataFrame,
+    tags: pd.Series,
+    under: NDArray[np.object_],
+    settings: _BuildingSettings,
+) -> tuple[FloatArray, NDArray[np.object_]]:
+    """Storeys of each building and where they came from (:data:`LEVEL_BASES`)."""
+    levels = _tagged_levels(buildings)
+    basis = np.where(np.isnan(levels), "", "tagged").astype(object)
+    many = tags.isin(MULTI_DWELLING_TAGS).to_numpy()
+    rules = (
+        ("single_storey_type", tags.isin(SINGLE_STOREY_TAGS).to_numpy(), settings.single_storey),
+        ("village", (under == "rural_homestead") & ~many, settings.village),
+        ("house_type", tags.isin(HOUSE_TAGS).to_numpy(), settings.house),
+        ("low_rise_land", (under == "residential_low_rise") & ~many, settings.house),
+        ("default", np.ones(len(levels), dtype=bool), settings.default_levels),
+    )
+    for name, applies, setting in rules:
+        take = (basis == "") & applies
+        levels[take] = setting.value
+        basis[take] = name
+    return levels, basis
 
 
 def population_from_buildings(
@@ -694,50 +1385,67 @@ def population_from_buildings(
     persons_per_m2: float | None = None,
     default_levels: float | None = None,
     residential: Callable[[gpd.GeoDataFrame], Any] | None = None,
+    landuse: gpd.GeoDataFrame | None = None,
+    class_column: str | None = None,
+    scheme: str = "auto",
+    max_untagged_footprint_m2: float | None = None,
     standards: Standards | None = None,
 ) -> gpd.GeoDataFrame:
-    """Estimate residents from building floor area.
+    """Estimate residents from the floor area of the buildings people live in.
 
-    population = footprint area (m^2) x levels x persons per m^2 of floor.
-    This is a geoplan default estimate, not a planning standard: it assumes
-    every kept building is housing, so it overestimates wherever offices,
-    shops or schools are not tagged as such. Buildings whose ``building`` tag
-    is in :data:`NON_RESIDENTIAL_BUILDING_TAGS` are left out.
+    population = footprint area (m^2) x storeys x persons per m^2 of floor,
+    for the buildings :func:`classify_buildings` keeps as homes: buildings
+    are left out by tag, by name, by the land they stand on (when
+    ``landuse`` is given) and when very large and untagged; storeys come
+    from the tags, else from the building type (a bungalow 1, a house 2,
+    a village house 1) or the default. Every number is a documented
+    geoplan default of the standards' parameters, not a planning standard.
 
     Parameters
     ----------
     buildings
-        Footprint polygons in a projected CRS in metres, with an optional
-        ``levels`` column (missing, NaN or non-positive levels take
-        ``default_levels``) and an optional ``building`` tag column.
+        Footprint polygons in a projected CRS in metres, with optional
+        ``building`` (OSM tag), ``name`` and ``levels`` (or
+        ``building:levels``) columns.
     persons_per_m2
         Persons per m^2 of floor area; the standards' parameter
         ``persons_per_m2_floor`` (0.025, i.e. about 40 m^2 of housing floor per
         person; a documented default) when omitted.
     default_levels
-        Levels of buildings without a level count; the standards' parameter
-        ``default_building_levels`` (6, a documented default) when omitted.
+        Storeys of buildings whose storeys neither a tag nor their type gives;
+        the parameter ``default_building_levels`` (6) when omitted.
     residential
-        A function of the buildings returning a boolean mask of the homes;
-        :func:`is_residential` (the tag filter) when omitted.
+        A function of the buildings returning a boolean mask of the homes,
+        replacing the tag and name rules.
+    landuse, class_column, scheme
+        Land-use polygons whose non-residential kinds leave the buildings on
+        them out (OSM land use, or a parcel file with its class column); see
+        :func:`classify_buildings`.
+    max_untagged_footprint_m2
+        Footprints larger than this are left out unless tagged as many
+        dwellings; the parameter ``max_untagged_footprint_m2`` (20,000 m^2)
+        when omitted, ``math.inf`` to keep them.
     standards
         Where the defaults are read; the package's standards when omitted.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Building centroids (points), indexed like ``buildings`` (residential
-        ones only), with ``population``, ``floor_area_m2`` and ``levels`` (as
-        used). ``attrs`` holds ``population_total``, ``source``,
-        ``persons_per_m2``, ``default_levels``, ``levels_defaulted`` and
-        ``excluded`` (the number of non-residential buildings left out).
+        Building centroids (points) of the homes, indexed like ``buildings``,
+        with ``population``, ``floor_area_m2``, ``levels`` (as used) and
+        ``levels_basis``. ``attrs`` holds ``population_total``, ``source``
+        (``"buildings"``), ``persons_per_m2``, ``default_levels``,
+        ``levels_defaulted``, ``excluded`` (buildings left out),
+        ``excluded_by`` (reason -> count) and ``population_method`` (the
+        method record: see the module's docstring).
 
     Raises
     ------
     CRSError
         The buildings have no CRS, a geographic one, or one not in metres.
     InputError
-        An option is not a positive number, or ``residential`` returns a bad mask.
+        An option is not a positive number, ``residential`` returns a bad
+        mask, or the land use lacks its class column.
 
     Examples
     --------
@@ -753,67 +1461,175 @@ def population_from_buildings(
     [30.0, 5.0]
     """
     std = standards if standards is not None else current_standards()
-    per_m2 = _positive(
-        persons_per_m2, "persons_per_m2", std, "persons_per_m2_floor", example="0.025"
+    settings = _BuildingSettings.resolve(
+        std,
+        persons_per_m2=persons_per_m2,
+        default_levels=default_levels,
+        max_untagged_footprint_m2=max_untagged_footprint_m2,
     )
-    levels_default = _positive(
-        default_levels, "default_levels", std, "default_building_levels", example="6"
-    )
-    _metric_crs(buildings, "buildings")
-    mask = _residential_mask(buildings, residential)
-    homes = buildings[mask]
-    geoms = np.asarray(homes.geometry.values)
+    crs = _metric_crs(buildings, "buildings")
+    geoms = np.asarray(buildings.geometry.values)
     usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if not usable.all():
         log.warning("%d buildings without a geometry left out", int((~usable).sum()))
-        homes, geoms = homes[usable], geoms[usable]
-    levels, defaulted = _levels(homes, levels_default)
-    floor = shapely.area(geoms) * levels
+    frame = buildings[usable]
+    under, land = _land_under(frame, landuse, class_column, scheme, crs)
+    uses = _classify(frame, under, settings, residential)
+    per_m2 = settings.persons_per_m2.value
+    people = uses["floor_area_m2"].to_numpy() * per_m2
+    home = (uses["excluded_by"] == "").to_numpy()
+    homes = uses[home]
     result = _points(
         homes.index,
-        shapely.centroid(geoms),
+        shapely.centroid(np.asarray(frame.geometry.values)[home]),
         buildings.crs,
-        {"population": floor * per_m2, "floor_area_m2": floor, "levels": levels},
+        {
+            "population": people[home],
+            "floor_area_m2": homes["floor_area_m2"].to_numpy(),
+            "levels": homes["levels"].to_numpy(),
+            "levels_basis": homes["levels_basis"].to_numpy(),
+        },
     )
-    total = float(result["population"].sum())
+    record = _buildings_record(uses, people, settings, land, missing=int((~usable).sum()))
+    excluded_by = {reason: value["count"] for reason, value in record["excluded"].items()}
     result.attrs.update(
         {
-            "population_total": total,
+            "population_total": record["total"],
             "source": "buildings",
             "persons_per_m2": per_m2,
-            "default_levels": levels_default,
-            "levels_defaulted": defaulted,
-            "excluded": int((~mask).sum()),
+            "default_levels": settings.default_levels.value,
+            "levels_defaulted": record["levels"]["default"],
+            "excluded": int((~home).sum()),
+            "excluded_by": excluded_by,
+            "population_method": record,
         }
     )
     log.info(
-        "building estimate: %d homes (%d non-residential left out, %d without levels given %g), "
-        "%.0f m2 of floor x %g persons/m2 = %.1f persons",
+        "building estimate: %d homes, %.0f m2 of floor x %g persons/m2 = %.1f persons; left out %s",
         len(result),
-        int((~mask).sum()),
-        defaulted,
-        levels_default,
-        float(floor.sum()),
+        float(homes["floor_area_m2"].sum()),
         per_m2,
-        total,
+        record["total"],
+        excluded_by,
     )
     return result
 
 
-def _positive(
-    value: float | None, name: str, std: Standards, parameter: str, *, example: str
-) -> float:
-    if value is None:
-        return std.parameter(parameter).low
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        msg = f"{name} must be a positive number, got {value!r}; e.g. {name}={example}"
-        raise InputError(msg)
-    return float(value)
+def _buildings_record(
+    uses: pd.DataFrame,
+    people: FloatArray,
+    settings: _BuildingSettings,
+    land: LandUse | None,
+    *,
+    missing: int,
+) -> dict[str, Any]:
+    """Build the method record of a building estimate (see the module's docstring)."""
+    reason = uses["excluded_by"].to_numpy()
+    home = reason == ""
+    excluded = {
+        why: {"count": int((reason == why).sum()), "people": float(people[reason == why].sum())}
+        for why in EXCLUSION_REASONS
+        if why != "caller" or (reason == "caller").any()
+    }
+    basis = uses["levels_basis"].to_numpy()[home]
+    big = home & (uses["footprint_m2"].to_numpy() > settings.max_footprint.value)
+    total = float(people[home].sum())
+    record: dict[str, Any] = {
+        "source": "buildings",
+        "method": {
+            "en": "footprint area x storeys x persons per m2 of floor, over the buildings "
+            "kept as homes",
+            "zh": "基底面积 × 层数 × 每平方米建筑面积人数，仅计入判定为住宅的建筑",
+        },
+        "defaults": settings.records(),
+        "inputs": {
+            "buildings": len(uses) + missing,
+            "without_geometry": missing,
+            "land_use": None if land is None else land.scheme,
+            "land_use_polygons": None if land is None else len(land.kinds),
+        },
+        "kept": {
+            "count": int(home.sum()),
+            "people": total,
+            "floor_area_m2": float(uses["floor_area_m2"].to_numpy()[home].sum()),
+        },
+        "excluded": excluded,
+        "very_large_kept": {"count": int(big.sum()), "people": float(people[big].sum())},
+        "levels": {name: int((basis == name).sum()) for name in LEVEL_BASES},
+        "total": total,
+        "calibration": None,
+    }
+    record["caveats"] = _buildings_caveats(record, settings)
+    return record
+
+
+def _buildings_caveats(record: dict[str, Any], settings: _BuildingSettings) -> list[dict[str, str]]:
+    """Say what a reader must know about a building estimate, in Chinese and English."""
+    per_m2 = settings.persons_per_m2.value
+    levels = (
+        settings.default_levels.value,
+        settings.single_storey.value,
+        settings.house.value,
+        settings.village.value,
+    )
+    default_note = _default_words(settings)
+    caveats = [
+        {
+            "zh": (
+                f"人口为估算值：建筑基底面积 × 层数 × 每平方米建筑面积 {per_m2:g} 人；未标注层数的"
+                f"建筑按 {levels[0]:g} 层、平房 {levels[1]:g} 层、独立住宅 {levels[2]:g} 层、村庄"
+                f"住宅 {levels[3]:g} 层计（{default_note[0]}）。"
+            ),
+            "en": (
+                f"Population is estimated: building footprint x storeys x {per_m2:g} persons "
+                f"per m2 of floor; buildings without a storey count are taken as "
+                f"{levels[0]:g} storeys, bungalows {levels[1]:g}, houses {levels[2]:g}, village "
+                f"houses {levels[3]:g} ({default_note[1]})."
+            ),
+        }
+    ]
+    left = {k: v for k, v in record["excluded"].items() if v["count"]}
+    if left:
+        zh_names = {
+            "caller": "按调用方的判定",
+            "tag": "按建筑标签",
+            "name": "按名称",
+            "landuse": "按所在用地",
+            "very_large": "因基底面积过大且未标注为住宅",
+        }
+        en_names = {
+            "caller": "by the caller's mask",
+            "tag": "by tag",
+            "name": "by name",
+            "landuse": "by the land they stand on",
+            "very_large": f"as untagged footprints over {settings.max_footprint.value:,.0f} m2",
+        }
+        count = sum(v["count"] for v in left.values())
+        caveats.append(
+            {
+                "zh": f"{count:,} 栋建筑判定为非住宅，不计人口："
+                + "；".join(
+                    f"{zh_names[k]} {v['count']:,} 栋（按上式约 {v['people']:,.0f} 人）"
+                    for k, v in left.items()
+                )
+                + "。",
+                "en": f"{count:,} buildings were left out as not homes: "
+                + "; ".join(
+                    f"{v['count']:,} {en_names[k]} (about {v['people']:,.0f} people by the formula)"
+                    for k, v in left.items()
+                )
+                + ".",
+            }
+        )
+    return caveats
+
+
+def _default_words(settings: _BuildingSettings) -> tuple[str, str]:
+    """Say whether the numbers are geoplan's defaults or given."""
+    used = (settings.persons_per_m2, settings.default_levels, settings.house, settings.village)
+    if all(s.record["source"] == "geoplan_default" for s in used):
+        return "geoplan 默认值，非规划标准", "geoplan defaults, not planning standards"
+    return "部分数值由用户给定", "some values given by the user"
 
 
 def _metric_crs(frame: Any, name: str) -> pyproj.CRS:
@@ -851,15 +1667,6 @@ def _residential_mask(
         )
         raise InputError(msg)
     return mask
-
-
-def _levels(buildings: gpd.GeoDataFrame, default: float) -> tuple[FloatArray, int]:
-    if "levels" in buildings.columns:
-        levels = pd.to_numeric(buildings["levels"], errors="coerce").to_numpy(dtype=np.float64)
-    else:
-        levels = np.full(len(buildings), np.nan)
-    missing = ~np.isfinite(levels) | (levels <= 0)
-    return np.where(missing, default, levels), int(missing.sum())
 
 
 def _points(index: pd.Index, points: Any, crs: Any, data: Mapping[str, Any]) -> gpd.GeoDataFrame:
@@ -951,9 +1758,7 @@ def population_from_register(
     [100.0, 300.0]
     """
     std = standards if standards is not None else current_standards()
-    levels_default = _positive(
-        default_levels, "default_levels", std, "default_building_levels", example="6"
-    )
+    settings = _BuildingSettings.resolve(std, default_levels=default_levels)
     crs = _metric_crs(communities, "communities")
     _metric_crs(buildings, "buildings")
     if pyproj.CRS.from_user_input(buildings.crs) != crs:
@@ -980,7 +1785,9 @@ def population_from_register(
     home_ids = pd.Index(ids).take(np.maximum(home_of, 0))
     take = (home_of >= 0) & home_ids.isin(people.index)
     homes, geoms, home_ids = homes[take], geoms[take], home_ids[take]
-    levels, _ = _levels(homes, levels_default)
+    levels, _ = _building_levels(
+        homes, _tags(homes), np.full(len(homes), None, dtype=object), settings
+    )
     floor = shapely.area(geoms) * levels
     shares = _shares_within(home_ids, floor)
     building_people = shares * people.reindex(home_ids).to_numpy(dtype=np.float64)
@@ -1145,6 +1952,532 @@ def _concat(parts: list[gpd.GeoDataFrame], crs: Any) -> gpd.GeoDataFrame:
     import geopandas as gpd
 
     return gpd.GeoDataFrame(pd.concat(parts), geometry="geometry", crs=crs)
+
+
+# ----------------------------------------------------------------- land-use parcels
+#: The floor-area-ratio parameter of each housing kind of land (see :mod:`geoplan.landuse`).
+FAR_PARAMETERS: dict[str, str] = {
+    "residential": "far_residential",
+    "residential_low_rise": "far_residential_low_rise",
+    "residential_old": "far_residential_old",
+    "rural_homestead": "far_rural_homestead",
+}
+
+
+def population_from_parcels(
+    parcels: gpd.GeoDataFrame,
+    *,
+    class_column: str,
+    far_column: str | None = None,
+    scheme: str = "auto",
+    buildings: gpd.GeoDataFrame | None = None,
+    persons_per_m2: float | None = None,
+    far: Mapping[str, float] | None = None,
+    standards: Standards | None = None,
+) -> gpd.GeoDataFrame:
+    """Estimate residents from land-use parcels: area x floor-area ratio x persons per m^2.
+
+    Each parcel's class (EULUC-China, GB 50137-2011 or the 2020 国土空间
+    classification; :func:`geoplan.landuse.parcel_land_use`) says whether
+    people live on it. On housing land, residential floor area = parcel area
+    x floor-area ratio (FAR: the parcel's value in ``far_column`` when given
+    and not blank, else the documented default of its kind,
+    :data:`FAR_PARAMETERS`), and people = floor area x persons per m^2 of
+    floor. Non-residential and unrecognised parcels hold nobody.
+
+    The people of a parcel are placed at its representative point, or, when
+    ``buildings`` are given, spread over the homes on it (the buildings
+    :func:`is_residential` keeps whose representative point lies in the
+    parcel) by their floor area (footprint x storeys as in
+    :func:`classify_buildings`); the parcel's total is kept either way.
+
+    Parameters
+    ----------
+    parcels
+        Parcel polygons in a projected CRS in metres.
+    class_column
+        The column of land-use classes (codes or names).
+    far_column
+        A column of floor-area ratios (容积率); blanks take the default.
+    scheme
+        How numeric class codes are read: ``"auto"``, ``"euluc"``,
+        ``"guotu"`` or ``"gb50137"``.
+    buildings
+        Building footprints in the parcels' CRS to spread people over.
+    persons_per_m2
+        Persons per m^2 of floor; the parameter ``persons_per_m2_floor``
+        (0.025) when omitted.
+    far
+        Default FARs by kind (``{"residential": 2.5}``) replacing the
+        parameters for those kinds.
+    standards
+        Where the defaults are read; the package's standards when omitted.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Points with ``population``, ``floor_area_m2``, ``far``,
+        ``far_basis`` (``"column"`` or ``"default"``), ``land_use`` (the
+        kind), ``parcel`` (the parcel's index label) and ``basis``
+        (``"parcel"`` or ``"building"``). Parcel points are indexed like
+        ``parcels``; building points like ``buildings``. ``attrs`` holds
+        ``population_total``, ``source`` (``"parcels"``) and
+        ``population_method`` (the method record).
+
+    Raises
+    ------
+    CRSError
+        The parcels have no CRS or one not in metres; the buildings are in
+        another CRS.
+    InputError
+        A missing class or FAR column, negative or non-numeric FARs, an
+        unknown scheme, or no housing parcel at all.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> parcels = gpd.GeoDataFrame(
+    ...     {"Level2": [101, 301], "far": [1.5, None]},
+    ...     geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)], crs="EPSG:32651",
+    ... )
+    >>> demand = population_from_parcels(parcels, class_column="Level2", far_column="far")
+    >>> demand["population"].tolist()  # 10,000 m2 x 1.5 x 0.025; the industrial parcel: none
+    [375.0]
+    """
+    std = standards if standards is not None else current_standards()
+    per_m2 = _setting(
+        persons_per_m2, "persons_per_m2", std, "persons_per_m2_floor", example="0.025"
+    )
+    defaults = _far_settings(std, far)
+    crs = _metric_crs(parcels, "parcels")
+    land = land_use_kinds(parcels, class_column=class_column, scheme=scheme)
+    kinds = land.kinds.to_numpy()
+    area = np.nan_to_num(np.asarray(shapely.area(np.asarray(parcels.geometry.values)), dtype=float))
+    ratio, basis = _parcel_far(parcels, far_column, kinds, defaults)
+    housing = np.isin(kinds, list(FAR_PARAMETERS)) & (area > 0)
+    if not housing.any():
+        found = sorted({str(v) for v in parcels[class_column].dropna().unique()})[:10]
+        msg = (
+            f"none of the {len(parcels)} parcels is housing land in {class_column!r} (classes "
+            f"found: {found}, read as {land.scheme}); name the column of land-use classes with "
+            "class_column=, or say how its codes read with scheme='euluc', 'guotu' or "
+            "'gb50137' ([population] class_column / class_scheme in a study)"
+        )
+        raise InputError(msg)
+    floor = area * ratio
+    people = floor * per_m2.value
+    table = pd.DataFrame(
+        {
+            "population": people,
+            "floor_area_m2": floor,
+            "far": ratio,
+            "far_basis": basis,
+            "land_use": kinds,
+        },
+        index=parcels.index,
+    )[housing]
+    points = shapely.point_on_surface(np.asarray(parcels.geometry.values)[housing])
+    if buildings is None:
+        result = _points(table.index, points, parcels.crs, {**_columns(table), "basis": "parcel"})
+        result["parcel"] = table.index.to_numpy()
+        spread = None
+    else:
+        result, spread = _spread_over_buildings(table, points, parcels, buildings, crs=crs, std=std)
+    record = _parcels_record(
+        table,
+        land,
+        area,
+        settings=[per_m2, *defaults.values()],
+        class_column=class_column,
+        far_column=far_column,
+    )
+    record["spread"] = spread
+    result.attrs.update(
+        {
+            "population_total": record["total"],
+            "source": "parcels",
+            "population_method": record,
+        }
+    )
+    log.info(
+        "parcel estimate: %d housing parcels of %d, %.0f m2 of floor x %g persons/m2 = %.1f",
+        int(housing.sum()),
+        len(parcels),
+        float(floor[housing].sum()),
+        per_m2.value,
+        record["total"],
+    )
+    return result
+
+
+def _columns(frame: pd.DataFrame) -> dict[str, Any]:
+    return {str(column): frame[column].to_numpy() for column in frame.columns}
+
+
+def _far_settings(std: Standards, far: Mapping[str, float] | None) -> dict[str, _Setting]:
+    given = dict(far or {})
+    unknown = sorted(set(given) - set(FAR_PARAMETERS))
+    if unknown:
+        msg = (
+            f"far= has unknown land-use kinds {unknown}; the kinds are {list(FAR_PARAMETERS)}, "
+            "e.g. far={'residential': 2.5}"
+        )
+        raise InputError(msg)
+    return {
+        kind: _setting(given.get(kind), f"far['{kind}']", std, parameter, example="2.0")
+        for kind, parameter in FAR_PARAMETERS.items()
+    }
+
+
+def _parcel_far(
+    parcels: pd.DataFrame,
+    far_column: str | None,
+    kinds: NDArray[np.object_],
+    defaults: Mapping[str, _Setting],
+) -> tuple[FloatArray, NDArray[np.object_]]:
+    """Return each parcel's FAR (its column's value, else its kind's default) and basis."""
+    default = np.array(
+        [defaults[k].value if k in defaults else 0.0 for k in kinds], dtype=np.float64
+    )
+    if far_column is None:
+        return default, np.full(len(kinds), "default", dtype=object)
+    if far_column not in parcels.columns:
+        columns = [c for c in parcels.columns if c != "geometry"]
+        msg = (
+            f"parcels have no floor-area-ratio column {far_column!r}; their columns are "
+            f"{columns}. Name the column of 容积率 with far_column=, or leave it out to use "
+            "the documented defaults"
+        )
+        raise InputError(msg)
+    raw = parcels[far_column]
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
+    bad = (raw.notna().to_numpy() & np.isnan(values)) | np.isinf(values) | (values < 0)
+    if bad.any():
+        labels = list(parcels.index[bad][:5])
+        msg = (
+            f"{int(bad.sum())} parcels have a floor-area ratio in {far_column!r} that is not a "
+            f"number >= 0 (parcels {labels}, e.g. {raw[bad].iloc[0]!r}); correct them, or "
+            "blank them to use the default of their land use"
+        )
+        raise InputError(msg)
+    given = ~np.isnan(values)
+    return np.where(given, values, default), np.where(given, "column", "default").astype(object)
+
+
+def _spread_over_buildings(
+    table: pd.DataFrame,
+    points: NDArray[Any],
+    parcels: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame,
+    *,
+    crs: pyproj.CRS,
+    std: Standards,
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """Share each housing parcel's people among the homes on it by floor area."""
+    if buildings.crs is None or pyproj.CRS.from_user_input(buildings.crs) != crs:
+        msg = (
+            f"buildings ({getattr(buildings.crs, 'name', None)}) and parcels ({crs.name}) are "
+            "in different CRSs; reproject the buildings first, e.g. "
+            "buildings.to_crs(parcels.crs)"
+        )
+        raise CRSError(msg)
+    geoms = np.asarray(buildings.geometry.values)
+    usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    homes = buildings[usable & is_residential(buildings).to_numpy()]
+    home_geoms = np.asarray(homes.geometry.values)
+    housing = parcels.loc[table.index]
+    where = containing(np.asarray(housing.geometry.values), shapely.point_on_surface(home_geoms))
+    inside = where >= 0
+    homes, home_geoms, where = homes[inside], home_geoms[inside], where[inside]
+    kinds = table["land_use"].to_numpy()[where].astype(object)
+    settings = _BuildingSettings.resolve(std)
+    levels, _ = _building_levels(homes, _tags(homes), kinds, settings)
+    floor = np.asarray(shapely.area(home_geoms), dtype=np.float64) * levels
+    parcel_label = table.index.take(where)
+    share = _shares_within(parcel_label, floor)
+    parts = []
+    if len(homes):
+        parts.append(
+            _points(
+                homes.index,
+                shapely.centroid(home_geoms),
+                parcels.crs,
+                {
+                    "population": share * table["population"].to_numpy()[where],
+                    "floor_area_m2": share * table["floor_area_m2"].to_numpy()[where],
+                    "far": table["far"].to_numpy()[where],
+                    "far_basis": table["far_basis"].to_numpy()[where],
+                    "land_use": kinds,
+                    "parcel": parcel_label.to_numpy(),
+                    "basis": "building",
+                },
+            )
+        )
+    empty = ~table.index.isin(parcel_label)
+    if empty.any():
+        rows = table[empty]
+        parts.append(
+            _points(
+                pd.Index([f"parcel:{v}" for v in rows.index]),
+                points[empty],
+                parcels.crs,
+                {**_columns(rows), "parcel": rows.index.to_numpy(), "basis": "parcel"},
+            )
+        )
+    result = parts[0] if len(parts) == 1 else _concat(parts, parcels.crs)
+    spread = {
+        "buildings": len(homes),
+        "parcels_with_buildings": int((~empty).sum()),
+        "parcels_without_buildings": int(empty.sum()),
+    }
+    return result, spread
+
+
+def _parcels_record(
+    table: pd.DataFrame,
+    land: LandUse,
+    area: FloatArray,
+    *,
+    settings: Sequence[_Setting],
+    class_column: str,
+    far_column: str | None,
+) -> dict[str, Any]:
+    """Build the method record of a parcel estimate (see the module's docstring)."""
+    kinds = land.kinds.to_numpy()
+    by_kind: dict[str, dict[str, Any]] = {}
+    for kind in KINDS:
+        rows = kinds == kind
+        if not rows.any():
+            continue
+        held = table[table["land_use"] == kind]
+        by_kind[kind] = {
+            "count": int(rows.sum()),
+            "area_m2": float(area[rows].sum()),
+            "floor_area_m2": float(held["floor_area_m2"].sum()),
+            "people": float(held["population"].sum()),
+        }
+    total = float(table["population"].sum())
+    excluded = {
+        "non_residential": _kind_count(kinds, area, "non_residential"),
+        "unknown_class": _kind_count(kinds, area, "unknown"),
+    }
+    used_kinds = set(table["land_use"])
+    defaults = [
+        s.record
+        for s in settings
+        if s.name == "persons_per_m2_floor" or any(FAR_PARAMETERS[k] == s.name for k in used_kinds)
+    ]
+    record: dict[str, Any] = {
+        "source": "parcels",
+        "method": {
+            "en": "parcel area x floor-area ratio x persons per m2 of floor, on housing land",
+            "zh": "地块面积 × 容积率 × 每平方米建筑面积人数，仅计居住类用地",
+        },
+        "defaults": defaults,
+        "inputs": {
+            "parcels": len(kinds),
+            "class_column": class_column,
+            "far_column": far_column,
+            "scheme": land.scheme,
+        },
+        "parcels": by_kind,
+        "far": {
+            "column": int((table["far_basis"] == "column").sum()),
+            "default": int((table["far_basis"] == "default").sum()),
+        },
+        "unknown_classes": list(land.unknown),
+        "kept": {"count": len(table), "people": total},
+        "excluded": excluded,
+        "total": total,
+        "calibration": None,
+    }
+    record["caveats"] = _parcels_caveats(record)
+    return record
+
+
+def _kind_count(kinds: NDArray[np.object_], area: FloatArray, kind: str) -> dict[str, Any]:
+    rows = kinds == kind
+    return {"count": int(rows.sum()), "area_m2": float(area[rows].sum()), "people": 0.0}
+
+
+def _parcels_caveats(record: dict[str, Any]) -> list[dict[str, str]]:
+    """Say what a reader must know about a parcel estimate, in Chinese and English."""
+    used = {d["name"]: d["value"] for d in record["defaults"]}
+    per_m2 = used["persons_per_m2_floor"]
+    far_text = ", ".join(
+        f"{name.removeprefix('far_')} {value:g}"
+        for name, value in used.items()
+        if name in FAR_PARAMETERS.values()
+    )
+    defaulted = record["far"]["default"]
+    caveats = [
+        {
+            "zh": (
+                f"人口为估算值：居住类地块面积 × 容积率 × 每平方米建筑面积 {per_m2:g} 人；"
+                f"{defaulted:,} 个地块未给容积率，按用地类别的 geoplan 默认值计（{far_text}），"
+                "非规划标准。"
+            ),
+            "en": (
+                f"Population is estimated: housing parcel area x floor-area ratio x {per_m2:g} "
+                f"persons per m2 of floor; {defaulted:,} parcels without a floor-area ratio "
+                f"take geoplan's default for their class ({far_text}), not a planning standard."
+            ),
+        }
+    ]
+    other = record["excluded"]
+    count = other["non_residential"]["count"] + other["unknown_class"]["count"]
+    if count:
+        unknown = record["unknown_classes"]
+        caveats.append(
+            {
+                "zh": f"{other['non_residential']['count']:,} 个非居住地块和 "
+                f"{other['unknown_class']['count']:,} 个类别无法识别的地块不计人口"
+                + (f"（无法识别的类别：{'、'.join(unknown[:10])}）" if unknown else "")
+                + "。",
+                "en": f"{other['non_residential']['count']:,} non-residential parcels and "
+                f"{other['unknown_class']['count']:,} parcels of unrecognised classes hold "
+                "nobody" + (f" (unrecognised: {', '.join(unknown[:10])})" if unknown else "") + ".",
+            }
+        )
+    return caveats
+
+
+# ----------------------------------------------------------------- calibration
+def calibrate_population(
+    demand: gpd.GeoDataFrame,
+    total: float,
+    *,
+    warn_below: float = 0.5,
+    warn_above: float = 2.0,
+) -> tuple[gpd.GeoDataFrame, float]:
+    """Scale every demand point so that the study's total equals a census figure.
+
+    Every point's ``population`` (and each other count column a raster read
+    recorded, e.g. age groups) is multiplied by ``factor = total / current
+    total``, so the shares of the points are kept and the total is exactly
+    ``total`` (e.g. the 七普 / 2020 census population of the study area).
+
+    Parameters
+    ----------
+    demand
+        Demand points with a ``population`` column whose total is positive.
+    total
+        The census population of the study area (persons).
+    warn_below, warn_above
+        A factor outside ``[warn_below, warn_above]`` is extreme and warned
+        about: the estimate and the census disagree by more than half or
+        twice, so the census area and the study area may differ. geoplan
+        defaults, not from a standard.
+
+    Returns
+    -------
+    tuple of (geopandas.GeoDataFrame, float)
+        A scaled copy (``attrs["population_total"]`` is ``total``;
+        ``attrs["calibration_factor"]`` and the method record's
+        ``calibration`` say what was done) and the factor.
+
+    Raises
+    ------
+    InputError
+        ``total`` is not a positive number, or the demand holds nobody.
+
+    Warns
+    -----
+    GeoplanWarning
+        The factor is extreme.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> d = gpd.GeoDataFrame({"population": [30.0, 10.0]}, geometry=[Point(0, 0), Point(1, 1)])
+    >>> scaled, factor = calibrate_population(d, 60)
+    >>> scaled["population"].tolist(), factor
+    ([45.0, 15.0], 1.5)
+    """
+    census = _census_total(total)
+    if "population" not in demand.columns:
+        msg = (
+            f"demand has no 'population' column (columns: {list(demand.columns)}); build it "
+            "with population_from_buildings/_parcels/_raster/_register first"
+        )
+        raise InputError(msg)
+    estimate = float(pd.to_numeric(demand["population"], errors="coerce").sum())
+    if not estimate > 0:
+        msg = (
+            f"demand holds {estimate:g} people, so it cannot be scaled to the census total "
+            f"{census:,.0f}; give demand with people in the study area first"
+        )
+        raise InputError(msg)
+    factor = census / estimate
+    scaled = demand.copy()
+    columns = [c for c in _count_columns(demand) if c in demand.columns]
+    for column in dict.fromkeys(["population", *columns]):
+        scaled[column] = pd.to_numeric(demand[column], errors="coerce") * factor
+    extreme = not warn_below <= factor <= warn_above
+    calibration = {
+        "census_total": census,
+        "estimated_total": estimate,
+        "factor": factor,
+        "extreme": extreme,
+        "warn_below": warn_below,
+        "warn_above": warn_above,
+    }
+    record = copy.deepcopy(demand.attrs.get("population_method")) or {
+        "source": demand.attrs.get("source"),
+        "total": estimate,
+        "caveats": [],
+    }
+    record["calibration"] = calibration
+    record["caveats"] = [*record.get("caveats", []), _calibration_caveat(calibration)]
+    scaled.attrs = {
+        **copy.deepcopy(demand.attrs),
+        "population_total": census,
+        "calibration_factor": factor,
+        "population_method": record,
+    }
+    if extreme:
+        warnings.warn(
+            f"the census total {census:,.0f} is {factor:.2f} times the estimate "
+            f"{estimate:,.0f} (outside {warn_below:g}-{warn_above:g}); every point was scaled "
+            "by that factor. Check that the census figure is for the study area itself (not "
+            "the whole district or city) and that the estimate's buildings or parcels cover it",
+            GeoplanWarning,
+            stacklevel=2,
+        )
+    log.info("population scaled by %.4f to the census total %.0f", factor, census)
+    return scaled, factor
+
+
+def _census_total(total: Any) -> float:
+    number = None
+    if not isinstance(total, bool) and isinstance(total, int | float | np.number):
+        number = float(total)
+    if number is None or not math.isfinite(number) or number <= 0:
+        msg = (
+            f"the census total must be a positive number of people, got {total!r}; give the "
+            "study area's census population, e.g. total=1234567 ([population] total = 1234567)"
+        )
+        raise InputError(msg)
+    return number
+
+
+def _calibration_caveat(calibration: Mapping[str, Any]) -> dict[str, str]:
+    census, estimate = calibration["census_total"], calibration["estimated_total"]
+    factor = calibration["factor"]
+    zh = (
+        f"人口已按普查总数 {census:,.0f} 人校准：估算总数 {estimate:,.0f} 人，"
+        f"每个点乘以 {factor:.4f}。"
+    )
+    en = (
+        f"Population was scaled to the census total {census:,.0f}: the estimate was "
+        f"{estimate:,.0f}, every point multiplied by {factor:.4f}."
+    )
+    if calibration["extreme"]:
+        zh += "系数偏离 1 过多，请核对普查数据的范围是否与研究区一致。"
+        en += " The factor is extreme: check that the census area is the study area."
+    return {"zh": zh, "en": en}
 
 
 # ----------------------------------------------------------------- summaries and grids

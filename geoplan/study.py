@@ -195,6 +195,9 @@ class Study:
         Seconds per loading step.
     started
         When loading began (seconds since the epoch).
+    population_method
+        How the population was estimated (method, defaults with their sources,
+        what was left out and why, calibration), when it was estimated.
     """
 
     name: str
@@ -212,6 +215,7 @@ class Study:
     register_unmatched: pd.DataFrame | None = None
     timings: dict[str, float] = field(default_factory=dict)
     started: float = field(default_factory=time.time)
+    population_method: dict[str, Any] | None = None
 
     @classmethod
     def from_config(cls, config: StudyConfig) -> Study:
@@ -405,7 +409,11 @@ def _resolve(
     demand = _with_communities(loaded.demand, communities)
     facilities = _facility_table(loaded, sources, network)
     types = tuple(_measured(source, facilities, loaded, standards) for source in sources)
+    method = loaded.demand.attrs.get("population_method")
     caveats = _input_caveats(config, types, network)
+    if method:  # the population estimate says itself what it assumed and left out
+        caveats = [c for c in caveats if c.topic != "estimated"]
+        caveats += [Caveat("estimated", c["zh"], c["en"]) for c in method.get("caveats", [])]
     return Study(
         name=name if name is not None else (config.name if config is not None else "study"),
         network=network,
@@ -422,6 +430,7 @@ def _resolve(
         register_unmatched=loaded.register_unmatched,
         timings=dict(loaded.timings),
         started=started,
+        population_method=method,
     )
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from shapely.geometry import Point
+from shapely.geometry import Point, box
 
 import geoplan
 from geoplan import datasets
@@ -1009,6 +1009,85 @@ CASES: list[Case] = [
         r"\[population\] column = '人口' is not a column of pop.gpkg",
         "its columns are",
     ),
+    # ---- population from land-use parcels, and a census total
+    (
+        "census total of zero",
+        lambda t, c, n: lambda: geoplan.population.calibrate_population(c.demand(), 0),
+        geoplan.InputError,
+        "the census total must be a positive number of people, got 0",
+        r"total=1234567",
+    ),
+    (
+        "negative census total in a study",
+        lambda t, c, n: lambda: _study(t, population={"source": "synthetic", "total": -5}),
+        geoplan.ConfigError,
+        r"\[population\] total must be a positive number of people .*got -5",
+        "e.g. total = 1234567",
+    ),
+    (
+        "unknown class column of parcels",
+        lambda t, c, n: (
+            lambda: geoplan.population.population_from_parcels(_parcels(c), class_column="用地代码")
+        ),
+        geoplan.InputError,
+        r"no class column '用地代码'; their columns are \['cls', 'far'\]",
+        r"class_column='cls'",
+    ),
+    (
+        "unknown class column of a study's parcel file",
+        lambda t, c, n: (
+            lambda: _study(
+                t,
+                population={
+                    "source": _vector(t, "parcels.gpkg", _parcels(c)).name,
+                    "class_column": "DLBM",
+                },
+            )
+        ),
+        geoplan.InputError,
+        "land-use parcels have no class column 'DLBM'",
+        r"\[population\] class_column",
+    ),
+    (
+        "parcels without a CRS",
+        lambda t, c, n: (
+            lambda: geoplan.population.population_from_parcels(
+                _parcels(c).set_crs(None, allow_override=True), class_column="cls"
+            )
+        ),
+        geoplan.CRSError,
+        "parcels have no CRS",
+        r"set_crs\(",
+    ),
+    (
+        "negative floor-area ratio",
+        lambda t, c, n: (
+            lambda: geoplan.population.population_from_parcels(
+                _parcels(c).assign(far=[-1.0, 2.0]), class_column="cls", far_column="far"
+            )
+        ),
+        geoplan.InputError,
+        r"1 parcels have a floor-area ratio in 'far' that is not a number >= 0",
+        "correct them, or blank them",
+    ),
+    (
+        "no housing parcel",
+        lambda t, c, n: (
+            lambda: geoplan.population.population_from_parcels(
+                _parcels(c).assign(cls=["M1", "B1"]), class_column="cls"
+            )
+        ),
+        geoplan.InputError,
+        r"none of the 2 parcels is housing land in 'cls' \(classes found: \['B1', 'M1'\]",
+        "scheme='euluc', 'guotu' or 'gb50137'",
+    ),
+    (
+        "floor-area-ratio column for buildings",
+        lambda t, c, n: lambda: _study(t, population={"source": "synthetic", "far_column": "far"}),
+        geoplan.ConfigError,
+        r"\[population\] far_column does not apply to source = 'synthetic'",
+        'e.g. source = "parcels.gpkg" with class_column',
+    ),
     # ---- a study's facility files
     (
         "empty facility CSV",
@@ -1287,6 +1366,17 @@ def _population(tmp: Path, city, value: object) -> Path:
         people = [str(v) for v in people]
     frame = demand.drop(columns="population").assign(pop=people)
     return _vector(tmp, "pop.gpkg", frame)
+
+
+def _parcels(city) -> gpd.GeoDataFrame:
+    """Two land-use parcels over the synthetic city: housing (R2) west, industry (M1) east."""
+    left, bottom, right, top = city.communities.total_bounds
+    middle = (left + right) / 2
+    return gpd.GeoDataFrame(
+        {"cls": ["R2", "M1"], "far": [1.5, None]},
+        geometry=[box(left, bottom, middle, top), box(middle, bottom, right, top)],
+        crs=city.crs,
+    )
 
 
 def _sites(tmp: Path, *, lon: list[str] | None = None, lat: list[str] | None = None) -> Path:

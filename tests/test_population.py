@@ -7,6 +7,7 @@ at a time.
 
 from __future__ import annotations
 
+import json
 import math
 
 import geopandas as gpd
@@ -19,16 +20,25 @@ import shapely
 from rasterio.transform import Affine
 from shapely.geometry import Point, Polygon, box
 
-from geoplan import CRSError, DataSourceError, GeoplanWarning, InputError
-from geoplan.datasets import synthetic_city
+from geoplan import ConfigError, CRSError, DataSourceError, GeoplanWarning, InputError, Study
+from geoplan._loader import Loader
+from geoplan.config import parse_config
+from geoplan.datasets import sample_pbf, synthetic_city
+from geoplan.landuse import land_use_kinds, osm_land_use, parcel_land_use, read_landuse
 from geoplan.population import (
     NODATA,
     NON_RESIDENTIAL_BUILDING_TAGS,
+    RESIDENTIAL_BUILDING_TAGS,
+    calibrate_population,
+    classify_buildings,
     demand_summary,
     is_residential,
+    non_residential_name,
     population_from_buildings,
+    population_from_parcels,
     population_from_raster,
     population_from_register,
+    residential_name,
     write_population_raster,
 )
 from geoplan.standards import load_standards
@@ -600,6 +610,626 @@ def test_defaults_are_documented_parameters():
         assert "not a planning standard" in value.note or "not from a standard" in value.note
     assert "40 m2" in per_m2.note
     assert "overestimates" in per_m2.note
+    expected = {
+        "levels_single_storey_house": 1,
+        "levels_house": 2,
+        "levels_village_house": 1,
+        "max_untagged_footprint_m2": 20000,
+        "far_residential": 2.0,
+        "far_residential_low_rise": 0.8,
+        "far_residential_old": 1.0,
+        "far_rural_homestead": 0.3,
+    }
+    for name, number in expected.items():
+        value = std.parameter(name)
+        assert value.value == number
+        assert (value.source, value.verification) == ("geoplan_default", "default")
+        assert "not a planning standard" in value.note
+    assert "single-storey" in std.parameter("levels_single_storey_house").note  # the OSM wiki
+    assert "OSM wiki" in std.parameter("levels_house").note
+
+
+def test_osm_land_use_from_columns_or_tags():
+    frame = gpd.GeoDataFrame(
+        {
+            "tags": [
+                {"landuse": "Industrial"},
+                {"landuse": "residential", "residential": "rural"},
+                {"landuse": "farmyard"},
+                {"military": "barracks"},
+                {"military": "no", "landuse": "grass"},
+                {"aeroway": "aerodrome"},
+                {},
+            ]
+        },
+        geometry=[box(0, 0, 1, 1)] * 7,
+        crs=NET,
+    )
+    assert osm_land_use(frame).kinds.tolist() == [
+        "non_residential",
+        "rural_homestead",
+        "rural_homestead",
+        "non_residential",
+        "other",
+        "non_residential",
+        "other",
+    ]
+    with pytest.raises(InputError, match=r"need a class column or OSM tags.*class_column='Level1'"):
+        land_use_kinds(frame.drop(columns="tags").assign(Level1=1))
+
+
+def test_osm_land_use_of_the_sample():
+    land = read_landuse(sample_pbf())
+    kinds = osm_land_use(land).kinds
+    assert set(land.geom_type) <= {"Polygon", "MultiPolygon"}
+    assert set(kinds) <= {"residential", "non_residential", "other"}
+    commercial = (land["landuse"] == "commercial").to_numpy()
+    assert commercial.any()
+    assert (kinds[commercial] == "non_residential").all()
+
+
+# ----------------------------------------------------------------- buildings people live in
+def row_of(tags, *, names=None, levels=None, side=10.0, gap=100.0, **columns):
+    """Square footprints of ``side`` m in a row, ``gap`` m apart, in the network's CRS."""
+    n = len(tags)
+    data = {"building": tags, "name": names or [None] * n, "levels": levels or [None] * n}
+    data.update(columns)
+    geometry = [box(i * gap, 0, i * gap + side, side) for i in range(n)]
+    return gpd.GeoDataFrame(data, geometry=geometry, crs=NET)
+
+
+def test_storeys_by_building_type():
+    tags = ["bungalow", "cabin", "house", "detached", "semidetached_house", "terrace", "farm"]
+    tags += ["apartments", "residential", "yes", None, "bungalow", "house"]
+    levels = [None] * 11 + [3, "4"]
+    buildings = row_of(tags, levels=levels)
+    demand = population_from_buildings(buildings)
+    # 100 m2 footprints x storeys x 0.025 persons per m2
+    assert demand["levels"].tolist() == [1, 1, 2, 2, 2, 2, 2, 6, 6, 6, 6, 3, 4]
+    assert demand["population"].tolist() == pytest.approx(
+        [2.5, 2.5, 5, 5, 5, 5, 5, 15, 15, 15, 15, 7.5, 10]
+    )
+    assert demand["levels_basis"].tolist() == (
+        ["single_storey_type"] * 2 + ["house_type"] * 5 + ["default"] * 4 + ["tagged"] * 2
+    )
+    record = demand.attrs["population_method"]
+    assert record["levels"] == {
+        "tagged": 2,
+        "single_storey_type": 2,
+        "village": 0,
+        "house_type": 5,
+        "low_rise_land": 0,
+        "default": 4,
+    }
+    assert demand.attrs["levels_defaulted"] == 4
+
+
+def test_building_levels_column_counts_as_a_tag():
+    buildings = row_of(["bungalow", "yes"]).drop(columns="levels")
+    buildings["building:levels"] = ["2", None]
+    demand = population_from_buildings(buildings)
+    assert demand["levels"].tolist() == [2, 6]
+    assert demand["levels_basis"].tolist() == ["tagged", "default"]
+
+
+def test_the_bungalow_outline_is_no_longer_a_tower_block():
+    # the Jilin case: a 23.6 ha polygon tagged building=bungalow became 35,368 people
+    outline = gpd.GeoDataFrame({"building": ["bungalow"]}, geometry=[box(0, 0, 400, 590)], crs=NET)
+    demand = population_from_buildings(outline)
+    assert len(demand) == 0
+    record = demand.attrs["population_method"]
+    # left out as very large; it would have held 236,000 m2 x 1 storey x 0.025
+    assert record["excluded"]["very_large"] == {"count": 1, "people": pytest.approx(5900.0)}
+    kept = population_from_buildings(outline, max_untagged_footprint_m2=math.inf)
+    assert kept["population"].tolist() == pytest.approx([5900.0])  # 1 storey, not 6
+
+
+def test_extended_non_residential_tags():
+    assert {
+        "train_station",
+        "transportation",
+        "depot",
+        "hangar",
+        "warehouse",
+        "industrial",
+        "commercial",
+        "retail",
+        "office",
+        "hotel",
+        "hospital",
+        "school",
+        "university",
+        "stadium",
+        "church",
+        "temple",
+        "museum",
+        "library",
+    } <= NON_RESIDENTIAL_BUILDING_TAGS
+    assert not NON_RESIDENTIAL_BUILDING_TAGS & RESIDENTIAL_BUILDING_TAGS
+    buildings = row_of(["depot", "Train_Station", "yes", "museum"])
+    demand = population_from_buildings(buildings)
+    assert list(demand.index) == [2]
+    assert demand.attrs["excluded_by"]["tag"] == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "not_a_home"),
+    [
+        ("长春站", True),
+        ("长春站(北口)", True),
+        ("长春西站2号楼", True),
+        ("站前小区", False),
+        ("站前街12号", False),
+        ("欧亚卖场", True),
+        ("人民广场", True),
+        ("万达广场东区", True),
+        ("红旗街万达广场小区", False),
+        ("购物中心", True),
+        ("国际会展中心", True),
+        ("国际会展中心B馆", True),
+        ("中心花园小区", False),
+        ("中心街3号", False),
+        ("第一汽车制造厂", True),
+        ("印刷厂宿舍", False),
+        ("吉林大学第一医院", True),
+        ("医院家属楼", False),
+        ("东北师范大学", True),
+        ("第二实验中学", True),
+        ("长春市体育馆", True),
+        ("长白山宾馆", True),
+        ("香格里拉大酒店", True),
+        ("物流仓库", True),
+        ("地下车库", True),
+        ("长春地铁车辆段", True),
+        ("吉林省宏达有限公司", True),
+        ("公司宿舍", False),
+        ("市政府", True),
+        ("南湖公馆", False),
+        ("幸福里3号楼", False),
+        ("桃源居", False),
+        ("明珠苑A座", False),
+        ("光明村", False),
+        ("村委会", True),
+        ("南湖公园", False),
+        ("3号楼", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_names_read_in_context(name, not_a_home):
+    names = pd.Series([name], dtype=object)
+    assert non_residential_name(names).tolist() == [not_a_home]
+
+
+def test_residential_words_win():
+    names = pd.Series(["站前小区", "中心花园小区", "医院宿舍", "幸福里", "市政府", "体育馆", None])
+    assert residential_name(names).tolist() == [True, True, True, True, False, False, False]
+
+
+def test_names_leave_buildings_out_unless_the_tag_says_home():
+    buildings = row_of(
+        ["yes", "yes", "apartments", "yes", None],
+        names=["长春站", "站前小区", "长春站公寓楼", "国贸中心", "南湖新村"],
+    )
+    uses = classify_buildings(buildings)
+    assert uses["excluded_by"].tolist() == ["name", "", "", "name", ""]
+    demand = population_from_buildings(buildings)
+    assert list(demand.index) == [1, 2, 4]
+    assert demand.attrs["population_method"]["excluded"]["name"] == {
+        "count": 2,
+        "people": pytest.approx(30.0),  # two 100 m2 footprints x 6 storeys x 0.025
+    }
+    assert is_residential(buildings).tolist() == [False, True, True, False, True]
+
+
+def land_under_test():
+    """OSM land use: an industrial estate with a lawn in it, a residential area with a school
+    ground in it, a village, all in lon/lat (reprojected to the buildings' CRS)."""
+    frame = gpd.GeoDataFrame(
+        {
+            "landuse": ["industrial", "grass", "residential", None, "residential"],
+            "amenity": [None, None, None, "school", None],
+            "residential": [None, None, None, None, "rural"],
+        },
+        geometry=[
+            box(0, 0, 1000, 1000),
+            box(100, 100, 400, 400),  # a lawn inside the estate says nothing
+            box(2000, 0, 3000, 1000),
+            box(2100, 100, 2400, 400),  # the school's ground inside the residential area
+            box(4000, 0, 5000, 1000),
+        ],
+        crs=NET,
+    )
+    return frame.to_crs(4326)
+
+
+def test_buildings_on_non_residential_land_are_left_out():
+    land = land_under_test()
+    buildings = gpd.GeoDataFrame(
+        {
+            "building": ["yes", "yes", "apartments", "yes", "yes", "yes", "yes", "apartments"],
+            "name": [None, None, None, "钢厂宿舍", None, None, None, None],
+        },
+        geometry=[
+            box(500, 500, 510, 510),  # industrial estate
+            box(200, 200, 210, 210),  # the lawn in the estate: still the estate
+            box(600, 600, 610, 610),  # tagged apartments: kept
+            box(700, 700, 710, 710),  # a dormitory by name: kept
+            box(2500, 500, 2510, 510),  # residential area
+            box(2200, 200, 2210, 210),  # the school ground in it
+            box(4500, 500, 4510, 510),  # a village: one storey
+            box(4600, 600, 4610, 610),  # apartments in the village keep the default
+        ],
+        crs=NET,
+    )
+    uses = classify_buildings(buildings, landuse=land)
+    assert uses["excluded_by"].tolist() == ["landuse", "landuse", "", "", "", "landuse", "", ""]
+    assert uses["land_use"].tolist() == [
+        "non_residential",
+        "non_residential",
+        "non_residential",
+        "non_residential",
+        "residential",
+        "non_residential",
+        "rural_homestead",
+        "rural_homestead",
+    ]
+    demand = population_from_buildings(buildings, landuse=land)
+    assert demand["levels"].tolist() == [6, 6, 6, 1, 6]
+    assert demand.loc[6, "levels_basis"] == "village"
+    record = demand.attrs["population_method"]
+    assert record["excluded"]["landuse"] == {"count": 3, "people": pytest.approx(45.0)}
+    assert record["inputs"]["land_use"] == "osm"
+    assert record["inputs"]["land_use_polygons"] == 5
+
+
+def test_land_use_from_a_parcel_file():
+    parcels = parcels_of(["M1", "R2", "H14", "R1"]).rename(columns={"cls": "Level2"})
+    buildings = row_of(["yes", "yes", "yes", "yes", "yes"], gap=100, side=10)
+    buildings = buildings.set_geometry(buildings.geometry.translate(40, 40))
+    uses = classify_buildings(buildings, landuse=parcels, class_column="Level2")
+    assert uses["excluded_by"].tolist() == ["landuse", "", "", "", ""]
+    # 0703 rural homestead: a village house; R1 low-rise: a house; outside: the default
+    assert uses["levels"].tolist() == [6, 6, 1, 2, 6]
+    assert uses["levels_basis"].tolist()[1:] == ["default", "village", "low_rise_land", "default"]
+    with pytest.raises(InputError, match=r"no class column 'DLBM'.*class_column="):
+        classify_buildings(buildings, landuse=parcels, class_column="DLBM")
+
+
+def test_very_large_untagged_footprints_are_left_out_and_reported():
+    buildings = gpd.GeoDataFrame(
+        {"building": ["yes", "apartments", None, "yes", "house"]},
+        geometry=[
+            box(0, 0, 150, 150),  # 22,500 m2 untagged: a hall or a depot
+            box(1000, 0, 1150, 150),  # 22,500 m2 tagged apartments: kept
+            box(2000, 0, 2140, 140),  # 19,600 m2: under the limit
+            box(3000, 0, 3010, 3000),  # 30,000 m2 long and thin
+            box(5000, 0, 5150, 150),  # a 2.25 ha "house" is not a house
+        ],
+        crs=NET,
+    )
+    demand = population_from_buildings(buildings)
+    assert list(demand.index) == [1, 2]
+    record = demand.attrs["population_method"]
+    # they would have held 22,500 x 6 x 0.025 + 30,000 x 6 x 0.025 + 22,500 x 2 x 0.025
+    assert record["excluded"]["very_large"] == {
+        "count": 3,
+        "people": pytest.approx(3375 + 4500 + 1125),
+    }
+    assert record["very_large_kept"] == {"count": 1, "people": pytest.approx(3375.0)}
+    looser = population_from_buildings(buildings, max_untagged_footprint_m2=25_000)
+    assert list(looser.index) == [0, 1, 2, 4]
+    assert looser.attrs["population_method"]["defaults"][-1] == {
+        "name": "max_untagged_footprint_m2",
+        "value": 25_000.0,
+        "unit": "m2",
+        "source": "argument",
+        "verification": "given",
+        "note": "given as max_untagged_footprint_m2= by the caller",
+    }
+    with pytest.raises(InputError, match=r"max_untagged_footprint_m2=20000"):
+        population_from_buildings(buildings, max_untagged_footprint_m2=0)
+
+
+def test_a_building_is_left_out_for_the_first_reason_only():
+    land = gpd.GeoDataFrame({"landuse": ["retail"]}, geometry=[box(-10, -10, 900, 900)], crs=NET)
+    buildings = gpd.GeoDataFrame(
+        {"building": ["retail", "yes", "yes"], "name": ["商场", "商场", None]},
+        geometry=[box(0, 0, 200, 200), box(300, 0, 500, 200), box(600, 0, 800, 200)],
+        crs=NET,
+    )
+    uses = classify_buildings(buildings, landuse=land)
+    assert uses["excluded_by"].tolist() == ["tag", "name", "landuse"]
+
+
+def test_the_callers_mask_replaces_tag_and_name_rules():
+    buildings = row_of(["retail", "yes"], names=[None, "长春站"])
+    demand = population_from_buildings(buildings, residential=lambda b: np.array([True, False]))
+    assert list(demand.index) == [0]
+    assert demand.attrs["excluded_by"] == {
+        "caller": 1,
+        "tag": 0,
+        "name": 0,
+        "landuse": 0,
+        "very_large": 0,
+    }
+
+
+def test_the_method_record_of_a_building_estimate():
+    buildings = row_of(["yes", "retail", "bungalow"], names=[None, None, None])
+    demand = population_from_buildings(buildings)
+    record = demand.attrs["population_method"]
+    json.dumps(record)  # ready for run.json
+    assert record["source"] == "buildings"
+    assert set(record["method"]) == {"en", "zh"}
+    assert [d["name"] for d in record["defaults"]] == [
+        "persons_per_m2_floor",
+        "default_building_levels",
+        "levels_single_storey_house",
+        "levels_house",
+        "levels_village_house",
+        "max_untagged_footprint_m2",
+    ]
+    assert [d["value"] for d in record["defaults"]] == [0.025, 6, 1, 2, 1, 20000]
+    assert {d["source"] for d in record["defaults"]} == {"geoplan_default"}
+    assert record["kept"] == {"count": 2, "people": 17.5, "floor_area_m2": 700.0}
+    assert record["excluded"]["tag"] == {"count": 1, "people": 15.0}
+    assert record["total"] == demand.attrs["population_total"] == 17.5
+    assert record["calibration"] is None
+    assert record["inputs"] == {
+        "buildings": 3,
+        "without_geometry": 0,
+        "land_use": None,
+        "land_use_polygons": None,
+    }
+    zh, en = record["caveats"][0]["zh"], record["caveats"][0]["en"]
+    assert "0.025" in zh
+    assert "未标注层数的建筑按 6 层、平房 1 层、独立住宅 2 层、村庄住宅 1 层" in zh
+    assert "taken as 6 storeys, bungalows 1, houses 2, village houses 1 (geoplan defaults" in en
+    assert "1 by tag (about 15 people" in record["caveats"][1]["en"]
+    assert "按建筑标签 1 栋" in record["caveats"][1]["zh"]
+
+
+def test_a_standards_override_is_named_in_the_record(tmp_path):
+    path = tmp_path / "jilin.toml"
+    path.write_text("[parameter]\nlevels_village_house = 2\n", encoding="utf-8")
+    std = load_standards(path)
+    buildings = row_of(["house"])
+    demand = population_from_buildings(buildings, standards=std)
+    village = demand.attrs["population_method"]["defaults"][4]
+    assert (village["name"], village["value"], village["source"]) == (
+        "levels_village_house",
+        2,
+        "user",
+    )
+    assert "some values given by the user" in demand.attrs["population_method"]["caveats"][0]["en"]
+
+
+# ----------------------------------------------------------------- land-use parcels
+def parcels_of(classes, *, far=None, width=100.0):
+    """Parcels ``width`` x 100 m side by side with the given classes (and FARs)."""
+    data = {"cls": classes}
+    if far is not None:
+        data["far"] = far
+    geometry = [box(i * width, 0, (i + 1) * width, 100) for i in range(len(classes))]
+    return gpd.GeoDataFrame(data, geometry=geometry, crs=NET)
+
+
+def test_parcels_times_floor_area_ratio_by_hand():
+    # EULUC-China codes as integers (101 = 0101 Residential); 10,000 m2 parcels
+    parcels = parcels_of([101, 101, 301, 502, 101], far=[1.5, None, 3.0, None, 0.0])
+    demand = population_from_parcels(parcels, class_column="cls", far_column="far")
+    # 10,000 m2 x 1.5 x 0.025 = 375; x 2.0 (the default) x 0.025 = 500; FAR 0: nobody
+    assert demand["population"].tolist() == pytest.approx([375.0, 500.0, 0.0])
+    assert list(demand.index) == [0, 1, 4]
+    assert demand["far"].tolist() == [1.5, 2.0, 0.0]
+    assert demand["far_basis"].tolist() == ["column", "default", "column"]
+    assert demand["basis"].tolist() == ["parcel"] * 3
+    assert demand.attrs["population_total"] == pytest.approx(875.0)
+    for i in demand.index:  # each point lies in its parcel
+        assert parcels.geometry[i].contains(demand.geometry[i])
+    record = demand.attrs["population_method"]
+    assert record["inputs"]["scheme"] == "euluc"
+    assert record["excluded"]["non_residential"] == {
+        "count": 2,
+        "area_m2": 20000.0,
+        "people": 0.0,
+    }
+    assert record["far"] == {"column": 2, "default": 1}
+    assert [d["name"] for d in record["defaults"]] == ["persons_per_m2_floor", "far_residential"]
+    json.dumps(record)
+
+
+@pytest.mark.parametrize(
+    ("classes", "scheme", "expected"),
+    [
+        # GB 50137-2011: R1 0.8, R2 2.0, R3 1.0, R12 services, H14 village 0.3, M1 industry
+        (["R1", "R2", "R3", "R12", "H14", "M1"], "gb50137", [200, 500, 250, 0, 75, 0]),
+        # the 2020 classification: 070101 0.8, 070102 2.0, 070103 1.0, 0702, 0703 0.3, 1001
+        (
+            ["070101", "070102", "070103", "0702", "0703", "1001"],
+            "guotu",
+            [200, 500, 250, 0, 75, 0],
+        ),
+        # integers lose their leading zero: 701 is 0701
+        ([701, 702, 70301, 1201, 1202, 1203], "guotu", [500, 0, 75, 0, 0, 0]),
+        # names
+        (
+            [
+                "一类居住用地",
+                "二类居住用地",
+                "三类城镇住宅用地",
+                "城镇社区服务设施用地",
+                "农村宅基地",
+                "工业用地",
+            ],
+            "names",
+            [200, 500, 250, 0, 75, 0],
+        ),
+        (
+            [
+                "Residential",
+                "Industrial",
+                "Business office",
+                "Residential",
+                "Park and greenspace",
+                "Medical",
+            ],
+            "names",
+            [500, 0, 0, 500, 0, 0],
+        ),
+    ],
+)
+def test_parcel_classes_of_each_scheme(classes, scheme, expected):
+    parcels = parcels_of(classes)
+    demand = population_from_parcels(parcels, class_column="cls")
+    people = demand["population"].reindex(parcels.index, fill_value=0.0)
+    assert people.tolist() == pytest.approx(expected)  # 10,000 m2 x FAR x 0.025
+    assert demand.attrs["population_method"]["inputs"]["scheme"] == scheme
+
+
+def test_parcel_classes_read_alone():
+    # with 0701 (not an EULUC code) present, codes are the 2020 classification's: 0101 is paddy
+    kinds = parcel_land_use(pd.Series(["0101", "0701", "0201"])).kinds.tolist()
+    assert kinds == ["non_residential", "residential", "non_residential"]
+    euluc = parcel_land_use(pd.Series(["0101", "0201"]))
+    assert (euluc.scheme, euluc.kinds.tolist()) == ("euluc", ["residential", "non_residential"])
+    guotu = parcel_land_use(pd.Series(["0101", "0201"]), scheme="guotu")  # paddy and orchard
+    assert guotu.kinds.tolist() == ["non_residential", "non_residential"]
+    unknown = parcel_land_use(pd.Series(["Rb", "商住混合", None, "H11"]))
+    assert unknown.kinds.tolist() == ["unknown"] * 4
+    assert unknown.unknown == ("(blank)", "H11", "Rb", "商住混合")
+    with pytest.raises(InputError, match="scheme='auto'"):
+        parcel_land_use(pd.Series(["R2"]), scheme="gb")
+
+
+def test_unknown_parcel_classes_hold_nobody_and_are_recorded():
+    parcels = parcels_of(["R2", "Rb"])
+    demand = population_from_parcels(parcels, class_column="cls")
+    record = demand.attrs["population_method"]
+    assert list(demand.index) == [0]
+    assert record["unknown_classes"] == ["Rb"]
+    assert record["excluded"]["unknown_class"]["count"] == 1
+    assert "(unrecognised: Rb)" in record["caveats"][1]["en"]
+    assert "（无法识别的类别：Rb）" in record["caveats"][1]["zh"]
+
+
+def test_parcel_people_spread_over_their_buildings():
+    parcels = parcels_of(["R2", "R2", "M1"])
+    buildings = gpd.GeoDataFrame(
+        {"building": ["yes", "apartments", "retail", "yes"], "levels": [None, 6, None, None]},
+        geometry=[
+            box(10, 10, 20, 20),  # 100 m2 x 6 = 600 m2 of floor
+            box(40, 40, 60, 50),  # 200 m2 x 6 = 1,200
+            box(70, 70, 80, 80),  # a shop: no share
+            box(210, 10, 220, 20),  # on industrial land: not counted
+        ],
+        index=pd.Index(["a", "b", "shop", "works"], name="building_id"),
+        crs=NET,
+    )
+    demand = population_from_parcels(parcels, class_column="cls", buildings=buildings)
+    # parcel 0 holds 10,000 x 2.0 x 0.025 = 500 people, shared 1:2; parcel 1 has no building
+    assert demand.loc["a", "population"] == pytest.approx(500 / 3)
+    assert demand.loc["b", "population"] == pytest.approx(1000 / 3)
+    assert demand.loc["parcel:1", "population"] == pytest.approx(500.0)
+    assert set(demand.index) == {"a", "b", "parcel:1"}
+    assert demand["basis"].tolist() == ["building", "building", "parcel"]
+    assert demand["parcel"].tolist() == [0, 0, 1]
+    assert demand["population"].sum() == pytest.approx(1000.0)
+    assert demand.attrs["population_method"]["spread"] == {
+        "buildings": 2,
+        "parcels_with_buildings": 1,
+        "parcels_without_buildings": 1,
+    }
+    with pytest.raises(CRSError, match=r"to_crs\(parcels.crs\)"):
+        population_from_parcels(parcels, class_column="cls", buildings=buildings.to_crs(3857))
+
+
+def test_parcel_defaults_can_be_given():
+    parcels = parcels_of(["R2", "H14"])
+    demand = population_from_parcels(
+        parcels, class_column="cls", far={"residential": 2.5}, persons_per_m2=0.03
+    )
+    assert demand["population"].tolist() == pytest.approx(
+        [10_000 * 2.5 * 0.03, 10_000 * 0.3 * 0.03]
+    )
+    record = demand.attrs["population_method"]
+    assert [(d["name"], d["source"]) for d in record["defaults"]] == [
+        ("persons_per_m2_floor", "argument"),
+        ("far_residential", "argument"),
+        ("far_rural_homestead", "geoplan_default"),
+    ]
+    with pytest.raises(InputError, match="unknown land-use kinds"):
+        population_from_parcels(parcels, class_column="cls", far={"housing": 2})
+
+
+def test_parcel_inputs_are_checked():
+    parcels = parcels_of(["R2", "M1"], far=["1.2", "high"])
+    with pytest.raises(InputError, match=r"not a number >= 0 \(parcels \[1\], e\.g\. 'high'\)"):
+        population_from_parcels(parcels, class_column="cls", far_column="far")
+    with pytest.raises(InputError, match=r"no floor-area-ratio column 'FAR'.*far_column="):
+        population_from_parcels(parcels, class_column="cls", far_column="FAR")
+    with pytest.raises(InputError, match=r"none of the 2 parcels is housing land.*'M1'"):
+        population_from_parcels(parcels_of(["M1", "A2"]), class_column="cls")
+    with pytest.raises(CRSError, match="no CRS"):
+        population_from_parcels(parcels.set_crs(None, allow_override=True), class_column="cls")
+    with pytest.raises(CRSError, match="geographic"):
+        population_from_parcels(parcels.to_crs(4326), class_column="cls")
+
+
+# ----------------------------------------------------------------- calibration
+def test_calibration_to_a_census_total():
+    demand = population_from_buildings(row_of(["yes", "house", "bungalow"]))  # 15 + 5 + 2.5
+    scaled, factor = calibrate_population(demand, 45)
+    assert factor == pytest.approx(2.0)
+    assert scaled["population"].sum() == pytest.approx(45.0)
+    assert scaled["population"].tolist() == pytest.approx([30.0, 10.0, 5.0])
+    assert scaled.attrs["population_total"] == 45.0
+    assert scaled.attrs["calibration_factor"] == pytest.approx(2.0)
+    calibration = scaled.attrs["population_method"]["calibration"]
+    assert calibration == {
+        "census_total": 45.0,
+        "estimated_total": 22.5,
+        "factor": pytest.approx(2.0),
+        "extreme": False,
+        "warn_below": 0.5,
+        "warn_above": 2.0,
+    }
+    assert scaled.attrs["population_method"]["total"] == 22.5  # the estimate, kept
+    assert "45" in scaled.attrs["population_method"]["caveats"][-1]["zh"]
+    assert demand["population"].sum() == pytest.approx(22.5)  # the input is left alone
+    assert demand.attrs["population_method"]["calibration"] is None
+
+
+def test_an_extreme_calibration_factor_is_warned_about():
+    demand = population_from_buildings(row_of(["yes", "yes"]))  # 30 people
+    with pytest.warns(GeoplanWarning, match=r"census total 100 is 3\.33 times the estimate 30"):
+        scaled, factor = calibrate_population(demand, 100)
+    assert factor == pytest.approx(100 / 30)
+    assert scaled["population"].sum() == pytest.approx(100.0)
+    assert scaled.attrs["population_method"]["calibration"]["extreme"] is True
+    with pytest.warns(GeoplanWarning, match=r"0\.33 times"):
+        calibrate_population(demand, 10)
+
+
+def test_calibration_scales_age_groups_too(raster, tmp_path):
+    path, data, crs, transform = raster
+    old = np.where(data == NODATA, NODATA, np.round(data * 0.2, 2)).astype(np.float32)
+    ages = write_tif(tmp_path / "old.tif", old, crs=crs, transform=transform)
+    demand = population_from_raster(path, age_groups={"age_60_plus": ages})
+    total = demand["population"].sum()
+    scaled, factor = calibrate_population(demand, round(total * 1.2))
+    assert scaled["age_60_plus"].sum() == pytest.approx(demand["age_60_plus"].sum() * factor)
+    assert scaled.attrs["population_method"]["source"] == demand.attrs["source"]
+
+
+def test_calibration_refuses_what_it_cannot_scale():
+    demand = population_from_buildings(row_of(["yes"]))
+    for bad in (0, -5, math.nan, math.inf, "1000", True, None):
+        with pytest.raises(InputError, match=r"census total must be a positive number.*total="):
+            calibrate_population(demand, bad)
+    with pytest.raises(InputError, match="holds 0 people"):
+        calibrate_population(demand.assign(population=0.0), 100)
 
 
 # ----------------------------------------------------------------- grids
@@ -677,3 +1307,114 @@ def test_demand_summary_defaults_and_errors():
     }
     with pytest.raises(InputError, match="no column"):
         demand_summary(demand.drop(columns="population"))
+
+
+# ----------------------------------------------------------------- the study's keys
+def test_the_population_keys_of_a_study(tmp_path):
+    parcels = parcels_of(["R2"])
+    parcels.to_file(tmp_path / "parcels.gpkg")
+    config = parse_config(
+        {
+            "study": {"name": "x"},
+            "network": {"source": "synthetic"},
+            "population": {
+                "source": "parcels.gpkg",
+                "class_column": "cls",
+                "far_column": "far",
+                "class_scheme": "gb50137",
+                "total": 1234567,
+            },
+        },
+        base_dir=tmp_path,
+    )
+    assert config.population_source == tmp_path / "parcels.gpkg"
+    assert (config.population_class_column, config.population_far_column) == ("cls", "far")
+    assert (config.population_class_scheme, config.population_total) == ("gb50137", 1234567)
+    buildings = parse_config(
+        {
+            "study": {"name": "x"},
+            "network": {"source": "sample"},
+            "population": {
+                "landuse": "parcels.gpkg",
+                "class_column": "cls",
+                "max_untagged_footprint_m2": 15000,
+            },
+        },
+        base_dir=tmp_path,
+    )
+    assert buildings.population_source == "buildings"
+    assert buildings.population_landuse == tmp_path / "parcels.gpkg"
+    assert buildings.population_max_untagged_footprint_m2 == 15000
+    minimal = parse_config({"study": {"name": "x"}, "network": {"source": "sample"}})
+    assert (minimal.population_total, minimal.population_landuse) == (None, None)
+    assert minimal.population_class_scheme == "auto"
+    bad = {
+        "landuse": ("synthetic", {"landuse": "none"}),
+        "class_column": ("buildings", {"class_column": "cls"}),  # OSM land use has tags
+        "class_scheme": ("buildings", {"class_scheme": "euluc"}),
+        "max_untagged_footprint_m2": ("synthetic", {"max_untagged_footprint_m2": 1}),
+    }
+    for key, (source, table) in bad.items():
+        raw = {"study": {"name": "x"}, "network": {"source": "sample"}}
+        raw["population"] = {"source": source, **table}
+        with pytest.raises(ConfigError, match=rf"\[population\] {key} does not apply"):
+            parse_config(raw, base_dir=tmp_path)
+
+
+def test_a_study_counts_people_on_parcels_and_calibrates(tmp_path):
+    city = synthetic_city(area_km2=1.0, seed=5)
+    left, bottom, right, top = city.communities.total_bounds
+    step = (right - left) / 4
+    parcels = gpd.GeoDataFrame(
+        {"用地代码": ["R2", "M1", "R1", "R2"], "容积率": [1.5, None, None, None]},
+        geometry=[box(left + i * step, bottom, left + (i + 1) * step, top) for i in range(4)],
+        crs=city.crs,
+    )
+    parcels.to_file(tmp_path / "parcels.gpkg")
+    raw = {
+        "study": {"name": "parcels"},
+        "network": {"source": "synthetic"},
+        "synthetic": {"area_km2": 1.0, "seed": 5},
+        "communities": {"source": "synthetic"},
+        "population": {
+            "source": "parcels.gpkg",
+            "class_column": "用地代码",
+            "far_column": "容积率",
+        },
+    }
+    study = Study.from_config(parse_config(raw, base_dir=tmp_path))
+    area = step * (top - bottom)
+    # R2 at FAR 1.5, industry, R1 at the default 0.8, R2 at the default 2.0; 0.025 per m2
+    assert study.demand["population"].sum() == pytest.approx(area * (1.5 + 0.8 + 2.0) * 0.025)
+    record = study.demand.attrs["population_method"]
+    assert record["inputs"]["class_column"] == "用地代码"
+    assert record["far"] == {"column": 1, "default": 2}
+    raw["population"]["total"] = 12345
+    scaled = Study.from_config(parse_config(raw, base_dir=tmp_path))
+    assert scaled.demand["population"].sum() == pytest.approx(12345.0)
+    calibration = scaled.demand.attrs["population_method"]["calibration"]
+    assert calibration["factor"] == pytest.approx(12345 / (area * 4.3 * 0.025))
+
+
+def test_a_study_of_the_sample_leaves_out_buildings_on_osm_land_use():
+    network = None
+    records = {}
+    for landuse in ("osm", "none"):
+        config = parse_config(
+            {
+                "study": {"name": "x"},
+                "network": {"source": "sample"},
+                "population": {"landuse": landuse},
+            }
+        )
+        loader = Loader(config)
+        network = network or loader.network()
+        records[landuse] = loader.demand(network).attrs["population_method"]
+    osm, none = records["osm"], records["none"]
+    assert osm["inputs"]["land_use"] == "osm"
+    assert none["inputs"]["land_use"] is None
+    assert osm["excluded"]["landuse"]["count"] > 0
+    assert none["excluded"]["landuse"]["count"] == 0
+    assert osm["excluded"]["tag"] == none["excluded"]["tag"]
+    # what land use left out is what the other estimate counted more
+    assert none["total"] - osm["total"] == pytest.approx(osm["excluded"]["landuse"]["people"])

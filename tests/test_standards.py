@@ -284,6 +284,14 @@ def test_every_default_says_why(std):
         ("shelter_usable_share", "shelter_usable_share"),
         ("persons_per_m2_floor", "persons_per_m2_floor"),
         ("default_building_levels", "default_building_levels"),
+        ("levels_single_storey_house", "levels_single_storey_house"),
+        ("levels_house", "levels_house"),
+        ("levels_village_house", "levels_village_house"),
+        ("max_untagged_footprint_m2", "max_untagged_footprint_m2"),
+        ("far_residential", "far_residential"),
+        ("far_residential_low_rise", "far_residential_low_rise"),
+        ("far_residential_old", "far_residential_old"),
+        ("far_rural_homestead", "far_rural_homestead"),
     }
     assert all(len(note) > 80 for note in defaults["note"])
     assert std.parameter("missing_below_share").value == 0.5
