@@ -5,7 +5,17 @@ from __future__ import annotations
 from geoplan._errors import ConfigError
 from geoplan.settings import settings
 
-__all__ = ["facility_type_label", "label", "level_name", "resolve_lang"]
+__all__ = [
+    "COLUMN_LABELS",
+    "TABLE_LABELS",
+    "column_label",
+    "facility_type_label",
+    "is_share_column",
+    "label",
+    "level_name",
+    "resolve_lang",
+    "table_label",
+]
 
 _LABELS: dict[str, tuple[str, str]] = {
     # key: (Chinese, English)
@@ -124,3 +134,160 @@ def facility_type_label(type_id: object, lang: str | None = None) -> str:
     except (KeyError, ValueError, LookupError):
         return str(type_id)
     return found.name_zh if resolve_lang(lang) == "zh" else found.name_en
+
+
+#: Table columns a run writes: (Chinese, English) headers of the workbook and the report.
+COLUMN_LABELS: dict[str, tuple[str, str]] = {
+    "section": ("类别", "section"),
+    "item": ("项目", "item"),
+    "value": ("数值", "value"),
+    "community": ("社区编号", "community id"),
+    "community_name": ("社区名称", "community name"),
+    "community_code": ("社区代码", "community code"),
+    "facility_type": ("设施类型", "facility type"),
+    "facility": ("设施编号", "facility id"),
+    "name_zh": ("中文名称", "Chinese name"),
+    "name_en": ("英文名称", "English name"),
+    "threshold_minutes": ("时间阈值（分钟）", "threshold (minutes)"),
+    "threshold_m": ("距离阈值（米）", "threshold (m)"),
+    "threshold_distance_m": ("距离阈值（米）", "threshold (m)"),
+    "threshold_basis": ("阈值类型", "threshold basis"),
+    "threshold_source": ("阈值依据", "threshold source"),
+    "threshold_verification": ("依据核实程度", "source verification"),
+    "n_facilities": ("设施数", "facilities"),
+    "sites": ("设施数", "sites"),
+    "population": ("人口", "population"),
+    "covered": ("覆盖人口", "people covered"),
+    "covered_population": ("覆盖人口", "people covered"),
+    "share": ("覆盖率", "covered share"),
+    "covered_share": ("覆盖率", "covered share"),
+    "unreachable_population": ("路网不可达人口", "people beyond the network"),
+    "note": ("备注", "note"),
+    "source": ("来源", "source"),
+    "stand_in": ("替代数据", "stand-in"),
+    "level": ("生活圈层级", "life-circle level"),
+    "required": ("标准要求", "required"),
+    "missing": ("缺项", "missing"),
+    "n_missing": ("缺项数", "types missing"),
+    "missing_zh": ("缺少的设施", "missing (Chinese)"),
+    "missing_en": ("缺少的设施（英文）", "missing"),
+    "capacity": ("容量（人）", "capacity (people)"),
+    "assigned": ("分配人数", "people assigned"),
+    "utilisation": ("利用率", "utilisation"),
+    "across": ("比较单元", "across"),
+    "gini": ("基尼系数", "Gini"),
+    "palma": ("帕尔玛比值", "Palma ratio"),
+    "theil": ("泰尔指数", "Theil index"),
+    "candidate": ("候选点编号", "candidate"),
+    "rank": ("序号", "rank"),
+    "node": ("路网节点", "network node"),
+    "newly_covered": ("新增覆盖人口", "newly covered people"),
+    "marginal_gain": ("边际增益", "marginal gain"),
+    "communities_served": ("服务社区", "communities served"),
+    "covered_before": ("建设前覆盖人口", "covered before"),
+    "share_before": ("建设前覆盖率", "covered share before"),
+    "covered_after": ("建设后覆盖人口", "covered after"),
+    "share_after": ("建设后覆盖率", "covered share after"),
+    "district": ("区县", "district"),
+    "urban_rural": ("城乡属性", "urban or rural"),
+    "n_communities": ("社区数", "communities"),
+    "number": ("序号", "number"),
+    "indicator": ("指标", "indicator"),
+    "area_level": ("统计层级", "area level"),
+    "area_id": ("统计单元编号", "area id"),
+    "area_name": ("统计单元", "area"),
+    "target": ("目标值", "target"),
+    "comparison": ("比较", "comparison"),
+    "meets": ("是否达标", "met"),
+    "gap": ("差距", "gap"),
+    "unit": ("单位", "unit"),
+    "type": ("指标属性", "type"),
+    "n_missing_data": ("缺数据社区数", "communities without data"),
+    "method": ("计算方法", "method"),
+    "side": ("所在表", "side"),
+}
+
+#: Tables a run writes: (Chinese, English) sheet names of the workbook.
+TABLE_LABELS: dict[str, tuple[str, str]] = {
+    "summary": ("主要指标", "summary"),
+    "facility_types": ("设施类型", "facility types"),
+    "life_circles": ("生活圈完整度", "life circles"),
+    "life_circle_coverage": ("生活圈分项覆盖", "life-circle coverage"),
+    "life_circle_types": ("生活圈设施类型", "life-circle types"),
+    "coverage_totals": ("覆盖率汇总", "coverage totals"),
+    "coverage_by_community": ("分社区覆盖率", "coverage by community"),
+    "coverage_equity": ("覆盖公平性", "coverage equity"),
+    "indicators": ("规划指标", "indicators"),
+    "indicators_all": ("规划指标明细", "indicators, all"),
+    "indicators_by_community": ("分社区规划指标", "indicators by community"),
+    "indicators_by_district": ("分区县规划指标", "indicators by district"),
+    "indicators_unsupported": ("无法评估的指标", "indicators unsupported"),
+    "register_unmatched": ("台账未匹配", "register unmatched"),
+}
+
+
+def column_label(column: str, lang: str | None = None) -> str:
+    """Return a table column's header in ``lang`` (the column itself when unknown).
+
+    Patterns are read too: ``share_<group>``, ``score_<level>``, ``meets_<indicator>``
+    and the plan's indicator ids.
+
+    Examples
+    --------
+    >>> column_label("share", "zh"), column_label("score_15min", "zh")
+    ('覆盖率', '15分钟生活圈完整度')
+    >>> column_label("meets_activity_area_share", "zh")
+    '是否达标：居民活动区域面积占社区综合服务设施总建筑面积比例'
+    """
+    zh = resolve_lang(lang) == "zh"
+    if column in COLUMN_LABELS:
+        return COLUMN_LABELS[column][0 if zh else 1]
+    if column.startswith("score_"):
+        level = level_name(column.removeprefix("score_"), lang)
+        return f"{level}{'完整度' if zh else ' completeness'}"
+    if column.startswith("share_"):
+        group = column.removeprefix("share_")
+        return f"{'覆盖率：' if zh else 'covered share: '}{group}"
+    indicator = _indicator_name(column.removeprefix("meets_"), zh)
+    if indicator is not None:
+        if column.startswith("meets_"):
+            return f"是否达标：{indicator}" if zh else f"met: {indicator}"
+        return indicator
+    return column
+
+
+def _indicator_name(indicator: str, zh: bool) -> str | None:
+    from geoplan.standards import plan_indicators
+
+    table = plan_indicators()
+    if indicator not in table.index:
+        return None
+    return str(table.loc[indicator, "name_zh" if zh else "name_en"])
+
+
+def table_label(table: str, lang: str | None = None) -> str:
+    """Return a table's name in ``lang`` (its file name when unknown)."""
+    zh = resolve_lang(lang) == "zh"
+    if table in TABLE_LABELS:
+        return TABLE_LABELS[table][0 if zh else 1]
+    for prefix, (name_zh, name_en) in (
+        ("capacity_", ("容量", "capacity")),
+        ("sites_", ("选址建议", "proposed sites")),
+    ):
+        if table.startswith(prefix):
+            type_id = table.removeprefix(prefix).removesuffix("_before_after")
+            extra = (
+                ("（前后对比）" if zh else " (before/after)") if table.endswith("_after") else ""
+            )
+            name = name_zh if zh else name_en
+            return f"{facility_type_label(type_id, lang)}{name}{extra}"
+    return table
+
+
+def is_share_column(column: str) -> bool:
+    """Whether a column holds shares (0-1), shown as percentages in spreadsheets."""
+    return (
+        column in ("share", "covered_share", "utilisation", "share_before", "share_after")
+        or column.startswith(("share_", "score_"))
+        or column.endswith(("_share", "_coverage"))
+    )

@@ -140,3 +140,21 @@ def test_no_cell_of_any_table_of_a_run_is_a_formula(hostile_names_run):
     assert assert_no_formulas_in_workbook(out / "tables.xlsx") > 100
     sheets = openpyxl.load_workbook(out / "tables.xlsx").sheetnames
     assert len(sheets) == len(tables)
+
+
+def test_the_workbook_speaks_chinese_and_shows_shares_as_percentages(hostile_names_run):
+    book = openpyxl.load_workbook(hostile_names_run / "tables.xlsx")
+    assert "覆盖率汇总" in book.sheetnames
+    assert "分社区覆盖率" in book.sheetnames
+    sheet = book["覆盖率汇总"]
+    headers = [cell.value for cell in next(sheet.iter_rows(max_row=1))]
+    assert headers[:3] == ["设施类型", "中文名称", "英文名称"]
+    assert "覆盖率" in headers
+    share = headers.index("覆盖率") + 1
+    cells = [row[0] for row in sheet.iter_rows(min_row=2, min_col=share, max_col=share)]
+    assert cells
+    assert all(cell.number_format == "0.0%" for cell in cells)
+    # the CSV keeps machine-readable headers and the same numbers
+    totals = pd.read_csv(hostile_names_run / "tables" / "coverage_totals.csv", encoding="utf-8-sig")
+    assert list(totals.columns[:3]) == ["facility_type", "name_zh", "name_en"]
+    assert [c.value for c in cells] == pytest.approx(totals["share"].tolist())

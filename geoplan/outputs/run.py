@@ -292,7 +292,7 @@ def _tables(result: StudyResult, folder: Path) -> list[str]:
     paths = [
         write_table(folder / "tables" / f"{safe_name(name)}.csv", t) for name, t in tables.items()
     ]
-    paths.append(write_workbook(folder / "tables.xlsx", tables))
+    paths.append(write_workbook(folder / "tables.xlsx", tables, lang=settings.lang))
     return _relative(paths, folder)
 
 

@@ -18,12 +18,13 @@ import json
 import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
+from geoplan._i18n import column_label, is_share_column, table_label
 from geoplan._io import atomic_path, neutralise
 
 if TYPE_CHECKING:
@@ -64,15 +65,27 @@ def write_table(path: str | os.PathLike[str], frame: pd.DataFrame) -> Path:
     return final
 
 
-def write_workbook(path: str | os.PathLike[str], tables: Mapping[str, pd.DataFrame]) -> Path:
+def write_workbook(
+    path: str | os.PathLike[str],
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    lang: str | None = None,
+) -> Path:
     """Write several tables as the sheets of one Excel workbook, atomically.
+
+    The CSV files keep machine-readable English headers; the workbook is for
+    people: with ``lang="zh"`` its sheet names and headers are Chinese
+    (:func:`geoplan._i18n.column_label`), and shares are formatted as
+    percentages in either language.
 
     Parameters
     ----------
     path
         The ``.xlsx`` file to (re)write.
     tables
-        Sheet name to table; names are cut to Excel's 31 characters and kept unique.
+        Table name to table; sheet names are cut to Excel's 31 characters and kept unique.
+    lang
+        ``"zh"`` or ``"en"``; default ``settings.lang``.
 
     Returns
     -------
@@ -83,10 +96,24 @@ def write_workbook(path: str | os.PathLike[str], tables: Mapping[str, pd.DataFra
     names: set[str] = set()
     with atomic_path(final) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         for name, frame in tables.items():
-            sheet = _sheet_name(name, names)
-            safe = spreadsheet_safe(_storable(frame))
-            safe.to_excel(writer, sheet_name=sheet, index=frame.index.name is not None)
+            sheet = _sheet_name(table_label(name, lang), names)
+            shown = _storable(frame)
+            if shown.index.name is not None:
+                shown = shown.reset_index()
+            shares = [i for i, c in enumerate(shown.columns) if is_share_column(str(c))]
+            headers = [column_label(str(c), lang) for c in shown.columns]
+            shown = shown.set_axis(headers, axis=1)  # a new frame: the result is not changed
+            spreadsheet_safe(shown).to_excel(writer, sheet_name=sheet, index=False)
+            _percent_columns(writer.sheets[sheet], shares)
     return final
+
+
+def _percent_columns(sheet: Any, columns: Sequence[int]) -> None:
+    """Show share columns (0-1) as percentages with one decimal."""
+    for column in columns:
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=column + 1, max_col=column + 1):
+            if isinstance(cell.value, int | float):
+                cell.number_format = "0.0%"
 
 
 def _sheet_name(name: str, taken: set[str]) -> str:
