@@ -27,6 +27,7 @@ from geoplan._io import atomic_path, safe_name, sha256
 from geoplan._version import __version__
 from geoplan.coverage import write_travel_time_raster
 from geoplan.outputs import maps
+from geoplan.outputs.qgis import style_geopackage
 from geoplan.outputs.run_folder import RunFolder
 from geoplan.outputs.sites import locate_sites, write_sites
 from geoplan.outputs.tables import write_layers, write_table, write_workbook
@@ -211,7 +212,9 @@ def _layers(result: StudyResult, folder: Path) -> list[str]:
     indicator_layer = _indicator_layer(result)
     if indicator_layer is not None:
         layers["indicators"] = indicator_layer
-    path = write_layers(folder / "layers.gpkg", {k: _plain(v) for k, v in layers.items()})
+    plain = {k: _plain(v) for k, v in layers.items()}
+    path = write_layers(folder / "layers.gpkg", plain)
+    style_geopackage(path, plain, update_time=study.started)  # QGIS styles (outputs.qgis)
     return [path.name]
 
 
