@@ -113,7 +113,8 @@ def write_run(
     """Write a study's results as a run folder.
 
     The folder holds ``maps/*.html``, ``layers.gpkg`` (every result layer,
-    for QGIS), ``tables/*.csv``, ``rasters/*.tif`` (population and travel
+    styled for QGIS), ``tables/*.csv``, ``sites/`` (each request's proposed
+    sites as xlsx, GeoJSON and KML), ``rasters/*.tif`` (population and travel
     times), ``report.html`` (key figures, tables, charts, links to the maps)
     and ``run.json`` (inputs with checksums, versions, parameters, timings).
 
