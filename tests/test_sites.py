@@ -10,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 import openpyxl
 import pandas as pd
+import pyogrio
 import pytest
 import shapely
 
@@ -235,6 +236,13 @@ def test_the_kml_holds_one_placemark_per_site_at_its_wgs84_position(canteen_run)
         data = {d.get("name"): d.findtext(f"{KML}value") for d in placemark.iter(f"{KML}Data")}
         assert float(data["lon_gcj02"]) == site["lon_gcj02"]
         assert data["candidate"] == site.name
+    # GDAL's KML reader (QGIS opens KML with it) sees the points and every column
+    read = pyogrio.read_dataframe(out / "sites" / "sites_community_canteen.kml", driver="KML")
+    assert read.crs.to_epsg() == 4326
+    assert set(COLUMNS) <= set(read.columns)
+    np.testing.assert_allclose(read.geometry.x, located["lon_wgs84"])
+    np.testing.assert_allclose(read.geometry.y, located["lat_wgs84"])
+    assert read["street"].tolist() == located["street"].tolist()
 
 
 def test_the_geojson_is_rfc7946_with_the_sites_properties(canteen_run):
