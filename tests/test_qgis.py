@@ -155,13 +155,14 @@ def test_every_layer_has_exactly_one_default_style_on_its_geometry_column(writte
 
 
 def test_two_writes_give_identical_rows(written_twice):
-    result, first, second = written_twice
+    _, first, second = written_twice
     assert rows(first) == rows(second)
-    stamps = {stamp for (stamp,) in rows(first, "SELECT DISTINCT update_time FROM layer_styles")}
-    assert len(stamps) == 1
-    (stamp,) = stamps
-    assert stamp.endswith(".000Z")  # GeoPackage DATETIME, UTC
-    assert stamp == geoplan.outputs.qgis._timestamp(result.study.started)
+    # a fixed GeoPackage DATETIME (UTC), so that two runs write the same package
+    stamps = rows(first, "SELECT DISTINCT update_time FROM layer_styles")
+    assert stamps == [("1970-01-01T00:00:00.000Z",)]
+    assert rows(first, "SELECT last_change FROM gpkg_contents WHERE table_name = 'layer_styles'")[
+        0
+    ] == ("1970-01-01T00:00:00.000Z",)
 
 
 def test_the_geopackage_still_reads_layer_by_layer(written_twice):
@@ -258,12 +259,12 @@ def _communities(shares, column="share_clinic"):
 
 def test_a_community_without_a_share_is_null_in_the_package_so_it_draws_grey(tmp_path):
     path = write_layers(tmp_path / "l.gpkg", {"communities": _communities([0.5, np.nan])})
-    style_geopackage(path, {"communities": _communities([0.5, np.nan])}, update_time=0.0)
+    style_geopackage(path, {"communities": _communities([0.5, np.nan])}, update_time=86400.0)
     assert rows(path, 'SELECT "share_clinic" IS NULL FROM communities ORDER BY fid') == [
         (0,),
         (1,),
     ]
-    assert rows(path, "SELECT update_time FROM layer_styles") == [("1970-01-01T00:00:00.000Z",)]
+    assert rows(path, "SELECT update_time FROM layer_styles") == [("1970-01-02T00:00:00.000Z",)]
 
 
 def test_hostile_column_names_stay_one_quoted_field():

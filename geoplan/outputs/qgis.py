@@ -64,6 +64,7 @@ if TYPE_CHECKING:
 __all__ = [
     "NO_DATA_COLOUR",
     "SHARE_COLOURS",
+    "STYLE_TIME",
     "LayerStyle",
     "Symbol",
     "categorized_qml",
@@ -102,6 +103,9 @@ _GAP = "#542788"
 _OUTLINE = "#555555"
 #: The QGIS version whose QML this is (both property forms, so any QGIS 3 reads it).
 QGIS_VERSION = "3.22.0"
+#: Every style's update_time (seconds since the epoch): fixed, so that two runs write the same
+#: GeoPackage. QGIS uses it only to order the styles that are not the default.
+STYLE_TIME = 0.0
 #: QGIS declares styleName 30 characters wide.
 _STYLE_NAME_MAX = 30
 _TABLE = "layer_styles"
@@ -600,7 +604,10 @@ def _description(name: str, lang: str | None) -> str:
 
 
 def write_layer_styles(
-    path: str | os.PathLike[str], styles: Sequence[LayerStyle], *, update_time: float
+    path: str | os.PathLike[str],
+    styles: Sequence[LayerStyle],
+    *,
+    update_time: float = STYLE_TIME,
 ) -> int:
     """Write ``styles`` into the GeoPackage's ``layer_styles`` table, as QGIS does.
 
@@ -612,8 +619,8 @@ def write_layer_styles(
     styles
         From :func:`layer_styles`; styles of layers the package lacks are left out.
     update_time
-        The ``update_time`` of every row (seconds since the epoch; the run's start, so
-        that writing the same results twice gives the same rows).
+        The ``update_time`` of every row, in seconds since the epoch; fixed by default
+        (:data:`STYLE_TIME`), so that two runs write the same rows.
 
     Returns
     -------
@@ -703,7 +710,7 @@ def style_geopackage(
     path: str | os.PathLike[str],
     layers: Mapping[str, gpd.GeoDataFrame],
     *,
-    update_time: float,
+    update_time: float = STYLE_TIME,
     lang: str | None = None,
 ) -> Path:
     """Style the layers of a GeoPackage for QGIS (:func:`layer_styles`, then write them).
@@ -715,7 +722,8 @@ def style_geopackage(
     layers
         Layer name to the frame written.
     update_time
-        Seconds since the epoch recorded as every style's ``update_time``.
+        Seconds since the epoch recorded as every style's ``update_time`` (fixed by
+        default: :data:`STYLE_TIME`).
     lang
         The language of legends and descriptions (default: settings).
 

@@ -215,7 +215,7 @@ def _layers(result: StudyResult, folder: Path) -> list[str]:
         layers["indicators"] = indicator_layer
     plain = {k: _plain(v) for k, v in layers.items()}
     path = write_layers(folder / "layers.gpkg", plain)
-    style_geopackage(path, plain, update_time=study.started)  # QGIS styles (outputs.qgis)
+    style_geopackage(path, plain)  # QGIS's layer_styles (outputs.qgis)
     return [path.name]
 
 
