@@ -6,6 +6,8 @@ imports it.
 * :mod:`geoplan.outputs.run` — :func:`write_run`: a study's results as a run folder;
 * :mod:`geoplan.outputs.run_folder` — the folder itself: staged, locked, with a manifest;
 * :mod:`geoplan.outputs.tables` — CSV, Excel and GeoPackage writers (spreadsheet-safe);
+* :mod:`geoplan.outputs.sites` — proposed sites a bureau can find (xlsx, GeoJSON, KML);
+* :mod:`geoplan.outputs.qgis` — QGIS styles inside layers.gpkg (``layer_styles``);
 * :mod:`geoplan.outputs.maps` — folium maps (public as :mod:`geoplan.maps`);
 * :mod:`geoplan.outputs.report_page` — report.html;
 * :mod:`geoplan.outputs.assets` — Leaflet and its plugins for maps that open offline.

@@ -29,7 +29,9 @@ from geoplan._io import atomic_path, safe_name, sha256
 from geoplan._version import __version__
 from geoplan.coverage import write_travel_time_raster
 from geoplan.outputs import maps
+from geoplan.outputs.qgis import style_geopackage
 from geoplan.outputs.run_folder import RunFolder
+from geoplan.outputs.sites import locate_sites, write_sites
 from geoplan.outputs.tables import write_layers, write_table, write_workbook
 from geoplan.population import write_population_raster
 from geoplan.settings import settings
@@ -74,16 +76,18 @@ def write_all(
     Returns
     -------
     dict
-        Relative paths written, by kind (``layers``, ``tables``, ``rasters``, ``maps``).
+        Relative paths written, by kind (``layers``, ``tables``, ``sites``, ``rasters``,
+        ``maps``).
     """
     from geoplan.outputs.report_page import write_report_page
 
-    written: Written = {"layers": [], "tables": [], "rasters": [], "maps": []}
+    written: Written = {"layers": [], "tables": [], "sites": [], "rasters": [], "maps": []}
     config = result.study.config
     timings: dict[str, float] = {}
     for kind, writer in (
         ("layers", _layers),
         ("tables", _tables),
+        ("sites", _sites),
         ("rasters", _rasters),
     ):
         if kind == "rasters" and config is not None and not config.rasters:
@@ -111,7 +115,8 @@ def write_run(
     """Write a study's results as a run folder.
 
     The folder holds ``maps/*.html``, ``layers.gpkg`` (every result layer,
-    for QGIS), ``tables/*.csv``, ``rasters/*.tif`` (population and travel
+    styled for QGIS), ``tables/*.csv``, ``sites/`` (each request's proposed
+    sites as xlsx, GeoJSON and KML), ``rasters/*.tif`` (population and travel
     times), ``report.html`` (key figures, tables, charts, links to the maps)
     and ``run.json`` (inputs with checksums, versions, parameters, timings).
 
@@ -203,12 +208,16 @@ def _layers(result: StudyResult, folder: Path) -> list[str]:
             frame[column] = capacity.facilities[column].to_numpy()
         layers[f"capacity_{type_id}"] = frame
     for type_id, answer in result.proposals.items():
-        layers[f"proposed_{type_id}"] = answer.proposal.sites
+        layers[f"proposed_{type_id}"] = locate_sites(
+            answer.proposal, study.network, study.communities
+        )
         layers[f"newly_covered_{type_id}"] = answer.new_area
     indicator_layer = _indicator_layer(result)
     if indicator_layer is not None:
         layers["indicators"] = indicator_layer
-    path = write_layers(folder / "layers.gpkg", {k: _plain(v) for k, v in layers.items()})
+    plain = {k: _plain(v) for k, v in layers.items()}
+    path = write_layers(folder / "layers.gpkg", plain)
+    style_geopackage(path, plain)  # QGIS's layer_styles (outputs.qgis)
     return [path.name]
 
 
@@ -282,7 +291,8 @@ def _tables(result: StudyResult, folder: Path) -> list[str]:
         tables["register_unmatched"] = unmatched
     for type_id, answer in result.proposals.items():
         proposal = answer.proposal
-        tables[f"sites_{type_id}"] = pd.DataFrame(proposal.sites.drop(columns="geometry"))
+        located = locate_sites(proposal, study.network, study.communities)
+        tables[f"sites_{type_id}"] = pd.DataFrame(located.drop(columns="geometry"))
         before_after = proposal.before.rename(
             columns={"covered": "covered_before", "share": "share_before"}
         )
@@ -355,6 +365,14 @@ def _summary_table(result: StudyResult) -> pd.DataFrame:
             ("proposal_" + type_id, "share_after", summary["share_after"]),
         ]
     return pd.DataFrame(rows, columns=["section", "item", "value"])
+
+
+# ----------------------------------------------------------------------------- sites
+
+
+def _sites(result: StudyResult, folder: Path) -> list[str]:
+    """sites/: every request's sites as a workbook, GeoJSON and KML (outputs.sites)."""
+    return _relative(write_sites(result, folder), folder)
 
 
 # --------------------------------------------------------------------------- rasters

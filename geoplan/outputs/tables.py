@@ -38,6 +38,8 @@ _Frame = TypeVar("_Frame", bound=pd.DataFrame)
 #: Excel's limit on a sheet name, and the characters it does not allow in one.
 _SHEET_NAME_MAX = 31
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+#: C0 control characters but tab, line feed and carriage return (not allowed in a cell).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def write_table(path: str | os.PathLike[str], frame: pd.DataFrame) -> Path:
@@ -103,7 +105,8 @@ def write_workbook(
             shares = [i for i, c in enumerate(shown.columns) if is_share_column(str(c))]
             headers = [column_label(str(c), lang) for c in shown.columns]
             shown = shown.set_axis(headers, axis=1)  # a new frame: the result is not changed
-            spreadsheet_safe(shown).to_excel(writer, sheet_name=sheet, index=False)
+            safe = _without_control_characters(spreadsheet_safe(shown))
+            safe.to_excel(writer, sheet_name=sheet, index=False)
             _percent_columns(writer.sheets[sheet], shares)
     return final
 
@@ -114,6 +117,37 @@ def _percent_columns(sheet: Any, columns: Sequence[int]) -> None:
         for (cell,) in sheet.iter_rows(min_row=2, min_col=column + 1, max_col=column + 1):
             if isinstance(cell.value, int | float):
                 cell.number_format = "0.0%"
+
+
+def _without_control_characters(frame: _Frame) -> _Frame:
+    """Drop the control characters a worksheet cannot hold from cells, headers and index.
+
+    A cell is XML 1.0 text, which allows no C0 control character but tab, line feed
+    and carriage return; openpyxl refuses the others, so one name holding one would
+    stop the whole workbook.
+    """
+    text_columns = [c for c in frame.columns if _may_hold_text(frame[c].dtype)]
+    changed = [c for c in text_columns if frame[c].map(_has_control_character).any()]
+    out = frame.copy() if changed else frame
+    for column in changed:
+        out[column] = out[column].map(_without_control)
+    if any(_has_control_character(c) for c in out.columns):
+        out = out.copy() if out is frame else out
+        out.columns = pd.Index([_without_control(c) for c in out.columns])
+    if any(_has_control_character(v) for v in [*out.index, out.index.name]):
+        out = out.copy() if out is frame else out
+        out.index = pd.Index(
+            [_without_control(v) for v in out.index], name=_without_control(out.index.name)
+        )
+    return out
+
+
+def _has_control_character(value: Any) -> bool:
+    return isinstance(value, str) and _CONTROL.search(value) is not None
+
+
+def _without_control(value: Any) -> Any:
+    return _CONTROL.sub("", value) if isinstance(value, str) else value
 
 
 def _sheet_name(name: str, taken: set[str]) -> str:
