@@ -142,13 +142,14 @@ def test_plain_columns_win_over_the_tags_dict():
 def test_result_keeps_index_columns_geometry_and_crs():
     pois = _pois()
     result = classify_facilities(pois)
-    assert list(result.columns[:4]) == [
+    assert list(result.columns[:5]) == [
         "facility_type",
         "facility_name_zh",
         "facility_name_en",
         "match_rule",
+        "confidence",
     ]
-    assert list(result.columns[4:]) == list(pois.columns)
+    assert list(result.columns[5:]) == list(pois.columns)
     assert result.crs == pois.crs
     assert list(result.index).count("park") == 2
     assert result.loc["park"].geometry.iloc[0].equals(pois.loc["park", "geometry"])
@@ -197,9 +198,11 @@ def test_given_facility_type_column_is_validated():
         "facility_name_zh",
         "facility_name_en",
         "match_rule",
+        "confidence",
         "name",
         "geometry",
     ]
+    assert set(result["confidence"]) == {"high"}  # what the user gives
     pois.loc[2, "facility_type"] = "kindergarden"
     with pytest.raises(InputError, match=r"kindergarden.*close matches: kindergarten"):
         classify_facilities(pois)
