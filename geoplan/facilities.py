@@ -296,13 +296,7 @@ def best_types(
     """
     std = current_standards() if standards is None else standards
     found = _classify(pois, std, category_column, typecode_column)
-    order = {t.id: i for i, t in enumerate(std.all_types)}
-    best: dict[int, _Match] = {}
-    for m in found.matches:
-        key = (m.tier, -len(m.keyword), order[m.type_id])
-        held = best.get(m.position)
-        if held is None or key < (held.tier, -len(held.keyword), order[held.type_id]):
-            best[m.position] = m
+    best = _first_by_precedence(found.matches, std)
     by_id = {t.id: t for t in std.all_types}
     rows = [_best_row(best.get(i), by_id, found.ruled_out.get(i)) for i in range(len(pois))]
     result = pd.DataFrame(rows, index=pois.index, columns=[*_RESULT_COLUMNS, "ruled_out"])
@@ -312,6 +306,15 @@ def best_types(
             pois[category_column] if category_column else None, set(best), len(pois)
         )
     return result
+
+
+def _first_by_precedence(matches: Iterable[_Match], std: Standards) -> dict[int, _Match]:
+    """Keep each POI's first match: by tier, then the longest keyword, then the standards' order."""
+    order = {t.id: i for i, t in enumerate(std.all_types)}
+    best: dict[int, _Match] = {}
+    for m in sorted(matches, key=lambda m: (m.tier, -len(m.keyword), order[m.type_id])):
+        best.setdefault(m.position, m)
+    return best
 
 
 def _best_row(m: _Match | None, by_id: Mapping[str, FacilityType], out: str | None) -> list[Any]:
