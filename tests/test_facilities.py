@@ -12,7 +12,12 @@ import pytest
 from shapely.geometry import LineString, Point, Polygon, box
 
 from geoplan._errors import CRSError, InputError
-from geoplan.facilities import classification_report, classify_facilities, facility_points
+from geoplan.facilities import (
+    best_types,
+    classification_report,
+    classify_facilities,
+    facility_points,
+)
 from geoplan.network import Network
 from geoplan.standards import load_standards
 
@@ -142,13 +147,14 @@ def test_plain_columns_win_over_the_tags_dict():
 def test_result_keeps_index_columns_geometry_and_crs():
     pois = _pois()
     result = classify_facilities(pois)
-    assert list(result.columns[:4]) == [
+    assert list(result.columns[:5]) == [
         "facility_type",
         "facility_name_zh",
         "facility_name_en",
         "match_rule",
+        "confidence",
     ]
-    assert list(result.columns[4:]) == list(pois.columns)
+    assert list(result.columns[5:]) == list(pois.columns)
     assert result.crs == pois.crs
     assert list(result.index).count("park") == 2
     assert result.loc["park"].geometry.iloc[0].equals(pois.loc["park", "geometry"])
@@ -197,9 +203,11 @@ def test_given_facility_type_column_is_validated():
         "facility_name_zh",
         "facility_name_en",
         "match_rule",
+        "confidence",
         "name",
         "geometry",
     ]
+    assert set(result["confidence"]) == {"high"}  # what the user gives
     pois.loc[2, "facility_type"] = "kindergarden"
     with pytest.raises(InputError, match=r"kindergarden.*close matches: kindergarten"):
         classify_facilities(pois)
@@ -235,7 +243,7 @@ def test_empty_and_bad_inputs():
 # ---------------------------------------------------------------- report
 def test_report_counts_by_rule_and_lists_zeros():
     report = classification_report(classify_facilities(_pois()))
-    assert len(report) == 47
+    assert len(report) == len(load_standards().all_types)
     assert report.loc[
         "pharmacy", ["n_facilities", "by_name", "by_tag", "by_tag_and_name"]
     ].tolist() == [
@@ -265,6 +273,165 @@ def test_report_refuses_other_frames():
     foreign = pd.DataFrame({"facility_type": ["spaceport"], "match_rule": ["given"]})
     with pytest.raises(InputError, match="spaceport"):
         classification_report(foreign)
+
+
+def test_confidence_of_each_rule():
+    found = classify_facilities(_pois())
+    keys = zip(found.index, found["facility_type"], strict=True)
+    confidence = dict(zip(keys, found["confidence"], strict=True))
+    # a name keyword and a tag agree: high; one signal alone: medium
+    assert confidence["chc", "community_health_center"] == "high"
+    assert confidence["canteen", "community_canteen"] == "high"
+    assert confidence["park", "park_10min"] == "high"
+    assert confidence["noodles", "specialty_dining"] == "medium"  # tag alone
+    assert confidence["pharmacy", "pharmacy"] == "medium"  # tag alone
+    assert confidence["drugstore", "pharmacy"] == "medium"  # name alone
+    assert confidence["english", "kindergarten"] == "medium"
+    assert set(found["confidence"]) <= {"high", "medium", "low"}
+
+
+# ---------------------------------------------------------------- provider categories
+# name, provider category, expected [(type, rule, confidence)]
+CATEGORISED = {
+    # a category rules out what the name suggests
+    "stop": ("实验小学站", "交通设施;公交车站", [("bus_stop", "category:公交车站", "medium")]),
+    "mall_shop": ("优衣库(购物公园店)", "购物;商铺", []),
+    "hotel": ("新华影院大酒店", "酒店;星级酒店", []),
+    "metro": ("胜利公园站", "交通设施;地铁站", []),
+    # a strong category decides, agreeing with the name: high
+    "pharmacy": ("益丰大药房", "医疗;药店", [("pharmacy", "name+category:大药房+药店", "high")]),
+    # ... and another type its name gives, which the category allows
+    "store": (
+        "好邻居便利店(菜鸟驿站)",
+        "购物;便利店",
+        [
+            ("convenience_store", "name+category:便利店+便利店", "high"),
+            ("post_express_point", "name:驿站", "medium"),
+        ],
+    ),
+    # a category that gives no type leaves the name to decide
+    "station": (
+        "桂林社区卫生服务站",
+        "医疗;诊所",
+        [("community_health_station", "name:社区卫生服务站", "medium")],
+    ),
+    "clinic": ("李氏中医诊所", "医疗;诊所", []),
+    # a weak category gives its type only when the name gives none
+    "market": ("鲜丰生鲜超市", "购物;超市", [("fresh_market", "name:生鲜超市", "medium")]),
+    "shop": ("老王超市", "购物;超市", [("convenience_store", "category:超市", "low")]),
+    # name_excludes rule a category's type out too
+    "high_school": ("第二高级中学", "教育培训;中学", []),
+    # the park category confirms the park levels the name gives
+    "park": (
+        "南湖公园",
+        "旅游景点;公园",
+        [
+            ("park_15min", "name+category:公园+公园", "high"),
+            ("park_10min", "name+category:公园+公园", "high"),
+        ],
+    ),
+    "unknown": ("张三工作室", "某某分类", []),
+    "blank": ("无名", None, []),
+}
+
+
+def _categorised() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "name": [v[0] for v in CATEGORISED.values()],
+            "类型": [v[1] for v in CATEGORISED.values()],
+        },
+        geometry=[Point(i, 0) for i in range(len(CATEGORISED))],
+        crs=CRS,
+        index=list(CATEGORISED),
+    )
+
+
+def test_classification_with_provider_categories():
+    found = classify_facilities(_categorised(), category_column="类型")
+    got = list(
+        zip(
+            found.index,
+            found["facility_type"],
+            found["match_rule"],
+            found["confidence"],
+            strict=True,
+        )
+    )
+    assert got == [(k, *m) for k, (_, _, ms) in CATEGORISED.items() for m in ms]
+    # without the category column, the names decide alone
+    plain = classify_facilities(_categorised())
+    assert plain.loc["stop", "facility_type"] == "primary_school"
+    assert plain.loc["hotel", "facility_type"] == "culture_leisure"
+    # the POIs left out, counted by category, most first
+    assert found.attrs["unclassified_by_category"] == {
+        "(none)": 1,
+        "交通设施;地铁站": 1,
+        "医疗;诊所": 1,
+        "教育培训;中学": 1,
+        "某某分类": 1,
+        "购物;商铺": 1,
+        "酒店;星级酒店": 1,
+    }
+
+
+def test_best_types_keep_one_type_per_poi_and_say_what_was_ruled_out():
+    best = best_types(_categorised(), category_column="类型")
+    assert list(best.index) == list(CATEGORISED)
+    assert best.loc["store", ["facility_type", "confidence"]].tolist() == [
+        "convenience_store",
+        "high",
+    ]
+    assert best.loc["park", "facility_type"] == "park_15min"  # the standards' order
+    assert best.loc["hotel"].tolist() == [
+        None,
+        None,
+        None,
+        None,
+        None,
+        "culture_leisure (name:影院) ruled out by category:星级酒店",
+    ]
+    assert (
+        best.loc["stop", "ruled_out"] == "primary_school (name:小学) ruled out by category:公交车站"
+    )
+    assert best.loc["mall_shop", "ruled_out"] == (
+        "park_15min (name:公园), park_10min (name:公园) ruled out by category:商铺"
+    )
+    assert best.loc["pharmacy", "ruled_out"] is None
+    assert best.loc["shop", "facility_name_en"] == "Convenience store"
+    # the longest keyword, then the standards' order
+    shelter = pd.DataFrame({"name": ["人民公园应急避难场所"]})
+    assert best_types(shelter)["facility_type"].tolist() == ["emergency_shelter"]
+
+
+def test_an_amap_typecode_column():
+    pois = pd.DataFrame({"name": ["阳光宝贝", "实验小学站"], "typecode": ["141204", "150702"]})
+    best = best_types(pois, typecode_column="typecode")
+    assert best["match_rule"].tolist() == ["category:141204 幼儿园", "category:150702 普通公交站"]
+
+
+def test_missing_category_columns_are_named():
+    with pytest.raises(InputError, match=r"no column 'type'.*'name'.*category_column="):
+        classify_facilities(_categorised(), category_column="type")
+
+
+def test_report_counts_categories_confidence_and_the_unclassified():
+    found = classify_facilities(_categorised(), category_column="类型")
+    report = classification_report(found)
+    assert report.loc["pharmacy", ["by_name_and_category", "high"]].tolist() == [1, 1]
+    assert report.loc["convenience_store", ["n_facilities", "by_category", "low"]].tolist() == [
+        2,
+        1,
+        1,
+    ]
+    assert report.loc["bus_stop", ["by_category", "medium"]].tolist() == [1, 1]
+    assert report.attrs["unclassified_by_category"] == found.attrs["unclassified_by_category"]
+    # one row per POI, its type or None, as read_poi_table gives: the blank rows are counted
+    best = best_types(_categorised(), category_column="类型")
+    table = pd.concat([best, _categorised()[["类型"]].rename(columns={"类型": "category"})], axis=1)
+    again = classification_report(table)
+    assert again["n_facilities"].sum() == best["facility_type"].notna().sum() == 7
+    assert again.attrs["unclassified_by_category"]["酒店;星级酒店"] == 1
 
 
 # ---------------------------------------------------------------- facility points

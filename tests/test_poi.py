@@ -478,45 +478,124 @@ def test_sheet_selection(tmp_path, truth):
 
 # ---------------------------------------------------------------------- classification
 CLASSIFIED = [
-    # name, provider category, expected type, expected rule
+    # name, provider category, expected type, rule, confidence
     (
         "朝阳社区卫生服务站",
         "医疗保健服务;诊所;诊所",
         "community_health_station",
         "name:社区卫生服务站",
-    ),
+        "medium",
+    ),  # 诊所 gives no type, allows the health types
     (
         "南湖社区卫生服务中心",
         "医疗保健服务;综合医院;综合医院",
         "community_health_center",
         "name:社区卫生服务中心",
+        "medium",
     ),
-    ("幸福老年食堂", "餐饮服务;中餐厅;中餐厅", "community_canteen", "name:老年食堂"),
-    ("阳光宝贝", "科教文化服务;学校;幼儿园", "kindergarten", "category:幼儿园"),
-    ("金色摇篮", "教育培训;幼儿园", "kindergarten", "category:幼儿园"),
-    ("华润万家", "购物服务;超级市场;超市", "comprehensive_supermarket", "category:超市"),
-    ("7-ELEVEn", "购物服务;便民商店/便利店;便利店", "convenience_store", "category:便利店"),
-    ("老百姓", "医疗保健服务;医药保健销售店;药房", "pharmacy", "category:药房"),
-    ("益丰", "医疗;药店", "pharmacy", "category:药店"),
-    ("红旗", "购物服务;综合市场;农副产品市场", "fresh_market", "category:农副产品市场"),
+    ("幸福老年食堂", "餐饮服务;中餐厅;中餐厅", "community_canteen", "name:老年食堂", "medium"),
+    ("阳光宝贝", "科教文化服务;学校;幼儿园", "kindergarten", "category:幼儿园", "medium"),
+    ("金色摇篮", "教育培训;幼儿园", "kindergarten", "category:幼儿园", "medium"),
+    ("华润万家", "购物服务;超级市场;超市", "comprehensive_supermarket", "name:华润万家", "medium"),
+    ("老王超市", "购物服务;超级市场;超市", "convenience_store", "category:超市", "low"),
+    (
+        "7-ELEVEn",
+        "购物服务;便民商店/便利店;便利店",
+        "convenience_store",
+        "category:便利店",
+        "medium",
+    ),
+    ("老百姓", "医疗保健服务;医药保健销售店;药房", "pharmacy", "category:药房", "medium"),
+    ("益丰", "医疗;药店", "pharmacy", "category:药店", "medium"),
+    ("益丰大药房", "医疗;药店", "pharmacy", "name+category:大药房+药店", "high"),
+    ("红旗", "购物服务;综合市场;农副产品市场", "fresh_market", "category:农副产品市场", "medium"),
     (
         "人民广场",
         "公共设施;紧急避难场所;紧急避难场所",
         "emergency_shelter",
         "category:紧急避难场所",
+        "medium",
     ),
-    ("东岭派出所", "政府机构及社会团体;公检法机构;公安警察", "police_station", "name:派出所"),
-    ("解放大路", "交通设施服务;公交车站;公交车站相关", "bus_stop", "category:公交车站相关"),
-    ("夕阳红", "生活服务;养老院", "nursing_home", "category:养老院"),
-    ("民康", "商务住宅;住宅区|公共设施;公共厕所", "public_toilet", "category:公共厕所"),
-    ("长春市第二高级中学", "科教文化服务;学校;中学", None, None),
-    ("张记面馆", "餐饮服务;中餐厅;中餐厅", None, None),
-    ("无名", None, None, None),
-    ("南关区第一中学", "科教文化服务;学校;中学", "junior_middle_school", "name:中学"),
-    ("ＡＢＣ便利店", "", "convenience_store", "name:便利店"),
-    ("", "科教文化服务;学校;小学", "primary_school", "category:小学"),
-    ("人民公园应急避难场所", "风景名胜;公园广场;公园", "emergency_shelter", "name:避难场所"),
-    ("南湖公园", "风景名胜;公园广场;公园", "park_15min", "name:公园"),
+    (
+        "东岭派出所",
+        "政府机构及社会团体;公检法机构;公安警察",
+        "police_station",
+        "name:派出所",
+        "medium",
+    ),
+    (
+        "解放大路",
+        "交通设施服务;公交车站;公交车站相关",
+        "bus_stop",
+        "category:公交车站相关",
+        "medium",
+    ),
+    ("夕阳红", "生活服务;养老院", "nursing_home", "category:养老院", "medium"),
+    # the first path rules nothing in, the second decides
+    ("民康", "商务住宅;住宅区|公共设施;公共厕所", "public_toilet", "category:公共厕所", "medium"),
+    ("长春市第二高级中学", "科教文化服务;学校;中学", None, None, None),  # 高级中学 excluded
+    ("张记面馆", "餐饮服务;中餐厅;中餐厅", "specialty_dining", "category:中餐厅", "low"),
+    ("张记面馆", "美食;其他", "specialty_dining", "category:美食", "low"),  # 其他: the 一级
+    ("无名", None, None, None, None),
+    (
+        "南关区第一中学",
+        "科教文化服务;学校;中学",
+        "junior_middle_school",
+        "name+category:中学+中学",
+        "high",
+    ),
+    ("ＡＢＣ便利店", "", "convenience_store", "name:便利店", "medium"),
+    ("", "科教文化服务;学校;小学", "primary_school", "category:小学", "medium"),
+    (
+        "人民公园应急避难场所",
+        "风景名胜;公园广场;公园",
+        "emergency_shelter",
+        "name:避难场所",
+        "medium",
+    ),  # the longest keyword; the park category allows a shelter
+    ("南湖公园", "风景名胜;公园广场;公园", "park_15min", "name+category:公园+公园", "high"),
+    ("牡丹园", "旅游景点;公园", "park_15min", "category:公园", "low"),
+    # hard cases of a real export: the category rules the name's type out
+    (
+        "实验小学(公交站)",
+        "交通设施服务;公交车站;普通公交站",
+        "bus_stop",
+        "category:普通公交站",
+        "medium",
+    ),
+    ("胜利公园", "交通设施;公交车站", "bus_stop", "category:公交车站", "medium"),
+    ("优衣库(新天地购物公园店)", "购物服务;服装鞋帽皮具店;服装鞋帽皮具店", None, None, None),
+    ("新天地购物公园", "购物服务;商场;购物中心", None, None, None),
+    (
+        "7-ELEVEn便利店(南湖公园店)",
+        "购物服务;便民商店/便利店;便民商店/便利店",
+        "convenience_store",
+        "name+category:便利店+便民商店/便利店",
+        "high",
+    ),
+    ("星光影城大酒店", "住宿服务;宾馆酒店;宾馆酒店", None, None, None),
+    ("中国工商银行ATM(红旗街)", "金融保险服务;自动提款机;中国工商银行ATM", None, None, None),
+    (
+        "中国邮政储蓄银行(南关支行)",
+        "金融保险服务;银行;中国邮政储蓄银行",
+        "bank",
+        "name+category:银行+中国邮政储蓄银行",
+        "high",
+    ),
+    (
+        "西五社区居民委员会",
+        "政府机构及社会团体;政府机关;乡镇以下级政府及事业单位",
+        "community_service_station",
+        "name:居民委员会",
+        "medium",
+    ),
+    (
+        "团山社区",
+        "政府机构;居民委员会",
+        "community_service_station",
+        "category:居民委员会",
+        "medium",
+    ),
 ]
 
 
@@ -533,10 +612,89 @@ def test_classification(tmp_path, caplog):
     )
     with caplog.at_level(logging.INFO, logger="geoplan"):
         pois = read_poi_table(path, coordinates="wgs84")
-    got = list(zip(pois["facility_type"], pois["match_rule"], strict=True))
-    assert got == [(c[2], c[3]) for c in CLASSIFIED]
-    assert "20 of 23 POIs classified (8 by name, 12 by category); 3 unmatched" in caplog.text
-    assert "2 names fit more than one type (the longest keyword decided)" in caplog.text
+    got = list(zip(pois["facility_type"], pois["match_rule"], pois["confidence"], strict=True))
+    assert got == [c[2:] for c in CLASSIFIED]
+    assert list(pois.columns[6:12]) == [
+        "facility_type",
+        "match_rule",
+        "confidence",
+        "facility_name_zh",
+        "facility_name_en",
+        "ruled_out",
+    ]
+    assert pois["facility_name_en"].iloc[0] == "Community health service station"
+    ruled_out = dict(zip(pois["name"], pois["ruled_out"], strict=True))
+    assert ruled_out["实验小学(公交站)"] == (
+        "primary_school (name:小学) ruled out by category:普通公交站"
+    )
+    assert ruled_out["胜利公园"] == (
+        "park_15min (name:公园), park_10min (name:公园) ruled out by category:公交车站"
+    )
+    assert (
+        ruled_out["星光影城大酒店"] == "culture_leisure (name:影城) ruled out by category:宾馆酒店"
+    )
+    assert ruled_out["南湖公园"] is None
+    # 5 with no type: the senior high school, 无名 (no category), the mall, its shop, the
+    # hotel, the ATM -- counted by category, most first
+    assert pois.attrs["unclassified_by_category"] == {
+        "(none)": 1,
+        "住宿服务;宾馆酒店;宾馆酒店": 1,
+        "购物服务;商场;购物中心": 1,
+        "购物服务;服装鞋帽皮具店;服装鞋帽皮具店": 1,
+        "科教文化服务;学校;中学": 1,
+        "金融保险服务;自动提款机;中国工商银行ATM": 1,
+    }
+    n = len(CLASSIFIED)
+    high = sum(c[4] == "high" for c in CLASSIFIED)
+    low = sum(c[4] == "low" for c in CLASSIFIED)
+    assert (
+        f"p.csv: {n - 6} of {n} POIs classified ({high} high, {n - 6 - high - low} medium, "
+        f"{low} low); 6 unmatched, most of category (none) (1)"
+    ) in caplog.text
+    # the stop, the stop named after a park, the mall, its shop, the hotel, and the
+    # convenience store: its type stands, the park its name suggests is ruled out
+    assert sorted(n for n, r in ruled_out.items() if r) == sorted(
+        [
+            "实验小学(公交站)",
+            "胜利公园",
+            "新天地购物公园",
+            "优衣库(新天地购物公园店)",
+            "星光影城大酒店",
+            "7-ELEVEn便利店(南湖公园店)",
+        ]
+    )
+    assert "6 with a type ruled out by their category" in caplog.text
+
+
+def test_amap_typecode_comes_before_the_path(tmp_path):
+    path = write_csv(
+        tmp_path / "p.csv",
+        {
+            "名称": ["阳光宝贝", "甲", "乙", "丙"],
+            # the codes tell more than the (hand-edited) text; 60200: Excel's dropped zero
+            "类型": [
+                "科教文化服务;学校;学校",
+                "",
+                "生活服务",
+                "汽车销售;大众特约销售;一汽-大众销售",
+            ],
+            "typecode": ["141204", "60200", "070603|060200", "020102"],
+            "经度": [125.33] * 4,
+            "纬度": [43.89] * 4,
+        },
+    )
+    pois = read_poi_table(path, coordinates="wgs84")
+    assert pois["facility_type"].tolist() == [
+        "kindergarten",
+        "convenience_store",
+        "telecom_service",  # the first code of several
+        None,  # 0201xx falls back to the 大类 020000: cars, none of the types
+    ]
+    assert pois["match_rule"].tolist()[:3] == [
+        "category:141204 幼儿园",
+        "category:060200 便民商店/便利店",
+        "category:070603 中国移动营业厅",
+    ]
 
 
 def test_category_from_separate_levels(tmp_path):
@@ -553,7 +711,7 @@ def test_category_from_separate_levels(tmp_path):
     )
     pois = read_poi_table(path, coordinates="wgs84")
     assert pois["category"].tolist() == ["科教文化服务;学校;幼儿园", "购物服务;便民商店/便利店"]
-    assert pois["match_rule"].tolist() == ["category:幼儿园", "category:便利店"]
+    assert pois["match_rule"].tolist() == ["category:幼儿园", "category:便民商店/便利店"]
     assert {"category_major", "category_mid", "category_minor"} <= set(pois.columns)
 
 
@@ -570,24 +728,118 @@ def test_own_facility_type_column_is_kept_aside(tmp_path):
 def test_poi_category_table():
     table = poi_categories()
     known = {t.id for t in load_standards().all_types}
-    assert set(table["facility_type"]) <= known
-    assert set(table["verification"]) == {"default"}
-    assert set(table["source"]) == {"geoplan_default"}
-    assert table["word"].is_unique
-    assert all("geoplan's own mapping" in note for note in table["note"])
-    words = dict(zip(table["word"], table["facility_type"], strict=True))
-    assert words["幼儿园"] == "kindergarten"
-    assert words["社区卫生服务中心"] == "community_health_center"
-    assert words["药房"] == words["药店"] == "pharmacy"
-    assert words["便利店"] == "convenience_store"
-    assert words["菜市场"] == words["农贸市场"] == "fresh_market"
-    assert words["避难场所"] == "emergency_shelter"
-    assert words["养老院"] == words["敬老院"] == "nursing_home"
-    assert words["派出所"] == "police_station"
-    assert words["小学"] == "primary_school"
-    assert words["公共厕所"] == "public_toilet"
-    assert words["公交车站"] == "bus_stop"
-    assert words["快递"] == "post_express_point"
+    named = {
+        t
+        for column in ("facility_type", "confirms", "allows")
+        for v in table[column]
+        for t in v.split(", ")
+        if t and t != "*"
+    }
+    assert named <= known
+    assert set(table["strength"]) == {"strong", "weak", "none"}
+    # provider categories are seen in the cited tables; other exports' words are defaults
+    provider = (table["amap"] != "") | (table["baidu"] != "")
+    assert set(table.loc[provider, "verification"]) == {"verified_secondary"}
+    assert set(table.loc[~provider, "verification"]) == {"default"}
+    assert (table.loc[~provider, "words"] != "").all()
+    assert table.loc[~provider, "note"].str.startswith("Not a provider category").all()
+    assert table.attrs["providers"]["amap"]["verification"] == "verified_secondary"
+    assert "lbs.amap.com" in table.attrs["providers"]["amap"]["urls"][0]
+    assert "lbsyun.baidu.com" in table.attrs["providers"]["baidu"]["urls"][0]
+
+    def entry(text: str) -> pd.Series:
+        column = "amap" if text[0].isdigit() else "baidu"
+        found = table[table[column].str.split("; ").map(lambda items: text in items)]
+        assert len(found) == 1, text
+        return found.iloc[0]
+
+    def types(text: str) -> tuple[str, str]:
+        row = entry(text)
+        return row["facility_type"], row["strength"]
+
+    # Amap codes and paths as the table gives them
+    assert types("060200 购物服务;便民商店/便利店;便民商店/便利店") == (
+        "convenience_store",
+        "strong",
+    )
+    assert types("090601 医疗保健服务;医药保健销售店;药房") == ("pharmacy", "strong")
+    assert types("141204 科教文化服务;学校;幼儿园") == ("kindergarten", "strong")
+    assert types("141202 科教文化服务;学校;中学") == ("junior_middle_school", "weak")
+    assert types("150702 交通设施服务;公交车站;普通公交站") == ("bus_stop", "strong")
+    assert types("160139 金融保险服务;银行;中国邮政储蓄银行") == ("bank", "strong")
+    assert types("070603 生活服务;电讯营业厅;中国移动营业厅") == ("telecom_service", "strong")
+    assert types("071000 生活服务;电力营业厅;电力营业厅") == ("power_service_point", "strong")
+    assert types("200400 公共设施;紧急避难场所;紧急避难场所") == ("emergency_shelter", "strong")
+    # Baidu's 一级;二级
+    assert types("医疗;药店") == ("pharmacy", "strong")
+    assert types("政府机构;居民委员会") == ("community_service_station", "strong")
+    assert types("交通设施;公交车站") == ("bus_stop", "strong")
+    assert types("美食") == ("specialty_dining", "weak")
+    assert types("金融;银行") == ("bank", "strong")
+    # evidence against: every type ruled out
+    for text in (
+        "150500 交通设施服务;地铁站;地铁站",
+        "150904 交通设施服务;停车场;公共停车场",
+        "100100 住宿服务;宾馆酒店;宾馆酒店",
+        "120201 商务住宅;楼宇;商务写字楼",
+        "160300 金融保险服务;自动提款机;自动提款机",
+        "酒店;快捷酒店",
+        "房地产;住宅区",
+        "交通设施;地铁站",
+    ):
+        row = entry(text)
+        assert (row["facility_type"], row["strength"], row["allows"]) == ("", "none", ""), text
+    # a mall allows its hypermarket only; a company commerce, no institution
+    assert entry("060101 购物服务;商场;购物中心")["allows"] == "comprehensive_supermarket"
+    company = entry("170200 公司企业;公司;公司")["allows"].split(", ")
+    assert "housekeeping" in company
+    assert "park_15min" not in company
+    assert "primary_school" not in company
+
+
+def test_poi_category_table_is_checked(monkeypatch):
+    from geoplan.standards import _categories
+
+    data = {
+        "provider": {
+            p: {"name": p, "cite": "c", "urls": [], "verification": "verified_secondary"}
+            for p in ("amap", "baidu")
+        },
+        "category": [
+            {
+                "facility_type": "pharmacy",
+                "strength": "strong",
+                "baidu": ["医疗;药店"],
+                "verification": "verified_secondary",
+            },
+            {"strength": "none", "baidu": ["购物;药店"], "verification": "verified_secondary"},
+        ],
+    }
+    with pytest.raises(ConfigError, match=r"word '药店' is indexed by entry 1 .* and entry 2"):
+        _categories.parse_table(data)
+    data["category"][1] = {"strength": "weak", "words": ["药铺"], "verification": "default"}
+    with pytest.raises(ConfigError, match="strength must be 'strong' or 'weak' with a facility"):
+        _categories.parse_table(data)
+    data["category"][1] = {
+        "strength": "none",
+        "words": ["药铺"],
+        "verification": "verified_secondary",
+    }
+    with pytest.raises(ConfigError, match="write verification = 'default'"):
+        _categories.parse_table(data)
+    data["category"][1] = {"strength": "none", "amap": ["0906 药房"], "verification": "default"}
+    with pytest.raises(ConfigError, match="must read '<six-digit code> 大类;中类;小类'"):
+        _categories.parse_table(data)
+    data["category"][1] = {
+        "facility_type": "pharmacie",
+        "strength": "weak",
+        "words": ["药铺"],
+        "verification": "default",
+        "note": "n",
+    }
+    table = _categories.parse_table(data)
+    with pytest.raises(ConfigError, match="names 'pharmacie', not facility types"):
+        table.check_types({t.id for t in load_standards().all_types})
 
 
 def test_input_file_not_modified(tmp_path, truth):

@@ -30,6 +30,9 @@ LEVEL_IDS = {"village_township": "township"}
 # the reference files the township health centre under "village"; its own basis names 乡集镇
 LEVEL_MOVED = {"township_health_center": ("village", "township")}
 VERIFICATIONS = {"verified_primary", "verified_secondary", "weak_secondary", "local", "default"}
+# the Jilin plan's convenience services the compiled reference lacks (facilities.toml)
+PLAN_TYPES = ("bank", "telecom_service", "gas_service_point", "power_service_point")
+N_TYPES = 47 + len(PLAN_TYPES)
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +177,7 @@ def _status(entry: dict[str, Any], key: str) -> str:
 def test_every_reference_type_is_present_with_its_chinese_name(reference, std):
     ours = {t.id: t for t in std.all_types}
     assert len(reference["facility"]) == 47
-    assert sorted(ours) == sorted(f["id"] for f in reference["facility"])
+    assert sorted(ours) == sorted([*(f["id"] for f in reference["facility"]), *PLAN_TYPES])
     for entry in reference["facility"]:
         t = ours[entry["id"]]
         assert t.name_zh == entry["name_zh"]
@@ -184,6 +187,35 @@ def test_every_reference_type_is_present_with_its_chinese_name(reference, std):
             (entry["life_circle"], entry["life_circle"]),
             LEVEL_MOVED.get(t.id),
         }
+
+
+def test_the_plan_types_cite_the_plan_and_take_the_15_minute_level(reference, std):
+    in_reference = {f["id"] for f in reference["facility"]}
+    for t in std.all_types:
+        if t.id in PLAN_TYPES:
+            assert (t.source, t.verification) == ("jilin_14th_plan", "verified_secondary")
+            assert std.sources().loc[t.source, "verification"] == t.verification
+            # the plan gives no time, radius or figure: the level's 15 minutes, not required
+            assert (t.level.id, t.walk_minutes, dict(t.figures)) == ("15min", None, {})
+            assert (t.threshold_minutes, t.threshold_basis) == (15.0, "from level")
+            assert (t.required, t.required_status) == (False, "verified")
+            assert "jilin_14th_plan" in t.required_basis
+            assert t.keywords, t.id
+        else:
+            assert t.id in in_reference
+            assert (t.source, t.verification) == ("", "")
+    assert std.facility_type("bank").osm_tags == ({"amenity": "bank"},)
+
+
+def test_a_type_source_is_checked_against_the_sources():
+    data = read_package_data()
+    bank = next(f for f in data["facility"] if f["id"] == "bank")
+    bank["verification"] = "verified_primary"
+    with pytest.raises(ConfigError, match="write verification = 'verified_secondary'"):
+        Standards(data)
+    bank["source"] = "nowhere"
+    with pytest.raises(ConfigError, match="unknown source 'nowhere'"):
+        Standards(data)
 
 
 def test_every_reference_level_and_shelter_class_is_present(reference, std):
@@ -434,7 +466,7 @@ def test_level_lookup_and_types_of_level(std):
 
 def test_facility_types_table(std):
     table = facility_types()
-    assert table.shape[0] == 47
+    assert table.shape[0] == N_TYPES
     assert table.loc["pharmacy", "threshold_minutes"] == 8
     assert table.loc["pharmacy", "threshold_verification"] == "verified_secondary"
     assert table.loc["primary_school", "threshold_basis"] == "from level"
@@ -456,7 +488,7 @@ def test_levels_table():
     assert table.loc["15min", "population_min"] == 50000
     assert table.loc["block", "minutes_verification"] == "default"
     assert table.loc["village", "setting"] == "rural"
-    assert table["n_facility_types"].sum() == 47
+    assert table["n_facility_types"].sum() == N_TYPES
 
 
 def test_search_finds_names_keywords_and_tags():
@@ -544,7 +576,7 @@ def test_overrides_add_a_new_type(overridden):
     area = committee.figures["min_building_area_m2"]
     assert (area.value, area.unit, area.verification) == (200, "m2", "user")
     assert (committee.required, committee.required_status) == (False, "user")
-    assert len(overridden.all_types) == 48
+    assert len(overridden.all_types) == N_TYPES + 1
 
 
 def test_overrides_accept_a_list_of_new_types_and_a_mapping(std):

@@ -9,20 +9,24 @@ against the street network of the study area: points converted with the
 right system lie a few metres from the streets, with a wrong one a few
 hundred metres off.
 
-Every POI is then sorted into the facility types of the standards: by the
-name keywords of :mod:`geoplan.standards` (as
-:func:`geoplan.classify_facilities` does), else by the provider's category
-through ``geoplan/standards/poi_categories.toml``.
+Every POI is then sorted into the facility types of the standards by its
+name and its provider category (Amap's type path and code, Baidu's industry
+category, through ``geoplan/standards/poi_categories.toml``), with the one
+precedence of :mod:`geoplan.facilities`: a category rules types out and may
+decide one, then the name keywords, then a weak category.
 
 Examples
 --------
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
->>> text = "名称,类型,location\n朝阳社区卫生服务站,医疗保健服务;诊所;诊所,\"125.33,43.89\"\n"
+>>> text = ("名称,类型,location\n朝阳社区卫生服务站,医疗保健服务;诊所;诊所,\"125.33,43.89\"\n"
+...         "实验小学(公交站),交通设施服务;公交车站;普通公交站,\"125.34,43.88\"\n")
 >>> _ = (folder / "amap.csv").write_text(text, encoding="utf-8")
 >>> pois = read_poi_table(folder / "amap.csv", coordinates="gcj02")
->>> pois[["name", "facility_type", "match_rule"]].values.tolist()
-[['朝阳社区卫生服务站', 'community_health_station', 'name:社区卫生服务站']]
+>>> pois["facility_type"].tolist(), pois["confidence"].tolist()
+(['community_health_station', 'bus_stop'], ['medium', 'medium'])
+>>> pois["ruled_out"].iloc[1]
+'primary_school (name:小学) ruled out by category:普通公交站'
 """
 
 from __future__ import annotations
@@ -30,12 +34,9 @@ from __future__ import annotations
 import logging
 import os
 import re
-import tomllib
 import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
@@ -45,9 +46,9 @@ import pandas as pd
 import pyproj
 from numpy.typing import NDArray
 
-from geoplan._errors import ConfigError, CRSError, InputError
+from geoplan._errors import CRSError, InputError
 from geoplan.coords import convert, normalize_system
-from geoplan.facilities import classify_facilities
+from geoplan.facilities import CONFIDENCES, best_types
 from geoplan.network import Network
 from geoplan.sources._tables import (
     UnreadableCellsWarning,
@@ -56,7 +57,8 @@ from geoplan.sources._tables import (
     row_list,
     to_number,
 )
-from geoplan.standards import FacilityType, Standards, current_standards
+from geoplan.standards import Standards, current_standards
+from geoplan.standards._categories import category_table
 
 __all__ = [
     "CHECK_MARGIN_M",
@@ -66,7 +68,6 @@ __all__ = [
     "CHECK_SEED",
     "DECLARED_MIN_MEDIAN_M",
     "POI_COLUMNS",
-    "PoiCategory",
     "poi_categories",
     "read_poi_table",
 ]
@@ -158,57 +159,20 @@ _HINTS: Final = (
     ("wgs84", ("wgs84", "wgs", "gps", "epsg4326")),
 )
 _OUTPUT_FIRST: Final = ("name", "category", "address", "poi_id", "lon_input", "lat_input")
-_RESULT: Final = ("facility_type", "match_rule")
-_SPLIT_CATEGORY = re.compile(r"[;|/、,]+")
+#: The classification columns read_poi_table adds, after lat_input (see best_types).
+_RESULT: Final = (
+    "facility_type",
+    "match_rule",
+    "confidence",
+    "facility_name_zh",
+    "facility_name_en",
+    "ruled_out",
+)
 
 
 # ====================================================================== categories
-@dataclass(frozen=True)
-class PoiCategory:
-    """One provider category word and the facility type it stands for.
-
-    Attributes
-    ----------
-    word
-        The category word as the providers write it (``"幼儿园"``).
-    facility_type
-        Id of the facility type in the standards.
-    source, verification, note
-        Where the mapping comes from (``"geoplan_default"``, ``"default"``: it
-        is geoplan's own mapping) and remarks.
-    """
-
-    word: str
-    facility_type: str
-    source: str
-    verification: str
-    note: str
-
-
-@lru_cache(maxsize=1)
-def _category_table() -> tuple[PoiCategory, ...]:
-    text = resources.files("geoplan.standards").joinpath("poi_categories.toml")
-    data = tomllib.loads(text.read_text(encoding="utf-8"))
-    entries: list[PoiCategory] = []
-    for i, entry in enumerate(data.get("category", [])):
-        try:
-            type_id = str(entry["facility_type"])
-            words = [str(w) for w in entry["words"]]
-            source, verification = str(entry["source"]), str(entry["verification"])
-        except (KeyError, TypeError) as exc:
-            msg = (
-                f"poi_categories.toml: entry {i + 1} lacks {exc}; each needs facility_type, "
-                "words, source and verification"
-            )
-            raise ConfigError(msg) from None
-        entries.extend(
-            PoiCategory(w, type_id, source, verification, str(entry.get("note", ""))) for w in words
-        )
-    return tuple(entries)
-
-
 def poi_categories(standards: Standards | None = None) -> pd.DataFrame:
-    """Return the table of provider categories geoplan maps to facility types.
+    """Return the table of provider categories geoplan reads as evidence for and against types.
 
     Parameters
     ----------
@@ -219,49 +183,38 @@ def poi_categories(standards: Standards | None = None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per category word: ``word``, ``facility_type``, ``source``,
-        ``verification``, ``note``.
+        One row per entry of ``geoplan/standards/poi_categories.toml``:
+        ``entry`` (its number), ``facility_type`` (the types it gives, comma
+        separated; empty for none), ``strength`` (``strong``, ``weak``,
+        ``none``), ``confirms``, ``allows`` (``*`` for any type), ``amap``
+        (``code 大类;中类;小类``, ``;``-separated), ``baidu``, ``words``,
+        ``verification`` (``verified_secondary`` or ``default``) and ``note``.
+        ``attrs["providers"]``: each provider table's name, cite, urls and
+        verification.
 
     Raises
     ------
     ConfigError
-        A category names a type the standards do not have, or a word is listed
-        twice.
+        A malformed entry, a category listed twice, or a type the standards
+        lack.
 
     Examples
     --------
     >>> table = poi_categories()
-    >>> table.set_index("word").loc["幼儿园", "facility_type"]
-    'kindergarten'
+    >>> row = table[table["baidu"].str.contains("医疗;药店")].iloc[0]
+    >>> row["facility_type"], row["strength"], row["amap"]
+    ('pharmacy', 'strong', '090601 医疗保健服务;医药保健销售店;药房')
     >>> sorted(table["verification"].unique())
-    ['default']
+    ['default', 'verified_secondary']
     """
-    _category_lookup(current_standards() if standards is None else standards)
-    return pd.DataFrame([vars(c) for c in _category_table()])
-
-
-def _category_lookup(std: Standards) -> dict[str, PoiCategory]:
-    """Category word key → entry, checked against the standards' types."""
-    known = {t.id for t in std.all_types}
-    lookup: dict[str, PoiCategory] = {}
-    for entry in _category_table():
-        if entry.facility_type not in known:
-            msg = (
-                f"poi_categories.toml maps {entry.word!r} to {entry.facility_type!r}, which is "
-                "not a facility type of the standards; use an id of "
-                "geoplan.standards.facility_types()"
-            )
-            raise ConfigError(msg)
-        key = _category_key(entry.word)
-        if key in lookup:
-            msg = f"poi_categories.toml lists the category {entry.word!r} twice; keep one entry"
-            raise ConfigError(msg)
-        lookup[key] = entry
-    return lookup
-
-
-def _category_key(text: str) -> str:
-    return re.sub(r"\s+", "", normalize_text(text)).casefold()
+    std = current_standards() if standards is None else standards
+    table = category_table([t.id for t in std.all_types])
+    result = pd.DataFrame(table.rows())
+    result.attrs["providers"] = {
+        pid: {"name": p.name, "cite": p.cite, "urls": list(p.urls), "verification": p.verification}
+        for pid, p in table.providers.items()
+    }
+    return result
 
 
 # ====================================================================== reader
@@ -326,22 +279,33 @@ def read_poi_table(
     warning. Plain ``lng``/``lat`` headers give no hint: then a
     :class:`~geoplan.CRSError` asks for ``coordinates=`` or ``network=``.
 
-    **Facility types.** Each POI gets one ``facility_type`` (or None):
+    **Facility types.** Each POI gets one ``facility_type`` (or None) from its
+    name, its category (``category``, or 大类/中类/小类 joined) and Amap's
+    ``typecode``, by :func:`geoplan.facilities.best_types`, with the one
+    precedence of :mod:`geoplan.facilities`:
 
-    1. **name**: the name keywords of the standards' types, matched as
-       :func:`geoplan.classify_facilities` matches them; when a name fits
-       several types, the type of the longest keyword is kept, then the
-       first in the standards' order (人民公园应急避难场所 is a shelter, not a
-       park); call ``classify_facilities`` on the result, without its
-       ``facility_type`` column, to list them all;
-    2. **category**: else the provider's category path, split at ``; | /``,
-       looked up in ``poi_categories.toml`` (see :func:`poi_categories`),
-       most specific part first. A type whose ``name_excludes`` word is in
-       the name is never given.
+    1. the provider category rules out every type it is evidence against (a
+       公交车站 named 实验小学站 is no school, a hotel named 电影大酒店 no
+       cinema, a shop in 新天地购物公园 no park); the categories and what they
+       allow are in ``geoplan/standards/poi_categories.toml`` (see
+       :func:`poi_categories`), Amap's codes looked up before its path, the
+       most specific part of a path first;
+    2. a strong category decides its type (药房, 幼儿园, 便利店, 公交车站, 银行);
+    3. else the name keywords of the standards' types, less the type's
+       ``name_excludes``; of several, the longest keyword, then the standards'
+       order (人民公园应急避难场所 is a shelter);
+    4. else a weak category (中学, 超市, 物流速递, 餐饮, 卫生院).
 
-    ``match_rule`` says which rule decided: ``"name:社区卫生服务站"``,
-    ``"category:幼儿园"``; None for unmatched POIs, which are counted in the
-    log.
+    ``match_rule`` says what decided (``"name:社区卫生服务站"``,
+    ``"name+category:幼儿园+幼儿园"``, ``"category:141204 幼儿园"``),
+    ``confidence`` how sure that is: ``"high"`` when the name and the category
+    agree, ``"medium"`` for one specific signal (a name keyword, a strong
+    category), ``"low"`` for a weak category alone. ``ruled_out`` lists what the
+    category ruled out. Call :func:`geoplan.classify_facilities` with
+    ``category_column="category"`` on the result, without its
+    ``facility_type`` column, to list every type a POI fits. The unclassified
+    POIs are counted by category in ``attrs["unclassified_by_category"]`` and
+    the log.
 
     Parameters
     ----------
@@ -364,11 +328,16 @@ def read_poi_table(
         (index name ``"row"``): ``name``, ``category``, ``address``, ``poi_id``
         (text, None where the file has no such column), ``lon_input``,
         ``lat_input`` (the numbers as given, in the file's system),
-        ``facility_type``, ``match_rule``, then every other column of the file
-        as text, and the point geometry. ``attrs``: ``coordinate_system``
-        (``"wgs84"``), ``source_coordinate_system`` (the system the file was
-        read in), ``coordinate_check`` (with a network), ``dropped_rows`` and
-        ``source``.
+        ``facility_type`` (a type id, or None), ``match_rule``, ``confidence``
+        (``"high"``, ``"medium"``, ``"low"``), ``facility_name_zh``,
+        ``facility_name_en`` and ``ruled_out`` (None where they do not apply;
+        a file's own columns of these names are kept as ``<name>_input``),
+        then every other column of the file as text, and the point geometry.
+        ``attrs``: ``coordinate_system`` (``"wgs84"``),
+        ``source_coordinate_system`` (the system the file was read in),
+        ``coordinate_check`` (with a network), ``dropped_rows``, ``source`` and
+        ``unclassified_by_category`` (``{category: number of POIs}``, most
+        first, ``"(none)"`` for a blank category).
 
     Raises
     ------
@@ -392,7 +361,7 @@ def read_poi_table(
     >>> _ = (folder / "baidu.csv").write_text(text, encoding="utf-8")
     >>> pois = read_poi_table(folder / "baidu.csv")  # bd_ headers: read as BD-09
     >>> pois.attrs["source_coordinate_system"], pois["match_rule"].tolist()
-    ('bd09', ['name:幼儿园'])
+    ('bd09', ['name+category:幼儿园+幼儿园'])
     >>> round(float(pois.geometry.x.iloc[0]), 4), round(float(pois.geometry.y.iloc[0]), 4)
     (125.3234, 43.8881)
     """
@@ -426,9 +395,9 @@ def read_poi_table(
     if "name" not in table.columns:
         _warn_no_names(table, headers, file)
     frame = _assemble(table, coords, lon_in, lat_in)
-    facility_type, rule = _classify(frame["name"].tolist(), frame["category"].tolist(), file)
-    frame.insert(6, "facility_type", pd.Series(facility_type, index=frame.index, dtype=object))
-    frame.insert(7, "match_rule", pd.Series(rule, index=frame.index, dtype=object))
+    classes = _classify(frame, file)
+    for i, column in enumerate(_RESULT):
+        frame.insert(6 + i, column, classes[column])
     result = gpd.GeoDataFrame(
         frame, geometry=gpd.points_from_xy(lon, lat, crs="EPSG:4326"), crs="EPSG:4326"
     )
@@ -437,6 +406,7 @@ def read_poi_table(
         "coordinate_system": "wgs84",
         "source_coordinate_system": system,
         "dropped_rows": coords.dropped,
+        "unclassified_by_category": classes.attrs["unclassified_by_category"],
     }
     if check is not None:
         attrs["coordinate_check"] = check
@@ -794,85 +764,51 @@ def _assemble(
 
 
 # ---------------------------------------------------------------------- classify
-def _classify(
-    names: Sequence[object], categories: Sequence[object], file: Path
-) -> tuple[list[str | None], list[str | None]]:
-    """Return each POI's facility type and the rule that gave it (None, None when unmatched)."""
-    std = current_standards()
-    lookup = _category_lookup(std)
-    types = {t.id: t for t in std.all_types}
-    texts = [normalize_text(n) for n in names]
-    facility: list[str | None] = [None] * len(texts)
-    rule: list[str | None] = [None] * len(texts)
-    unique = list(dict.fromkeys(t for t in texts if t))  # chains repeat their names
-    pois = gpd.GeoDataFrame(
-        {"name": pd.Series(unique, dtype=object)},
-        geometry=gpd.GeoSeries([None] * len(unique)),
+def _classify(frame: pd.DataFrame, file: Path) -> pd.DataFrame:
+    """Return each POI's type columns (:func:`geoplan.facilities.best_types`), and log them.
+
+    POIs of the same name, category and type code (chains repeat theirs) are
+    classified once.
+    """
+    keys = ["name", "category", *(["typecode"] if "typecode" in frame.columns else [])]
+    texts = pd.DataFrame({k: [normalize_text(v) or None for v in frame[k]] for k in keys})
+    unique = texts.drop_duplicates(ignore_index=True)
+    best = best_types(
+        unique,
+        standards=current_standards(),
+        category_column="category",
+        typecode_column="typecode" if "typecode" in keys else None,
     )
-    by_name = classify_facilities(pois, standards=std)
-    found_by_name: dict[str, tuple[str, str]] = {}
-    for position, type_id, match in zip(
-        by_name.index, by_name["facility_type"], by_name["match_rule"], strict=True
-    ):
-        # several types: the longest keyword wins, then the standards' order
-        text = unique[int(position)]
-        best = found_by_name.get(text)
-        if best is None or len(_keyword(str(match))) > len(_keyword(best[1])):
-            found_by_name[text] = (str(type_id), str(match))
-    ambiguous = {unique[int(p)] for p in by_name.index[by_name.index.duplicated()]}
-    several = sum(1 for t in texts if t in ambiguous)
-    n_name = 0
-    for i, text in enumerate(texts):
-        if text in found_by_name:
-            facility[i], rule[i] = found_by_name[text]
-            n_name += 1
-    n_category = 0
-    for i, category in enumerate(categories):
-        if facility[i] is not None:
-            continue
-        found = _by_category(category, texts[i], lookup, types)
-        if found is not None:
-            facility[i], rule[i] = found.facility_type, f"category:{found.word}"
-            n_category += 1
-    unmatched = len(texts) - n_name - n_category
+    found = pd.concat([unique, best], axis=1)
+    result = texts.merge(found, on=keys, how="left")[list(_RESULT)]
+    result = result.astype(object).where(result.notna(), None)
+    result.index = frame.index
+    result.attrs["unclassified_by_category"] = _unclassified(texts["category"], result)
+    _log_classes(result, file)
+    return result
+
+
+def _unclassified(categories: pd.Series[Any], result: pd.DataFrame) -> dict[str, int]:
+    """Count the POIs of no type by their category text, most first."""
+    blank = result["facility_type"].isna().to_numpy()
+    counts = categories[blank].fillna("(none)").value_counts()
+    ordered = sorted(counts.items(), key=lambda item: (-int(item[1]), str(item[0])))
+    return {str(text): int(n) for text, n in ordered}
+
+
+def _log_classes(result: pd.DataFrame, file: Path) -> None:
+    confidence = result["confidence"].value_counts()
+    unclassified = result.attrs["unclassified_by_category"]
+    n_found = int(result["facility_type"].notna().sum())
+    top = ", ".join(f"{text} ({n})" for text, n in list(unclassified.items())[:5])
     log.info(
-        "%s: %d of %d POIs classified (%d by name, %d by category); %d unmatched%s",
+        "%s: %d of %d POIs classified (%s); %d unmatched%s; %d with a type ruled out by "
+        "their category",
         file.name,
-        n_name + n_category,
-        len(texts),
-        n_name,
-        n_category,
-        unmatched,
-        f"; {several} names fit more than one type (the longest keyword decided)"
-        if several
-        else "",
+        n_found,
+        len(result),
+        ", ".join(f"{int(confidence.get(c, 0))} {c}" for c in CONFIDENCES),
+        len(result) - n_found,
+        f", most of category {top}" if top else "",
+        int(result["ruled_out"].notna().sum()),
     )
-    return facility, rule
-
-
-def _keyword(rule: str) -> str:
-    """Return the name keyword of a ``name:<keyword>`` rule."""
-    return rule.rsplit("+", 1)[-1].split(":", 1)[-1]
-
-
-def _by_category(
-    category: object,
-    name: str,
-    lookup: Mapping[str, PoiCategory],
-    types: Mapping[str, FacilityType],
-) -> PoiCategory | None:
-    text = normalize_text(category)
-    if not text:
-        return None
-    folded = name.casefold()
-    for path in text.split("|"):
-        parts = [p for p in _SPLIT_CATEGORY.split(path) if p.strip()]
-        for part in reversed(parts):
-            entry = lookup.get(_category_key(part))
-            if entry is None:
-                continue
-            excludes = types[entry.facility_type].name_excludes
-            if any(word.casefold() in folded for word in excludes):
-                continue
-            return entry
-    return None

@@ -275,6 +275,10 @@ class FacilityType:
         Words in a name that rule the type out.
     notes
         Context and caveats.
+    source, verification
+        For a type the compiled reference lacks: the source (an id of
+        ``sources.toml``) that makes it a type of the standards, and that
+        source's verification level; empty for the reference's types.
     """
 
     id: str
@@ -293,6 +297,8 @@ class FacilityType:
     name_keywords_en: tuple[str, ...] = ()
     name_excludes: tuple[str, ...] = ()
     notes: str = ""
+    source: str = ""
+    verification: str = ""
 
     @property
     def threshold(self) -> Value:
@@ -589,6 +595,8 @@ FACILITY_KEYS = (
     "name_keywords_en",
     "name_excludes",
     "notes",
+    "source",
+    "verification",
 )
 
 
@@ -618,7 +626,30 @@ def parse_facility(
         name_keywords_en=entry.texts("name_keywords_en"),
         name_excludes=entry.texts("name_excludes"),
         notes=entry.text("notes", default=""),
+        **_type_source(entry, sources),
     )
+
+
+def _type_source(entry: _Entry, sources: Mapping[str, Source]) -> dict[str, str]:
+    """Return a type's own ``source`` and ``verification``, checked against ``sources.toml``."""
+    if "source" not in entry.raw and "verification" not in entry.raw:
+        return {}
+    source_id = entry.text("source")
+    source = sources.get(source_id)
+    if source is None:
+        msg = (
+            f"{entry.where}: unknown source {source_id!r}; use an id of sources.toml: "
+            f"{', '.join(sorted(sources))}"
+        )
+        raise ConfigError(msg)
+    verification = entry.choice("verification", VERIFICATIONS)
+    if verification != source.verification:
+        msg = (
+            f"{entry.where}: verification {verification!r} differs from that of its source "
+            f"{source_id!r}; write verification = {source.verification!r}"
+        )
+        raise ConfigError(msg)
+    return {"source": source_id, "verification": verification}
 
 
 def parse_shelter_class(raw: object, sources: Mapping[str, Source]) -> ShelterClass:
