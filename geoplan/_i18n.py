@@ -80,6 +80,13 @@ _LABELS: dict[str, tuple[str, str]] = {
         "This run made no assumption that needs a caveat.",
     ),
     "technical_notes": ("技术提示（原文）", "Technical notes"),
+    "methods": ("方法与假设", "Methods and assumptions"),
+    "seconds": ("秒", "s"),
+    "run_json": (
+        "run.json 记录了全部输入（含校验值）、软件版本、参数、用时与以上说明。",
+        "run.json records every input (with checksums), versions, parameters, timings "
+        "and the caveats.",
+    ),
     "outside_population": ("社区外人口", "people outside every community"),
     "network_pieces": ("路网连通片数", "network pieces"),
     "largest_piece": ("最大连通片占道路总长", "largest piece, share of street length"),

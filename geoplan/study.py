@@ -608,7 +608,8 @@ def _threshold_caveat(t: MeasuredType) -> Caveat:
     zh, en = levels.get(value.verification, (value.verification, value.verification))
     return Caveat(
         "threshold",
-        f"{t.name_zh}的服务范围 {t.cutoff.text} 来自{zh}（{value.source}），未经国家标准核实。",
+        f"{t.name_zh}的服务范围 {t.cutoff.text_in('zh')} 来自{zh}（{value.source}），"
+        "未经国家标准核实。",
         f"{t.name_en}: its threshold of {t.cutoff.text} comes from {en} ({value.source}), not a "
         "verified national standard.",
     )

@@ -36,7 +36,7 @@ from geoplan.outputs.report_page import FORMATS
 
 FIGURE = re.compile(
     r'<span class="figure" data-table="([^"]*)" data-key="([^"]*)" data-column="([^"]*)" '
-    r'data-value="([^"]*)" data-format="([^"]*)">([^<]*)</span>'
+    r'data-value="([^"]*)" data-format="([^"]*)" title="[^"]*">([^<]*)</span>'
 )
 #: Types the synthetic city has, and two it has none of.
 PRESENT = ["community_canteen", "kindergarten", "pharmacy", "elderly_day_care"]

@@ -25,11 +25,20 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from geoplan._i18n import facility_type_label, label, level_name, resolve_lang
-from geoplan._io import atomic_path
+from geoplan._i18n import (
+    column_label,
+    facility_type_label,
+    is_share_column,
+    label,
+    level_name,
+    resolve_lang,
+)
+from geoplan._io import atomic_path, sha256
+from geoplan.standards import current_standards
 from geoplan.study import StudyResult, study_totals
 
 __all__ = ["FORMATS", "bar_chart", "figure", "write_report_page"]
@@ -64,15 +73,16 @@ def figure(
     --------
     >>> str(figure(0.5, "coverage_totals", {"facility_type": "x"}, "share", fmt="percent"))
     '<span class="figure" data-table="coverage_totals" data-key="facility_type=x" \
-data-column="share" data-value="0.5" data-format="percent">50.0%</span>'
+data-column="share" data-value="0.5" data-format="percent" \
+title="tables/coverage_totals.csv: share">50.0%</span>'
     """
     number = float(value)
     shown = FORMATS[fmt](number) if math.isfinite(number) else "—"
     keys = ";".join(f"{k}={v}" for k, v in key.items())
     return Markup(
         '<span class="figure" data-table="{}" data-key="{}" data-column="{}" '
-        'data-value="{}" data-format="{}">{}</span>'
-    ).format(table, keys, column, repr(number), fmt, shown)
+        'data-value="{}" data-format="{}" title="tables/{}.csv: {}">{}</span>'
+    ).format(table, keys, column, repr(number), fmt, table, column, shown)
 
 
 def _summary(section: str, item: str, value: float, fmt: str = "count") -> Markup:
@@ -86,7 +96,7 @@ class _Bar:
     text: str
 
 
-def bar_chart(bars: Sequence[tuple[str, float, str]], *, maximum: float = 1.0) -> str:
+def bar_chart(bars: Sequence[tuple[str, float, str]], *, maximum: float = 1.0) -> Markup:
     """Draw a horizontal bar chart as inline SVG; names and texts are escaped.
 
     Parameters
@@ -98,8 +108,8 @@ def bar_chart(bars: Sequence[tuple[str, float, str]], *, maximum: float = 1.0) -
 
     Returns
     -------
-    str
-        An ``<svg>`` element.
+    markupsafe.Markup
+        An ``<svg>`` element (safe HTML: names and texts are escaped).
 
     Examples
     --------
@@ -125,7 +135,7 @@ def bar_chart(bars: Sequence[tuple[str, float, str]], *, maximum: float = 1.0) -
             f'<text x="{label_w + width + 5}" y="{y + 15}">{html.escape(row.text)}</text>'
         )
     parts.append("</svg>")
-    return "".join(parts)
+    return Markup("".join(parts))  # noqa: S704 - names and texts are escaped above
 
 
 _PAGE = """<!DOCTYPE html>
@@ -189,6 +199,11 @@ ul.maps li {margin: 0.2em 0;}
 {% endfor %}
 {% endif %}
 
+<h2 id="methods">{{ t.methods }}</h2>
+{% for heading, body in methods %}<h3>{{ heading }}</h3>
+{{ body }}
+{% endfor %}
+
 <h2 id="caveats">{{ t.caveats }}</h2>
 {% if caveats %}<ul>{% for caveat in caveats %}<li class="note">{{ caveat }}</li>{% endfor %}</ul>
 {% else %}<p class="muted">{{ t.no_caveats }}</p>{% endif %}
@@ -204,9 +219,9 @@ ul.maps li {margin: 0.2em 0;}
 
 <h2>{{ t.run_info }}</h2>
 <table>
-{% for step, seconds in timings %}<tr><td>{{ step }}</td><td>{{ seconds }} s</td></tr>
+{% for step, seconds in timings %}<tr><td>{{ step }}</td><td>{{ seconds }} {{ t.seconds }}</td></tr>
 {% endfor %}</table>
-<p class="muted">run.json: inputs with checksums, versions, parameters.</p>
+<p class="muted">{{ t.run_json }}</p>
 </body>
 </html>
 """
@@ -229,6 +244,9 @@ _LABEL_KEYS = (
     "caveats",
     "no_caveats",
     "technical_notes",
+    "methods",
+    "seconds",
+    "run_json",
 )
 
 
@@ -255,8 +273,13 @@ def write_report_page(result: StudyResult, folder: Path, written: dict[str, list
         unsupported=_unsupported(result, lang),
         caveats=[c.text(lang) for c in result.caveats],
         notes=sorted(set(result.notes)),
-        files=[p for kind in ("tables", "layers", "rasters") for p in written.get(kind, [])],
-        timings=sorted(result.timings.items()),
+        files=[
+            p
+            for kind in ("tables", "layers", "rasters", "sites", "print")
+            for p in written.get(kind, [])
+        ],
+        timings=[(step_name(k, lang), f"{v:,.2f}") for k, v in result.timings.items()],
+        methods=methods(result, lang),
     )
     path = folder / "report.html"
     with atomic_path(path) as tmp:
@@ -367,21 +390,29 @@ def _coverage_table(result: StudyResult, lang: str) -> str:
 
 
 def _threshold_text(measured: Any, lang: str) -> str:
-    """E.g. "500 m (distance; gb50180_93_table, verified_primary)"."""
+    """E.g. "500 米（按路网距离；gb50180_93_table，已核实（标准原文））"."""
     cutoff = measured.cutoff
     basis = label("by_distance" if cutoff.basis == "distance" else "by_time", lang)
     value = cutoff.value
-    return f"{cutoff.text} ({basis}; {value.source}, {value.verification})"
+    checked = verification_name(value.verification, lang)
+    if lang == "zh":
+        return f"{cutoff.text_in(lang)}（{basis}；{value.source}，{checked}）"
+    return f"{cutoff.text_in(lang)} ({basis}; {value.source}, {checked})"
 
 
-def _table(head: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """Return an escaped HTML table (figures are Markup and kept as they are)."""
+def _table(head: Sequence[str], rows: Sequence[Sequence[Any]]) -> Markup:
+    """Return an HTML table: every cell escaped, except figures (already Markup)."""
     escape = Markup.escape
-    header = "".join(f"<th>{escape(h)}</th>" for h in head)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
+    header = Markup("").join(Markup("<th>{}</th>").format(escape(h)) for h in head)
+    body = Markup("").join(
+        Markup("<tr>{}</tr>").format(
+            Markup("").join(Markup("<td>{}</td>").format(escape(cell)) for cell in row)
+        )
+        for row in rows
     )
-    return f'<table class="dataframe"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>'
+    return Markup(
+        '<table class="dataframe"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>'
+    ).format(header, body)
 
 
 def _completeness_chart(totals: dict[str, Any], lang: str) -> str:
@@ -407,8 +438,9 @@ def _missing_table(result: StudyResult, lang: str) -> str:
     if name not in missing.columns:
         return ""
     counts = missing.groupby(name).size().sort_values(ascending=False).head(10)
-    frame = counts.to_frame(f"{label('missing', lang)} ({label('communities', lang)})")
-    return _html_table(frame)
+    rows = [[name, f"{int(n):,}"] for name, n in counts.items()]
+    head = [label("type", lang), f"{label('missing', lang)} ({label('communities', lang)})"]
+    return _table(head, rows)
 
 
 def _proposals(totals: dict[str, Any], lang: str) -> list[dict[str, Any]]:
@@ -448,7 +480,7 @@ def _proposals(totals: dict[str, Any], lang: str) -> list[dict[str, Any]]:
 def _indicator_table(result: StudyResult, lang: str) -> str:
     if result.indicators is None:
         return ""
-    return _html_table(result.indicators.summary(lang).reset_index(drop=True))
+    return _html_table(result.indicators.summary(lang).reset_index(drop=True), lang)
 
 
 def _unsupported(result: StudyResult, lang: str) -> str:
@@ -460,11 +492,228 @@ def _unsupported(result: StudyResult, lang: str) -> str:
     return f"{head}: {items}"
 
 
-def _html_table(frame: pd.DataFrame) -> str:
-    """Return an escaped HTML table with numbers formatted for reading."""
-    formatted = frame.copy()
-    for column in formatted.columns:
-        if pd.api.types.is_float_dtype(formatted[column]):
-            digits = 3 if str(column).startswith("share") else 1
-            formatted[column] = formatted[column].map(lambda v, d=digits: f"{v:,.{d}f}")
-    return str(formatted.to_html(escape=True, border=0))
+def _html_table(frame: pd.DataFrame, lang: str) -> str:
+    """Return an escaped HTML table for reading: headers in ``lang``, shares as percentages."""
+    shown = frame.reset_index() if frame.index.name is not None else frame
+    head = [column_label(str(c), lang) for c in shown.columns]
+    rows = [
+        [_cell(value, str(column), lang) for column, value in row.items()]
+        for _, row in shown.iterrows()
+    ]
+    return _table(head, rows)
+
+
+def _cell(value: Any, column: str, lang: str) -> str:
+    """Format one value as people read it: 54.0 %, 1,234, 是/否, — for nothing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if isinstance(value, bool | np.bool_):
+        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+    if isinstance(value, int | np.integer):
+        return f"{int(value):,}"
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        if is_share_column(column):
+            return f"{number:.1%}"
+        return f"{number:,.0f}" if abs(number) >= 100 else f"{number:,.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+# -------------------------------------------------------------- methods and assumptions
+
+_VERIFICATION = {
+    "verified_primary": ("已核实（标准原文）", "verified (the text itself)"),
+    "verified_secondary": ("已核实（权威转述）", "verified (a reputable restatement)"),
+    "weak_secondary": ("弱来源", "weak source"),
+    "local": ("地方规定", "local rule"),
+    "default": ("geoplan 默认值", "geoplan default"),
+    "user": ("本研究设定", "set by this study"),
+}
+
+_REASONS = {
+    "tag": ("按建筑标签", "by building tag"),
+    "name": ("按名称", "by name"),
+    "landuse": ("按所在用地", "by the land use under it"),
+    "very_large": ("超大且未标注为住宅", "very large and not tagged residential"),
+    "caller": ("调用时指定", "by the caller"),
+    "non_residential": ("非居住用地", "non-residential parcels"),
+    "unknown_class": ("用地类别未知", "unknown land-use class"),
+}
+
+_STEPS = {
+    "load_network": ("读取路网", "reading the network"),
+    "load_communities": ("读取社区", "reading the communities"),
+    "load_population": ("读取人口", "reading the population"),
+    "load_facilities": ("读取设施", "reading the facilities"),
+    "load_register": ("读取社区台账", "reading the register"),
+    "resolve": ("整合输入", "resolving the inputs"),
+    "life_circles": ("生活圈完整度", "life circles"),
+    "service_areas": ("服务范围", "service areas"),
+    "coverage": ("覆盖率", "coverage"),
+    "indicators": ("规划指标", "the plan's indicators"),
+    "sites": ("选址建议", "site proposals"),
+    "write_layers": ("写出图层", "writing layers"),
+    "write_tables": ("写出表格", "writing tables"),
+    "write_rasters": ("写出栅格", "writing rasters"),
+    "write_maps": ("写出地图", "writing maps"),
+    "write_sites": ("写出选址文件", "writing site files"),
+    "write_print": ("写出印刷图", "writing print maps"),
+    "whole_run": ("全程", "the whole run"),
+}
+
+
+def step_name(step: str, lang: str) -> str:
+    """Return a step of the run by its name in ``lang`` (the step itself when unknown)."""
+    names = _STEPS.get(step)
+    return step if names is None else names[0 if lang == "zh" else 1]
+
+
+def verification_name(verification: str, lang: str) -> str:
+    """Return how well a figure was verified, in ``lang``."""
+    names = _VERIFICATION.get(verification)
+    return verification if names is None else names[0 if lang == "zh" else 1]
+
+
+_HOW = {
+    "zh": [
+        "路网：步行网络投影到当地 UTM 坐标，边长以米计；时间 = 长度 ÷ 步行速度。",
+        "点与设施吸附到最近的路段（不是最近的节点），行程 = 接入段 + 沿路段到两端的距离；"
+        "面状设施（公园、学校）取其离连通道路最近的点。",
+        "覆盖率 = 最近同类设施在服务范围内的人口 ÷ 人口；各社区分别统计，社区外的人另列一行。",
+        "生活圈完整度 = 该层级各项标准设施覆盖率的平均值；低于 50% 的项目列为缺项（默认值）。",
+        "选址：候选点 × 需求点的稀疏覆盖矩阵，现有设施保持不变，"
+        "用 HiGHS 精确求解或贪心算法，并报告最优间隙。",
+    ],
+    "en": [
+        "Network: the walking network projected to the local UTM zone, edges in metres; "
+        "time = length / walking speed.",
+        "Homes and facilities attach to the nearest edge (not node): travel = the access leg "
+        "plus the distance along the edge; a park or school is reached at its point nearest "
+        "the connected streets.",
+        "Covered share = people whose nearest facility of the type lies within its threshold, "
+        "divided by the people; per community, with people outside every community in a row "
+        "of their own.",
+        "Life-circle completeness = the mean covered share of the level's required types; a "
+        "type under 50 % is listed as missing (a default).",
+        "Site proposals: a sparse candidates x demand coverage matrix, existing facilities held "
+        "fixed, solved exactly with HiGHS or greedily, with the optimality gap reported.",
+    ],
+}
+
+
+def methods(result: StudyResult, lang: str) -> list[tuple[str, Markup]]:
+    """Return the report's chapter on methods and assumptions: (heading, HTML) sections."""
+    zh = lang == "zh"
+    sections = [
+        ("数据来源" if zh else "Data", _data_sources(result, lang)),
+        (
+            "设施类型与服务范围" if zh else "Facility types and thresholds",
+            _thresholds(result, lang),
+        ),
+    ]
+    population = _population_method(result, lang)
+    if population:
+        sections.append(("人口估算" if zh else "How the population was estimated", population))
+    items = Markup("").join(Markup("<li>{}</li>").format(text) for text in _HOW[lang])
+    sections.append(
+        ("计算方法" if zh else "How the figures are computed", Markup("<ul>{}</ul>").format(items))
+    )
+    return sections
+
+
+def _data_sources(result: StudyResult, lang: str) -> Markup:
+    study = result.study
+    zh = lang == "zh"
+    rows = []
+    for path in study.inputs:
+        size = path.stat().st_size if path.is_file() else 0
+        rows.append([path.name, f"{size / 1e6:,.2f} MB", sha256(path)[:12]])
+    head = [
+        "文件" if zh else "file",
+        "大小" if zh else "size",
+        "SHA-256（前 12 位）" if zh else "SHA-256 (first 12)",
+    ]
+    table = _table(head, rows) if rows else Markup("")
+    network = study.network
+    text = (
+        f"路网：{network.name}（{network.n_nodes:,} 个节点，{network.n_edges:,} 条路段，"
+        f"{network.profile}）。OpenStreetMap 数据 © OpenStreetMap 贡献者，ODbL 1.0。"
+        if zh
+        else f"Network: {network.name} ({network.n_nodes:,} nodes, {network.n_edges:,} edges, "
+        f"{network.profile}). OpenStreetMap data © OpenStreetMap contributors, ODbL 1.0."
+    )
+    return Markup("<p>{}</p>{}").format(text, table)
+
+
+def _thresholds(result: StudyResult, lang: str) -> Markup:
+    zh = lang == "zh"
+    cites = current_standards().sources()["cite"].to_dict()
+    rows = []
+    for t in result.study.types:
+        value = t.cutoff.value
+        basis = label("by_distance" if t.cutoff.basis == "distance" else "by_time", lang)
+        rows.append(
+            [
+                t.label(lang),
+                t.cutoff.text_in(lang),
+                basis,
+                cites.get(value.source, value.source),
+                verification_name(value.verification, lang),
+                t.source,
+                t.stand_in or "—",
+            ]
+        )
+    head = (
+        ["设施类型", "服务范围", "度量", "依据", "核实程度", "设施来源", "替代数据"]
+        if zh
+        else [
+            "type",
+            "threshold",
+            "measured as",
+            "source",
+            "verification",
+            "sites from",
+            "stand-in",
+        ]
+    )
+    return _table(head, rows)
+
+
+def _population_method(result: StudyResult, lang: str) -> Markup:
+    method = result.study.population_method
+    if not method:
+        return Markup("")
+    zh = lang == "zh"
+    text = method.get("method", {}).get("zh" if zh else "en", "")
+    rows = [
+        [
+            str(d.get("name", "")),
+            f"{d.get('value', '')} {d.get('unit', '')}".strip(),
+            str(d.get("source", "")),
+            verification_name(str(d.get("verification", "")), lang),
+        ]
+        for d in method.get("defaults", [])
+    ]
+    head = (
+        ["参数", "取值", "来源", "核实程度"]
+        if zh
+        else ["parameter", "value", "source", "verification"]
+    )
+    left_out = method.get("excluded", {})
+    items = [
+        f"{_REASONS.get(reason, (reason, reason))[0 if zh else 1]}: "
+        f"{figures.get('count', 0):,} ({figures.get('people', 0):,.0f})"
+        for reason, figures in left_out.items()
+        if figures.get("count", 0)
+    ]
+    note = (
+        "未计入的建筑（条数与按公式本应计入的人数）："
+        if zh
+        else "Left out (count and people by the formula): "
+    )
+    extra = (
+        Markup("<p>{}{}</p>").format(note, "；".join(items) if zh else "; ".join(items))
+        if items
+        else Markup("")
+    )
+    return Markup("<p>{}</p>{}{}").format(text, _table(head, rows), extra)

@@ -236,9 +236,14 @@ class Cutoff:
     @property
     def text(self) -> str:
         """E.g. ``"15 min"`` or ``"500 m"``."""
+        return self.text_in("en")
+
+    def text_in(self, lang: str) -> str:
+        """E.g. ``"15 分钟"``/``"500 米"`` in Chinese, ``"15 min"``/``"500 m"`` in English."""
+        zh = lang == "zh"
         if self.distance_m is not None:
-            return f"{self.distance_m:g} m"
-        return f"{self.minutes:g} min"
+            return f"{self.distance_m:g} {'米' if zh else 'm'}"
+        return f"{self.minutes:g} {'分钟' if zh else 'min'}"
 
 
 @dataclass(frozen=True)
