@@ -39,6 +39,7 @@ from geoplan.outputs.report_pdf import write_print, write_report_pdf
 from geoplan.outputs.run import _settings_of
 
 pypdf = pytest.importorskip("pypdf")
+from pypdf.generic import ByteStringObject, ContentStream, TextStringObject  # noqa: E402
 
 FIGURE_TEXT = re.compile(r'<span class="figure"[^>]*>([^<]*)</span>')
 
@@ -76,10 +77,53 @@ def run(result, cjk, tmp_path_factory):
     return geoplan.write_run(result, tmp_path_factory.mktemp("print") / "print")
 
 
+def unicode_map(font) -> dict[int, str]:
+    """A font's codes and their text, from its ToUnicode CMap (bfchar and bfrange)."""
+    data = font["/ToUnicode"].get_object().get_data().decode("latin-1")
+    pair = r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>"
+    out = {}
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", data, re.S):
+        for code, target in re.findall(pair, block):
+            out[int(code, 16)] = bytes.fromhex(target).decode("utf-16-be")
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", data, re.S):
+        for low, high, target in re.findall(pair + r"\s*<([0-9A-Fa-f]+)>", block):
+            for offset, code in enumerate(range(int(low, 16), int(high, 16) + 1)):
+                out[code] = chr(int(target, 16) + offset)
+    return out
+
+
 def pdf_text(path: Path) -> str:
-    """The text of a PDF (pypdf reads fpdf2's two-byte codes with a NUL before each)."""
+    """The text a PDF draws, one line per text object.
+
+    Decoded here from the content streams and each font's ToUnicode map (two bytes a
+    code for the Type0 fonts fpdf2 embeds), as a PDF viewer reads it: pypdf's own
+    extract_text reads those codes one byte at a time once a subset passes 255 glyphs.
+    """
     reader = pypdf.PdfReader(path)
-    return "\n".join(page.extract_text() for page in reader.pages).replace("\x00", "")
+    lines: list[str] = []
+    for page in reader.pages:
+        fonts = {name: ref.get_object() for name, ref in page["/Resources"]["/Font"].items()}
+        maps = {
+            name: (unicode_map(font), 2 if font["/Subtype"] == "/Type0" else 1)
+            for name, font in fonts.items()
+        }
+        font, line = ({}, 1), []
+        for operands, operator in ContentStream(page.get_contents(), reader).operations:
+            if operator == b"Tf":
+                font = maps[operands[0]]
+            elif operator in (b"Tj", b"TJ"):
+                table, width = font
+                for part in operands[0] if operator == b"TJ" else operands[:1]:
+                    if isinstance(part, (ByteStringObject, TextStringObject)):
+                        raw = part.original_bytes
+                        codes = (
+                            int.from_bytes(raw[i : i + width]) for i in range(0, len(raw), width)
+                        )
+                        line.extend(table.get(code, "\ufffd") for code in codes)
+            elif operator == b"ET":
+                lines.append("".join(line))
+                line = []
+    return "\n".join(lines)
 
 
 def squeezed(text: str) -> str:
@@ -387,3 +431,45 @@ def test_require_cjk_typeface_names_the_install_command(monkeypatch):
     monkeypatch.setattr(fonts, "cjk_typeface", lambda: None)
     with pytest.raises(geoplan.GeoplanError, match="apt-get install fonts-noto-cjk"):
         fonts.require_cjk_typeface()
+
+
+# ------------------------------------------------------------------------------ demo
+
+
+@pytest.fixture(scope="module")
+def demo(cjk, tmp_path_factory):
+    """The demo's report.html and report.pdf (no maps: the figures are the point here)."""
+    from geoplan.outputs.report_page import write_report_page
+
+    result = geoplan.run_study(geoplan.Study.from_config(demo_config()))
+    folder = tmp_path_factory.mktemp("demo")
+    with _settings_of(result):
+        write_report_page(result, folder, {})
+        write_report_pdf(result, folder)
+        spec = next(m for m in print_maps(result) if m.name.startswith("sites_"))
+    return result, folder, spec
+
+
+def test_the_demo_report_pdf_agrees_with_its_page(demo):
+    result, folder, _ = demo
+    text = pdf_text(folder / "report.pdf")
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    figures = [html.unescape(f) for f in FIGURE_TEXT.findall(page)]
+    assert len(figures) > 20
+    flat = squeezed(text)
+    assert [f for f in figures if squeezed(f) not in flat] == []
+    # what the synthetic study lacks: capacity, the plan's indicators, OpenStreetMap
+    assert "容量（人）" in text
+    assert "规划主要指标" in text
+    assert "城市社区综合服务设施覆盖率" in text
+    assert "© OpenStreetMap 贡献者（ODbL）" in text
+    assert [c for c in result.caveats if squeezed(c.text("zh")) not in flat] == []
+
+
+def test_the_demo_site_map_says_before_and_after(demo):
+    result, _, spec = demo
+    summary = result.proposals["community_health_station"].proposal.summary
+    shown = "\n".join(spec.figures)
+    assert f"{summary['share_before']:.1%} → {summary['share_after']:.1%}" in shown
+    assert f"{summary['sites']}" in shown
+    assert "服务范围 5 分钟（按步行时间" in spec.subtitle
