@@ -131,7 +131,7 @@ class Typeface:
 
     def can_show(self, text: str) -> bool:
         """Whether every character of ``text`` is drawn by this typeface or DejaVu Sans."""
-        known = _characters(self.regular) | _characters(latin_typeface().regular)
+        known = _drawable(self.regular)
         return all(_invisible(c) or ord(c) in known for c in text)
 
     def clean(self, text: str) -> str:
@@ -140,7 +140,7 @@ class Typeface:
         Control characters other than line breaks are dropped, so nothing is
         drawn as a box (tofu) and no PDF writer meets a glyph it lacks.
         """
-        known = _characters(self.regular) | _characters(latin_typeface().regular)
+        known = _drawable(self.regular)
         out = []
         for character in text:
             if character == "\n":
@@ -163,6 +163,12 @@ def _characters(face: Face) -> frozenset[int]:
 
     font = FT2Font(str(face.path), face_index=face.index)
     return frozenset(code for code, glyph in font.get_charmap().items() if glyph)
+
+
+@functools.cache
+def _drawable(face: Face) -> frozenset[int]:
+    """Return the code points a face draws, itself or through DejaVu Sans after it."""
+    return _characters(face) | _characters(latin_typeface().regular)
 
 
 @functools.cache
