@@ -71,6 +71,7 @@ NO_DATA_EDGE = "#8c8c8c"
 _EXISTING_COLOUR = "#252525"
 _PROPOSED_COLOUR = "#d95f02"  # ColorBrewer Dark2: apart from the blues for either vision
 _NEW_AREA_COLOUR = "#7570b3"
+_NEW_AREA_HATCH = "\\\\\\"
 _NETWORK_COLOUR = "#969696"
 _PANEL_X = 0.745
 #: Where the map is drawn on the page (left, bottom, width, height, as page fractions).
@@ -537,7 +538,7 @@ def _draw(spec: PrintMap, page: _Page) -> Figure:
             ax=axes,
             facecolor="none",
             edgecolor=_NEW_AREA_COLOUR,
-            hatch="\\\\\\",
+            hatch=_NEW_AREA_HATCH,
             linewidth=0.9,
             zorder=4,
         )
@@ -732,40 +733,11 @@ def _legend_text(typeface: Typeface, text: str) -> str:
 
 
 def _legends(figure: Figure, spec: PrintMap, page: _Page) -> None:
-    """Add the share classes (with their counts), no data, the sites, the area, key figures."""
-    from matplotlib import lines, patches
-
-    # matplotlib's stubs leave the artists' and legend's **kwargs untyped
-    line_2d: Any = lines.Line2D
-    patch: Any = patches.Patch
-    canvas: Any = figure
+    """Add the share classes and no data, the sites, area and streets, and key figures."""
+    canvas: Any = figure  # matplotlib's stubs leave legend()'s **kwargs untyped
     text = functools.partial(_legend_text, page.typeface)
-    values = spec.communities["value"].to_numpy(dtype=float)
-    bins = np.searchsorted(SHARE_BINS[1:-1], values[np.isfinite(values)], side="right")
-    handles: list[Any] = []
-    for index, colour in enumerate(SHARE_COLOURS):
-        low, high = SHARE_BINS[index], SHARE_BINS[index + 1]
-        count = int((bins == index).sum())
-        handles.append(
-            patch(
-                facecolor=colour,
-                edgecolor="#666666",
-                linewidth=0.5,
-                label=text(f"{low:.0%}–{high:.0%}" + _brackets(str(count), page.lang)),
-            )
-        )
-    missing = int((~np.isfinite(values)).sum())
-    handles.append(
-        patch(
-            facecolor=NO_DATA_FACE,
-            edgecolor=NO_DATA_EDGE,
-            hatch=NO_DATA_HATCH,
-            linewidth=0.5,
-            label=text(label("no_data", page.lang) + _brackets(str(missing), page.lang)),
-        )
-    )
     shares = canvas.legend(
-        handles=handles,
+        handles=_share_handles(spec.communities["value"].to_numpy(dtype=float), page),
         loc="upper left",
         bbox_to_anchor=(_PANEL_X, 0.88),
         title=text(spec.value_title + _brackets(label("communities", page.lang), page.lang)),
@@ -777,32 +749,7 @@ def _legends(figure: Figure, spec: PrintMap, page: _Page) -> None:
         handleheight=1.3,
     )
     shares.set_zorder(8)
-    symbols: list[Any] = [
-        line_2d(
-            [],
-            [],
-            linestyle="none",
-            marker=s.marker,
-            markersize=math.sqrt(s.size) * (1.0 if s.marker == "*" else 1.2),
-            markerfacecolor=s.colour,
-            markeredgecolor="black" if s.marker == "*" else "white",
-            label=text(s.label),
-        )
-        for s in spec.sites
-    ]
-    if spec.area is not None:
-        symbols.append(
-            patch(
-                facecolor="none",
-                edgecolor=_NEW_AREA_COLOUR,
-                hatch="\\\\\\",
-                label=text(spec.area_label),
-            )
-        )
-    if page.network:
-        symbols.append(
-            line_2d([], [], color=_NETWORK_COLOUR, lw=0.8, label=text(label("network", page.lang)))
-        )
+    symbols = _symbol_handles(spec, page)
     if symbols:
         canvas.legend(
             handles=symbols,
@@ -823,6 +770,72 @@ def _legends(figure: Figure, spec: PrintMap, page: _Page) -> None:
             linespacing=1.7,
             parse_math=False,
         )
+
+
+def _share_handles(values: np.ndarray, page: _Page) -> list[Any]:
+    """Return a legend entry per share class, and no data, each with its count of communities."""
+    from matplotlib import patches
+
+    patch: Any = patches.Patch  # its **kwargs are untyped in matplotlib's stubs
+    text = functools.partial(_legend_text, page.typeface)
+    bins = np.searchsorted(SHARE_BINS[1:-1], values[np.isfinite(values)], side="right")
+    handles = [
+        patch(
+            facecolor=colour,
+            edgecolor="#666666",
+            linewidth=0.5,
+            label=text(f"{low:.0%}–{high:.0%}" + _brackets(str(int((bins == i).sum())), page.lang)),
+        )
+        for i, (colour, low, high) in enumerate(
+            zip(SHARE_COLOURS, SHARE_BINS[:-1], SHARE_BINS[1:], strict=True)
+        )
+    ]
+    missing = int((~np.isfinite(values)).sum())
+    handles.append(
+        patch(
+            facecolor=NO_DATA_FACE,
+            edgecolor=NO_DATA_EDGE,
+            hatch=NO_DATA_HATCH,
+            linewidth=0.5,
+            label=text(label("no_data", page.lang) + _brackets(str(missing), page.lang)),
+        )
+    )
+    return handles
+
+
+def _symbol_handles(spec: PrintMap, page: _Page) -> list[Any]:
+    """Return the legend entries of the sites, the hatched area and the streets."""
+    from matplotlib import lines, patches
+
+    line_2d: Any = lines.Line2D  # their **kwargs are untyped in matplotlib's stubs
+    patch: Any = patches.Patch
+    text = functools.partial(_legend_text, page.typeface)
+    handles = [
+        line_2d(
+            [],
+            [],
+            linestyle="none",
+            marker=s.marker,
+            markersize=math.sqrt(s.size) * (1.0 if s.marker == "*" else 1.2),
+            markerfacecolor=s.colour,
+            markeredgecolor="black" if s.marker == "*" else "white",
+            label=text(s.label),
+        )
+        for s in spec.sites
+    ]
+    if spec.area is not None:
+        handles.append(
+            patch(
+                facecolor="none",
+                edgecolor=_NEW_AREA_COLOUR,
+                hatch=_NEW_AREA_HATCH,
+                label=text(spec.area_label),
+            )
+        )
+    if page.network:
+        network = text(label("network", page.lang))
+        handles.append(line_2d([], [], color=_NETWORK_COLOUR, lw=0.8, label=network))
+    return handles
 
 
 # ----------------------------------------------------------------------------- writing
