@@ -94,6 +94,26 @@ _LABELS: dict[str, tuple[str, str]] = {
     "by_distance": ("按路网距离", "network distance"),
     "by_time": ("按步行时间", "walking time"),
     "indicators": ("规划主要指标", "The plan's indicators"),
+    # print maps and report.pdf
+    "print_maps": ("专题图", "Maps"),
+    "data_sources": ("数据来源", "Data"),
+    "osm_attribution": ("© OpenStreetMap 贡献者（ODbL）", "© OpenStreetMap contributors (ODbL)"),
+    "synthetic_data": (
+        "合成数据（示例，不代表真实地点）",
+        "synthetic data (an example, no real place)",
+    ),
+    "population_from_buildings": ("人口由建筑轮廓估算", "population estimated from buildings"),
+    "invented_register": ("社区台账为虚构示例", "invented community register"),
+    "register": ("社区台账", "community register"),
+    "user_data": ("用户提供的数据", "user-supplied data"),
+    "made_with": ("制图", "made with"),
+    "coordinate_system": ("坐标系", "CRS"),
+    "north": ("北", "N"),
+    "metres": ("米", "m"),
+    "kilometres": ("千米", "km"),
+    "run_started": ("运行时间", "run started"),
+    "existing_sites": ("现有设施点", "existing sites"),
+    "all_studied": ("全域", "whole study"),
 }
 
 

@@ -127,7 +127,15 @@ def test_run_json_and_summary_agree_with_the_results(hostile_run):
     assert record["totals"]["coverage"]["community_canteen"] == pytest.approx(share)
     summary = (out / "tables" / "summary.csv").read_text(encoding="utf-8-sig")
     assert f"coverage_share,community_canteen,{round(share, 4)}" in summary
-    assert set(record["outputs"]) == {"layers", "tables", "sites", "rasters", "maps", "report"}
+    assert set(record["outputs"]) == {
+        "layers",
+        "tables",
+        "sites",
+        "rasters",
+        "maps",
+        "print",
+        "report",
+    }
     assert record["outputs"]["sites"] == [
         f"sites/sites_community_canteen.{e}" for e in ("xlsx", "geojson", "kml")
     ]

@@ -10,6 +10,9 @@ imports it.
 * :mod:`geoplan.outputs.qgis` — QGIS styles inside layers.gpkg (``layer_styles``);
 * :mod:`geoplan.outputs.maps` — folium maps (public as :mod:`geoplan.maps`);
 * :mod:`geoplan.outputs.report_page` — report.html;
+* :mod:`geoplan.outputs.print_maps` — static print maps (``print/*.png``, ``print/*.pdf``);
+* :mod:`geoplan.outputs.report_pdf` — report.pdf (the page's content, the print maps as figures);
+* :mod:`geoplan.outputs.fonts` — the Chinese typeface they print with;
 * :mod:`geoplan.outputs.assets` — Leaflet and its plugins for maps that open offline.
 """
 

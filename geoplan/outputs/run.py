@@ -70,14 +70,18 @@ def write_all(
     *,
     offline_maps: bool | None = None,
     network_map: bool = False,
+    print_outputs: bool | None = None,
 ) -> Written:
-    """Write layers, tables, rasters, maps and report.html into ``folder``.
+    """Write layers, tables, rasters, maps, print maps, report.pdf and report.html.
+
+    ``print_outputs`` writes ``print/*.png|pdf`` and ``report.pdf``; by default
+    whenever the maps are written.
 
     Returns
     -------
     dict
         Relative paths written, by kind (``layers``, ``tables``, ``sites``, ``rasters``,
-        ``maps``).
+        ``maps``, ``print``, ``report``).
     """
     from geoplan.outputs.report_page import write_report_page
 
@@ -99,6 +103,13 @@ def write_all(
         start = time.perf_counter()
         written["maps"] = _maps(result, folder, offline_maps, network_map)
         timings["write_maps"] = round(time.perf_counter() - start, 3)
+    # print maps and report.pdf (geoplan/outputs/print_maps.py, report_pdf.py)
+    if print_outputs if print_outputs is not None else (config is None or config.maps):
+        from geoplan.outputs.report_pdf import write_print
+
+        start = time.perf_counter()
+        written["print"] = write_print(result, folder)
+        timings["write_print"] = round(time.perf_counter() - start, 3)
     result.timings.update(timings)
     written["report"] = [write_report_page(result, folder, written).name]
     return written

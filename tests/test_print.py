@@ -1,0 +1,475 @@
+"""Print maps and report.pdf: Chinese drawn as glyphs (by pixels), the same bytes twice,
+colours that tell no data from 0 %, and a PDF whose figures are report.html's."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import subprocess
+import warnings
+from pathlib import Path
+from types import SimpleNamespace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from PIL import Image
+from scipy import ndimage
+
+import geoplan
+from geoplan.cli.demo import demo_config
+from geoplan.config import parse_config
+from geoplan.outputs import fonts
+from geoplan.outputs.fonts import INSTALL_HINT, MissingFontWarning, Typeface
+from geoplan.outputs.print_maps import (
+    NO_DATA_EDGE,
+    PAGE_INCHES,
+    SHARE_COLOURS,
+    PrintMap,
+    data_sources,
+    draw_print_map,
+    nice_length,
+    print_maps,
+    write_print_maps,
+)
+from geoplan.outputs.report_pdf import write_print, write_report_pdf
+from geoplan.outputs.run import _settings_of
+
+pypdf = pytest.importorskip("pypdf")
+from pypdf.generic import ByteStringObject, ContentStream, TextStringObject  # noqa: E402
+
+FIGURE_TEXT = re.compile(r'<span class="figure"[^>]*>([^<]*)</span>')
+
+
+@pytest.fixture(scope="module")
+def cjk() -> Typeface:
+    found = fonts.cjk_typeface()
+    if found is None:
+        pytest.skip(f"no Chinese font on this machine: {INSTALL_HINT}")
+    return found
+
+
+def synthetic_config(**outputs) -> dict:
+    return {
+        "study": {"name": "print", "title": "示例城区 社区服务设施"},
+        "network": {"source": "synthetic"},
+        "synthetic": {"area_km2": 1.0, "seed": 3},
+        "communities": {"source": "synthetic"},
+        "population": {"source": "synthetic"},
+        "facilities": {"types": {"community_canteen": {}, "kindergarten": {}}},
+        "sites": [{"facility_type": "community_canteen", "p": 1}],
+        "outputs": {"basemap": "none", "rasters": False, **outputs},
+    }
+
+
+@pytest.fixture(scope="module")
+def result():
+    study = geoplan.Study.from_config(parse_config(synthetic_config()))
+    return geoplan.run_study(study)
+
+
+@pytest.fixture(scope="module")
+def run(result, cjk, tmp_path_factory):
+    """The synthetic study written as a run folder (in Chinese, the default)."""
+    return geoplan.write_run(result, tmp_path_factory.mktemp("print") / "print")
+
+
+def unicode_map(font) -> dict[int, str]:
+    """A font's codes and their text, from its ToUnicode CMap (bfchar and bfrange)."""
+    data = font["/ToUnicode"].get_object().get_data().decode("latin-1")
+    pair = r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>"
+    out = {}
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", data, re.S):
+        for code, target in re.findall(pair, block):
+            out[int(code, 16)] = bytes.fromhex(target).decode("utf-16-be")
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", data, re.S):
+        for low, high, target in re.findall(pair + r"\s*<([0-9A-Fa-f]+)>", block):
+            for offset, code in enumerate(range(int(low, 16), int(high, 16) + 1)):
+                out[code] = chr(int(target, 16) + offset)
+    return out
+
+
+def pdf_text(path: Path) -> str:
+    """The text a PDF draws, one line per text object.
+
+    Decoded here from the content streams and each font's ToUnicode map (two bytes a
+    code for the Type0 fonts fpdf2 embeds), as a PDF viewer reads it: pypdf's own
+    extract_text reads those codes one byte at a time once a subset passes 255 glyphs.
+    """
+    reader = pypdf.PdfReader(path)
+    lines: list[str] = []
+    for page in reader.pages:
+        fonts = {name: ref.get_object() for name, ref in page["/Resources"]["/Font"].items()}
+        maps = {
+            name: (unicode_map(font), 2 if font["/Subtype"] == "/Type0" else 1)
+            for name, font in fonts.items()
+        }
+        font, line = ({}, 1), []
+        for operands, operator in ContentStream(page.get_contents(), reader).operations:
+            if operator == b"Tf":
+                font = maps[operands[0]]
+            elif operator in (b"Tj", b"TJ"):
+                table, width = font
+                for part in operands[0] if operator == b"TJ" else operands[:1]:
+                    if isinstance(part, (ByteStringObject, TextStringObject)):
+                        raw = part.original_bytes
+                        codes = (
+                            int.from_bytes(raw[i : i + width]) for i in range(0, len(raw), width)
+                        )
+                        line.extend(table.get(code, "\ufffd") for code in codes)
+            elif operator == b"ET":
+                lines.append("".join(line))
+                line = []
+    return "\n".join(lines)
+
+
+def squeezed(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+# ------------------------------------------------------------------- Chinese by pixels
+
+
+def rendered(text: str, families: list[str]) -> np.ndarray:
+    """Ink (True) of ``text`` drawn at 48 pt with ``families`` (missing glyphs allowed)."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(3, 1), dpi=100)
+    figure.text(0.05, 0.25, text, family=families, size=48, parse_math=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tofu references lack the glyphs on purpose
+        return pixels(figure)[..., 0] < 128
+
+
+def test_chinese_is_drawn_as_glyphs_not_boxes(cjk):
+    word = rendered("社区", cjk.families)
+    components = ndimage.label(word)[1]
+    assert word.sum() > 800  # ink where the characters are
+    assert 3 <= components <= 8  # 社 is 礻 and 土, 区 is 匚 and 㐅: strokes, not two boxes
+    # the same word in a font without Chinese, and two characters the CJK font lacks,
+    # are drawn as missing-glyph boxes (tofu): a different picture
+    for tofu in (rendered("社区", ["DejaVu Sans"]), rendered("\U000f0000\U000f0001", cjk.families)):
+        assert (word != tofu).sum() > 0.5 * word.sum()
+        assert ndimage.label(tofu)[1] != components
+    # every character a print map writes is in the face itself (no box, no warning)
+    assert cjk.can_show("社区服务设施覆盖率生活圈完整度无数据现有设施建议新建北米千米")
+
+
+def test_the_print_map_title_has_ink_and_the_page_is_a4(run):
+    image = np.asarray(Image.open(run / "print" / "coverage_community_canteen.png").convert("L"))
+    height, width = image.shape
+    assert width / height == pytest.approx(PAGE_INCHES[0] / PAGE_INCHES[1], abs=0.002)
+    assert (width, height) == (int(PAGE_INCHES[0] * 200), int(PAGE_INCHES[1] * 200))
+    title = image[int(0.03 * height) : int(0.075 * height), : int(0.5 * width)] < 128
+    assert title.sum() > 2000
+    assert ndimage.label(title)[1] >= 10  # "示例城区 社区服务设施": many strokes
+    # the top right corner above the legend is paper
+    assert (image[: int(0.04 * height), int(0.8 * width) :] < 250).sum() == 0
+
+
+def test_the_map_words_are_chinese(result, cjk):
+    from matplotlib.text import Text
+
+    with _settings_of(result):
+        spec = next(m for m in print_maps(result) if m.name == "coverage_community_canteen")
+        figure = draw_print_map(spec, cjk, lang="zh", footer="数据来源：合成数据")
+    texts = [t.get_text() for t in figure.findobj(Text) if t.get_text()]
+    joined = "\n".join(texts)
+    for word in ("北", "无数据", "现有设施", "覆盖率", "米", "服务范围", "示例城区 社区服务设施"):
+        assert word in joined, word
+    assert "Easting" not in joined
+    assert "Northing" not in joined
+    assert spec.subtitle.startswith("社区食堂 / 老年食堂 / 老年助餐点：覆盖率 · 服务范围 ")
+
+
+# --------------------------------------------------------------- colours and geometry
+
+
+def squares(values: list[float]) -> gpd.GeoDataFrame:
+    boxes = [shapely.box(i * 1000.0, 0.0, i * 1000.0 + 900.0, 900.0) for i in range(len(values))]
+    return gpd.GeoDataFrame({"value": values}, geometry=boxes, crs="EPSG:32651")
+
+
+def pixels(figure) -> np.ndarray:
+    """The figure drawn by Agg (what the PNG pages hold), as RGB."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+
+
+def at(figure, image: np.ndarray, x: float, y: float, half: int = 6) -> np.ndarray:
+    """The pixels around a point of the map (data coordinates)."""
+    column, row = figure.axes[0].transData.transform((x, y))
+    row = image.shape[0] - round(row)
+    column = round(column)
+    return image[row - half : row + half, column - half : column + half].reshape(-1, 3)
+
+
+def hex_rgb(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+
+
+def test_no_data_is_hatched_and_unlike_zero(cjk):
+    spec = PrintMap("t", "标题", "副标题", "覆盖率", squares([0.0, float("nan"), 1.0, 0.5]))
+    figure = draw_print_map(spec, cjk, lang="zh")
+    image = pixels(figure)
+    zero, missing, full, half = (at(figure, image, i * 1000 + 450, 450) for i in range(4))
+    assert {tuple(p) for p in zero} == {hex_rgb(SHARE_COLOURS[0])}  # 0 % is the first class
+    assert {tuple(p) for p in full} == {hex_rgb(SHARE_COLOURS[-1])}
+    assert {tuple(p) for p in half} == {hex_rgb(SHARE_COLOURS[2])}  # 40-60 %
+    colours = {tuple(p) for p in missing}
+    assert (255, 255, 255) in colours  # white paper ...
+    assert len(colours) > 2  # ... with grey hatching lines
+    assert hex_rgb(SHARE_COLOURS[0]) not in colours
+    greys = [p for p in missing if p[0] == p[1] == p[2] and p[0] < 250]
+    assert greys
+    assert min(p[0] for p in greys) <= int(NO_DATA_EDGE[1:3], 16) + 40
+
+
+def test_the_scale_bar_is_as_long_as_its_label(cjk):
+    from matplotlib.patches import Rectangle
+
+    spec = PrintMap("t", "标题", "副标题", "覆盖率", squares([0.2, 0.4, 0.6]))  # 2.9 km wide
+    figure = draw_print_map(spec, cjk, lang="zh")
+    axes = figure.axes[0]
+    left, right = axes.get_xlim()
+    length = nice_length(right - left)
+    bar = [p for p in axes.patches if isinstance(p, Rectangle) and p.get_zorder() == 7]
+    assert sum(p.get_width() for p in bar) == pytest.approx(length)
+    labels = [t.get_text() for t in axes.texts]
+    assert f"{length:g} 米" in labels or f"{length / 1000:g} 千米" in labels
+    assert nice_length(2600) == 500
+    assert nice_length(12_000) == 2000
+    assert nice_length(90) == 10
+
+
+def test_text_is_never_mathtext(cjk):
+    hostile = r"$\undefinedcommand$ <b>x</b>"
+    spec = PrintMap("t", hostile, hostile, hostile, squares([0.5]))
+    figure = draw_print_map(spec, cjk, lang="zh", footer=hostile)
+    pixels(figure)  # mathtext would raise on the unknown command
+    from matplotlib.text import Text
+
+    assert hostile in {t.get_text() for t in figure.findobj(Text)}
+
+
+# ------------------------------------------------------------------------ sources
+
+
+def test_the_footer_credits_openstreetmap_and_says_synthetic(result):
+    demo = SimpleNamespace(config=demo_config(), inputs=[])
+    assert data_sources(demo, "zh")[0] == "© OpenStreetMap 贡献者（ODbL）"
+    assert data_sources(demo, "en")[0] == "© OpenStreetMap contributors (ODbL)"
+    assert "population estimated from buildings" in data_sources(demo, "en")
+    assert data_sources(result.study, "zh")[0] == "合成数据（示例，不代表真实地点）"
+    frames = SimpleNamespace(config=None, inputs=[Path("/secret/place/pois.csv")])
+    assert data_sources(frames, "en") == ["user-supplied data", "pois.csv"]  # no folders
+
+
+# ---------------------------------------------------------------------- the run folder
+
+
+def test_the_run_writes_print_maps_and_report_pdf(run):
+    import json
+
+    record = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    written = record["outputs"]["print"]
+    names = {
+        "coverage_community_canteen",
+        "coverage_kindergarten",
+        "sites_community_canteen",
+        *(f"life_circles_{level}" for level in ("15min", "10min", "5min")),
+    }
+    expected = {f"print/{n}.{s}" for n in names for s in ("png", "pdf")} | {"report.pdf"}
+    assert set(written) == expected
+    assert all((run / p).is_file() for p in written)
+    assert "write_print" in record["timings_s"]
+    for pdf in (run / "print").glob("*.pdf"):
+        assert len(pypdf.PdfReader(pdf).pages) == 1
+
+
+def test_same_result_same_bytes(result, cjk, tmp_path):
+    with _settings_of(result):
+        first = write_print(result, tmp_path / "a")
+        second = write_print(result, tmp_path / "b")
+    assert first == second
+    assert len(first) == 13
+    for name in first:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_report_pdf_shows_the_page_figures_in_chinese(run):
+    text = pdf_text(run / "report.pdf")
+    assert "示例城区 社区服务设施" in text
+    for heading in ("主要指标", "设施覆盖", "生活圈", "选址建议", "说明与局限", "专题图"):
+        assert heading in text, heading
+    totals = pd.read_csv(run / "tables" / "coverage_totals.csv", encoding="utf-8-sig")
+    share = float(totals.set_index("facility_type").loc["kindergarten", "share"])
+    assert f"{share:.1%}" in text
+    # every figure report.html shows is in report.pdf, as the page formats it
+    page = (run / "report.html").read_text(encoding="utf-8")
+    figures = [html.unescape(f) for f in FIGURE_TEXT.findall(page)]
+    assert len(figures) > 10
+    flat = squeezed(text)
+    missing = [f for f in figures if squeezed(f) not in flat]
+    assert not missing
+    # the caveats, in Chinese
+    assert "合成数据" in text
+
+
+def test_report_pdf_embeds_a_subset_of_the_chinese_font(run, cjk):
+    reader = pypdf.PdfReader(run / "report.pdf")
+    embedded = {}
+    for page in reader.pages:
+        for reference in page["/Resources"]["/Font"].values():
+            font = reference.get_object()
+            descendant = font["/DescendantFonts"][0].get_object()
+            descriptor = descendant["/FontDescriptor"].get_object()
+            stream = next(descriptor[k] for k in ("/FontFile3", "/FontFile2") if k in descriptor)
+            embedded[str(font["/BaseFont"])] = len(stream.get_object().get_data())
+    family = cjk.family.replace(" ", "")
+    cjk_fonts = {n: size for n, size in embedded.items() if family in n}
+    assert cjk_fonts, embedded
+    assert all(re.match(r"/[A-Z]{6}\+", n) for n in cjk_fonts)  # subset tags
+    assert all(size < 2_000_000 for size in cjk_fonts.values())  # not the 20 MB font
+    assert cjk.regular.path.stat().st_size > 5 * max(cjk_fonts.values())
+
+
+def test_report_pdf_has_a_landscape_page_per_map(run):
+    reader = pypdf.PdfReader(run / "report.pdf")
+    maps = sorted((run / "print").glob("*.png"))
+    landscape = [p for p in reader.pages if float(p.mediabox.width) > float(p.mediabox.height)]
+    pictured = [p for p in landscape if len(p.images) == 1]
+    assert len(pictured) == len(maps)
+    with Image.open(maps[0]) as image:
+        assert pictured[0].images[0].image.size == image.size  # at full resolution
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) absent")
+def test_pdftotext_reads_the_title_and_a_share(run):
+    shown = subprocess.run(
+        ["pdftotext", str(run / "report.pdf"), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    assert "示例城区 社区服务设施" in shown
+    totals = pd.read_csv(run / "tables" / "coverage_totals.csv", encoding="utf-8-sig")
+    share = float(totals.set_index("facility_type").loc["community_canteen", "share"])
+    assert f"{share:.1%}" in shown
+
+
+# ------------------------------------------------------------------------- fallbacks
+
+
+def test_without_a_chinese_font_the_print_is_english_and_says_so(result, monkeypatch, tmp_path):
+    monkeypatch.setattr(fonts, "cjk_typeface", lambda: None)
+    notes_before = list(result.notes)
+    try:
+        with _settings_of(result), pytest.warns(MissingFontWarning, match="fonts-noto-cjk"):
+            written = write_print(result, tmp_path)
+        assert any("English" in n and "fonts-noto-cjk" in n for n in result.notes)
+    finally:
+        result.notes[:] = notes_before
+    text = pdf_text(tmp_path / "report.pdf")
+    assert "Coverage" in text
+    assert "Caveats" in text
+    assert "Key figures" in text
+    assert "??????" in text  # the Chinese title, which DejaVu Sans cannot draw
+    assert "report.pdf" in written
+
+
+def test_english_runs_print_in_english(result, cjk, tmp_path):
+    with _settings_of(result):
+        maps = write_print_maps(result, tmp_path, lang="en", typeface=cjk)
+        report = write_report_pdf(result, tmp_path, lang="en", typeface=cjk)
+    assert len(maps) == 12
+    text = pdf_text(report)
+    assert "Site proposals" in text
+    assert "Life circles" in text
+    assert "示例城区 社区服务设施" in text  # the study's own title, in the CJK face
+
+
+def test_the_font_variable_names_a_file_or_a_family(cjk, monkeypatch):
+    monkeypatch.setenv(fonts.FONT_VARIABLE, str(cjk.regular.path))
+    assert fonts.cjk_typeface().regular.path == cjk.regular.path
+    assert fonts.cjk_typeface().cjk
+    monkeypatch.setenv(fonts.FONT_VARIABLE, cjk.family)
+    assert fonts.cjk_typeface().family == cjk.family
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("/nowhere/font.ttf", "is not a .ttf, .otf or .ttc file"),
+        ("No Such Font Family", "no installed font family of that name"),
+        ("latin", "draws no Chinese"),
+    ],
+)
+def test_a_bad_font_variable_says_what_to_do(value, message, monkeypatch):
+    if value == "latin":
+        value = str(fonts.latin_typeface().regular.path)
+    monkeypatch.setenv(fonts.FONT_VARIABLE, value)
+    with pytest.raises(geoplan.ConfigError, match=message) as caught:
+        fonts.cjk_typeface()
+    assert fonts.FONT_VARIABLE in str(caught.value)
+
+
+def test_clean_text_draws_no_boxes(cjk):
+    latin = fonts.latin_typeface()
+    assert latin.clean("社区 A→B\x07\tC") == "?? A→B C"
+    assert cjk.clean("社区 A→B") == "社区 A→B"
+    assert cjk.clean("\U0001f642") == "?"  # an emoji neither face has
+    assert cjk.clean("\U000f0000") == ""  # private use: nothing to draw
+    assert not latin.can_show("社区")
+    assert cjk.can_show("社区")
+
+
+def test_require_cjk_typeface_names_the_install_command(monkeypatch):
+    monkeypatch.setattr(fonts, "cjk_typeface", lambda: None)
+    with pytest.raises(geoplan.GeoplanError, match="apt-get install fonts-noto-cjk"):
+        fonts.require_cjk_typeface()
+
+
+# ------------------------------------------------------------------------------ demo
+
+
+@pytest.fixture(scope="module")
+def demo(cjk, tmp_path_factory):
+    """The demo's report.html and report.pdf (no maps: the figures are the point here)."""
+    from geoplan.outputs.report_page import write_report_page
+
+    result = geoplan.run_study(geoplan.Study.from_config(demo_config()))
+    folder = tmp_path_factory.mktemp("demo")
+    with _settings_of(result):
+        write_report_page(result, folder, {})
+        write_report_pdf(result, folder)
+        spec = next(m for m in print_maps(result) if m.name.startswith("sites_"))
+    return result, folder, spec
+
+
+def test_the_demo_report_pdf_agrees_with_its_page(demo):
+    result, folder, _ = demo
+    text = pdf_text(folder / "report.pdf")
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    figures = [html.unescape(f) for f in FIGURE_TEXT.findall(page)]
+    assert len(figures) > 20
+    flat = squeezed(text)
+    assert [f for f in figures if squeezed(f) not in flat] == []
+    # what the synthetic study lacks: capacity, the plan's indicators, OpenStreetMap
+    assert "容量（人）" in text
+    assert "规划主要指标" in text
+    assert "城市社区综合服务设施覆盖率" in text
+    assert "© OpenStreetMap 贡献者（ODbL）" in text
+    assert [c for c in result.caveats if squeezed(c.text("zh")) not in flat] == []
+
+
+def test_the_demo_site_map_says_before_and_after(demo):
+    result, _, spec = demo
+    summary = result.proposals["community_health_station"].proposal.summary
+    shown = "\n".join(spec.figures)
+    assert f"{summary['share_before']:.1%} → {summary['share_after']:.1%}" in shown
+    assert f"{summary['sites']}" in shown
+    assert "服务范围 5 分钟（按步行时间" in spec.subtitle
