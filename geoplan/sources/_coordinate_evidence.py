@@ -89,6 +89,7 @@ __all__ = [
     "CHECK_MIN_SPREAD",
     "CHECK_NEAR_FRACTION",
     "CHECK_NEAR_M",
+    "CHECK_NULL_MAX_DISTANCE_M",
     "CHECK_NULL_QUANTILE",
     "CHECK_SEED",
     "CHECK_SHIFTS",
@@ -163,9 +164,14 @@ CHECK_MIN_POINTS: Final = 5
 #: Fewer usable shifts than this (shifts that keep CHECK_MIN_POINTS points inside the
 #: network's bounding box) and the network is too small to calibrate the check: skipped.
 CHECK_MIN_SHIFTS: Final = 20
-#: Distances to the nearest street are capped here (a point farther from every street is
-#: far beyond any "near"; the cap bounds the search, 15 % faster than 5 km on Harbin).
+#: Distances of the placements to the nearest street are capped here (a point farther from
+#: every street is far beyond any "near").
 CHECK_MAX_DISTANCE_M: Final = 1000.0
+#: ... and those of the shifted points here: "near" is at most 0.75 of their median, so the
+#: shares are exact; only a null median beyond 300 m (blocks over a kilometre) is cut to
+#: 300 m. Searching 300 m instead of 5 km cuts the time by 3 or more (Harbin: 1.2 s, not
+#: 4.5 s, for 2,000 points and 200 shifts).
+CHECK_NULL_MAX_DISTANCE_M: Final = 300.0
 #: Lines and polygon boundaries are measured at points this far apart.
 CHECK_LINE_STEP_M: Final = 25.0
 #: A point is "on the street of its address" within this distance of an edge of that name.
@@ -711,9 +717,12 @@ def _shifts(rule: EvidenceRule, avoid: Sequence[tuple[float, float]]) -> FloatAr
 
 
 # ====================================================================== the tests
-def _street_distance(network: Network, x: FloatArray, y: FloatArray) -> FloatArray:
-    snapped = network.snap_xy(x, y, max_snap_m=CHECK_MAX_DISTANCE_M)
-    return np.where(snapped.reachable, snapped.access_m, CHECK_MAX_DISTANCE_M)
+def _street_distance(
+    network: Network, x: FloatArray, y: FloatArray, cap: float = CHECK_MAX_DISTANCE_M
+) -> FloatArray:
+    """Distance to the nearest street, ``cap`` for points farther than it."""
+    snapped = network.snap_xy(x, y, max_snap_m=cap)
+    return np.where(snapped.reachable, snapped.access_m, cap)
 
 
 def _usable_shifts(places: _Placements, rule: EvidenceRule) -> BoolArray:
@@ -770,7 +779,9 @@ def _distance_test(network: Network, places: _Placements, rule: EvidenceRule) ->
     sx, sy = places.shifted()
     inside = places.shifted_inside[usable]
     distance = np.full(inside.shape, np.nan)
-    distance[inside] = _street_distance(network, sx[usable][inside], sy[usable][inside])
+    distance[inside] = _street_distance(
+        network, sx[usable][inside], sy[usable][inside], cap=CHECK_NULL_MAX_DISTANCE_M
+    )
     null_median = np.nanmedian(distance, axis=1)
     near = max(rule.near_m, rule.near_fraction * float(np.median(null_median)))
     null_share = (np.nan_to_num(distance, nan=np.inf) <= near).sum(axis=1) / inside.sum(axis=1)
