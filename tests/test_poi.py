@@ -4,6 +4,7 @@ Offline and deterministic. The fixtures are written into tmp_path by the tests:
 the facilities of a synthetic city placed in Changchun, converted to GCJ-02 or
 BD-09 with geoplan.coords and written as an Amap-like GBK CSV (location column)
 or a Baidu-like workbook (title row, merged two-row header, BD-09 lng/lat).
+The coordinate check itself is tested in test_coordinate_evidence.py.
 """
 
 from __future__ import annotations
@@ -25,13 +26,9 @@ from hypothesis import strategies as st
 from geoplan import ConfigError, CRSError, DataSourceError, GeoplanError, InputError, coords
 from geoplan.datasets import synthetic_city
 from geoplan.sources import read_poi_table
+from geoplan.sources._coordinate_evidence import CHECK_STRONG_SCORE
 from geoplan.sources._tables import UnreadableCellsWarning
-from geoplan.sources.poi import (
-    CHECK_RATIO,
-    DECLARED_MIN_MEDIAN_M,
-    POI_COLUMNS,
-    poi_categories,
-)
+from geoplan.sources.poi import POI_COLUMNS, poi_categories
 from geoplan.standards import load_standards
 
 GEOD = pyproj.Geod(ellps="WGS84")
@@ -47,10 +44,12 @@ def fullwidth(text: str) -> str:
 # ---------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
 def city():
-    # 150 m streets, the block size of new Chinese districts: on a denser grid every
-    # point lies within ~40 m of some street whatever the system (see test_dense_grid).
+    # 400 m streets over 16 km2: a sparse network (main roads only, as OpenStreetMap maps many
+    # Chinese districts), large enough for the check's random shifts of up to 1.5 km. The
+    # facilities lie 16-48 m (4-12 % of a spacing) beside a street. On a dense grid every
+    # point is near some street whatever the system (test_dense_grid_refuses_auto_...).
     return synthetic_city(
-        area_km2=2, seed=1, origin_lonlat=ORIGIN, spacing_m=150.0, with_buildings=False
+        area_km2=16, seed=1, origin_lonlat=ORIGIN, spacing_m=400.0, with_buildings=False
     )
 
 
@@ -61,8 +60,20 @@ def net(city):
 
 @pytest.fixture(scope="module")
 def setback(city, net):
-    """Median distance of the true facility points from the streets (4-12 % of 150 m)."""
-    return float(np.median(net.snap(city.facilities).access_m))
+    """Distance of each true facility point from the nearest street (16-48 m)."""
+    return np.asarray(net.snap(city.facilities).access_m)
+
+
+def measured(truth: pd.DataFrame, system: str, net) -> dict[str, np.ndarray]:
+    """The oracle of the points the check measures: inside the network's box, per reading."""
+    lon, lat = _in(system, truth)
+    to_net = pyproj.Transformer.from_crs(4326, net.crs, always_xy=True)
+    left, bottom, right, top = net.bounds
+    inside = {}
+    for candidate in SYSTEMS:
+        x, y = to_net.transform(*coords.convert(lon, lat, source=candidate, target="wgs84"))
+        inside[candidate] = (x >= left) & (x <= right) & (y >= bottom) & (y <= top)
+    return inside
 
 
 @pytest.fixture(scope="module")
@@ -159,14 +170,21 @@ def test_amap_gbk_csv_auto_with_network(tmp_path, truth, net, setback, caplog):
     assert _distance_m(pois, truth).max() < 0.5
     check = pois.attrs["coordinate_check"]
     assert check["declared"] == "auto"
-    assert check["detected"] == "gcj02"
+    assert (check["decision"], check["evidence"]) == ("detected", "strong")
+    assert check["detected"] == check["system"] == "gcj02"
     assert pois.attrs["source_coordinate_system"] == "gcj02"
-    assert check["n_points"] == len(truth)
-    offsets = check["median_offset_m"]
-    assert setback < 15
-    assert offsets["gcj02"] == pytest.approx(setback, abs=0.5)
-    assert offsets["wgs84"] > 100
-    assert offsets["bd09"] > 100
+    inside = measured(truth, "gcj02", net)
+    assert check["n_points"] == int(np.logical_or.reduce(list(inside.values())).sum())
+    assert check["distance"]["counts"] == {s: int(inside[s].sum()) for s in SYSTEMS}
+    offsets = check["median_offset_m"]  # 6 decimals in the file: 0.1 m off
+    assert offsets["gcj02"] == pytest.approx(np.median(setback[inside["gcj02"]]), abs=0.2)
+    assert min(offsets["wgs84"], offsets["bd09"]) > 2 * offsets["gcj02"]
+    distance = check["distance"]
+    assert distance["within_m"] > setback.max()  # every true point counts as near a street
+    assert distance["share"]["gcj02"] == 1.0
+    assert distance["score"]["gcj02"] >= CHECK_STRONG_SCORE
+    assert check["address"] is None  # the network's edges carry no street names
+    assert check["caveat"] is None
     assert list(pois.columns[:8]) == [
         "name",
         "category",
@@ -192,7 +210,8 @@ def test_baidu_excel_merged_header_auto_with_network(tmp_path, truth, net, setba
     pois = read_poi_table(path, network=net)
     assert pois.attrs["coordinate_check"]["detected"] == "bd09"
     offsets = pois.attrs["coordinate_check"]["median_offset_m"]
-    assert offsets["bd09"] == pytest.approx(setback, abs=0.5)
+    inside = measured(truth, "bd09", net)["bd09"]
+    assert offsets["bd09"] == pytest.approx(np.median(setback[inside]), abs=0.2)
     assert _distance_m(pois, truth).max() < 0.5
     # the title (row 1) and the two header rows are gone; the 合计 row is dropped
     assert pois.index.tolist() == list(range(4, len(truth) + 4))
@@ -212,10 +231,13 @@ def test_auto_detects_each_system(tmp_path, truth, net, setback, system):
     assert pois.attrs["source_coordinate_system"] == system
     offsets = check["median_offset_m"]
     assert list(offsets) == list(SYSTEMS)
-    assert offsets[system] == pytest.approx(setback, abs=0.5)
+    inside = measured(truth, system, net)[system]
+    assert offsets[system] == pytest.approx(np.median(setback[inside]), abs=0.2)
+    scores = check["distance"]["score"]
     for other in SYSTEMS:
         if other != system:
-            assert offsets[other] > 100, offsets
+            assert offsets[other] > 2 * offsets[system], offsets
+            assert scores[system] - scores[other] >= 1.0, scores
     assert _distance_m(pois, truth).max() < 0.5
 
 
@@ -226,6 +248,7 @@ def test_declared_right_system_passes_the_check(tmp_path, truth, net, system):
     check = pois.attrs["coordinate_check"]
     assert check["declared"] == system
     assert check["detected"] == system
+    assert (check["decision"], check["evidence"]) == ("confirmed", "strong")
     assert _distance_m(pois, truth).max() < 0.5
 
 
@@ -234,10 +257,13 @@ def test_declared_wgs84_but_gcj02_raises(tmp_path, truth, net):
     with pytest.raises(CRSError, match="declared WGS-84") as info:
         read_poi_table(path, coordinates="wgs84", network=net)
     message = str(info.value)
+    assert message.startswith("amap.csv: ")
     assert "GCJ-02" in message
     assert "look like GCJ-02" in message
     assert "pass coordinates='gcj02'" in message
     assert "(median)" in message
+    assert "GCJ-02 100%" in message  # the share of the points near a street, per system
+    assert "points shifted at random by 100-1,500 m" in message
 
 
 def test_declared_gcj02_but_bd09_raises(tmp_path, truth, net):
@@ -246,24 +272,57 @@ def test_declared_gcj02_but_bd09_raises(tmp_path, truth, net):
         read_poi_table(path, coordinates="GCJ-02", network=net)
 
 
-def test_dense_grid_detects_but_does_not_overrule(tmp_path, truth, caplog):
-    """On an 80 m grid every point is near some street: auto still picks the best system,
-    but a declared one is not overruled (its median stays under DECLARED_MIN_MEDIAN_M)."""
-    dense = synthetic_city(area_km2=2, seed=1, origin_lonlat=ORIGIN, with_buildings=False)
+def _dense_table(tmp_path: Path, system: str) -> tuple[Path, object]:
+    """Points 5-30 m beside the streets of an 80 m grid, as POIs in buildings lie."""
+    dense = synthetic_city(
+        area_km2=9, seed=1, origin_lonlat=ORIGIN, spacing_m=80.0, with_buildings=False
+    )
     dense_net = dense.network()
-    wgs = dense.facilities.to_crs(4326)
-    facts = pd.DataFrame({"lon": wgs.geometry.x, "lat": wgs.geometry.y})
-    lon, lat = _in("gcj02", facts)
-    path = write_csv(tmp_path / "p.csv", {"name": wgs["name_zh"], "lng": lon, "lat": lat})
-    pois = read_poi_table(path, coordinates="auto", network=dense_net)
-    offsets = pois.attrs["coordinate_check"]["median_offset_m"]
-    assert pois.attrs["coordinate_check"]["detected"] == "gcj02"
-    assert offsets["wgs84"] >= CHECK_RATIO * offsets["gcj02"]
-    assert offsets["wgs84"] < DECLARED_MIN_MEDIAN_M
+    rng = np.random.default_rng(5)
+    edges = rng.choice(dense_net.n_edges, size=200, replace=False)
+    lines = dense_net.geometry[edges]
+    middle = np.array([line.interpolate(0.5, normalized=True).coords[0] for line in lines])
+    ends = np.array([np.subtract(line.coords[-1], line.coords[0]) for line in lines])
+    normal = np.column_stack([-ends[:, 1], ends[:, 0]]) / np.hypot(*ends.T)[:, None]
+    xy = middle + normal * rng.uniform(5, 30, size=(200, 1)) * rng.choice([-1, 1], size=(200, 1))
+    to_geo = pyproj.Transformer.from_crs(dense_net.crs, 4326, always_xy=True)
+    lon, lat = to_geo.transform(xy[:, 0], xy[:, 1])
+    facts = pd.DataFrame({"lon": lon, "lat": lat})
+    lon, lat = _in(system, facts)
+    path = write_csv(
+        tmp_path / "p.csv", {"name": [f"店{i}" for i in edges], "lng": lon, "lat": lat}
+    )
+    return path, dense_net
+
+
+def test_dense_grid_refuses_auto_and_keeps_a_declared_system(tmp_path, caplog):
+    """On an 80 m grid points shifted 0.5-1.5 km are nearly as near a street as right ones
+    (realistic POIs, 5-30 m from the street): auto refuses with every figure; a wrongly
+    declared system is kept, with the weak evidence against it recorded."""
+    path, dense_net = _dense_table(tmp_path, "gcj02")
+    with pytest.raises(CRSError, match="cannot tell the coordinate system") as info:
+        read_poi_table(path, coordinates="auto", network=dense_net)
+    message = str(info.value)
+    for figure in ("WGS-84 ", "GCJ-02 ", "BD-09 ", "within 30 m of a street", "95th percentile"):
+        assert figure in message
+    assert "Declare the system: coordinates='gcj02'" in message
     with caplog.at_level(logging.WARNING, logger="geoplan"):
-        kept = read_poi_table(path, coordinates="wgs84", network=dense_net)
+        kept = read_poi_table(path, coordinates="wgs84", network=dense_net)  # wrong, not refused
     assert kept.attrs["source_coordinate_system"] == "wgs84"
-    assert "somewhat better in GCJ-02" in caplog.text
+    check = kept.attrs["coordinate_check"]
+    assert (check["decision"], check["evidence"], check["favoured"]) == (
+        "contradicted",
+        "weak",
+        "gcj02",
+    )
+    scores = check["distance"]["score"]
+    assert 1.0 < scores["gcj02"] < CHECK_STRONG_SCORE  # beyond the null's 95th percentile only
+    assert check["caveat"]["en"].startswith(
+        "p.csv: coordinates read as the declared WGS-84, although they fit the streets better "
+        "as GCJ-02 (weak evidence"
+    )
+    assert "GCJ-02与路网更吻合" in check["caveat"]["zh"]
+    assert "better as GCJ-02" in caplog.text
 
 
 def test_far_away_network_skips_the_check(tmp_path, truth, caplog):
@@ -271,18 +330,21 @@ def test_far_away_network_skips_the_check(tmp_path, truth, caplog):
     path = write_amap_csv(tmp_path / "amap.csv", truth)
     with caplog.at_level(logging.WARNING, logger="geoplan"):
         pois = read_poi_table(path, coordinates="gcj02", network=elsewhere.network())
-    assert pois.attrs["coordinate_check"]["detected"] is None
-    assert pois.attrs["coordinate_check"]["n_points"] == 0
+    check = pois.attrs["coordinate_check"]
+    assert check["detected"] is None
+    assert (check["decision"], check["evidence"], check["n_points"]) == ("unchecked", "none", 0)
+    assert "cover different areas" in check["reason"]
+    assert "not checked against the streets" in check["caveat"]["en"]
     assert "coordinate check skipped" in caplog.text
     assert _distance_m(pois, truth).max() < 0.5
 
 
 def test_sample_limits_the_points_checked(tmp_path, truth, net):
     path = write_amap_csv(tmp_path / "amap.csv", truth)
-    pois = read_poi_table(path, network=net, sample=10)
-    assert pois.attrs["coordinate_check"]["n_points"] == 10
+    pois = read_poi_table(path, network=net, sample=60)
+    assert 50 < pois.attrs["coordinate_check"]["n_points"] <= 60  # inside the network's box
     assert pois.attrs["coordinate_check"]["detected"] == "gcj02"
-    again = read_poi_table(path, network=net, sample=10)
+    again = read_poi_table(path, network=net, sample=60)
     assert again.attrs["coordinate_check"] == pois.attrs["coordinate_check"]
 
 
@@ -399,7 +461,7 @@ def test_bad_coordinates_are_dropped_and_reported(tmp_path, truth):
     with pytest.warns(UnreadableCellsWarning) as record:
         pois = read_poi_table(path, coordinates="gcj02")
     message = str(record[0].message)
-    assert "4 of 21 POIs left out" in message
+    assert f"4 of {len(truth)} POIs left out" in message
     assert "coordinates are not numbers in row(s) 3" in message
     assert "no coordinates in row(s) 6, 8" in message
     assert "beyond ±180/±90 in row(s) 11" in message

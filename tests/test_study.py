@@ -236,7 +236,7 @@ def test_an_amap_poi_export_in_gcj02_feeds_the_facility_types(small_city, tmp_pa
     config = parse_config(
         _synthetic_config(
             facilities={"classify": False, "types": {"community_canteen": {}}},
-            pois={"file": "amap.csv", "coordinates": "auto"},
+            pois={"file": "amap.csv", "coordinates": "gcj02"},
         ),
         base_dir=tmp_path,
     )
@@ -245,7 +245,7 @@ def test_an_amap_poi_export_in_gcj02_feeds_the_facility_types(small_city, tmp_pa
     canteens = study.sites("community_canteen")
     expected = small_city.facilities[small_city.facilities["category"] == "community_canteen"]
     assert len(canteens) == len(expected) > 0
-    # back in place: GCJ-02 was detected from the streets and undone
+    # back in place: the declared GCJ-02 was undone
     distance = canteens.geometry.distance(expected.geometry.union_all())
     assert float(distance.max()) < 0.5
     # every classified POI is there for the life circles too

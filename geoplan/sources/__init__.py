@@ -15,6 +15,12 @@ Examples
 
 from __future__ import annotations
 
+from geoplan.sources._coordinate_evidence import (
+    CoordinateCheck,
+    EvidenceRule,
+    check_coordinates,
+    check_points,
+)
 from geoplan.sources.extracts import REGIONS, district_boundary, fetch_extract
 from geoplan.sources.osm import (
     DEFAULT_FACILITY_TAGS,
@@ -29,6 +35,10 @@ from geoplan.sources.register import join_register, read_register
 __all__ = [
     "DEFAULT_FACILITY_TAGS",
     "REGIONS",
+    "CoordinateCheck",
+    "EvidenceRule",
+    "check_coordinates",
+    "check_points",
     "district_boundary",
     "fetch_extract",
     "join_register",

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
@@ -31,10 +31,14 @@ import pyproj
 from numpy.typing import NDArray
 
 from geoplan._errors import ConfigError, CRSError, InputError
+from geoplan.coords import convert, normalize_system
+from geoplan.network import Network
+from geoplan.sources._coordinate_evidence import check_points
 from geoplan.sources._inputs import check_crs_range
-from geoplan.sources._tables import read_table, row_list, to_number
+from geoplan.sources._tables import normalize_text, read_table, row_list, to_number
 
 __all__ = [
+    "ADDRESS_HEADERS",
     "LAT_HEADERS",
     "LON_HEADERS",
     "NAME_HEADERS",
@@ -53,6 +57,8 @@ LON_HEADERS: Final = ("lon", "lng", "long", "longitude", "经度", "經度", "x"
 LAT_HEADERS: Final = ("lat", "latitude", "纬度", "緯度", "y")
 #: Headers of a name column (kept under its own header; it helps find the header row).
 NAME_HEADERS: Final = ("名称", "名稱", "name", "名字", "机构名称", "设施名称", "单位名称")
+#: Headers of an address column, used by the coordinate check's address test.
+ADDRESS_HEADERS: Final = ("地址", "address", "详细地址", "addr", "地點", "地点")
 
 
 def site_crs(crs: str, *, where: str = "") -> pyproj.CRS:
@@ -87,7 +93,16 @@ def site_crs(crs: str, *, where: str = "") -> pyproj.CRS:
         raise ConfigError(msg) from None
 
 
-def read_site_table(file: Path, *, x: str, y: str, crs: str, where: str = "") -> gpd.GeoDataFrame:
+def read_site_table(
+    file: Path,
+    *,
+    x: str,
+    y: str,
+    crs: str,
+    where: str = "",
+    coordinates: str = "wgs84",
+    network: Network | None = None,
+) -> gpd.GeoDataFrame:
     """Read a CSV or Excel table of sites as points in its declared CRS.
 
     Parameters
@@ -103,26 +118,43 @@ def read_site_table(file: Path, *, x: str, y: str, crs: str, where: str = "") ->
         The CRS of the coordinates.
     where
         The setting's place, for messages (``"[facilities.types.clinic]"``).
+    coordinates
+        For longitude/latitude: the system the numbers are in, ``"wgs84"``
+        (default), ``"gcj02"`` (Amap, Tencent), ``"bd09"`` (Baidu) or
+        ``"auto"`` (needs ``network``). GCJ-02 and BD-09 are converted to
+        WGS-84 (the result is in ``crs``, EPSG:4326).
+    network
+        The study area's streets: the system is checked against them as
+        :func:`geoplan.sources._coordinate_evidence.check_points` does (an
+        address column, 地址, adds the address test), and the check recorded
+        in ``attrs["coordinate_check"]``.
 
     Returns
     -------
     geopandas.GeoDataFrame
         Every row, indexed by its row number in the file, with its columns
         as text under their header names, and Point geometries.
+        ``attrs["source_coordinate_system"]`` is the system read (for
+        longitude/latitude).
 
     Raises
     ------
     ConfigError
-        An unknown ``crs``; no column named ``x`` or ``y``.
+        An unknown ``crs``; no column named ``x`` or ``y``; an unknown
+        ``coordinates``, or one other than ``"wgs84"`` for a projected
+        ``crs``, or ``"auto"`` without a network.
     InputError
         An empty table, or rows whose coordinates are blank or not numbers.
     CRSError
         Rows whose coordinates lie outside the range of ``crs`` (swapped
-        longitude/latitude, degrees declared as metres, ...).
+        longitude/latitude, degrees declared as metres, ...); a coordinate
+        system the streets clearly contradict, or ``"auto"`` they cannot
+        decide.
     DataSourceError
         A file that cannot be read (see ``read_table``).
     """
     target = site_crs(crs, where=where)
+    declared = _site_system(coordinates, target, crs=crs, network=network, where=where)
     expected = {
         "x": _headers(x, "lon", LON_HEADERS),
         "y": _headers(y, "lat", LAT_HEADERS),
@@ -149,7 +181,77 @@ def read_site_table(file: Path, *, x: str, y: str, crs: str, where: str = "") ->
     _check_range(lon, lat, target, rows=list(table.index), headers=headers, file=file, where=where)
     renamed = {c: headers[c] for c in expected if c in table and headers.get(c) not in table}
     frame = table.rename(columns=renamed)
-    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(lon, lat), crs=target)
+    attrs: dict[Hashable, Any] = {}
+    if target.is_geographic:
+        what = f"{where} {file.name}".strip()
+        lon, lat, attrs = _in_wgs84(frame, lon, lat, declared=declared, network=network, what=what)
+    sites = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(lon, lat), crs=target)
+    sites.attrs.update(attrs)
+    return sites
+
+
+def _site_system(
+    coordinates: str, target: pyproj.CRS, *, crs: str, network: Network | None, where: str
+) -> str:
+    """Return the declared system (or ``"auto"``); refuse one that cannot apply."""
+    auto = isinstance(coordinates, str) and coordinates.strip().lower() == "auto"
+    declared = "auto" if auto else normalize_system(coordinates)
+    if declared != "wgs84" and not target.is_geographic:
+        msg = (
+            f"{where} coordinates = {coordinates!r} applies to longitude/latitude, but crs = "
+            f'{crs!r} is a projected CRS; leave coordinates = "wgs84" for projected x/y, or '
+            'set crs = "EPSG:4326" if the numbers are degrees'
+        ).strip()
+        raise ConfigError(msg)
+    if declared == "auto" and network is None:
+        msg = (
+            f"{where} coordinates = 'auto' needs the street network to decide on; declare the "
+            "system instead: 'gcj02' (Amap/Gaode, Tencent), 'bd09' (Baidu) or 'wgs84' (GPS, "
+            "OpenStreetMap)"
+        ).strip()
+        raise ConfigError(msg)
+    return declared
+
+
+def _in_wgs84(
+    frame: pd.DataFrame,
+    lon: FloatArray,
+    lat: FloatArray,
+    *,
+    declared: str,
+    network: Network | None,
+    what: str,
+) -> tuple[FloatArray, FloatArray, dict[Hashable, Any]]:
+    """Check the system against the streets (with a network) and convert to WGS-84."""
+    attrs: dict[Hashable, Any] = {}
+    system = declared
+    if network is not None:
+        address = next((c for c in frame.columns if _is_address(c)), None)
+        check = check_points(
+            lon,
+            lat,
+            network,
+            coordinates=declared,
+            addresses=None if address is None else frame[address].tolist(),
+            what=what,
+        )
+        attrs["coordinate_check"] = check.as_dict()
+        if check.system is None:
+            msg = (
+                f"{what}: cannot check the coordinate system against the streets "
+                f"({check.reason}); declare it: coordinates = 'gcj02' (Amap/Gaode, Tencent), "
+                "'bd09' (Baidu) or 'wgs84' (GPS, OpenStreetMap)"
+            )
+            raise CRSError(msg)
+        system = check.system
+    attrs["source_coordinate_system"] = system
+    if system != "wgs84":
+        lon, lat = convert(lon, lat, source=system, target="wgs84")
+    return lon, lat, attrs
+
+
+def _is_address(column: Hashable) -> bool:
+    return normalize_text(column).casefold() in {h.casefold() for h in ADDRESS_HEADERS}
 
 
 def _headers(given: str, default: str, usual: Sequence[str]) -> list[str]:

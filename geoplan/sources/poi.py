@@ -43,13 +43,13 @@ from typing import Any, Final
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 from numpy.typing import NDArray
 
 from geoplan._errors import CRSError, InputError
 from geoplan.coords import convert, normalize_system
 from geoplan.facilities import CONFIDENCES, best_types
 from geoplan.network import Network
+from geoplan.sources._coordinate_evidence import LABELS, decide_table_system
 from geoplan.sources._tables import (
     UnreadableCellsWarning,
     normalize_text,
@@ -61,12 +61,6 @@ from geoplan.standards import Standards, current_standards
 from geoplan.standards._categories import category_table
 
 __all__ = [
-    "CHECK_MARGIN_M",
-    "CHECK_MAX_DISTANCE_M",
-    "CHECK_MIN_POINTS",
-    "CHECK_RATIO",
-    "CHECK_SEED",
-    "DECLARED_MIN_MEDIAN_M",
     "POI_COLUMNS",
     "poi_categories",
     "read_poi_table",
@@ -75,32 +69,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 FloatArray = NDArray[np.float64]
-
-# ---------------------------------------------------------------- the coordinate check
-#: Another system must put the points at most 1/CHECK_RATIO of the declared system's median
-#: distance from the streets to count as clearly better (and, for ``"auto"``, the runner-up
-#: must be CHECK_RATIO times worse than the best for the choice to count as clear-cut).
-CHECK_RATIO: Final = 2.0
-#: A declared system is only overruled when its median distance exceeds this: POIs sit
-#: inside buildings, so 10-30 m from the nearest street is normal for the right system.
-DECLARED_MIN_MEDIAN_M: Final = 30.0
-#: Only points within this distance of the network's bounding box under every candidate
-#: system are measured (the GCJ-02 and BD-09 offsets are at most about 1.5 km).
-CHECK_MARGIN_M: Final = 2000.0
-#: Distances to the nearest street are capped here (points beyond count as this far).
-CHECK_MAX_DISTANCE_M: Final = 5000.0
-#: Fewer measurable points than this and the check is skipped (and said so).
-CHECK_MIN_POINTS: Final = 5
-#: Seed of the random sample of points the check measures.
-CHECK_SEED: Final = 20240601
-
-_SYSTEMS: Final = ("wgs84", "gcj02", "bd09")
-_LABELS: Final = {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"}
-_PROVIDER: Final = {
-    "wgs84": "GPS, OpenStreetMap",
-    "gcj02": "Amap/Gaode, Tencent",
-    "bd09": "Baidu",
-}
 
 # ---------------------------------------------------------------- headers
 _SYSTEM_PREFIXES: Final = ("gcj", "gcj02", "bd", "bd09", "baidu", "wgs", "wgs84")
@@ -153,11 +121,6 @@ POI_COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
     "lat": ("纬度", *_coordinate_aliases(("lat", "latitude", "y"))),
 }
 
-_HINTS: Final = (
-    ("bd09", ("bd09", "bd", "baidu", "百度")),
-    ("gcj02", ("gcj02", "gcj", "amap", "gaode", "高德", "火星", "mars", "tencent", "腾讯")),
-    ("wgs84", ("wgs84", "wgs", "gps", "epsg4326")),
-)
 _OUTPUT_FIRST: Final = ("name", "category", "address", "poi_id", "lon_input", "lat_input")
 #: The classification columns read_poi_table adds, after lat_input (see best_types).
 _RESULT: Final = (
@@ -253,31 +216,32 @@ def read_poi_table(
     **Coordinate system.** ``coordinates`` is the system the numbers are in:
     ``"wgs84"``, ``"gcj02"``, ``"bd09"`` (any alias of
     :func:`geoplan.coords.normalize_system`) or ``"auto"``. With a
-    ``network``, every candidate system is checked: a seeded random sample of
-    at most ``sample`` points is converted to WGS-84 with each system,
-    projected to the network's CRS, and the median distance to the nearest
-    street edge is measured (points farther than :data:`CHECK_MARGIN_M` from
-    the network's bounding box under any system are not measured; distances
-    are capped at :data:`CHECK_MAX_DISTANCE_M`). Then:
+    ``network``, the system is decided on evidence from the streets
+    (:mod:`geoplan.sources._coordinate_evidence`): a seeded sample of at most
+    ``sample`` points is placed with each system and compared with the same
+    points shifted at random by 100-1,500 m (how well *wrongly* placed points
+    still fit this network): the share of points near a street and, where the
+    network's edges carry street names, the share of points near the street
+    their address (地址) names. Then:
 
-    * ``"auto"`` takes the system with the smallest median (and logs a
-      warning when the runner-up is less than :data:`CHECK_RATIO` times
-      worse, so the choice is not clear-cut);
-    * a declared system is overruled by a :class:`~geoplan.CRSError` when
-      another system's median is at most 1/:data:`CHECK_RATIO` of the
-      declared one's *and* the declared one's exceeds
-      :data:`DECLARED_MIN_MEDIAN_M` (30 m: POIs sit inside buildings, so
-      10-30 m is normal for the right system); when another system is only
-      somewhat better, a warning is logged and the declared one is used.
+    * ``"auto"`` takes a system only when one fits clearly better than the
+      others *and* than the shifted points; otherwise (a dense city centre,
+      where any point is near a street) a :class:`~geoplan.CRSError` gives
+      every figure and asks to declare the system;
+    * a declared system is refused (:class:`~geoplan.CRSError`) when another
+      fits clearly better and the declared one no better than the shifted
+      points; against weaker evidence it is kept, and the evidence noted.
 
-    The result is recorded in ``attrs["coordinate_check"]`` =
-    ``{"declared": ..., "detected": ..., "median_offset_m": {system: metres},
-    "n_points": ...}`` and logged. With ``"auto"`` and no network (or too few
-    points near it) the system is guessed from the headers: a ``bd``/``baidu``
-    coordinate column means BD-09, ``gcj``/``amap`` GCJ-02, ``wgs``/``gps``
-    WGS-84, and a ``location`` column GCJ-02 (Amap); the guess is logged as a
-    warning. Plain ``lng``/``lat`` headers give no hint: then a
-    :class:`~geoplan.CRSError` asks for ``coordinates=`` or ``network=``.
+    The check is recorded in ``attrs["coordinate_check"]`` (see
+    :meth:`~geoplan.sources._coordinate_evidence.CoordinateCheck.as_dict`:
+    ``decision``, ``evidence`` (strong, weak, none), every figure, the null's
+    quantiles, ``median_offset_m``, a ``caveat`` in Chinese and English) and
+    logged. With ``"auto"`` and no network (or too few points near it) the
+    system is guessed from the headers: a ``bd``/``baidu`` coordinate column
+    means BD-09, ``gcj``/``amap`` GCJ-02, ``wgs``/``gps`` WGS-84, and a
+    ``location`` column GCJ-02 (Amap); the guess is logged as a warning. Plain
+    ``lng``/``lat`` headers give no hint: then a :class:`~geoplan.CRSError`
+    asks for ``coordinates=`` or ``network=``.
 
     **Facility types.** Each POI gets one ``facility_type`` (or None) from its
     name, its category (``category``, or 大类/中类/小类 joined) and Amap's
@@ -346,8 +310,9 @@ def read_poi_table(
         message lists the columns found and the accepted names), no row with
         usable coordinates, a bad ``sample``.
     CRSError
-        Swapped longitude and latitude; a declared system the network check
-        contradicts; ``"auto"`` with no way to tell.
+        Swapped longitude and latitude; a declared system the streets clearly
+        contradict; ``"auto"`` without clear evidence from the streets, or with
+        no network and no hint in the headers.
     ConfigError
         An unknown ``coordinates`` name.
     DataSourceError
@@ -366,7 +331,8 @@ def read_poi_table(
     (125.3234, 43.8881)
     """
     file = Path(path)
-    declared = "auto" if _is_auto(coordinates) else normalize_system(coordinates)
+    if not _is_auto(coordinates):
+        normalize_system(coordinates)  # an unknown name is refused before the file is read
     if isinstance(sample, bool) or not isinstance(sample, int | np.integer) or sample < 1:
         msg = f"sample must be a whole number of points, at least 1; got {sample!r}"
         raise InputError(msg)
@@ -388,8 +354,16 @@ def read_poi_table(
     coords = _Coordinates.parse(table, headers, file)
     table = table.loc[coords.kept]
     lon_in, lat_in = coords.lon[coords.kept_mask], coords.lat[coords.kept_mask]
-    system, check = _decide_system(
-        declared, coordinates, coords, lon=lon_in, lat=lat_in, network=network, sample=sample
+    system, check = decide_table_system(
+        coordinates,
+        header_texts=coords.header_texts,
+        columns=coords.columns,
+        lon=lon_in,
+        lat=lat_in,
+        network=network,
+        sample=sample,
+        addresses=table["address"].tolist() if "address" in table.columns else None,
+        what=file.name,
     )
     lon, lat = convert(lon_in, lat_in, source=system, target="wgs84")
     if "name" not in table.columns:
@@ -409,9 +383,9 @@ def read_poi_table(
         "unclassified_by_category": classes.attrs["unclassified_by_category"],
     }
     if check is not None:
-        attrs["coordinate_check"] = check
+        attrs["coordinate_check"] = check.as_dict()
     result.attrs = attrs
-    log.info("%s: read %d POIs (%s → WGS-84)", file.name, len(result), _LABELS[system])
+    log.info("%s: read %d POIs (%s → WGS-84)", file.name, len(result), LABELS[system])
     return result
 
 
@@ -565,176 +539,6 @@ def _check_swapped(
         f"latitudes 18-54). {fix}"
     )
     raise CRSError(msg)
-
-
-# ---------------------------------------------------------------------- system
-def _header_hint(coords: _Coordinates) -> str | None:
-    """Return the system the coordinate headers name, or ``"location"`` for Amap's column."""
-    found = set()
-    for text in coords.header_texts:
-        key = re.sub(r"[\W_]+", "", normalize_text(text).casefold())
-        for system, words in _HINTS:
-            if any(word in key for word in words):
-                found.add(system)
-                break
-    if len(found) > 1:
-        listed = ", ".join(repr(t) for t in coords.header_texts)
-        msg = (
-            f"the coordinate headers {listed} name different systems "
-            f"({', '.join(_LABELS[s] for s in sorted(found))}); pass coordinates= to say which"
-        )
-        raise CRSError(msg)
-    if found:
-        return found.pop()
-    return "location" if coords.columns == ("location",) else None
-
-
-def _decide_system(
-    declared: str,
-    given: str,
-    coords: _Coordinates,
-    *,
-    lon: FloatArray,
-    lat: FloatArray,
-    network: Network | None,
-    sample: int,
-) -> tuple[str, dict[str, Any] | None]:
-    """Return the system to read the file in, and the network check (or None)."""
-    hint = _header_hint(coords)
-    if declared != "auto" and hint not in (None, "location", declared):
-        log.warning(
-            "coordinates=%r but the header %s suggests %s; the declared %s is used",
-            given,
-            ", ".join(repr(t) for t in coords.header_texts),
-            _LABELS[str(hint)],
-            _LABELS[declared],
-        )
-    check = None
-    if network is not None:
-        medians, n_points = _network_offsets(lon, lat, network, sample)
-        detected = min(medians, key=medians.__getitem__) if medians else None
-        check = {
-            "declared": declared,
-            "detected": detected,
-            "median_offset_m": medians,
-            "n_points": n_points,
-        }
-        if detected is None:
-            log.warning(
-                "coordinate check skipped: only %d of the sampled POIs lie within %g m of the "
-                "network %r; the POIs and the network cover different areas",
-                n_points,
-                CHECK_MARGIN_M,
-                network.name,
-            )
-        else:
-            log.info(
-                "coordinate check on %d POIs, median distance to the streets: %s",
-                n_points,
-                ", ".join(f"{_LABELS[s]} {m:.1f} m" for s, m in medians.items()),
-            )
-            return _judge(declared, detected, medians, network), check
-    if declared != "auto":
-        return declared, check
-    return _guess(hint, coords), check
-
-
-def _judge(declared: str, detected: str, medians: Mapping[str, float], network: Network) -> str:
-    best = medians[detected]
-    if declared == "auto":
-        others = sorted(m for s, m in medians.items() if s != detected)
-        if others and others[0] < CHECK_RATIO * best:
-            log.warning(
-                "the coordinate system detected against the network %r, %s, fits the streets "
-                "only a little better than the others (%s); confirm it by passing coordinates=",
-                network.name,
-                _LABELS[detected],
-                _medians_text(medians),
-            )
-        else:
-            log.info("coordinates detected as %s from the network", _LABELS[detected])
-        return detected
-    mine = medians[declared]
-    if detected != declared:
-        if best * CHECK_RATIO <= mine and mine > DECLARED_MIN_MEDIAN_M:
-            msg = (
-                f"coordinates declared {_LABELS[declared]} but the points lie {mine:.0f} m "
-                f"(median) from the streets of the network {network.name!r} in "
-                f"{_LABELS[declared]} and {best:.0f} m in {_LABELS[detected]}: they look like "
-                f"{_LABELS[detected]} ({_PROVIDER[detected]}); pass coordinates='{detected}' "
-                f"(all systems: {_medians_text(medians)})"
-            )
-            raise CRSError(msg)
-        log.warning(
-            "the POIs fit the streets somewhat better in %s than in the declared %s (%s); "
-            "the declared %s is used",
-            _LABELS[detected],
-            _LABELS[declared],
-            _medians_text(medians),
-            _LABELS[declared],
-        )
-    return declared
-
-
-def _medians_text(medians: Mapping[str, float]) -> str:
-    return ", ".join(f"{_LABELS[s]} {m:.0f} m" for s, m in medians.items())
-
-
-def _guess(hint: str | None, coords: _Coordinates) -> str:
-    headers = ", ".join(repr(t) for t in coords.header_texts)
-    if hint is None:
-        msg = (
-            f"cannot tell the coordinate system of the columns {headers}: pass "
-            "coordinates='gcj02' (Amap/Gaode, Tencent), 'bd09' (Baidu) or 'wgs84' (GPS, "
-            "OpenStreetMap), or network=geoplan.read_network(...) to detect it from the streets"
-        )
-        raise CRSError(msg)
-    system = "gcj02" if hint == "location" else hint
-    reason = "an Amap-style location column" if hint == "location" else f"the header {headers}"
-    log.warning(
-        "coordinates guessed as %s from %s; confirm it with network=geoplan.read_network(...) "
-        "or declare it with coordinates='%s'",
-        _LABELS[system],
-        reason,
-        system,
-    )
-    return system
-
-
-def _network_offsets(
-    lon: FloatArray, lat: FloatArray, network: Network, sample: int
-) -> tuple[dict[str, float], int]:
-    """Median distance from the sampled points to the nearest edge, per candidate system."""
-    n = len(lon)
-    rng = np.random.default_rng(CHECK_SEED)
-    pick = np.sort(rng.choice(n, size=sample, replace=False)) if n > sample else np.arange(n)
-    to_net = pyproj.Transformer.from_crs("EPSG:4326", network.crs, always_xy=True)
-    left, bottom, right, top = network.bounds
-    inside = np.ones(len(pick), dtype=bool)
-    xy: dict[str, tuple[FloatArray, FloatArray]] = {}
-    for system in _SYSTEMS:
-        w_lon, w_lat = convert(lon[pick], lat[pick], source=system, target="wgs84")
-        with np.errstate(all="ignore"):
-            x, y = to_net.transform(w_lon, w_lat)
-        x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-        inside &= (
-            np.isfinite(x)
-            & np.isfinite(y)
-            & (x >= left - CHECK_MARGIN_M)
-            & (x <= right + CHECK_MARGIN_M)
-            & (y >= bottom - CHECK_MARGIN_M)
-            & (y <= top + CHECK_MARGIN_M)
-        )
-        xy[system] = (x, y)
-    n_points = int(inside.sum())
-    if n_points < CHECK_MIN_POINTS:
-        return {}, n_points
-    medians: dict[str, float] = {}
-    for system, (x, y) in xy.items():
-        snapped = network.snap_xy(x[inside], y[inside], max_snap_m=CHECK_MAX_DISTANCE_M)
-        distance = np.where(snapped.reachable, snapped.access_m, CHECK_MAX_DISTANCE_M)
-        medians[system] = round(float(np.median(distance)), 2)
-    return medians, n_points
 
 
 # ---------------------------------------------------------------------- frame
