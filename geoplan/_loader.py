@@ -26,6 +26,7 @@ import shapely
 from geoplan._errors import ConfigError, GeoplanWarning, InputError, NetworkError
 from geoplan._validate import containing
 from geoplan.config import FacilitySource, StudyConfig, is_line_file
+from geoplan.coords import convert_frame
 from geoplan.facilities import classify_facilities
 from geoplan.landuse import read_landuse
 from geoplan.life_circles import street_blocks
@@ -48,6 +49,7 @@ from geoplan.sources import (
     read_poi_table,
     read_register,
 )
+from geoplan.sources._coordinate_evidence import check_coordinates
 from geoplan.sources._sites import SITE_TABLE_SUFFIXES, read_site_table
 from geoplan.sources._vectors import (
     drop_empty_geometries,
@@ -104,6 +106,7 @@ class Loaded:
     inputs: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    coordinate_checks: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Loader:
@@ -119,6 +122,7 @@ class Loader:
         self.config = config
         self.inputs: list[Path] = []
         self.timings: dict[str, float] = {}
+        self.coordinate_checks: list[dict[str, Any]] = []
         self._city: bundled.SyntheticCity | None = None
         self._extract: Path | None = None
         self._area: Any = None
@@ -160,6 +164,7 @@ class Loader:
             inputs=list(dict.fromkeys(self.inputs)),
             notes=[str(w.message) for w in caught],
             timings=dict(self.timings),
+            coordinate_checks=list(self.coordinate_checks),
         )
 
     # ----------------------------------------------------------------- sources
@@ -263,9 +268,29 @@ class Loader:
         else:
             assert isinstance(source, Path)
             self.inputs.append(source)
-            frame = _community_file(source, cfg.communities_layer).to_crs(network.crs)
+            frame = _community_file(source, cfg.communities_layer)
+            frame = self._in_wgs84(frame, network, cfg.communities_coordinates, source.name)
+            frame = frame.to_crs(network.crs)
             _check_overlap(frame, network, source)
         return _community_ids(frame, cfg, source)
+
+    def _in_wgs84(
+        self, frame: gpd.GeoDataFrame, network: Network, declared: str, name: str
+    ) -> gpd.GeoDataFrame:
+        """Check a lon/lat layer's system against the streets; return it in WGS-84.
+
+        Chinese layers are often digitised over Amap or Baidu imagery, so their
+        lon/lat numbers are GCJ-02 or BD-09 although tagged EPSG:4326. A layer in
+        a projected CRS is taken as it is.
+        """
+        if frame.crs is None or not frame.crs.is_geographic:
+            return frame
+        check = check_coordinates(frame, network, coordinates=declared, what=name)
+        self.coordinate_checks.append({"file": name, **check.as_dict()})
+        system = check.system or declared
+        if system in ("wgs84", "auto"):
+            return frame
+        return convert_frame(frame, source=system, target="wgs84")
 
     def demand(self, network: Network) -> gpd.GeoDataFrame:
         """Read where people live, scaled to ``[population] total`` when the study gives one."""
@@ -379,6 +404,7 @@ class Loader:
         check = pois.attrs.get("coordinate_check")
         if check:
             log.info("%s: coordinates %s", cfg.poi_file.name, check)
+            self.coordinate_checks.append({"file": cfg.poi_file.name, **check})
         points = pois[pois["facility_type"].notna()].to_crs(network.crs)
         return points.assign(source=f"{cfg.poi_file.name}, classified")
 
@@ -386,7 +412,13 @@ class Loader:
         """Read the sites of a type defined by its own OSM tags or file."""
         if source.file is not None:
             self.inputs.append(source.file)
-            sites = _read_sites(source).to_crs(network.crs)
+            sites = _read_sites(source, network)
+            check = sites.attrs.get("coordinate_check")
+            if check:
+                self.coordinate_checks.append({"file": source.file.name, **check})
+            elif sites.crs is not None and sites.crs.is_geographic:  # a vector file in lon/lat
+                sites = self._in_wgs84(sites, network, source.coordinates, source.file.name)
+            sites = sites.to_crs(network.crs)
             sites = sites.assign(source_row=sites.index)  # the row in the user's file
             described = f"file {source.file.name}"
         else:
@@ -571,11 +603,19 @@ def _check_overlap(communities: gpd.GeoDataFrame, network: Network, path: Path) 
     warnings.warn(msg, GeoplanWarning, stacklevel=3)
 
 
-def _read_sites(source: FacilitySource) -> gpd.GeoDataFrame:
+def _read_sites(source: FacilitySource, network: Network) -> gpd.GeoDataFrame:
     assert source.file is not None
     where = f"[facilities.types.{source.type_id}]"
     if source.file.suffix.lower() in SITE_TABLE_SUFFIXES:
-        frame = read_site_table(source.file, x=source.x, y=source.y, crs=source.crs, where=where)
+        frame = read_site_table(
+            source.file,
+            x=source.x,
+            y=source.y,
+            crs=source.crs,
+            where=where,
+            coordinates=source.coordinates,
+            network=network,
+        )
     else:
         what = f"{where} file"
         frame = read_vector_file(source.file, what=what)

@@ -84,6 +84,10 @@ class FacilitySource:
         Measure capacity (shelters: from their area).
     name_zh, name_en
         The names of a type of the user's own (a standard type has its own).
+    coordinates
+        The system lon/lat numbers of the file are in: ``"wgs84"`` (default),
+        ``"gcj02"`` (Amap, Tencent), ``"bd09"`` (Baidu) or ``"auto"``; checked
+        against the streets either way.
     """
 
     type_id: str
@@ -100,6 +104,7 @@ class FacilitySource:
     capacity: bool = False
     name_zh: str | None = None
     name_en: str | None = None
+    coordinates: str = "wgs84"
 
     @property
     def custom(self) -> bool:
@@ -143,6 +148,7 @@ class StudyConfig:
     communities_source: str | Path = "street_blocks"
     communities_layer: str | None = None
     communities_id_column: str | None = None
+    communities_coordinates: str = "wgs84"
     communities_name_column: str | None = None
     population_source: str | Path = "buildings"
     population_column: str = "population"
@@ -577,7 +583,9 @@ def parse_config(
             "bbox", "is needed for an online network", 'place = "Nanguan District, Changchun"'
         )
     synthetic = _table(origin, raw, "synthetic", ("area_km2", "seed", "spacing_m"))
-    communities = _table(origin, raw, "communities", ("source", "layer", "id", "name_column"))
+    communities = _table(
+        origin, raw, "communities", ("source", "layer", "id", "name_column", "coordinates")
+    )
     population = _table(origin, raw, "population", POPULATION_KEYS)
     facilities_raw = raw.get("facilities", {})
     facilities = _table(origin, raw, "facilities", ("classify", "types"))
@@ -640,6 +648,7 @@ def parse_config(
         ),
         communities_layer=communities.get("layer", _string),
         communities_id_column=communities.get("id", _string),
+        communities_coordinates=communities.get("coordinates", _coordinate_system, "wgs84"),
         communities_name_column=communities.get("name_column", _string),
         population_source=population_source,
         population_column=population.get("column", _string, "population"),
@@ -832,6 +841,7 @@ _TYPE_KEYS = (
     "capacity",
     "name_zh",
     "name_en",
+    "coordinates",
 )
 #: The longest threshold a study may set: a day (longer is a mistake in units).
 MAX_MINUTES = 24 * 60
@@ -940,6 +950,7 @@ def _facility_sources(origin: str, types: Any, base: Path) -> tuple[FacilitySour
             capacity=table.get("capacity", _boolean, False),
             name_zh=table.get("name_zh", _string),
             name_en=table.get("name_en", _string),
+            coordinates=table.get("coordinates", _coordinate_system, "wgs84"),
         )
         _check_custom_type(where, source.type_id, spec)
         out.append(source)

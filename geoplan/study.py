@@ -198,6 +198,9 @@ class Study:
     population_method
         How the population was estimated (method, defaults with their sources,
         what was left out and why, calibration), when it was estimated.
+    coordinate_checks
+        The evidence about the coordinate system of every lon/lat input checked
+        against the streets (POI tables, facility files, community boundaries).
     """
 
     name: str
@@ -216,6 +219,7 @@ class Study:
     timings: dict[str, float] = field(default_factory=dict)
     started: float = field(default_factory=time.time)
     population_method: dict[str, Any] | None = None
+    coordinate_checks: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def from_config(cls, config: StudyConfig) -> Study:
@@ -414,6 +418,11 @@ def _resolve(
     if method:  # the population estimate says itself what it assumed and left out
         caveats = [c for c in caveats if c.topic != "estimated"]
         caveats += [Caveat("estimated", c["zh"], c["en"]) for c in method.get("caveats", [])]
+    caveats += [
+        Caveat("coordinates", check["caveat"]["zh"], check["caveat"]["en"])
+        for check in loaded.coordinate_checks
+        if check.get("caveat")
+    ]
     return Study(
         name=name if name is not None else (config.name if config is not None else "study"),
         network=network,
@@ -431,6 +440,7 @@ def _resolve(
         timings=dict(loaded.timings),
         started=started,
         population_method=method,
+        coordinate_checks=list(loaded.coordinate_checks),
     )
 
 

@@ -277,3 +277,30 @@ def test_a_register_file_joins_to_community_boundaries_by_code(small_city, tmp_p
     out = geoplan.write_run(result, tmp_path / "run")
     assert (out / "maps" / "indicators.html").is_file()
     assert (out / "tables" / "register_unmatched.csv").is_file()
+
+
+def test_community_boundaries_digitised_in_gcj02_are_checked_and_moved_back():
+    """A boundary file tagged EPSG:4326 whose numbers are GCJ-02 (drawn over Amap imagery)."""
+    from geoplan._loader import Loader
+    from geoplan.coords import convert_frame
+
+    city = geoplan.datasets.synthetic_city(
+        area_km2=16.0, spacing_m=400.0, seed=3, origin_lonlat=(125.32, 43.86)
+    )
+    net = city.network()
+    truth = city.communities.to_crs("EPSG:4326")
+    drawn = convert_frame(truth, source="wgs84", target="gcj02")
+    loader = Loader(parse_config({"study": {"name": "x"}, "network": {"source": "synthetic"}}))
+    back = loader._in_wgs84(drawn, net, "gcj02", "communities.gpkg")
+    offset = back.to_crs(city.crs).geometry.hausdorff_distance(
+        truth.to_crs(city.crs).geometry, align=True
+    )
+    assert float(offset.max()) < 0.5  # metres: moved back onto the streets
+    (check,) = loader.coordinate_checks
+    assert (check["file"], check["system"]) == ("communities.gpkg", "gcj02")
+    # declared WGS-84: boundaries along a street grid give only weak evidence (long lines
+    # shifted along the grid still lie on streets), so the file is kept, with a caveat
+    loader._in_wgs84(drawn, net, "wgs84", "communities.gpkg")
+    second = loader.coordinate_checks[1]
+    assert (second["decision"], second["favoured"]) == ("contradicted", "gcj02")
+    assert "GCJ-02" in second["caveat"]["en"]

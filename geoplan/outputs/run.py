@@ -536,6 +536,7 @@ def write_run_json(result: StudyResult, folder: Path, written: Written, *, start
         "totals": _jsonable(study_totals(result)),
         "facility_types": _jsonable([t.row() for t in study.types]),
         "population_method": _jsonable(study.population_method),
+        "coordinate_checks": _jsonable(study.coordinate_checks),
         "outputs": written,
         "caveats": [c.as_record() for c in result.caveats],
         "notes": result.notes,
