@@ -26,10 +26,12 @@ Examples
 from __future__ import annotations
 
 import copy
+import hashlib
 import html
 import json
 import logging
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,8 +41,9 @@ import folium
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element
+from branca.element import Element, MacroElement
 from folium.plugins import FastMarkerCluster
+from jinja2 import Template
 from pandas.api.types import is_numeric_dtype as is_numeric
 
 from geoplan._errors import ConfigError, CRSError, DataSourceError, InputError
@@ -80,6 +83,8 @@ __all__ = [
     "CLUSTER_ABOVE",
     "SHARE_BINS",
     "InlineMap",
+    "add_layer",
+    "add_roads",
     "add_title",
     "base_map",
     "coverage_map",
@@ -87,6 +92,7 @@ __all__ = [
     "life_circle_map",
     "map_html",
     "network_map",
+    "roads_json",
     "save_map",
     "service_area_map",
     "show",
@@ -415,6 +421,83 @@ def _default_title(m: folium.Map, title: str) -> None:
     """Give a map a title unless it has one (a map drawn onto keeps its first title)."""
     if _info(m).title is None:
         add_title(m, title)
+
+
+def add_layer(
+    m: folium.Map,
+    frame: gpd.GeoDataFrame,
+    name: str,
+    *,
+    colour: str = "#e6550d",
+    tooltip: str | None = None,
+    show: bool = True,
+) -> folium.Map:
+    """Add a user's own layer to a finished map, in the map's coordinates.
+
+    The layer is converted the way every geoplan layer is (to GCJ-02 on an
+    Amap base map, so it lines up), its names are escaped, it gets a legend
+    bound to it, and the map keeps exactly one layer control, last.
+
+    Parameters
+    ----------
+    m
+        A map made by a geoplan builder (or any folium map).
+    frame
+        Points, lines or polygons in any CRS.
+    name
+        The layer's name in the control and its legend.
+    colour
+        Its colour.
+    tooltip
+        A column whose values show on hover (escaped).
+    show
+        Whether the layer is on when the map opens.
+
+    Returns
+    -------
+    folium.Map
+        ``m``.
+
+    Examples
+    --------
+    >>> import geoplan
+    >>> city = geoplan.datasets.synthetic_city(area_km2=1, seed=1)
+    >>> m = geoplan.maps.base_map(city.communities, basemap="amap")
+    >>> m = geoplan.maps.add_layer(m, city.communities.head(1), "规划用地")
+    >>> sorted(m._geoplan_state.layer_names)
+    ['规划用地']
+    """
+    m = _state(m, None, None)
+    tips = [_text(v) for v in frame[tooltip]] if tooltip is not None else [_text(name)] * len(frame)
+    layer = _layer(m, name, show=show)
+    points = frame.geom_type.isin(["Point", "MultiPoint"]).to_numpy()
+    if points.any():
+        symbol = (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="14" height="14"><circle cx="7" cy="7" '
+            f'r="6" fill="{colour}" stroke="#fff" stroke-width="1.5"/></svg>'
+        )
+        _points(
+            layer,
+            frame[points],
+            m,
+            icon_html=symbol,
+            tooltip=[t for t, p in zip(tips, points, strict=True) if p],
+        )
+    if (~points).any():
+        shapes = frame[~points]
+        _polygons(
+            layer,
+            shapes,
+            m,
+            fill=[colour] * len(shapes),
+            tooltip=[t for t, p in zip(tips, points, strict=True) if not p],
+            opacity=0.25,
+            line=colour,
+            weight=2.0,
+        )
+    layer.add_to(m)
+    _legend(m, name, [(colour, name)], layer=layer)
+    return _finish(m, frame)
 
 
 def add_title(m: folium.Map, title: str, subtitle: str = "") -> folium.Map:
@@ -1068,6 +1151,12 @@ def site_map(
             tolerance_m=settings.service_area_cell_m,
         )
         layer.add_to(m)
+        _legend(
+            m,
+            label("newly_covered_area", lang),
+            [(_NEW_AREA_COLOUR, label("newly_covered_area", lang))],
+            layer=layer,
+        )
     if existing is not None and len(existing):
         layer = _layer(m, f"{label('existing', lang)} ({len(existing)})")
         names = _names(existing)
@@ -1442,6 +1531,132 @@ def save_map(
         from geoplan.outputs.assets import make_self_contained
 
         page = make_self_contained(page, mode="beside", out_dir=final.parent)
+    page = _shared_data_beside(page, final.parent)
     with atomic_path(final) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return final
+
+
+_SHARED_DATA = re.compile(r'<script id="geoplan-data-([a-z0-9_]+)">(.*?)</script>', re.DOTALL)
+
+
+def _shared_data_beside(page: str, folder: Path) -> str:
+    """Move data several maps share (the study's roads) into ``lib/``, written once.
+
+    Each such script becomes ``lib/<name>-<hash>.js`` beside the maps, named by
+    its content, so the maps of one run load one file and each map stays small.
+    """
+    from geoplan._io import atomic_path
+
+    def beside(match: re.Match[str]) -> str:
+        name, body = match.group(1), match.group(2)
+        digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+        relative = f"lib/{name}-{digest}.js"
+        target = folder / relative
+        if not target.is_file():
+            with atomic_path(target) as tmp:
+                tmp.write_text(body, encoding="utf-8")
+        return f'<script src="{relative}"></script>'
+
+    return _SHARED_DATA.sub(beside, page)
+
+
+class _Roads(MacroElement):
+    """The study's own streets, drawn light beneath every layer: a base map without tiles.
+
+    The GeoJSON is written into the page's head as a script that
+    :func:`save_map` moves into ``lib/`` (shared by every map of a run).
+    """
+
+    _template = Template(
+        """{% macro header(this, kwargs) %}
+        <script id="geoplan-data-roads">window.geoplanRoads = {{ this.data }};</script>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            var pane = map.createPane("geoplanRoads");
+            pane.style.zIndex = 250;
+            pane.style.pointerEvents = "none";
+            L.geoJSON(window.geoplanRoads, {
+                pane: "geoplanRoads",
+                interactive: false,
+                style: function (f) {
+                    var main = f.properties.main;
+                    return {color: main ? "#9e9e9e" : "#bdbdbd", weight: main ? 2.2 : 1.2,
+                            opacity: 0.9};
+                }
+            }).addTo(map);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, data: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "GeoplanRoads"
+        self.data = data
+
+
+#: Road classes drawn as main roads in the light base layer.
+_MAIN_ROADS = frozenset(
+    {
+        "motorway",
+        "trunk",
+        "primary",
+        "secondary",
+        "快速路",
+        "主干路",
+        "次干路",
+        "expressway",
+        "arterial",
+        "sub-arterial",
+    }
+)
+
+
+def add_roads(m: folium.Map, network: Network, *, data: str | None = None) -> folium.Map:
+    """Draw a network's streets light beneath the map's layers, so it reads without tiles.
+
+    The map then shows where things are offline, or on a network that blocks the
+    tile servers.
+
+    Parameters
+    ----------
+    m
+        The map.
+    network
+        The study's network; main roads (by ``edge_attrs["road_class"]`` where the
+        network has it) are drawn a little stronger.
+    data
+        The roads as :func:`roads_json` gives them for this map's coordinates
+        (maps of one run share it); made here when omitted.
+
+    Returns
+    -------
+    folium.Map
+        ``m``.
+    """
+    m.add_child(_Roads(data if data is not None else roads_json(network, m)))
+    return m
+
+
+def roads_json(network: Network, m: folium.Map) -> str:
+    """Return a network's streets as GeoJSON text in ``m``'s coordinates, merged and simplified."""
+    import geopandas as gpd
+
+    _, edges = network.to_gdfs()
+    main = np.zeros(len(edges), dtype=bool)
+    if "road_class" in edges.columns:
+        main = edges["road_class"].astype(str).str.lower().isin(_MAIN_ROADS).to_numpy()
+    parts = []
+    for flag in (False, True):
+        chosen = edges.geometry.to_numpy()[main == flag]
+        if len(chosen):
+            merged = shapely.line_merge(shapely.union_all(chosen))
+            parts.append((flag, merged))
+    frame = gpd.GeoDataFrame(
+        {"main": [flag for flag, _ in parts]},
+        geometry=[geometry for _, geometry in parts],
+        crs=edges.crs,
+    )
+    shown = _to_map_coordinates(frame, m, tolerance_m=None)
+    return str(shown.to_json(drop_id=True)).replace("</", "<\\/")

@@ -446,9 +446,12 @@ def _maps(result: StudyResult, folder: Path, offline: bool | None, network_map: 
     if network_map:
         made["network"] = lambda: maps.network_map(study.network)
     paths = []
+    roads: str | None = None  # the study's streets, shared by every map (lib/roads-*.js)
     for name, build in made.items():
         path = folder / "maps" / f"{safe_name(name)}.html"
         m = build()
+        roads = roads if roads is not None else maps.roads_json(study.network, m)
+        maps.add_roads(m, study.network, data=roads)
         maps.add_title(m, *_map_title(result, name, m))
         paths.append(maps.save_map(m, path, offline=offline))
     return _relative(paths, folder)
