@@ -111,6 +111,7 @@ _GLYPHS = {
     '<circle cx="10" cy="14.5" r="1.2"/>',
     "community": '<circle cx="7" cy="7" r="2.5"/><circle cx="13" cy="7" r="2.5"/>'
     '<path d="M2.5 16c0-3 2-5 4.5-5s4.5 2 4.5 5zM8.5 16c0-3 2-5 4.5-5s4.5 2 4.5 5z"/>',
+    "utility": '<path d="M11.5 2.5L5 11h4.5l-1.5 6.5L15 9h-4.5z"/>',
     "other": '<circle cx="10" cy="10" r="4.5"/>',
 }
 
@@ -156,6 +157,9 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "recycle": ("recycling_point",),
     "transport": ("bus_stop",),
     "toilet": ("public_toilet",),
+    "money": ("bank",),
+    "telecom": ("telecom_service",),
+    "utility": ("gas_service_point", "power_service_point"),
 }
 #: Words in a type id that place a type missing from FAMILIES (a newer or a user's type).
 _FAMILY_WORDS = (

@@ -1063,9 +1063,9 @@ def service_area_map(
     if column is None:
         _area_layer(m, areas, label("service_areas", lang))
     else:
-        for index, (value, group) in enumerate(areas.groupby(column, sort=True)):
+        for value, group in areas.groupby(column, sort=True):
             name = facility_type_label(value, lang) if column == "facility_type" else str(value)
-            _area_layer(m, group, f"{name} {label('service_areas', lang)}", legend=index == 0)
+            _area_layer(m, group, f"{name} {label('service_areas', lang)}")
     if facilities is not None and len(facilities):
         _facility_layers(m, facilities, show=False)
     _default_title(m, label("service_areas", lang))
