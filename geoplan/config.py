@@ -175,6 +175,7 @@ class StudyConfig:
     service_areas: bool = True
     sites: tuple[SiteRequest, ...] = ()
     maps: bool = True
+    print_outputs: bool = True
     offline_maps: bool | None = None
     basemap: str | None = None
     rasters: bool = True
@@ -608,7 +609,15 @@ def parse_config(
         origin,
         raw,
         "outputs",
-        ("maps", "offline_maps", "basemap", "rasters", "raster_resolution_m", "output_dir"),
+        (
+            "maps",
+            "print",
+            "offline_maps",
+            "basemap",
+            "rasters",
+            "raster_resolution_m",
+            "output_dir",
+        ),
     )
     settings_table = raw.get("settings", {})
     if not isinstance(settings_table, dict):
@@ -682,6 +691,7 @@ def parse_config(
         service_area_minutes=areas.get("minutes", _minutes_list, ()),
         sites=site_requests,
         maps=outputs.get("maps", _boolean, True),
+        print_outputs=outputs.get("print", _boolean, True),
         offline_maps=outputs.get("offline_maps", _boolean),
         basemap=outputs.get("basemap", _choice(BASEMAPS)),
         rasters=outputs.get("rasters", _boolean, True),

@@ -40,11 +40,19 @@ def demo_run(tmp_path_factory):
 
 def test_demo_writes_the_whole_run_folder(demo_run):
     out, output = demo_run
-    assert f"wrote {out}" in output
+    # the closing line lists what the folder holds, the report first
+    listed = output.split(f"wrote {out} (")[1].split(")")[0].split(", ")
+    assert listed[:4] == ["report.html", "report.pdf", "maps/", "print/"]
+    assert set(listed) == {
+        p.name + ("/" if p.is_dir() else "") for p in out.iterdir() if p.name[0] != "."
+    }
     names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert {
         RUN_MARKER,
         "report.html",
+        "report.pdf",
+        "print/life_circles_15min.png",
+        "sites/sites_community_health_station.xlsx",
         "run.json",
         "layers.gpkg",
         "maps/life_circles.html",

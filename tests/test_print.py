@@ -293,6 +293,17 @@ def test_the_run_writes_print_maps_and_report_pdf(run):
         assert len(pypdf.PdfReader(pdf).pages) == 1
 
 
+def test_print_false_leaves_the_print_maps_out(tmp_path):
+    config = parse_config(synthetic_config(print=False))
+    assert config.print_outputs is False
+    result = geoplan.run_study(geoplan.Study.from_config(config))
+    folder = geoplan.write_run(result, tmp_path / "print")
+    assert not (folder / "print").exists()
+    assert not (folder / "report.pdf").exists()
+    assert (folder / "maps").is_dir()
+    assert 'href="report.pdf"' not in (folder / "report.html").read_text(encoding="utf-8")
+
+
 def test_same_result_same_bytes(result, cjk, tmp_path):
     with _settings_of(result):
         first = write_print(result, tmp_path / "a")

@@ -191,4 +191,20 @@ def echo_summary(result: StudyResult, folder: Path) -> None:
         )
     for note in sorted(set(result.notes)):
         log.warning(note)
-    click.echo(f"  wrote {folder} (report.html, maps/, layers.gpkg, tables/, rasters/, run.json)")
+    wrote = "已写入" if lang == "zh" else "wrote"
+    click.echo(f"  {wrote} {folder} ({', '.join(_run_contents(Path(folder)))})")
+
+
+#: The order a run folder's contents are listed in; anything else follows by name.
+RUN_CONTENTS_ORDER = ("report.html", "report.pdf", "maps/", "print/", "tables/", "tables.xlsx")
+
+
+def _run_contents(folder: Path) -> list[str]:
+    """Return the visible files and folders of a written run folder, the report first."""
+    names = [
+        entry.name + ("/" if entry.is_dir() else "")
+        for entry in folder.iterdir()
+        if not entry.name.startswith(".")
+    ]
+    rank = {name: i for i, name in enumerate(RUN_CONTENTS_ORDER)}
+    return sorted(names, key=lambda name: (rank.get(name, len(rank)), name))

@@ -75,7 +75,7 @@ def write_all(
     """Write layers, tables, rasters, maps, print maps, report.pdf and report.html.
 
     ``print_outputs`` writes ``print/*.png|pdf`` and ``report.pdf``; by default
-    whenever the maps are written.
+    when the study's ``[outputs] maps`` and ``print`` are on.
 
     Returns
     -------
@@ -104,7 +104,9 @@ def write_all(
         written["maps"] = _maps(result, folder, offline_maps, network_map)
         timings["write_maps"] = round(time.perf_counter() - start, 3)
     # print maps and report.pdf (geoplan/outputs/print_maps.py, report_pdf.py)
-    if print_outputs if print_outputs is not None else (config is None or config.maps):
+    if print_outputs is None:
+        print_outputs = config is None or (config.maps and config.print_outputs)
+    if print_outputs:
         from geoplan.outputs.report_pdf import write_print
 
         start = time.perf_counter()
