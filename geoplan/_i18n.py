@@ -15,6 +15,7 @@ __all__ = [
     "level_name",
     "resolve_lang",
     "table_label",
+    "verification_name",
 ]
 
 _LABELS: dict[str, tuple[str, str]] = {
@@ -138,6 +139,23 @@ def label(key: str, lang: str | None = None) -> str:
     """
     zh, en = _LABELS[key]
     return zh if resolve_lang(lang) == "zh" else en
+
+
+#: How well a figure was checked, in words (the ``verification`` of the standards' values).
+_VERIFICATION: dict[str, tuple[str, str]] = {
+    "verified_primary": ("已核实（标准原文）", "verified (the text itself)"),
+    "verified_secondary": ("已核实（权威转述）", "verified (a reputable restatement)"),
+    "weak_secondary": ("弱来源", "weak source"),
+    "local": ("地方规定", "local rule"),
+    "default": ("geoplan 默认值", "geoplan default"),
+    "user": ("本研究设定", "set by this study"),
+}
+
+
+def verification_name(verification: str, lang: str | None = None) -> str:
+    """Return how well a figure was verified, in words in ``lang``."""
+    names = _VERIFICATION.get(verification)
+    return verification if names is None else names[0 if resolve_lang(lang) == "zh" else 1]
 
 
 def level_name(level: str, lang: str | None = None) -> str:

@@ -58,6 +58,7 @@ from geoplan.sources._vectors import (
     read_vector_file,
     require_features,
 )
+from geoplan.sources.context import read_context
 from geoplan.standards import current_standards
 
 __all__ = ["SYNTHETIC_PERSONS_PER_HOUSEHOLD", "Loaded", "Loader"]
@@ -94,6 +95,11 @@ class Loaded:
         Warnings raised while reading.
     timings
         Seconds per loading step (``load_network``, ``load_communities``...).
+    coordinate_checks
+        The coordinate-system check of each lon/lat input.
+    base_layers
+        Water, green space and buildings for the maps' base layer (``kind``),
+        when the study writes maps from an OSM extract.
     """
 
     network: Network
@@ -107,6 +113,7 @@ class Loaded:
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     coordinate_checks: list[dict[str, Any]] = field(default_factory=list)
+    base_layers: gpd.GeoDataFrame | None = None
 
 
 class Loader:
@@ -126,6 +133,7 @@ class Loader:
         self._city: bundled.SyntheticCity | None = None
         self._extract: Path | None = None
         self._area: Any = None
+        self._buildings: gpd.GeoDataFrame | None = None
 
     @contextmanager
     def _timed(self, step: str) -> Iterator[None]:
@@ -152,6 +160,8 @@ class Loader:
                 }
             with self._timed("register"):
                 register, unmatched = self.register(communities, demand)
+            with self._timed("base_layers"):
+                base_layers = self.base_layers(network)
         _check_people(demand, self.config)
         return Loaded(
             network=network,
@@ -165,7 +175,23 @@ class Loader:
             notes=[str(w.message) for w in caught],
             timings=dict(self.timings),
             coordinate_checks=list(self.coordinate_checks),
+            base_layers=base_layers,
         )
+
+    def base_layers(self, network: Network) -> gpd.GeoDataFrame | None:
+        """Read what the maps draw beneath their layers: water, green space, buildings.
+
+        Only for a study that writes maps from an OSM extract; the buildings are
+        those the population was estimated from (none are read for this alone).
+        """
+        osm = self.osm
+        if not self.config.maps or osm is None:
+            return None
+        context = read_context(osm, clip=self.clip_or_none()).to_crs(network.crs)
+        if self._buildings is None:
+            return context
+        buildings = self._buildings[["geometry"]].assign(kind="building")
+        return pd.concat([context, buildings[["kind", "geometry"]]], ignore_index=True)
 
     # ----------------------------------------------------------------- sources
     @property
@@ -315,6 +341,7 @@ class Loader:
                 )
                 raise ConfigError(msg)
             buildings = read_buildings(osm, clip=self.clip_or_none()).to_crs(network.crs)
+            self._buildings = buildings
             landuse, classes = self._landuse(osm, network)
             return population_from_buildings(
                 buildings,
@@ -336,6 +363,7 @@ class Loader:
         if cfg.population_class_column is not None:
             osm = self.osm
             homes = None if osm is None else read_buildings(osm, clip=self.clip_or_none())
+            self._buildings = None if homes is None else homes.to_crs(network.crs)
             return population_from_parcels(
                 frame,
                 class_column=cfg.population_class_column,

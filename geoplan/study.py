@@ -201,6 +201,9 @@ class Study:
     coordinate_checks
         The evidence about the coordinate system of every lon/lat input checked
         against the streets (POI tables, facility files, community boundaries).
+    base_layers
+        Water, green space and buildings (``kind``) the maps draw light beneath
+        their layers, from the OSM extract; ``None`` when there are none.
     """
 
     name: str
@@ -220,6 +223,7 @@ class Study:
     started: float = field(default_factory=time.time)
     population_method: dict[str, Any] | None = None
     coordinate_checks: list[dict[str, Any]] = field(default_factory=list)
+    base_layers: gpd.GeoDataFrame | None = None
 
     @classmethod
     def from_config(cls, config: StudyConfig) -> Study:
@@ -441,6 +445,7 @@ def _resolve(
         started=started,
         population_method=method,
         coordinate_checks=list(loaded.coordinate_checks),
+        base_layers=loaded.base_layers,
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -43,7 +44,7 @@ LEGENDS_AND_TOGGLE = """(() => {
   result.leaflet = typeof window.L === 'object' && typeof L.map === 'function';
   result.title = (document.querySelector('.geoplan-title .title') || {}).textContent || '';
   result.subtitle = (document.querySelector('.geoplan-title .subtitle') || {}).textContent || '';
-  result.roads = document.querySelectorAll('.leaflet-geoplanRoads-pane path').length;
+  result.roads = document.querySelectorAll('.leaflet-geoplanBase-pane path').length;
   return result;
 })()"""
 
@@ -81,6 +82,7 @@ def test_every_map_opens_from_nothing_with_a_title_and_a_legend_per_layer(fresh_
         assert check["leaflet"], page.name
         assert check["title"], page.name
         assert check["subtitle"], page.name  # study · threshold · date
+        assert not re.search(r"verified|[a-z]+_[a-z0-9]+", check["subtitle"]), check["subtitle"]
         assert check["roads"] > 0, page.name  # the study's streets show without tiles
         # one legend per layer that is on, and each hides with its layer
         assert check["legends"] == check["checked"], (page.name, check)

@@ -83,16 +83,16 @@ __all__ = [
     "CLUSTER_ABOVE",
     "SHARE_BINS",
     "InlineMap",
+    "add_base_layer",
     "add_layer",
-    "add_roads",
     "add_title",
+    "base_layer_json",
     "base_map",
     "coverage_map",
     "indicator_map",
     "life_circle_map",
     "map_html",
     "network_map",
-    "roads_json",
     "save_map",
     "service_area_map",
     "show",
@@ -1561,8 +1561,8 @@ def _shared_data_beside(page: str, folder: Path) -> str:
     return _SHARED_DATA.sub(beside, page)
 
 
-class _Roads(MacroElement):
-    """The study's own streets, drawn light beneath every layer: a base map without tiles.
+class _BaseLayer(MacroElement):
+    """The study's own data drawn light beneath every layer: a base map without tiles.
 
     The GeoJSON is written into the page's head as a script that
     :func:`save_map` moves into ``lib/`` (shared by every map of a run).
@@ -1570,21 +1570,18 @@ class _Roads(MacroElement):
 
     _template = Template(
         """{% macro header(this, kwargs) %}
-        <script id="geoplan-data-roads">window.geoplanRoads = {{ this.data }};</script>
+        <script id="geoplan-data-base">window.geoplanBase = {{ this.data }};</script>
         {% endmacro %}
         {% macro script(this, kwargs) %}
         (function (map) {
-            var pane = map.createPane("geoplanRoads");
+            var pane = map.createPane("geoplanBase");
             pane.style.zIndex = 250;
             pane.style.pointerEvents = "none";
-            L.geoJSON(window.geoplanRoads, {
-                pane: "geoplanRoads",
+            var styles = {{ this.styles }};
+            L.geoJSON(window.geoplanBase, {
+                pane: "geoplanBase",
                 interactive: false,
-                style: function (f) {
-                    var main = f.properties.main;
-                    return {color: main ? "#9e9e9e" : "#bdbdbd", weight: main ? 2.2 : 1.2,
-                            opacity: 0.9};
-                }
+                style: function (f) { return styles[f.properties.kind]; }
             }).addTo(map);
         })({{ this._parent.get_name() }});
         {% endmacro %}"""
@@ -1592,9 +1589,22 @@ class _Roads(MacroElement):
 
     def __init__(self, data: str) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
-        self._name = "GeoplanRoads"
+        self._name = "GeoplanBase"
         self.data = data
+        self.styles = json.dumps(BASE_STYLES)
 
+
+#: How each kind of base-layer feature is drawn (Leaflet path options): light, beneath all.
+BASE_STYLES: dict[str, dict[str, Any]] = {
+    "water": {"stroke": False, "fillColor": "#c6dbef", "fillOpacity": 0.8},
+    "green": {"stroke": False, "fillColor": "#d9f0d3", "fillOpacity": 0.8},
+    "building": {"color": "#d4d4d4", "weight": 0.5, "fillColor": "#e8e8e8", "fillOpacity": 0.9},
+    "road": {"color": "#bdbdbd", "weight": 1.2, "opacity": 0.9},
+    "main_road": {"color": "#9e9e9e", "weight": 2.2, "opacity": 0.9},
+}
+
+#: Above this many buildings the base layer leaves them out (a city's would make maps heavy).
+MAX_BUILDINGS_DRAWN = 20_000
 
 #: Road classes drawn as main roads in the light base layer.
 _MAIN_ROADS = frozenset(
@@ -1613,8 +1623,14 @@ _MAIN_ROADS = frozenset(
 )
 
 
-def add_roads(m: folium.Map, network: Network, *, data: str | None = None) -> folium.Map:
-    """Draw a network's streets light beneath the map's layers, so it reads without tiles.
+def add_base_layer(
+    m: folium.Map,
+    network: Network,
+    base_layers: gpd.GeoDataFrame | None = None,
+    *,
+    data: str | None = None,
+) -> folium.Map:
+    """Draw the study's streets, water, green space and buildings light beneath the layers.
 
     The map then shows where things are offline, or on a network that blocks the
     tile servers.
@@ -1626,37 +1642,81 @@ def add_roads(m: folium.Map, network: Network, *, data: str | None = None) -> fo
     network
         The study's network; main roads (by ``edge_attrs["road_class"]`` where the
         network has it) are drawn a little stronger.
+    base_layers
+        Areas with ``kind`` ``"water"``, ``"green"`` or ``"building"``
+        (:attr:`geoplan.Study.base_layers`); buildings are left out above
+        :data:`MAX_BUILDINGS_DRAWN`.
     data
-        The roads as :func:`roads_json` gives them for this map's coordinates
-        (maps of one run share it); made here when omitted.
+        The base layer as :func:`base_layer_json` gives it for this map's
+        coordinates (maps of one run share it); made here when omitted.
 
     Returns
     -------
     folium.Map
         ``m``.
     """
-    m.add_child(_Roads(data if data is not None else roads_json(network, m)))
+    if data is None:
+        data = base_layer_json(network, m, base_layers)
+    m.add_child(_BaseLayer(data))
     return m
 
 
-def roads_json(network: Network, m: folium.Map) -> str:
-    """Return a network's streets as GeoJSON text in ``m``'s coordinates, merged and simplified."""
+def base_layer_json(
+    network: Network, m: folium.Map, base_layers: gpd.GeoDataFrame | None = None
+) -> str:
+    """Return the base layer as GeoJSON text in ``m``'s coordinates, merged and simplified."""
+    import geopandas as gpd
+
+    parts = [_area_kinds(base_layers, network.crs), _street_kinds(network)]
+    frame = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=network.crs)
+    areas = frame["kind"].isin(["water", "green"]).to_numpy()
+    shown = pd.concat(
+        [
+            _to_map_coordinates(frame[areas], m, tolerance_m=25.0),
+            _to_map_coordinates(frame[~areas], m, tolerance_m=None),
+        ],
+        ignore_index=True,
+    )
+    return str(shown.to_json(drop_id=True)).replace("</", "<\\/")
+
+
+def _street_kinds(network: Network) -> gpd.GeoDataFrame:
+    """Merge the network's streets into one line per kind (``road``, ``main_road``)."""
     import geopandas as gpd
 
     _, edges = network.to_gdfs()
     main = np.zeros(len(edges), dtype=bool)
     if "road_class" in edges.columns:
         main = edges["road_class"].astype(str).str.lower().isin(_MAIN_ROADS).to_numpy()
-    parts = []
-    for flag in (False, True):
+    kinds, lines = [], []
+    for flag, kind in ((False, "road"), (True, "main_road")):
         chosen = edges.geometry.to_numpy()[main == flag]
         if len(chosen):
-            merged = shapely.line_merge(shapely.union_all(chosen))
-            parts.append((flag, merged))
-    frame = gpd.GeoDataFrame(
-        {"main": [flag for flag, _ in parts]},
-        geometry=[geometry for _, geometry in parts],
-        crs=edges.crs,
-    )
-    shown = _to_map_coordinates(frame, m, tolerance_m=None)
-    return str(shown.to_json(drop_id=True)).replace("</", "<\\/")
+            kinds.append(kind)
+            lines.append(shapely.line_merge(shapely.union_all(chosen)))
+    return gpd.GeoDataFrame({"kind": kinds}, geometry=lines, crs=edges.crs)
+
+
+def _area_kinds(base_layers: gpd.GeoDataFrame | None, crs: Any) -> gpd.GeoDataFrame:
+    """Merge water and green per kind; add the buildings when few enough to draw."""
+    import geopandas as gpd
+
+    if base_layers is None or not len(base_layers):
+        return gpd.GeoDataFrame({"kind": []}, geometry=[], crs=crs)
+    areas = base_layers.to_crs(crs)
+    kinds, shapes = [], []
+    for kind in ("water", "green"):
+        chosen = areas.geometry.to_numpy()[(areas["kind"] == kind).to_numpy()]
+        if len(chosen):
+            kinds.append(kind)
+            shapes.append(shapely.union_all(shapely.make_valid(chosen)))
+    merged = gpd.GeoDataFrame({"kind": kinds}, geometry=shapes, crs=crs)
+    buildings = areas[(areas["kind"] == "building").to_numpy()]
+    if len(buildings) > MAX_BUILDINGS_DRAWN:
+        log.info(
+            "the maps' base layer leaves out %d buildings (more than %d)",
+            len(buildings),
+            MAX_BUILDINGS_DRAWN,
+        )
+        buildings = buildings.iloc[:0]
+    return pd.concat([merged, buildings[["kind", "geometry"]]], ignore_index=True)

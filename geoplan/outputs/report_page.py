@@ -36,9 +36,10 @@ from geoplan._i18n import (
     label,
     level_name,
     resolve_lang,
+    verification_name,
 )
 from geoplan._io import atomic_path, sha256
-from geoplan.standards import current_standards
+from geoplan.standards import current_standards, describe_cutoff
 from geoplan.study import StudyResult, study_totals
 
 __all__ = ["FORMATS", "bar_chart", "figure", "write_report_page"]
@@ -378,7 +379,7 @@ def _coverage_table(result: StudyResult, lang: str) -> str:
         measured = types.get(str(type_id))
         cells = [
             facility_type_label(type_id, lang),
-            _threshold_text(measured, lang) if measured else "",
+            describe_cutoff(measured.cutoff, lang) if measured else "",
             figure(row["n_facilities"], "coverage_totals", key, "n_facilities"),
             figure(row["population"], "coverage_totals", key, "population"),
             figure(row["covered"], "coverage_totals", key, "covered"),
@@ -387,17 +388,6 @@ def _coverage_table(result: StudyResult, lang: str) -> str:
         ]
         rows.append(cells)
     return _table(head, rows)
-
-
-def _threshold_text(measured: Any, lang: str) -> str:
-    """E.g. "500 米（按路网距离；gb50180_93_table，已核实（标准原文））"."""
-    cutoff = measured.cutoff
-    basis = label("by_distance" if cutoff.basis == "distance" else "by_time", lang)
-    value = cutoff.value
-    checked = verification_name(value.verification, lang)
-    if lang == "zh":
-        return f"{cutoff.text_in(lang)}（{basis}；{value.source}，{checked}）"
-    return f"{cutoff.text_in(lang)} ({basis}; {value.source}, {checked})"
 
 
 def _table(head: Sequence[str], rows: Sequence[Sequence[Any]]) -> Markup:
@@ -521,15 +511,6 @@ def _cell(value: Any, column: str, lang: str) -> str:
 
 # -------------------------------------------------------------- methods and assumptions
 
-_VERIFICATION = {
-    "verified_primary": ("已核实（标准原文）", "verified (the text itself)"),
-    "verified_secondary": ("已核实（权威转述）", "verified (a reputable restatement)"),
-    "weak_secondary": ("弱来源", "weak source"),
-    "local": ("地方规定", "local rule"),
-    "default": ("geoplan 默认值", "geoplan default"),
-    "user": ("本研究设定", "set by this study"),
-}
-
 _REASONS = {
     "tag": ("按建筑标签", "by building tag"),
     "name": ("按名称", "by name"),
@@ -566,12 +547,6 @@ def step_name(step: str, lang: str) -> str:
     """Return a step of the run by its name in ``lang`` (the step itself when unknown)."""
     names = _STEPS.get(step)
     return step if names is None else names[0 if lang == "zh" else 1]
-
-
-def verification_name(verification: str, lang: str) -> str:
-    """Return how well a figure was verified, in ``lang``."""
-    names = _VERIFICATION.get(verification)
-    return verification if names is None else names[0 if lang == "zh" else 1]
 
 
 _HOW = {

@@ -33,12 +33,11 @@ from geoplan._io import atomic_path
 from geoplan._version import __version__
 from geoplan.outputs.fonts import Typeface, latin_typeface, print_typeface
 from geoplan.outputs.print_maps import data_sources, figure_text, write_print_maps
+from geoplan.standards import describe_cutoff
 from geoplan.study import StudyResult, study_totals
 
 if TYPE_CHECKING:
     from fpdf import FPDF
-
-    from geoplan.standards import Cutoff
 
 __all__ = ["write_print", "write_report_pdf"]
 
@@ -355,7 +354,7 @@ class _Writer:
             rows.append(
                 [
                     facility_type_label(type_id, lang),
-                    _threshold_text(measured.cutoff, lang) if measured else "",
+                    describe_cutoff(measured.cutoff, lang) if measured else "",
                     figure_text(row["n_facilities"], "count"),
                     figure_text(row["population"], "count"),
                     figure_text(row["covered"], "count"),
@@ -495,19 +494,6 @@ def _numeric(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _threshold_text(cutoff: Cutoff, lang: str) -> str:
-    """E.g. "500 米（按路网距离；gb50180_93_table，verified_primary）"."""
-    basis = label("by_distance" if cutoff.basis == "distance" else "by_time", lang)
-    if cutoff.distance_m is not None:
-        amount = f"{cutoff.distance_m:g} {label('metres', lang)}"
-    else:
-        amount = f"{cutoff.minutes:g} {label('minutes', lang)}"
-    value = cutoff.value
-    if lang == "zh":
-        return f"{amount}（{basis}；{value.source}，{value.verification}）"
-    return f"{amount} ({basis}; {value.source}, {value.verification})"
 
 
 def _missing(result: StudyResult, lang: str) -> list[list[str]]:

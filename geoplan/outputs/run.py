@@ -35,7 +35,7 @@ from geoplan.outputs.sites import locate_sites, write_sites
 from geoplan.outputs.tables import write_layers, write_table, write_workbook
 from geoplan.population import write_population_raster
 from geoplan.settings import settings
-from geoplan.standards import using_standards
+from geoplan.standards import describe_cutoff, using_standards
 from geoplan.study import StudyResult, study_settings, study_totals
 
 __all__ = ["write_all", "write_run", "write_run_json"]
@@ -448,12 +448,13 @@ def _maps(result: StudyResult, folder: Path, offline: bool | None, network_map: 
     if network_map:
         made["network"] = lambda: maps.network_map(study.network)
     paths = []
-    roads: str | None = None  # the study's streets, shared by every map (lib/roads-*.js)
+    base: str | None = None  # streets, water, green, buildings: shared (lib/base-*.js)
     for name, build in made.items():
         path = folder / "maps" / f"{safe_name(name)}.html"
         m = build()
-        roads = roads if roads is not None else maps.roads_json(study.network, m)
-        maps.add_roads(m, study.network, data=roads)
+        if base is None:
+            base = maps.base_layer_json(study.network, m, study.base_layers)
+        maps.add_base_layer(m, study.network, data=base)
         maps.add_title(m, *_map_title(result, name, m))
         paths.append(maps.save_map(m, path, offline=offline))
     return _relative(paths, folder)
@@ -470,28 +471,9 @@ def _map_title(result: StudyResult, name: str, m: Any) -> tuple[str, str]:
     type_id = name.split("_", 1)[1] if name.startswith(("coverage_", "sites_")) else None
     types = {t.id: t for t in study.types}
     if type_id in types:
-        parts.append(threshold_text(types[type_id], lang))
+        parts.append(describe_cutoff(types[type_id].cutoff, lang))
     parts.append(time.strftime("%Y-%m-%d", time.localtime(study.started)))
     return subject, " · ".join(parts)
-
-
-def threshold_text(measured: Any, lang: str) -> str:
-    """E.g. "步行 5 分钟（标准：…）" or "walk of 500 m (standard: …)"."""
-    cutoff = measured.cutoff
-    value = cutoff.value
-    if lang == "zh":
-        reach = (
-            f"路网步行距离 {cutoff.distance_m:g} 米"
-            if cutoff.distance_m is not None
-            else f"步行 {cutoff.minutes:g} 分钟"
-        )
-        return f"{reach}（依据：{value.source}，{value.verification}）"
-    reach = (
-        f"{cutoff.distance_m:g} m walk along the network"
-        if cutoff.distance_m is not None
-        else f"{cutoff.minutes:g}-minute walk"
-    )
-    return f"{reach} (source: {value.source}, {value.verification})"
 
 
 def _bind_coverage(
