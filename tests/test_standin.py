@@ -16,7 +16,16 @@ from geoplan import OutputError
 from geoplan.datasets._standin import STANDIN_ORIGIN, STANDIN_SEED, STANDIN_SPACING_M
 from geoplan.sources import district_boundary, read_boundaries
 
-FILES = {"extract.osm", "amap_pois.csv", "register.xlsx", "communities.gpkg"}
+FILES = {
+    "extract.osm",
+    "amap_pois.csv",
+    "register.xlsx",
+    "communities.gpkg",
+    "roads.gpkg",
+    "parcels.gpkg",
+    "baidu_pois.csv",
+    "study.toml",
+}
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +50,8 @@ def test_the_files_are_written_into_the_folder_only(tmp_path):
     assert {p.name for p in tmp_path.iterdir()} == {"nested"}
     assert standin.folder == folder
     assert standin.extract == folder / "extract.osm"
+    assert (standin.roads, standin.parcels) == (folder / "roads.gpkg", folder / "parcels.gpkg")
+    assert (standin.baidu_pois, standin.study) == (folder / "baidu_pois.csv", folder / "study.toml")
     assert (standin.district, standin.city) == ("南关区（示例）", "长春市（示例）")
     assert "example" in standin.district_en
     assert standin.seed == STANDIN_SEED
@@ -61,14 +72,16 @@ def test_it_never_overwrites(tmp_path):
 
 def test_the_stand_in_is_deterministic(tmp_path, standin):
     again = geoplan.datasets.standin_district(tmp_path / "again")
-    assert again.extract.read_bytes() == standin.extract.read_bytes()
-    assert again.amap_pois.read_bytes() == standin.amap_pois.read_bytes()
+    for name in ("extract", "amap_pois", "baidu_pois", "study"):  # text: the same bytes
+        assert getattr(again, name).read_bytes() == getattr(standin, name).read_bytes(), name
     pd.testing.assert_frame_equal(
         geoplan.read_register(again.register), geoplan.read_register(standin.register)
     )
-    one, two = gpd.read_file(standin.communities), gpd.read_file(again.communities)
-    pd.testing.assert_frame_equal(one.drop(columns="geometry"), two.drop(columns="geometry"))
-    assert bool(one.geometry.geom_equals_exact(two.geometry, tolerance=0).all())
+    for name in ("communities", "roads", "parcels"):  # GeoPackages: the same content
+        one, two = gpd.read_file(getattr(standin, name)), gpd.read_file(getattr(again, name))
+        pd.testing.assert_frame_equal(one.drop(columns="geometry"), two.drop(columns="geometry"))
+        assert bool(one.geometry.geom_equals_exact(two.geometry, tolerance=0).all()), name
+        assert one.crs == two.crs
 
 
 def test_everything_is_marked_as_an_example(standin):
@@ -92,6 +105,16 @@ def test_everything_is_marked_as_an_example(standin):
     for column in ("community_name", "district", "subdistrict"):
         assert register[column].str.contains("示例").all()
     assert gpd.read_file(standin.communities)["name"].str.startswith("示例").all()
+    roads = gpd.read_file(standin.roads)
+    assert roads["道路名称"].str.startswith("示例").all()
+    assert gpd.read_file(standin.parcels)["地块编号"].str.startswith("示例-").all()
+    baidu = pd.read_csv(standin.baidu_pois, encoding="utf-8-sig", dtype=str)
+    assert baidu["名称"].str.startswith("示例").all()
+    assert baidu["地址"].str.contains("（示例）示例").all()  # the district, then the street
+    study = standin.study.read_text(encoding="utf-8")
+    assert "虚构的合成示例数据" in study
+    assert "invented" in study
+    assert "示例" in geoplan.load_config(standin.study).title
 
 
 def test_the_district_lies_in_the_city_by_either_name(standin, district):
