@@ -38,14 +38,21 @@ synthetic city. **Everything is invented**: every name carries 示例
     path, or lying along the city's edge or the river is 0505 公园与绿地用地;
     the other empty cells are 0202 商业服务用地 or 0505, by a seeded draw.
 ``baidu_pois.csv`` (UTF-8 with a byte-order mark, as Excel-friendly exports are)
-    A Baidu-style export of the city's pharmacies (both districts) and five
-    shops, with Baidu's columns 名称, 标签 (``医疗;药店``, ``美食;中餐厅`` ...),
-    地址 (the district and the street the point lies on with a house number:
-    ``南关区（示例）示例经15路23号``), ``lng``, ``lat`` in **BD-09** (6 decimals)
-    and ``uid``.
+    A Baidu-style export of every community health station, elderly day care
+    centre and pharmacy of the city (both districts: the Amap export holds
+    南关区（示例） only) and five shops, with Baidu's columns 名称 (示例第1药店
+    ...), 标签 (:data:`BAIDU_TAGS`: ``医疗;诊所``, ``政府机构;福利机构``,
+    ``医疗;药店``; the shops ``美食;中餐厅`` ...), 地址 (the district and the grid
+    street nearest the point with a house number: ``南关区（示例）示例经20路38号``,
+    so that the coordinate check's address test has streets to match),
+    ``lng``, ``lat`` in **BD-09** (6 decimals) and ``uid``.
 ``study.toml``
     A complete study on these files and the stand-in's Amap export, register
-    and community boundaries alone, with relative paths (:data:`STUDY_TOML`).
+    and community boundaries alone (no OSM extract), with relative paths
+    (:data:`STUDY_TOML`): the network from the road lines, people from the
+    parcels, canteens and kindergartens from the Amap export, health
+    stations, day care centres and pharmacies from the Baidu export (by 标签),
+    the register joined by code, two new canteens proposed.
 """
 
 from __future__ import annotations
@@ -74,8 +81,10 @@ __all__ = [
     "STUDY_TOML",
     "GridRun",
     "baidu_csv",
+    "diagonals",
     "grid_runs",
     "parcels",
+    "road_class",
     "road_lines",
 ]
 
@@ -112,7 +121,7 @@ BAIDU_TAGS: Final = {
     "elderly_day_care": "政府机构;福利机构",
     "pharmacy": "医疗;药店",
 }
-#: The shops of the Baidu export beside the pharmacies: (name, Baidu 标签).
+#: The shops of the Baidu export beside the facilities: (name, Baidu 标签).
 _BAIDU_SHOPS: Final = (
     ("示例家常菜馆", "美食;中餐厅"),
     ("示例银行营业厅", "金融;银行"),
