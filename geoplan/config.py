@@ -138,6 +138,7 @@ class StudyConfig:
     profile: str
     network_region: str | None = None
     network_lines: dict[str, str] = field(default_factory=dict)
+    invented: bool = False
     bbox: tuple[float, float, float, float] | None = None
     area_file: Path | None = None
     place: str | None = None
@@ -536,7 +537,7 @@ def parse_config(
     """
     base = Path(base_dir)
     _known_keys(_Where(origin, "top level"), raw, _TOP_LEVEL)
-    study = _table(origin, raw, "study", ("name", "title", "lang", "description"))
+    study = _table(origin, raw, "study", ("name", "title", "lang", "description", "invented"))
     study.get("description", _string)
     if "name" not in study.values:
         raise study.where.fail("name", "is missing", 'name = "my-district" (the output folder)')
@@ -638,6 +639,7 @@ def parse_config(
         name=name,
         title=study.get("title", _string, name),
         lang=study.get("lang", _choice(("zh", "en"))),
+        invented=study.get("invented", _boolean, False),
         base_dir=base,
         network_source=network_source,
         profile=network.get("profile", _choice(PROFILES), "walk"),

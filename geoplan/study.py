@@ -632,6 +632,15 @@ def _threshold_caveat(t: MeasuredType) -> Caveat:
 
 def _source_caveats(config: StudyConfig) -> list[Caveat]:
     out = []
+    if config.invented and config.network_source != "synthetic":
+        out.append(
+            Caveat(
+                "invented",
+                "本研究的输入数据为虚构的示例数据（示例），不代表任何真实地点；结果仅示意方法。",
+                "The study's inputs are invented (an example) and describe no real place; the "
+                "results only show the method.",
+            )
+        )
     if config.network_source == "synthetic":
         out.append(
             Caveat(

@@ -582,6 +582,7 @@ def test_the_run_says_its_data_are_examples_and_estimated(bureau_run):
         for topic in {c["topic"] for c in run["caveats"]}
     }
     assert any("housing parcel area x floor-area ratio" in text for text in caveats["estimated"])
+    assert any("invented" in text for text in caveats["invented"])  # [study] invented = true
     assert any(
         text.startswith("amap_pois.csv: coordinates read as the declared GCJ-02")
         for text in caveats["coordinates"]

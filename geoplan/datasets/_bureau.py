@@ -506,6 +506,7 @@ name = "standin-bureau"
 title = "长春市（示例）社区服务设施评估：局方数据合成示例"
 description = "合成示例数据（示例），不代表任何真实地方 / synthetic stand-in data, invented"
 lang = "zh"
+invented = true                    # 虚构示例数据，说明与局限中写明 / the caveats say so
 
 [network]                          # 规划院道路中心线 road centre lines (EPSG:4530)
 source = "roads.gpkg"
