@@ -7,6 +7,7 @@ from geoplan.settings import settings
 
 __all__ = [
     "COLUMN_LABELS",
+    "GROUP_NAMES",
     "TABLE_LABELS",
     "column_label",
     "facility_type_label",
@@ -114,6 +115,13 @@ _LABELS: dict[str, tuple[str, str]] = {
     "run_started": ("运行时间", "run started"),
     "existing_sites": ("现有设施点", "existing sites"),
     "all_studied": ("全域", "whole study"),
+}
+
+
+#: Population groups whose coverage is reported beside everyone's (一老一小): (Chinese, English).
+GROUP_NAMES: dict[str, tuple[str, str]] = {
+    "elderly": ("老年人", "the elderly"),
+    "children": ("儿童", "young children"),
 }
 
 
@@ -256,13 +264,17 @@ TABLE_LABELS: dict[str, tuple[str, str]] = {
 def column_label(column: str, lang: str | None = None) -> str:
     """Return a table column's header in ``lang`` (the column itself when unknown).
 
-    Patterns are read too: ``share_<group>``, ``score_<level>``, ``meets_<indicator>``
-    and the plan's indicator ids.
+    Patterns are read too: a population group's ``share_<group>``,
+    ``speed_m_s_<group>``, ``threshold_m_<group>``, ``covered_<group>`` and
+    ``population_<group>``; ``score_<level>``, ``meets_<indicator>`` and the
+    plan's indicator ids.
 
     Examples
     --------
     >>> column_label("share", "zh"), column_label("score_15min", "zh")
     ('覆盖率', '15分钟生活圈完整度')
+    >>> column_label("share_elderly", "zh"), column_label("speed_m_s_children", "en")
+    ('覆盖率：老年人', 'walking speed (m/s): young children')
     >>> column_label("meets_activity_area_share", "zh")
     '是否达标：居民活动区域面积占社区综合服务设施总建筑面积比例'
     """
@@ -272,15 +284,35 @@ def column_label(column: str, lang: str | None = None) -> str:
     if column.startswith("score_"):
         level = level_name(column.removeprefix("score_"), lang)
         return f"{level}{'完整度' if zh else ' completeness'}"
-    if column.startswith("share_"):
-        group = column.removeprefix("share_")
-        return f"{'覆盖率：' if zh else 'covered share: '}{group}"
+    group_label = _group_column_label(column, zh)
+    if group_label is not None:
+        return group_label
     indicator = _indicator_name(column.removeprefix("meets_"), zh)
     if indicator is not None:
         if column.startswith("meets_"):
             return f"是否达标：{indicator}" if zh else f"met: {indicator}"
         return indicator
     return column
+
+
+#: Columns a population group adds to coverage tables: prefix -> (Chinese, English) header.
+_GROUP_COLUMNS = {
+    "share_": ("覆盖率", "covered share"),
+    "speed_m_s_": ("步行速度（米/秒）", "walking speed (m/s)"),
+    "threshold_m_": ("距离阈值（米）", "threshold (m)"),
+    "covered_": ("覆盖人口", "people covered"),
+    "population_": ("人口", "population"),
+}
+
+
+def _group_column_label(column: str, zh: bool) -> str | None:
+    """Headers of a group's columns, e.g. ``share_elderly`` -> 覆盖率：老年人."""
+    for prefix, (text_zh, text_en) in _GROUP_COLUMNS.items():
+        if column.startswith(prefix) and len(column) > len(prefix):
+            group = column.removeprefix(prefix)
+            names = GROUP_NAMES.get(group, (group, group))
+            return f"{text_zh}：{names[0]}" if zh else f"{text_en}: {names[1]}"
+    return None
 
 
 def _indicator_name(indicator: str, zh: bool) -> str | None:

@@ -26,6 +26,7 @@ LAYERS = {
     "geoplan.sources": 2,
     "geoplan.network": 2,
     "geoplan.population": 2,
+    "geoplan.groups": 2,
     "geoplan.landuse": 2,
     "geoplan.facilities": 2,
     "geoplan._validate": 2,
