@@ -115,6 +115,9 @@ _LABELS: dict[str, tuple[str, str]] = {
     "run_started": ("运行时间", "run started"),
     "existing_sites": ("现有设施点", "existing sites"),
     "all_studied": ("全域", "whole study"),
+    "population_groups": ("一老一小：各人群覆盖率", "The elderly and young children"),
+    "everyone": ("全体", "everyone"),
+    "walk_speeds": ("人群步行速度", "Walking speeds of population groups"),
 }
 
 
@@ -240,6 +243,12 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "n_missing_data": ("缺数据社区数", "communities without data"),
     "method": ("计算方法", "method"),
     "side": ("所在表", "side"),
+    "group": ("人群", "group"),
+    "column": ("人口列", "column"),
+    "walk_speed_m_s": ("步行速度（米/秒）", "walking speed (m/s)"),
+    "speed_source": ("速度依据", "speed source"),
+    "speed_verification": ("依据核实程度", "source verification"),
+    "assumed_share": ("占人口比例（设定）", "assumed share of the people"),
 }
 
 #: Tables a run writes: (Chinese, English) sheet names of the workbook.
@@ -258,6 +267,7 @@ TABLE_LABELS: dict[str, tuple[str, str]] = {
     "indicators_by_district": ("分区县规划指标", "indicators by district"),
     "indicators_unsupported": ("无法评估的指标", "indicators unsupported"),
     "register_unmatched": ("台账未匹配", "register unmatched"),
+    "population_groups": ("人群与步行速度", "population groups and speeds"),
 }
 
 

@@ -34,8 +34,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from geoplan._errors import ConfigError
+from geoplan._errors import ConfigError, InputError
 from geoplan._io import SAFE_NAME
+from geoplan.groups import PopulationGroup, check_walk_speed, population_group
 from geoplan.settings import BASEMAPS, Settings
 
 __all__ = [
@@ -158,6 +159,7 @@ class StudyConfig:
     population_far_column: str | None = None
     population_class_scheme: str = "auto"
     population_max_untagged_footprint_m2: float | None = None
+    population_groups: tuple[PopulationGroup, ...] = ()
     classify: bool = True
     poi_file: Path | None = None
     poi_coordinates: str = "auto"
@@ -631,6 +633,7 @@ def parse_config(
         "buildings",
     )
     _check_population(population, population_source)
+    groups = _population_groups(origin, population.values.get("groups"), population_source)
     sources = _facility_sources(origin, facilities_raw.get("types", {}), base)
     site_requests = _site_requests(origin, raw.get("sites", []))
     _check_site_types(origin, site_requests, sources)
@@ -672,6 +675,7 @@ def parse_config(
             "class_scheme", _choice(("auto", "euluc", "gb50137", "guotu")), "auto"
         ),
         population_max_untagged_footprint_m2=population.get("max_untagged_footprint_m2", _positive),
+        population_groups=groups,
         classify=facilities.get("classify", _boolean, True),
         poi_file=pois.get("file", lambda w, k, v: _path(w, k, v, base, kinds=(TABLE_FILES,))),
         poi_coordinates=pois.get("coordinates", _coordinate_system, "auto"),
@@ -739,7 +743,84 @@ POPULATION_KEYS = (
     "far_column",
     "class_scheme",
     "max_untagged_footprint_m2",
+    "groups",
 )
+
+
+# [population.groups.<id>]: the people of a group (一老一小) and the speed they walk at
+
+
+_GROUP_KEYS = ("column", "share", "walk_speed_m_s", "name_zh", "name_en")
+_GROUP_EXAMPLE = '[population.groups.elderly] column = "age_60_plus"'
+
+
+def _population_groups(origin: str, value: Any, source: str | Path) -> tuple[PopulationGroup, ...]:
+    """Check ``[population.groups.<id>]``: a column of the population file, or a share.
+
+    Each group walks at the standards' speed (``elderly`` 0.92, ``children``
+    0.88 m/s) unless ``walk_speed_m_s`` sets its own; a group given by ``share``
+    is that share of every point's people (the study makes its column).
+    """
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        msg = (
+            f"{origin}: [population.groups] must hold one table per group; e.g. "
+            f"{_GROUP_EXAMPLE}, walk_speed_m_s = 0.92"
+        )
+        raise ConfigError(msg)
+    return tuple(_group_source(origin, str(gid), spec, source) for gid, spec in value.items())
+
+
+def _group_source(origin: str, group_id: str, spec: Any, source: str | Path) -> PopulationGroup:
+    name = f"population.groups.{group_id[:40]}"
+    if not isinstance(spec, dict):
+        msg = f"{origin}: [{name}] must be a table; e.g. {_GROUP_EXAMPLE}"
+        raise ConfigError(msg)
+    where = _Where(origin, name)
+    _known_keys(where, spec, _GROUP_KEYS)
+    table = _Table(where, spec)
+    if ("column" in spec) == ("share" in spec):
+        raise where.fail(
+            "column / share",
+            "give one of them: the population file's column counting the group's people, or "
+            "the group's share of every point's people",
+            'column = "age_60_plus", or share = 0.2 (the census share of people 60+, say)',
+        )
+    files = isinstance(source, Path) and source.name.lower().endswith(VECTOR_FILES)
+    if "column" in spec and not files:
+        shown = source.name if isinstance(source, Path) else source
+        raise where.fail(
+            "column",
+            f"needs a population file with that column (points or areas: .gpkg, .geojson, "
+            f".shp, .fgb); [population] source = {str(shown)!r} has no column per group",
+            "share = 0.2 (the group's share of every point's people, e.g. from the census)",
+        )
+    column = table.get("column", _string) or f"{group_id}_people"
+    speed = table.get("walk_speed_m_s", _walk_speed)
+    share = table.get("share", _share)
+    try:
+        group = population_group(
+            group_id,
+            column=column,
+            speed_m_s=speed,
+            name_zh=table.get("name_zh", _string),
+            name_en=table.get("name_en", _string),
+        )
+    except InputError as exc:
+        raise ConfigError(f"{origin}: [{name}] {exc}") from None
+    return replace(group, share=share)
+
+
+def _walk_speed(where: _Where, key: str, value: Any) -> float:
+    try:
+        return check_walk_speed(value, key)
+    except InputError:
+        raise where.fail(
+            key,
+            f"= {_short(value)} is not a walking speed in metres per second (0.1 to 3)",
+            f"{key} = 0.92 (km/h / 3.6; ft/s x 0.3048)",
+        ) from None
 
 
 def _census_total(where: _Where, key: str, value: Any) -> float:

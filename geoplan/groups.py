@@ -79,6 +79,11 @@ class PopulationGroup:
         set by the study or the caller, ``""`` at the network's speed.
     name_zh, name_en
         The group's names in tables, maps and the report.
+    share
+        When the population counts no column of the group's own: the share of
+        every point's people the group is taken to be (a study makes its
+        ``column`` as population x share, and says so in its caveats);
+        ``None`` when ``column`` counts the group.
     """
 
     id: str
@@ -88,6 +93,7 @@ class PopulationGroup:
     verification: str = ""
     name_zh: str = ""
     name_en: str = ""
+    share: float | None = None
 
     def label(self, lang: str) -> str:
         """Return the group's name in ``lang`` (its id when it has none)."""
@@ -126,6 +132,7 @@ class PopulationGroup:
             "walk_speed_m_s": self.speed_m_s,
             "speed_source": self.source,
             "speed_verification": self.verification,
+            "assumed_share": self.share,
         }
 
 

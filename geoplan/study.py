@@ -58,10 +58,12 @@ import shapely
 from geoplan._caveats import Caveat, people_text
 from geoplan._errors import ConfigError, GeoplanWarning, InputError
 from geoplan._loader import Loaded, Loader, empty_points, tag_text
+from geoplan._study_groups import group_caveats, resolve_groups
 from geoplan._validate import OUTSIDE_COMMUNITIES, check_crs, containing
 from geoplan.config import FacilitySource, SiteRequest, StudyConfig
 from geoplan.coverage import Capacity, Coverage, coverage, shelter_capacity
 from geoplan.facilities import access_points
+from geoplan.groups import PopulationGroup
 from geoplan.indicators import IndicatorResult, evaluate_indicators
 from geoplan.life_circles import LifeCircles, life_circles, street_blocks
 from geoplan.network import Network, connectivity
@@ -201,6 +203,9 @@ class Study:
     coordinate_checks
         The evidence about the coordinate system of every lon/lat input checked
         against the streets (POI tables, facility files, community boundaries).
+    groups
+        Population groups whose coverage is reported beside everyone's (the
+        elderly, young children), each with its demand column and walking speed.
     """
 
     name: str
@@ -220,6 +225,7 @@ class Study:
     started: float = field(default_factory=time.time)
     population_method: dict[str, Any] | None = None
     coordinate_checks: list[dict[str, Any]] = field(default_factory=list)
+    groups: tuple[PopulationGroup, ...] = ()
 
     @classmethod
     def from_config(cls, config: StudyConfig) -> Study:
@@ -262,6 +268,7 @@ class Study:
         name: str = "study",
         register: pd.DataFrame | None = None,
         standards: Standards | None = None,
+        groups: Sequence[str | PopulationGroup] = (),
     ) -> Study:
         """Resolve a study from objects a notebook already has.
 
@@ -285,6 +292,10 @@ class Study:
             A community register (for the plan's indicators).
         standards
             The standards to measure against; the package's by default.
+        groups
+            Population groups (:func:`geoplan.groups.population_group`: the
+            elderly, young children) whose coverage is reported beside
+            everyone's, each at its own walking speed; or demand columns.
 
         Returns
         -------
@@ -325,7 +336,9 @@ class Study:
             register_unmatched=None,
         )
         with using_standards(std):
-            return _resolve(loaded, None, std, time.time(), name=name, sources=sources)
+            return _resolve(
+                loaded, None, std, time.time(), name=name, sources=sources, groups=tuple(groups)
+            )
 
     # ------------------------------------------------------------------ access
     @property
@@ -405,12 +418,15 @@ def _resolve(
     *,
     name: str | None = None,
     sources: tuple[FacilitySource, ...] | None = None,
+    groups: tuple[str | PopulationGroup, ...] = (),
 ) -> Study:
     """Resolve what was read into the study every analysis and output reads."""
     network = loaded.network
     sources = config.facility_sources if config is not None else (sources or ())
     communities = _indexed(loaded.communities)
     demand = _with_communities(loaded.demand, communities)
+    given = config.population_groups if config is not None else groups
+    resolved_groups, demand = resolve_groups(given, demand, network)
     facilities = _facility_table(loaded, sources, network)
     types = tuple(_measured(source, facilities, loaded, standards) for source in sources)
     method = loaded.demand.attrs.get("population_method")
@@ -423,6 +439,7 @@ def _resolve(
         for check in loaded.coordinate_checks
         if check.get("caveat")
     ]
+    caveats += group_caveats(resolved_groups, network)
     return Study(
         name=name if name is not None else (config.name if config is not None else "study"),
         network=network,
@@ -441,6 +458,7 @@ def _resolve(
         started=started,
         population_method=method,
         coordinate_checks=list(loaded.coordinate_checks),
+        groups=resolved_groups,
     )
 
 
@@ -877,6 +895,7 @@ def _coverage(study: Study, result: StudyResult) -> None:
         types=study.type_ids,
         communities=study.communities,
         standards=study.standards,
+        groups=study.groups,
     )
     for t in study.types:
         if not t.capacity:
@@ -1003,6 +1022,12 @@ def study_totals(result: StudyResult) -> dict[str, Any]:
     }
     if result.coverage is not None:
         totals["coverage"] = {str(t): float(s) for t, s in result.coverage.totals["share"].items()}
+        if study.groups:  # each group at its own walking speed (coverage_totals share_<group>)
+            shares = result.coverage.totals
+            totals["group_coverage"] = {
+                g.id: {str(t): float(s) for t, s in shares[f"share_{g.id}"].items()}
+                for g in study.groups
+            }
     if result.life_circles is not None:
         table = result.life_circles.communities
         totals["completeness"] = {

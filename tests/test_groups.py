@@ -8,6 +8,8 @@ a group at the network's speed is covered exactly as everyone is.
 from __future__ import annotations
 
 import itertools
+import json
+import re
 
 import geopandas as gpd
 import numpy as np
@@ -20,6 +22,7 @@ from shapely.geometry import Point, box
 import geoplan
 from geoplan import InputError, Network
 from geoplan._i18n import column_label
+from geoplan.config import parse_config
 from geoplan.coverage import coverage
 from geoplan.groups import PopulationGroup, as_groups, population_group
 
@@ -203,3 +206,153 @@ def test_minutes_scale_by_the_ratio_of_speeds():
     assert net.cutoff_m(minutes=group.minutes_at(15, network_speed_m_s=1.2)) == pytest.approx(
         15 * 60 * 0.9
     )
+
+
+# ------------------------------------------------------------------ in a study
+def group_study(seed: int = 3, lang: str = "zh", **population: object) -> dict[str, object]:
+    return {
+        "study": {"name": f"groups-{seed}", "lang": lang},
+        "network": {"source": "synthetic"},
+        "synthetic": {"area_km2": 1.0, "seed": seed},
+        "communities": {"source": "synthetic"},
+        "population": {
+            "source": "synthetic",
+            "groups": {"elderly": {"share": 0.2}, "children": {"share": 0.05}},
+        }
+        | population,
+        "facilities": {
+            "types": {"pharmacy": {}, "kindergarten": {}, "community_canteen": {"minutes": 10}}
+        },
+        "service_areas": {"enabled": False},
+        "outputs": {"maps": False, "rasters": False, "print": False, "basemap": "none"},
+    }
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_a_study_reports_each_group_at_its_speed_and_agrees_with_itself(tmp_path, seed):
+    from tests.test_one_truth import check_run, table
+
+    study = geoplan.Study.from_config(parse_config(group_study(seed)))
+    assert [g.id for g in study.groups] == ["elderly", "children"]
+    assert study.demand["elderly_people"].sum() == pytest.approx(
+        0.2 * study.demand["population"].sum()
+    )
+    result = geoplan.run_study(study)
+    out = geoplan.write_run(result, tmp_path / study.name)
+    check_run(out, ["pharmacy", "kindergarten", "community_canteen"])
+    speeds = table(out, "population_groups").set_index("group")
+    assert speeds.loc["everyone", "walk_speed_m_s"] == 1.0
+    assert speeds.loc["elderly", "walk_speed_m_s"] == 0.92
+    assert speeds.loc["elderly", "speed_source"] == "walk_speed_older_us"
+    assert speeds.loc["children", "walk_speed_m_s"] == 0.88
+    totals = table(out, "coverage_totals").set_index("facility_type")
+    canteen = totals.loc["community_canteen"]
+    assert float(canteen["threshold_m_elderly"]) == pytest.approx(10 * 60 * 0.92)
+    # a share of every point walks slower: never covered more than everyone
+    assert float(canteen["share_elderly"]) <= float(canteen["share"]) + 1e-12
+    assert float(canteen["share_children"]) <= float(canteen["share_elderly"]) + 1e-12
+    # the kindergarten's 300 m is a distance: the same for every group
+    school = totals.loc["kindergarten"]
+    assert float(school["share_children"]) == pytest.approx(float(school["share"]))
+    assert str(school["speed_m_s_children"]) == ""  # NaN: speed plays no part
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    by_id = {g["group"]: g for g in record["population_groups"]}
+    assert by_id["elderly"]["walk_speed_m_s"] == 0.92
+    assert by_id["elderly"]["assumed_share"] == 0.2
+    assert {"group_speed", "group_share"} <= {c["topic"] for c in record["caveats"]}
+    share = record["totals"]["group_coverage"]["elderly"]["community_canteen"]
+    assert share == pytest.approx(float(canteen["share_elderly"]))
+
+
+def test_with_lang_zh_the_groups_read_in_chinese(tmp_path):
+    result = geoplan.run_study(geoplan.Study.from_config(parse_config(group_study())))
+    out = geoplan.write_run(result, tmp_path / "zh")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    section = page[page.index('id="groups"') : page.index('id="methods"')]
+    assert "一老一小" in section
+    assert "老年人" in section
+    assert "儿童" in section
+    assert "各人群按自己的步行速度计算覆盖率" in section
+    shown = re.sub(r"<[^>]+>", "", section)  # what a reader sees, not the cells' keys
+    assert not re.search(r"elderly|children|walking speed", shown)
+    assert "人群步行速度" in page
+    assert "老年人（列 elderly_people）的覆盖率按步行速度 0.92 米/秒 计算" in page
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    zh = [c["zh"] for c in record["caveats"] if c["topic"].startswith("group_")]
+    assert len(zh) == 4  # the speed and the share of each group
+    for text in zh:  # Chinese but for the column's and the source's ids
+        words = re.sub(r"elderly_people|children_people|walk_speed_\w+", "", text)
+        assert not re.search(r"[A-Za-z]{4,}", words), text
+    sheet = pd.read_excel(out / "tables.xlsx", sheet_name="人群与步行速度")
+    assert list(sheet.columns[:2]) == ["人群", "人口列"]
+    assert "步行速度（米/秒）" in sheet.columns
+    totals = pd.read_excel(out / "tables.xlsx", sheet_name="覆盖率汇总")
+    assert {"覆盖率：老年人", "步行速度（米/秒）：儿童"} <= set(totals.columns)
+
+
+def test_a_population_file_names_its_group_columns(tmp_path):
+    city = geoplan.datasets.synthetic_city(area_km2=1.0, seed=2)
+    demand = city.demand()
+    rng = np.random.default_rng(2)
+    demand["age_60_plus"] = np.floor(demand["population"] * rng.uniform(0, 0.4, len(demand)))
+    demand.to_file(tmp_path / "people.gpkg")
+    toml = tmp_path / "study.toml"
+    toml.write_text(
+        "\n".join(
+            [
+                '[study]\nname = "file-groups"',
+                '[network]\nsource = "synthetic"',
+                "[synthetic]\narea_km2 = 1.0\nseed = 2",
+                '[population]\nsource = "people.gpkg"',
+                '[population.groups.elderly]\ncolumn = "age_60_plus"\nwalk_speed_m_s = 0.8',
+                "[facilities.types.pharmacy]",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    study = geoplan.Study.from_config(geoplan.load_config(toml))
+    (elderly,) = study.groups
+    assert (elderly.column, elderly.speed_m_s, elderly.source) == ("age_60_plus", 0.8, "user")
+    result = geoplan.run_study(study, steps=["coverage"])
+    assert result.coverage is not None
+    row = result.coverage.totals.loc["pharmacy"]
+    assert row["population_elderly"] == pytest.approx(demand["age_60_plus"].sum())
+    assert row["threshold_m_elderly"] == pytest.approx(8 * 60 * 0.8)  # pharmacy: 8 minutes
+    caveat = next(c for c in result.caveats if c.topic == "group_speed")
+    assert "0.8 m/s" in caveat.en
+    assert "measured abroad" not in caveat.en  # the study's own figure
+    bad = toml.read_text(encoding="utf-8").replace('"age_60_plus"', '"age_65_plus"')
+    toml.write_text(bad, encoding="utf-8")
+    with pytest.raises(InputError, match=r"\[population.groups.elderly\] column = 'age_65_plus'"):
+        geoplan.Study.from_config(geoplan.load_config(toml))
+
+
+@pytest.mark.parametrize(
+    ("groups", "source", "words"),
+    [
+        ({"elderly": {"column": "a"}}, "synthetic", ["column", "population file", "share = "]),
+        ({"elderly": {}}, "synthetic", ["column / share", "give one of them"]),
+        ({"elderly": {"share": 0.2, "column": "a"}}, "synthetic", ["column / share"]),
+        ({"elderly": {"share": 1.5}}, "synthetic", ["share", "between 0 and 1"]),
+        (
+            {"elderly": {"share": 0.2, "walk_speed_m_s": 55}},
+            "synthetic",
+            ["walk_speed_m_s", "0.92"],
+        ),
+        ({"elderly": {"share": 0.2, "speed": 0.9}}, "synthetic", ["unknown key 'speed'"]),
+        ({"老 人": {"share": 0.2}}, "synthetic", ["cannot name table columns"]),
+        ({"elderly": 0.2}, "synthetic", ["[population.groups.elderly] must be a table"]),
+        ("elderly", "synthetic", ["[population.groups] must hold one table per group"]),
+    ],
+)
+def test_group_keys_are_checked_naming_the_key_and_a_fix(groups, source, words):
+    raw = {
+        "study": {"name": "g"},
+        "network": {"source": "synthetic"},
+        "population": {"source": source, "groups": groups},
+    }
+    with pytest.raises(geoplan.ConfigError) as caught:
+        parse_config(raw)
+    for word in words:
+        assert word in str(caught.value), (word, str(caught.value))

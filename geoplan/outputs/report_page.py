@@ -38,6 +38,7 @@ from geoplan._i18n import (
     resolve_lang,
 )
 from geoplan._io import atomic_path, sha256
+from geoplan._study_groups import groups_table
 from geoplan.standards import current_standards
 from geoplan.study import StudyResult, study_totals
 
@@ -48,6 +49,7 @@ FORMATS = {
     "percent": lambda v: f"{v:.1%}",
     "count": lambda v: f"{v:,.0f}",
     "number": lambda v: f"{v:,.1f}",
+    "speed": lambda v: f"{v:.2f}",
 }
 
 
@@ -176,6 +178,11 @@ ul.maps li {margin: 0.2em 0;}
 <h2>{{ t.coverage }}</h2>
 {{ coverage_chart|safe }}
 {{ coverage_table|safe }}
+{% if groups %}
+<h3 id="groups">{{ t.population_groups }}</h3>
+<p>{{ groups.text }}</p>
+{{ groups.table|safe }}
+{% endif %}
 {% endif %}
 
 {% if completeness_chart %}
@@ -247,6 +254,7 @@ _LABEL_KEYS = (
     "methods",
     "seconds",
     "run_json",
+    "population_groups",
 )
 
 
@@ -266,6 +274,7 @@ def write_report_page(result: StudyResult, folder: Path, written: dict[str, list
         maps=[(path, _map_name(path, lang)) for path in written.get("maps", [])],
         coverage_chart=_coverage_chart(totals, lang),
         coverage_table=_coverage_table(result, lang),
+        groups=_group_coverage(result, lang),
         completeness_chart=_completeness_chart(totals, lang),
         missing_table=_missing_table(result, lang),
         proposals=_proposals(totals, lang),
@@ -387,6 +396,63 @@ def _coverage_table(result: StudyResult, lang: str) -> str:
         ]
         rows.append(cells)
     return _table(head, rows)
+
+
+def _group_coverage(result: StudyResult, lang: str) -> dict[str, Markup] | None:
+    """一老一小: each type's covered share for everyone and for each group, at its speed."""
+    study = result.study
+    if result.coverage is None or not study.groups:
+        return None
+    speeds = groups_table(study.groups, study.network).set_index("group")["walk_speed_m_s"]
+    unit = "米/秒" if lang == "zh" else "m/s"
+    said = [
+        Markup("{} {} {}").format(
+            label("everyone", lang)
+            if group == "everyone"
+            else _group_name(study, str(group), lang),
+            figure(speed, "population_groups", {"group": group}, "walk_speed_m_s", fmt="speed"),
+            unit,
+        )
+        for group, speed in speeds.items()
+    ]
+    lead = (
+        "各人群按自己的步行速度计算覆盖率："
+        if lang == "zh"
+        else "Each group is measured at its own walking speed: "
+    )
+    tail = (
+        "。以路网距离为服务范围的类型（如幼儿园 300 米）对各人群相同。"
+        if lang == "zh"
+        else ". Types whose threshold is a network distance (a kindergarten's 300 m) are the same "
+        "for every group."
+    )
+    joined = Markup("、") if lang == "zh" else Markup(", ")
+    text = Markup("{}{}{}").format(lead, joined.join(said), tail)
+    head = [label("type", lang), label("service_threshold", lang), label("everyone", lang)]
+    head += [_group_name(study, g.id, lang) for g in study.groups]
+    types = {t.id: t for t in study.types}
+    rows = []
+    for type_id, row in result.coverage.totals.iterrows():
+        key = {"facility_type": type_id}
+        measured = types.get(str(type_id))
+        cells: list[Any] = [
+            facility_type_label(type_id, lang),
+            _threshold_text(measured, lang) if measured else "",
+            figure(row["share"], "coverage_totals", key, "share", fmt="percent"),
+        ]
+        cells += [
+            figure(row[f"share_{g.id}"], "coverage_totals", key, f"share_{g.id}", fmt="percent")
+            for g in study.groups
+        ]
+        rows.append(cells)
+    return {"text": text, "table": _table(head, rows)}
+
+
+def _group_name(study: Any, group_id: str, lang: str) -> str:
+    for group in study.groups:
+        if group.id == group_id:
+            return str(group.label(lang))
+    return group_id
 
 
 def _threshold_text(measured: Any, lang: str) -> str:
@@ -611,6 +677,8 @@ def methods(result: StudyResult, lang: str) -> list[tuple[str, Markup]]:
             _thresholds(result, lang),
         ),
     ]
+    if result.study.groups:
+        sections.append((label("walk_speeds", lang), _walk_speeds(result, lang)))
     population = _population_method(result, lang)
     if population:
         sections.append(("人口估算" if zh else "How the population was estimated", population))
@@ -677,6 +745,47 @@ def _thresholds(result: StudyResult, lang: str) -> Markup:
         ]
     )
     return _table(head, rows)
+
+
+def _walk_speeds(result: StudyResult, lang: str) -> Markup:
+    """Everyone's and each group's walking speed, its source and how well it was checked."""
+    study = result.study
+    zh = lang == "zh"
+    cites = current_standards().sources()["cite"].to_dict()
+    rows = []
+    for row in groups_table(study.groups, study.network).to_dict("records"):
+        group, share = str(row["group"]), row["assumed_share"]
+        name = label("everyone", lang) if group == "everyone" else _group_name(study, group, lang)
+        counted = (
+            f"{float(share):.1%} × {'人口' if zh else 'population'}"
+            if share is not None and not math.isnan(float(share))
+            else str(row["column"])
+        )
+        counted = label("population", lang) if group == "everyone" else counted
+        source = str(row["speed_source"])
+        rows.append(
+            [
+                name,
+                counted,
+                f"{float(row['walk_speed_m_s']):.2f}",
+                cites.get(source, source),
+                verification_name(str(row["speed_verification"]), lang),
+            ]
+        )
+    head = (
+        ["人群", "人口", "步行速度（米/秒）", "依据", "核实程度"]
+        if zh
+        else ["group", "people", "walking speed (m/s)", "source", "verification"]
+    )
+    note = (
+        "一个人群在 T 分钟内到达的范围，等于全体在 T × v群 / v全体 分钟内到达的范围"
+        "（每条路段上的用时都按速度之比放大）；生活圈完整度与选址按全体的步行速度计算。"
+        if zh
+        else "A group reaches within T minutes what everyone reaches within T x v_group / "
+        "v_everyone minutes (its time on every edge scales by the ratio of the speeds); the "
+        "life circles and the site proposals use everyone's speed."
+    )
+    return Markup("{}<p>{}</p>").format(_table(head, rows), note)
 
 
 def _population_method(result: StudyResult, lang: str) -> Markup:

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from geoplan._io import atomic_path, safe_name, sha256
+from geoplan._study_groups import groups_table
 from geoplan._version import __version__
 from geoplan.coverage import write_travel_time_raster
 from geoplan.outputs import maps
@@ -284,6 +285,8 @@ def _tables(result: StudyResult, folder: Path) -> list[str]:
         tables["life_circle_coverage"] = circles.coverage
         tables["life_circle_types"] = circles.types
     cover = result.coverage
+    if study.groups:  # the speed of everyone and of each group, with its source
+        tables["population_groups"] = groups_table(study.groups, study.network)
     if cover is not None:
         tables["coverage_totals"] = _coverage_totals(result)
         if cover.by_community is not None:
@@ -542,6 +545,9 @@ def write_run_json(result: StudyResult, folder: Path, written: Written, *, start
         "facility_types": _jsonable([t.row() for t in study.types]),
         "population_method": _jsonable(study.population_method),
         "coordinate_checks": _jsonable(study.coordinate_checks),
+        "population_groups": _jsonable(
+            groups_table(study.groups, study.network).to_dict("records") if study.groups else []
+        ),
         "outputs": written,
         "caveats": [c.as_record() for c in result.caveats],
         "notes": result.notes,
