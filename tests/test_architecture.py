@@ -39,6 +39,7 @@ LAYERS = {
     "geoplan.equity": 4,
     "geoplan.siting": 4,
     "geoplan.indicators": 4,
+    "geoplan.scenarios": 4,
     "geoplan.study": 5,
     "geoplan._loader": 5,
     "geoplan._caveats": 5,
