@@ -118,6 +118,16 @@ _LABELS: dict[str, tuple[str, str]] = {
     "population_groups": ("一老一小：各人群覆盖率", "The elderly and young children"),
     "everyone": ("全体", "everyone"),
     "walk_speeds": ("人群步行速度", "Walking speeds of population groups"),
+    "scenario": ("情景", "scenario"),
+    "scenarios": ("情景分析", "Scenarios"),
+    "added_links": ("新增连线", "links added"),
+    "closed_streets": ("封闭路段", "streets closed"),
+    "barriers": ("屏障", "barriers"),
+    "scenario_before": ("情景前", "before"),
+    "scenario_after": ("情景后", "after"),
+    "change": ("变化", "change"),
+    "lost": ("失去覆盖人口", "people no longer covered"),
+    "measure": ("指标", "measure"),
 }
 
 
@@ -249,6 +259,14 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "speed_source": ("速度依据", "speed source"),
     "speed_verification": ("依据核实程度", "source verification"),
     "assumed_share": ("占人口比例（设定）", "assumed share of the people"),
+    "topic": ("主题", "topic"),
+    "subject": ("对象", "subject"),
+    "measure": ("指标", "measure"),
+    "before": ("情景前", "before"),
+    "after": ("情景后", "after"),
+    "change": ("变化", "change"),
+    "lost": ("失去覆盖人口", "people no longer covered"),
+    "scenario": ("情景", "scenario"),
 }
 
 #: Tables a run writes: (Chinese, English) sheet names of the workbook.
@@ -339,6 +357,8 @@ def table_label(table: str, lang: str | None = None) -> str:
     zh = resolve_lang(lang) == "zh"
     if table in TABLE_LABELS:
         return TABLE_LABELS[table][0 if zh else 1]
+    if table.startswith("scenario_"):
+        return f"{'情景：' if zh else 'scenario: '}{table.removeprefix('scenario_')}"
     for prefix, (name_zh, name_en) in (
         ("capacity_", ("容量", "capacity")),
         ("sites_", ("选址建议", "proposed sites")),

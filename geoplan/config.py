@@ -41,6 +41,7 @@ from geoplan.settings import BASEMAPS, Settings
 
 __all__ = [
     "FacilitySource",
+    "ScenarioSource",
     "SiteRequest",
     "StudyConfig",
     "load_config",
@@ -176,6 +177,7 @@ class StudyConfig:
     service_area_minutes: tuple[float, ...] = ()
     service_areas: bool = True
     sites: tuple[SiteRequest, ...] = ()
+    scenarios: tuple[ScenarioSource, ...] = ()
     maps: bool = True
     print_outputs: bool = True
     offline_maps: bool | None = None
@@ -458,6 +460,7 @@ _TOP_LEVEL = (
     "life_circles",
     "service_areas",
     "sites",
+    "scenarios",
     "outputs",
     "settings",
 )
@@ -637,6 +640,7 @@ def parse_config(
     sources = _facility_sources(origin, facilities_raw.get("types", {}), base)
     site_requests = _site_requests(origin, raw.get("sites", []))
     _check_site_types(origin, site_requests, sources)
+    scenarios = _scenario_sources(origin, raw.get("scenarios", []), base)
     return StudyConfig(
         name=name,
         title=study.get("title", _string, name),
@@ -694,6 +698,7 @@ def parse_config(
         service_areas=areas.get("enabled", _boolean, True),
         service_area_minutes=areas.get("minutes", _minutes_list, ()),
         sites=site_requests,
+        scenarios=scenarios,
         maps=outputs.get("maps", _boolean, True),
         print_outputs=outputs.get("print", _boolean, True),
         offline_maps=outputs.get("offline_maps", _boolean),
@@ -1134,3 +1139,110 @@ def _site_requests(origin: str, value: Any) -> tuple[SiteRequest, ...]:
             )
         )
     return tuple(out)
+
+
+# ----------------------------------------------------------------- [[scenarios]]
+
+
+@dataclass(frozen=True)
+class ScenarioSource:
+    """One ``[[scenarios]]`` table: the files of one "what if" on the network.
+
+    Attributes
+    ----------
+    name
+        Names the scenario's table and map (``scenario_<name>``).
+    add, close, barrier
+        Vector files of links to add (lines), of streets to close (polygons or
+        lines touching them) and of barriers (lines cutting every street they
+        cross); at least one.
+    snap_m
+        How far an added link's end may lie from the streets.
+    coordinates
+        The system lon/lat files are in: ``wgs84`` (default), ``gcj02``
+        (drawn on Amap) or ``bd09`` (Baidu).
+    """
+
+    name: str
+    add: Path | None = None
+    close: Path | None = None
+    barrier: Path | None = None
+    snap_m: float = 25.0
+    coordinates: str = "wgs84"
+
+    def files(self) -> dict[str, Path]:
+        """Return the scenario's files by key (``add``, ``close``, ``barrier``)."""
+        found = {"close": self.close, "barrier": self.barrier, "add": self.add}
+        return {key: path for key, path in found.items() if path is not None}
+
+
+_SCENARIO_KEYS = ("name", "add", "close", "barrier", "snap_m", "coordinates")
+_SCENARIO_EXAMPLE = '[[scenarios]] name = "footbridge", add = "footbridge.geojson"'
+
+
+def _scenario_sources(origin: str, value: Any, base: Path) -> tuple[ScenarioSource, ...]:
+    """Check ``[[scenarios]]``: a unique file-safe name and at least one file of edits."""
+    if not isinstance(value, list):
+        msg = (
+            f"{origin}: scenarios must be a list of [[scenarios]] tables; e.g. {_SCENARIO_EXAMPLE}"
+        )
+        raise ConfigError(msg)
+    out: list[ScenarioSource] = []
+    for number, spec in enumerate(value, start=1):
+        where = _Where(origin, f"scenarios #{number}")
+        if not isinstance(spec, dict):
+            msg = f"{origin}: [scenarios #{number}] must be a table; e.g. {_SCENARIO_EXAMPLE}"
+            raise ConfigError(msg)
+        _known_keys(where, spec, _SCENARIO_KEYS)
+        table = _Table(where, spec)
+        name = _scenario_name(where, spec)
+        if any(s.name == name for s in out):
+            raise where.fail("name", f"= {name!r} names two scenarios", f'name = "{name}-2"')
+        if not {"add", "close", "barrier"} & set(spec):
+            raise where.fail(
+                "add / close / barrier",
+                "are all missing: a scenario changes the network with at least one of them",
+                'add = "footbridge.geojson" (lines), close = "closed.geojson" (polygons or '
+                'lines), barrier = "railway.geojson" (lines)',
+            )
+
+        def vector(w: _Where, k: str, v: Any) -> Path:
+            return _path(w, k, v, base, kinds=(VECTOR_FILES,))
+
+        out.append(
+            ScenarioSource(
+                name=name,
+                add=table.get("add", vector),
+                close=table.get("close", vector),
+                barrier=table.get("barrier", vector),
+                snap_m=table.get("snap_m", _positive, 25.0),
+                coordinates=table.get("coordinates", _drawn_in, "wgs84"),
+            )
+        )
+    return tuple(out)
+
+
+def _drawn_in(where: _Where, key: str, value: Any) -> str:
+    """Return the system a scenario's lon/lat files are in: said, not guessed (no ``auto``)."""
+    system = _coordinate_system(where, key, value)
+    if system == "auto":
+        raise where.fail(
+            key,
+            "= 'auto' cannot be decided for lines drawn by hand; say what they were drawn on",
+            f'{key} = "gcj02" (Amap, Tencent), "bd09" (Baidu) or "wgs84" (GPS, OSM)',
+        )
+    return system
+
+
+def _scenario_name(where: _Where, spec: Mapping[str, Any]) -> str:
+    if "name" not in spec:
+        raise where.fail("name", "is missing", 'name = "footbridge" (names its table and map)')
+    name = _string(where, "name", spec["name"], '"footbridge"')
+    if not SAFE_NAME.fullmatch(name):
+        raise where.fail(
+            "name",
+            f"= {_short(name)} cannot name the scenario's files (tables/scenario_<name>.csv): "
+            "use letters (any script), digits, '_' or '-' (at most 64)",
+            'name = "人行天桥" or name = "footbridge"',
+        )
+    return name

@@ -669,6 +669,18 @@ class ScenarioResult:
         """The scenario's name."""
         return self.edited.scenario.name
 
+    def caveat(self) -> tuple[str, str]:
+        """Return what the scenario assumes, in Chinese and English."""
+        name, table = self.name, f"tables/scenario_{self.name}.csv"
+        return (
+            f"情景“{name}”：{self.text('zh')}后，同一研究在修改后的路网上重新计算；人口与设施"
+            "重新吸附到最近的路段（新增连线也可吸附），面状设施的接入点不变。前后对比见 "
+            f"{table}。",
+            f"Scenario '{name}': {self.text('en')}; the same study was run again on the edited "
+            "network, people and facilities snapped anew to their nearest street (an added link "
+            f"included), the access points of areas unchanged. Before and after: {table}.",
+        )
+
     def text(self, lang: str) -> str:
         """Return what the scenario changed, in ``lang`` (for the report and the caveats)."""
         n = self.edited.counts()
@@ -680,11 +692,15 @@ class ScenarioResult:
             ]
             return "、".join(p for p in parts if p)
         parts = [
-            f"{n['added']} links added (joined at their ends)" if n["added"] else "",
-            f"{n['closed']} streets closed" if n["closed"] else "",
-            f"{n['cut']} streets cut by barriers" if n["cut"] else "",
+            f"{_count(n['added'], 'link')} added (joined at their ends)" if n["added"] else "",
+            f"{_count(n['closed'], 'street')} closed" if n["closed"] else "",
+            f"{_count(n['cut'], 'street')} cut by barriers" if n["cut"] else "",
         ]
         return ", ".join(p for p in parts if p)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 #: Columns of the before/after table.

@@ -44,6 +44,7 @@ LAYERS = {
     "geoplan._loader": 5,
     "geoplan._caveats": 5,
     "geoplan._study_groups": 5,
+    "geoplan._scenario_inputs": 5,
     "geoplan.config": 5,
     "geoplan.outputs": 6,
     "geoplan.datasets": 7,

@@ -8,6 +8,7 @@ the invariants (a link never lowers coverage, a closure or barrier never raises 
 from __future__ import annotations
 
 import itertools
+import re
 
 import geopandas as gpd
 import networkx as nx
@@ -303,3 +304,189 @@ def test_scenario_errors_name_the_problem_and_the_fix():
         add_link(net, LineString([(400, 200), (600, 200)]), snap_m=-1)
     with pytest.raises(InputError, match="leaves no street at all"):
         close(net, where=box(-10, -10, 1010, 410))
+
+
+# ------------------------------------------------------------------ in a study
+RIVER_HOMES = points(
+    [(50, 210), (250, 210), (650, 210), (850, 310), (995, 350)],
+    population=[20.0, 100.0, 30.0, 40.0, 50.0],
+)
+CANTEEN = points([(200, 200)], facility_type=["community_canteen"])
+BANKS = gpd.GeoDataFrame(
+    {"name": ["西岸", "东岸"]},
+    geometry=[box(-50, -50, 450, 450), box(550, -50, 1050, 450)],
+    index=pd.Index(["W", "E"]),
+    crs=CRS,
+)
+
+
+def river_study(*scenarios: Scenario):
+    import geoplan
+
+    return geoplan.Study.from_frames(
+        river_city(),
+        demand=RIVER_HOMES,
+        facilities=CANTEEN,
+        communities=BANKS,
+        types=["community_canteen"],
+        scenarios=scenarios,
+    )
+
+
+def test_a_study_compares_each_scenario_with_itself_by_hand():
+    import geoplan
+
+    footbridge = Scenario("footbridge", add=LineString([(400, 200), (600, 200)]))
+    wall = Scenario("railway", barrier=LineString([(150, -50), (150, 450)]))
+    study = river_study(footbridge, wall)
+    result = geoplan.run_study(study, steps=["coverage", "scenarios"])
+    assert result.coverage is not None
+    base = result.coverage.totals.loc["community_canteen"]
+    assert base["covered"] == 120  # the west bank: 160 m and 60 m; the east is cut off
+    table = result.scenarios["footbridge"].table.set_index(["topic", "subject", "measure"])
+    row = table.loc[("coverage", "community_canteen", "covered")]
+    # 15 minutes = 900 m: 400 m to the far bank, then 60 m to x = 650 and 360 m to (850, 310);
+    # (995, 350) is 400 + 550 + 5 = 955 m away
+    assert (row["before"], row["after"], row["newly_covered"], row["lost"]) == (120, 190, 70, 0)
+    share = table.loc[("coverage", "community_canteen", "share")]
+    assert share["before"] == base["share"]  # the base run's own figure, exactly
+    assert share["after"] == pytest.approx(190 / 240)
+    fenced = result.scenarios["railway"].table.set_index(["topic", "subject", "measure"])
+    row = fenced.loc[("coverage", "community_canteen", "covered")]
+    assert (row["before"], row["after"], row["newly_covered"], row["lost"]) == (120, 100, 0, 20)
+    assert result.scenarios["railway"].edited.counts() == {"added": 0, "closed": 0, "cut": 5}
+    assert {c.topic for c in result.caveats} >= {"scenario"}
+    assert study.network.n_edges == 80  # the study's own network is not changed
+
+
+def test_a_study_file_runs_its_scenarios_and_the_report_agrees_with_the_tables(tmp_path):
+    import json
+
+    import geoplan
+    from geoplan.config import parse_config
+    from tests.test_one_truth import check_run, table
+
+    raw = {
+        "study": {"name": "what-if", "lang": "zh"},
+        "network": {"source": "synthetic"},
+        "synthetic": {"area_km2": 1.0, "seed": 4},
+        "communities": {"source": "synthetic"},
+        "population": {
+            "source": "synthetic",
+            "groups": {"elderly": {"share": 0.2}},
+        },
+        "facilities": {"types": {"pharmacy": {}, "community_canteen": {}}},
+        "sites": [{"facility_type": "pharmacy", "p": 2}],
+        "service_areas": {"enabled": False},
+        "outputs": {"maps": True, "print": False, "rasters": False, "basemap": "none"},
+    }
+    plain = geoplan.Study.from_config(parse_config(raw))
+    nodes, _ = plain.network.to_gdfs()
+    left, bottom, right, top = nodes.total_bounds
+    middle_x, middle_y = (left + right) / 2, (bottom + top) / 2
+    wall = gpd.GeoDataFrame(
+        geometry=[LineString([(middle_x + 7, bottom - 50), (middle_x + 7, top + 50)])],
+        crs=nodes.crs,
+    )
+    wall.to_crs(4326).to_file(tmp_path / "railway.geojson")
+    square = gpd.GeoDataFrame(
+        geometry=[box(middle_x - 60, middle_y - 60, middle_x + 60, middle_y + 60)], crs=nodes.crs
+    )
+    square.to_crs(4326).to_file(tmp_path / "closed.gpkg")
+    raw["scenarios"] = [
+        {"name": "铁路", "barrier": "railway.geojson"},
+        {"name": "closed", "close": "closed.gpkg"},
+    ]
+    config = parse_config(raw, base_dir=tmp_path)
+    study = geoplan.Study.from_config(config)
+    assert [s.name for s in study.scenarios] == ["铁路", "closed"]
+    assert tmp_path / "railway.geojson" in study.inputs
+    result = geoplan.run_study(study)
+    out = geoplan.write_run(result, tmp_path / "run")
+    check_run(out, ["pharmacy", "community_canteen"])
+    totals = table(out, "coverage_totals").set_index("facility_type")
+    summary = table(out, "summary")
+    for name in ("铁路", "closed"):
+        compared = table(out, f"scenario_{name}")
+        rows = compared.set_index(["topic", "subject", "measure"])
+        for type_id in ("pharmacy", "community_canteen"):  # before: the base run, exactly
+            assert float(rows.loc[("coverage", type_id, "share"), "before"]) == float(
+                totals.loc[type_id, "share"]
+            )
+            assert float(rows.loc[("coverage", type_id, "share_elderly"), "before"]) == float(
+                totals.loc[type_id, "share_elderly"]
+            )
+            after = float(rows.loc[("coverage", type_id, "covered"), "after"])
+            assert after <= float(totals.loc[type_id, "covered"]) + 1e-9 or name == "closed"
+        completeness = summary[summary["section"] == "mean_completeness"]
+        for level, value in zip(completeness["item"], completeness["value"], strict=True):
+            assert float(rows.loc[("life_circle", level, "completeness"), "before"]) == float(value)
+        proposal = summary[summary["section"] == "proposal_pharmacy"].set_index("item")["value"]
+        assert float(rows.loc[("proposal", "pharmacy", "share_with_new_sites"), "before"]) == (
+            float(proposal["share_after"])
+        )
+        assert set(compared["name_zh"]) >= {"药店"}
+        assert (out / "maps" / f"scenario_{name}.html").is_file()
+    layers = gpd.list_layers(out / "layers.gpkg")["name"].tolist()
+    assert {"scenario_铁路", "scenario_closed"} <= set(layers)
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert [s["name"] for s in record["scenarios"]] == ["铁路", "closed"]
+    assert record["scenarios"][0]["changes"]["cut"] > 0
+    assert sum(c["topic"] == "scenario" for c in record["caveats"]) == 2
+    page = (out / "report.html").read_text(encoding="utf-8")
+    section = page[page.index('id="scenarios"') : page.index('id="methods"')]
+    assert "情景：铁路" in section or "情景: 铁路" in section
+    assert "屏障切断" in section
+    assert 'data-table="scenario_铁路"' in section
+    assert "情景前" in section
+    assert "newly" not in re.sub(r"<[^>]+>", "", section)
+
+
+@pytest.mark.parametrize(
+    ("scenario", "words"),
+    [
+        ({"add": "x.geojson"}, ["[scenarios #1] name is missing", 'name = "footbridge"']),
+        ({"name": "a/b", "add": "x.geojson"}, ["cannot name the scenario's files"]),
+        ({"name": "s"}, ["add / close / barrier", "are all missing", "barrier = "]),
+        ({"name": "s", "add": "missing.geojson"}, ["[scenarios #1] add", "does not exist"]),
+        ({"name": "s", "add": "x.csv"}, ["[scenarios #1] add", "is not a vector file"]),
+        ({"name": "s", "add": "x.geojson", "snap": 5}, ["unknown key 'snap'", "snap_m"]),
+        ({"name": "s", "add": "x.geojson", "snap_m": -2}, ["snap_m must be positive"]),
+        ({"name": "s", "add": "x.geojson", "coordinates": "auto"}, ["gcj02", "drawn by hand"]),
+    ],
+)
+def test_scenario_keys_are_checked_naming_the_key_and_a_fix(tmp_path, scenario, words):
+    import geoplan
+    from geoplan.config import parse_config
+
+    (tmp_path / "x.geojson").write_text('{"type": "FeatureCollection", "features": []}')
+    (tmp_path / "x.csv").write_text("a\n1\n")
+    raw = {"study": {"name": "s"}, "network": {"source": "synthetic"}, "scenarios": [scenario]}
+    with pytest.raises(geoplan.ConfigError) as caught:
+        parse_config(raw, base_dir=tmp_path)
+    for word in words:
+        assert word in str(caught.value), (word, str(caught.value))
+
+
+def test_two_scenarios_of_one_name_and_a_file_of_the_wrong_shapes_are_refused(tmp_path):
+    import geoplan
+    from geoplan.config import parse_config
+
+    gpd.GeoDataFrame(geometry=[box(125.3, 43.85, 125.31, 43.86)], crs=4326).to_file(
+        tmp_path / "area.geojson"
+    )
+    base = {"study": {"name": "s"}, "network": {"source": "synthetic"}}
+    twice = [{"name": "s", "close": "area.geojson"}, {"name": "s", "close": "area.geojson"}]
+    with pytest.raises(geoplan.ConfigError, match=r"\[scenarios #2\] name = 's' names two"):
+        parse_config(base | {"scenarios": twice}, base_dir=tmp_path)
+    wrong = parse_config(
+        base
+        | {
+            "synthetic": {"area_km2": 1.0},
+            "population": {"source": "synthetic"},
+            "scenarios": [{"name": "s", "add": "area.geojson"}],
+        },
+        base_dir=tmp_path,
+    )
+    with pytest.raises(InputError, match=r"name = 's': add = 'area.geojson' holds Polygon.*lines"):
+        geoplan.Study.from_config(wrong)

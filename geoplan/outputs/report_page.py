@@ -206,6 +206,15 @@ ul.maps li {margin: 0.2em 0;}
 {% endfor %}
 {% endif %}
 
+{% if scenarios %}
+<h2 id="scenarios">{{ t.scenarios }}</h2>
+{% for s in scenarios %}
+<h3>{{ t.scenario }}: {{ s.name }}</h3>
+<p>{{ s.text }}</p>
+{{ s.table|safe }}
+{% endfor %}
+{% endif %}
+
 <h2 id="methods">{{ t.methods }}</h2>
 {% for heading, body in methods %}<h3>{{ heading }}</h3>
 {{ body }}
@@ -255,6 +264,8 @@ _LABEL_KEYS = (
     "seconds",
     "run_json",
     "population_groups",
+    "scenario",
+    "scenarios",
 )
 
 
@@ -278,6 +289,7 @@ def write_report_page(result: StudyResult, folder: Path, written: dict[str, list
         completeness_chart=_completeness_chart(totals, lang),
         missing_table=_missing_table(result, lang),
         proposals=_proposals(totals, lang),
+        scenarios=_scenarios(result, lang),
         indicators=_indicator_table(result, lang),
         unsupported=_unsupported(result, lang),
         caveats=[c.text(lang) for c in result.caveats],
@@ -300,7 +312,11 @@ def _map_name(path: str, lang: str) -> str:
     stem = Path(path).stem
     if stem == "indicators":
         return label("indicators", lang)
-    for prefix, key in (("coverage_", "coverage"), ("sites_", "site_proposals")):
+    for prefix, key in (
+        ("coverage_", "coverage"),
+        ("sites_", "site_proposals"),
+        ("scenario_", "scenario"),
+    ):
         if stem.startswith(prefix):
             return f"{label(key, lang)}: {facility_type_label(stem.removeprefix(prefix), lang)}"
     keys = {"life_circles": "life_circles", "service_areas": "service_areas", "network": "network"}
@@ -543,6 +559,74 @@ def _proposals(totals: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     return out
 
 
+#: How the figures of a scenario's measures are shown.
+_SCENARIO_FORMATS = {"covered": "count", "sites": "count"}
+
+
+def _scenarios(result: StudyResult, lang: str) -> list[dict[str, Any]]:
+    """Each scenario: what it changed and every figure before and after (its table's cells)."""
+    out = []
+    for name, answer in result.scenarios.items():
+        table = f"scenario_{name}"
+        head = [
+            label("type", lang),
+            label("measure", lang),
+            label("scenario_before", lang),
+            label("scenario_after", lang),
+            label("change", lang),
+            label("newly_covered", lang),
+            label("lost", lang),
+        ]
+        rows = []
+        for row in answer.table.to_dict("records"):
+            key = {k: row[k] for k in ("topic", "subject", "measure")}
+            fmt = _SCENARIO_FORMATS.get(str(row["measure"]), "percent")
+            people = str(row["measure"]) == "covered"
+            rows.append(
+                [
+                    _subject_name(str(row["topic"]), str(row["subject"]), lang),
+                    _measure_name(str(row["measure"]), lang),
+                    *(
+                        figure(row[c], table, key, c, fmt=fmt)
+                        for c in ("before", "after", "change")
+                    ),
+                    *(
+                        figure(row[c], table, key, c) if people else ""
+                        for c in ("newly_covered", "lost")
+                    ),
+                ]
+            )
+        edits = answer.text(lang)
+        said = (
+            f"{edits}；同一研究在修改后的路网上重新计算，人口与设施重新吸附到最近的路段。"
+            if lang == "zh"
+            else f"{edits}; the same study run again on the edited network, people and "
+            "facilities snapped anew to their nearest street."
+        )
+        out.append({"name": name, "text": said, "table": _table(head, rows)})
+    return out
+
+
+def _subject_name(topic: str, subject: str, lang: str) -> str:
+    if topic == "life_circle":
+        return level_name(subject, lang)
+    return facility_type_label(subject, lang)
+
+
+def _measure_name(measure: str, lang: str) -> str:
+    keys = {
+        "share": "covered_share",
+        "covered": "covered",
+        "completeness": "completeness",
+        "sites": "sites",
+        "share_existing": "share_before",
+        "share_with_new_sites": "share_after",
+    }
+    if measure in keys:
+        return label(keys[measure], lang)
+    return column_label(measure, lang)
+
+
 def _indicator_table(result: StudyResult, lang: str) -> str:
     if result.indicators is None:
         return ""
@@ -618,6 +702,7 @@ _STEPS = {
     "coverage": ("覆盖率", "coverage"),
     "indicators": ("规划指标", "the plan's indicators"),
     "sites": ("选址建议", "site proposals"),
+    "scenarios": ("情景分析", "scenarios"),
     "write_layers": ("写出图层", "writing layers"),
     "write_tables": ("写出表格", "writing tables"),
     "write_rasters": ("写出栅格", "writing rasters"),

@@ -25,6 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geoplan._i18n import facility_type_label, level_name
 from geoplan._io import atomic_path, safe_name, sha256
 from geoplan._study_groups import groups_table
 from geoplan._version import __version__
@@ -226,6 +227,8 @@ def _layers(result: StudyResult, folder: Path) -> list[str]:
             answer.proposal, study.network, study.communities
         )
         layers[f"newly_covered_{type_id}"] = answer.new_area
+    for name, scenario in result.scenarios.items():  # what each scenario changed
+        layers[f"scenario_{name}"] = scenario.edited.layer()
     indicator_layer = _indicator_layer(result)
     if indicator_layer is not None:
         layers["indicators"] = indicator_layer
@@ -315,11 +318,28 @@ def _tables(result: StudyResult, folder: Path) -> list[str]:
         before_after["covered_after"] = proposal.after["covered"]
         before_after["share_after"] = proposal.after["share"]
         tables[f"sites_{type_id}_before_after"] = before_after
+    for name, scenario in result.scenarios.items():
+        tables[f"scenario_{name}"] = scenario_table(scenario.table)
     paths = [
         write_table(folder / "tables" / f"{safe_name(name)}.csv", t) for name, t in tables.items()
     ]
     paths.append(write_workbook(folder / "tables.xlsx", tables, lang=settings.lang))
     return _relative(paths, folder)
+
+
+def scenario_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Return a scenario's before/after table with each subject's names (a type's, a level's)."""
+    out = table.copy()
+    position = list(out.columns).index("subject") + 1
+    for lang in ("en", "zh"):
+        names = [
+            level_name(subject, lang)
+            if topic == "life_circle"
+            else facility_type_label(subject, lang)
+            for topic, subject in zip(out["topic"], out["subject"], strict=True)
+        ]
+        out.insert(position, f"name_{lang}", names)
+    return out
 
 
 def _coverage_totals(result: StudyResult) -> pd.DataFrame:
@@ -444,6 +464,8 @@ def _maps(result: StudyResult, folder: Path, offline: bool | None, network_map: 
         made["service_areas"] = lambda: maps.service_area_map(result.service_areas)
     for type_id, answer in result.proposals.items():
         made[f"sites_{type_id}"] = _bind_site(answer, study.communities, type_id)
+    for name, scenario in result.scenarios.items():
+        made[f"scenario_{name}"] = _bind_scenario(scenario.edited.layer())
     register = study.register
     if result.indicators is not None and isinstance(register, gpd.GeoDataFrame):
         found = result.indicators
@@ -509,6 +531,10 @@ def _bind_coverage(
     )
 
 
+def _bind_scenario(edits: gpd.GeoDataFrame) -> Callable[[], Any]:
+    return lambda: maps.scenario_map(edits)
+
+
 def _bind_site(answer: Any, communities: gpd.GeoDataFrame, type_id: str) -> Callable[[], Any]:
     return lambda: maps.site_map(
         answer.proposal,
@@ -545,6 +571,10 @@ def write_run_json(result: StudyResult, folder: Path, written: Written, *, start
         "facility_types": _jsonable([t.row() for t in study.types]),
         "population_method": _jsonable(study.population_method),
         "coordinate_checks": _jsonable(study.coordinate_checks),
+        "scenarios": [
+            {"name": name, "changes": answer.edited.counts()}
+            for name, answer in result.scenarios.items()
+        ],
         "population_groups": _jsonable(
             groups_table(study.groups, study.network).to_dict("records") if study.groups else []
         ),
