@@ -72,6 +72,7 @@ def read_scenarios(
                 close=frames.get("close"),
                 barrier=frames.get("barrier"),
                 snap_m=source.snap_m,
+                close_names=source.close_names,
             )
         )
     return tuple(scenarios), files

@@ -1161,6 +1161,8 @@ class ScenarioSource:
     coordinates
         The system lon/lat files are in: ``wgs84`` (default), ``gcj02``
         (drawn on Amap) or ``bd09`` (Baidu).
+    close_names
+        Streets closed by name (the network's street names, matched exactly).
     """
 
     name: str
@@ -1169,6 +1171,7 @@ class ScenarioSource:
     barrier: Path | None = None
     snap_m: float = 25.0
     coordinates: str = "wgs84"
+    close_names: tuple[str, ...] = ()
 
     def files(self) -> dict[str, Path]:
         """Return the scenario's files by key (``add``, ``close``, ``barrier``)."""
@@ -1176,7 +1179,7 @@ class ScenarioSource:
         return {key: path for key, path in found.items() if path is not None}
 
 
-_SCENARIO_KEYS = ("name", "add", "close", "barrier", "snap_m", "coordinates")
+_SCENARIO_KEYS = ("name", "add", "close", "close_names", "barrier", "snap_m", "coordinates")
 _SCENARIO_EXAMPLE = '[[scenarios]] name = "footbridge", add = "footbridge.geojson"'
 
 
@@ -1198,9 +1201,9 @@ def _scenario_sources(origin: str, value: Any, base: Path) -> tuple[ScenarioSour
         name = _scenario_name(where, spec)
         if any(s.name == name for s in out):
             raise where.fail("name", f"= {name!r} names two scenarios", f'name = "{name}-2"')
-        if not {"add", "close", "barrier"} & set(spec):
+        if not {"add", "close", "close_names", "barrier"} & set(spec):
             raise where.fail(
-                "add / close / barrier",
+                "add / close / close_names / barrier",
                 "are all missing: a scenario changes the network with at least one of them",
                 'add = "footbridge.geojson" (lines), close = "closed.geojson" (polygons or '
                 'lines), barrier = "railway.geojson" (lines)',
@@ -1217,9 +1220,24 @@ def _scenario_sources(origin: str, value: Any, base: Path) -> tuple[ScenarioSour
                 barrier=table.get("barrier", vector),
                 snap_m=table.get("snap_m", _positive, 25.0),
                 coordinates=table.get("coordinates", _drawn_in, "wgs84"),
+                close_names=_street_names(table),
             )
         )
     return tuple(out)
+
+
+def _street_names(table: _Table) -> tuple[str, ...]:
+    if "close_names" not in table.values:
+        return ()
+    names = table.values["close_names"]
+    ok = isinstance(names, list) and names and all(isinstance(n, str) and n.strip() for n in names)
+    if not ok:
+        raise table.where.fail(
+            "close_names",
+            f"must be a list of street names, got {_short(names)}",
+            'close_names = ["人民大街", "解放大路"] (as the network names them)',
+        )
+    return tuple(names)
 
 
 def _drawn_in(where: _Where, key: str, value: Any) -> str:

@@ -564,6 +564,8 @@ class Scenario:
         Lines that cut every street crossing them (bridges and tunnels kept).
     snap_m
         How far an added link's end may lie from the streets.
+    close_names
+        Streets closed by name (the network's ``edge_attrs["name"]``).
     """
 
     name: str
@@ -571,6 +573,7 @@ class Scenario:
     close: Any = None
     barrier: Any = None
     snap_m: float = DEFAULT_SNAP_M
+    close_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not SAFE_NAME.fullmatch(self.name):
@@ -579,8 +582,16 @@ class Scenario:
                 "letters (any script), digits, '_' or '-' (at most 64), e.g. 'footbridge'"
             )
             raise InputError(msg)
-        if self.add is None and self.close is None and self.barrier is None:
-            msg = f"scenario {self.name!r} changes nothing: give add=, close= or barrier="
+        if (
+            self.add is None
+            and self.close is None
+            and self.barrier is None
+            and not self.close_names
+        ):
+            msg = (
+                f"scenario {self.name!r} changes nothing: give add=, close=, close_names= or "
+                "barrier="
+            )
             raise InputError(msg)
 
     def apply(self, network: Network) -> Edited:
@@ -592,8 +603,10 @@ class Scenario:
         out, cut = network, 0
         closed: list[Any] = []
         added: list[Any] = []
-        if self.close is not None:
-            out, closed = _close(out, where=self.close)
+        if self.close is not None or self.close_names:
+            out, closed = _close(
+                out, where=self.close, names=list(self.close_names) if self.close_names else None
+            )
         if self.barrier is not None:
             out, cut = _barrier(out, self.barrier, level_column="level")
         if self.add is not None:

@@ -233,6 +233,9 @@ def test_closing_by_polygon_and_by_name():
     assert not set(inside) & set(shut.edge_attrs["name"])
     by_name = close(net, names=inside)
     assert by_name.n_edges == shut.n_edges
+    named = Scenario("by-name", close_names=tuple(inside)).apply(net)
+    assert named.network.n_edges == shut.n_edges
+    assert named.counts() == {"added": 0, "closed": 1, "cut": 0}
     with pytest.raises(InputError, match=r"no street is named '路99'.*did you mean"):
         close(net, names=["路99"])
     with pytest.raises(InputError, match="touch no street"):
@@ -416,8 +419,12 @@ def test_a_study_file_runs_its_scenarios_and_the_report_agrees_with_the_tables(t
             assert float(rows.loc[("coverage", type_id, "share_elderly"), "before"]) == float(
                 totals.loc[type_id, "share_elderly"]
             )
-            after = float(rows.loc[("coverage", type_id, "covered"), "after"])
-            assert after <= float(totals.loc[type_id, "covered"]) + 1e-9 or name == "closed"
+            people = rows.loc[("coverage", type_id, "covered")]
+            assert float(people["after"]) - float(people["before"]) == pytest.approx(
+                float(people["newly_covered"]) - float(people["lost"])
+            )
+            if name == "铁路":  # a barrier cuts, so nobody is newly covered
+                assert float(people["newly_covered"]) == 0
         completeness = summary[summary["section"] == "mean_completeness"]
         for level, value in zip(completeness["item"], completeness["value"], strict=True):
             assert float(rows.loc[("life_circle", level, "completeness"), "before"]) == float(value)
@@ -427,6 +434,14 @@ def test_a_study_file_runs_its_scenarios_and_the_report_agrees_with_the_tables(t
         )
         assert set(compared["name_zh"]) >= {"药店"}
         assert (out / "maps" / f"scenario_{name}.html").is_file()
+    from tests.test_maps import legend_text
+
+    shown = (out / "maps" / "scenario_铁路.html").read_text(encoding="utf-8")
+    assert any("屏障" in text for text in legend_text(shown))  # the map's legend in Chinese
+    with pd.ExcelFile(out / "tables.xlsx") as book:
+        assert "情景：铁路" in book.sheet_names
+        sheet = pd.read_excel(book, sheet_name="情景：铁路")
+    assert {"情景前", "情景后", "新增覆盖人口", "失去覆盖人口"} <= set(sheet.columns)
     layers = gpd.list_layers(out / "layers.gpkg")["name"].tolist()
     assert {"scenario_铁路", "scenario_closed"} <= set(layers)
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
@@ -447,12 +462,14 @@ def test_a_study_file_runs_its_scenarios_and_the_report_agrees_with_the_tables(t
     [
         ({"add": "x.geojson"}, ["[scenarios #1] name is missing", 'name = "footbridge"']),
         ({"name": "a/b", "add": "x.geojson"}, ["cannot name the scenario's files"]),
-        ({"name": "s"}, ["add / close / barrier", "are all missing", "barrier = "]),
+        ({"name": "s"}, ["add / close / close_names / barrier", "are all missing", "barrier = "]),
         ({"name": "s", "add": "missing.geojson"}, ["[scenarios #1] add", "does not exist"]),
         ({"name": "s", "add": "x.csv"}, ["[scenarios #1] add", "is not a vector file"]),
         ({"name": "s", "add": "x.geojson", "snap": 5}, ["unknown key 'snap'", "snap_m"]),
         ({"name": "s", "add": "x.geojson", "snap_m": -2}, ["snap_m must be positive"]),
         ({"name": "s", "add": "x.geojson", "coordinates": "auto"}, ["gcj02", "drawn by hand"]),
+        ({"name": "s", "close_names": "人民大街"}, ["close_names", "list of street names"]),
+        ({"name": "s", "close_names": []}, ["close_names", "list of street names"]),
     ],
 )
 def test_scenario_keys_are_checked_naming_the_key_and_a_fix(tmp_path, scenario, words):
