@@ -20,6 +20,7 @@ from geoplan import (
     datasets,
     equity,
     facilities,
+    groups,
     maps,
     models,
     network,
@@ -53,6 +54,7 @@ from geoplan.coverage import (
 )
 from geoplan.facilities import classify_facilities, facility_points
 from geoplan.fca import two_step_fca, two_step_fca_from_network
+from geoplan.groups import PopulationGroup, population_group
 from geoplan.indicators import IndicatorResult, evaluate_indicators
 from geoplan.life_circles import LifeCircles, life_circles, street_blocks
 from geoplan.network import Nearest, Network, Reach, SnappedPoints
@@ -88,6 +90,7 @@ __all__ = [
     "Network",
     "NetworkError",
     "OutputError",
+    "PopulationGroup",
     "Reach",
     "SiteProposal",
     "SnappedPoints",
@@ -107,6 +110,7 @@ __all__ = [
     "facilities",
     "facility_points",
     "fetch_extract",
+    "groups",
     "join_register",
     "life_circles",
     "load_config",
@@ -114,6 +118,7 @@ __all__ = [
     "models",
     "network",
     "population",
+    "population_group",
     "propose_sites",
     "read_boundaries",
     "read_buildings",

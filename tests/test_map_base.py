@@ -12,10 +12,11 @@ import pytest
 import shapely
 
 import geoplan
+from geoplan._i18n import describe_cutoff
 from geoplan.coords import wgs84_to_gcj02
 from geoplan.outputs import maps
 from geoplan.sources.context import read_context
-from geoplan.standards import describe_cutoff, facility_type, load_standards
+from geoplan.standards import facility_type, load_standards
 from tests.test_maps import check_one_control_after_layers, legends, overlays, point_coordinates
 
 ORIGIN = (125.32, 43.88)  # Changchun

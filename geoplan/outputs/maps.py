@@ -96,6 +96,7 @@ __all__ = [
     "map_html",
     "network_map",
     "save_map",
+    "scenario_map",
     "service_area_map",
     "show",
     "site_map",
@@ -1347,6 +1348,46 @@ def study_map(
     _share_legend(m, column, layer)
     _default_title(m, column)
     return _finish(m, studies)
+
+
+#: Each change of a scenario's edits layer: (label key, colour).
+_SCENARIO_CHANGES = {
+    "added": ("added_links", "#1a9850"),
+    "closed": ("closed_streets", "#d73027"),
+    "barrier": ("barriers", "#252525"),
+}
+
+
+def scenario_map(
+    edits: gpd.GeoDataFrame,
+    *,
+    m: folium.Map | None = None,
+    lang: str | None = None,
+    basemap: str | None = None,
+) -> folium.Map:
+    """Draw a scenario's changes to the network: links added, streets closed, barriers.
+
+    Parameters
+    ----------
+    edits
+        :meth:`geoplan.scenarios.Edited.layer`: ``change`` (``added``,
+        ``closed``, ``barrier``) and lines.
+    m, lang, basemap
+        Draw onto ``m``; otherwise a new :func:`base_map`.
+
+    Returns
+    -------
+    folium.Map
+    """
+    m = _state(m, basemap, lang)
+    lang = _info(m).lang
+    for change, (key, colour) in _SCENARIO_CHANGES.items():
+        rows = edits[edits["change"] == change]
+        if len(rows):
+            add_layer(m, rows, label(key, lang), colour=colour)
+    name = str(edits["scenario"].iloc[0]) if len(edits) else ""
+    _default_title(m, f"{label('scenario', lang)}: {name}")
+    return _finish(m, edits)
 
 
 def network_map(

@@ -28,12 +28,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from fpdf.enums import WrapMode
 
-from geoplan._i18n import facility_type_label, label, level_name, resolve_lang
+from geoplan._i18n import describe_cutoff, facility_type_label, label, level_name, resolve_lang
 from geoplan._io import atomic_path
 from geoplan._version import __version__
 from geoplan.outputs.fonts import Typeface, latin_typeface, print_typeface
 from geoplan.outputs.print_maps import data_sources, figure_text, write_print_maps
-from geoplan.standards import describe_cutoff
 from geoplan.study import StudyResult, study_totals
 
 if TYPE_CHECKING:

@@ -25,7 +25,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geoplan._i18n import describe_cutoff, facility_type_label, level_name
 from geoplan._io import atomic_path, safe_name, sha256
+from geoplan._study_groups import groups_table
 from geoplan._version import __version__
 from geoplan.coverage import write_travel_time_raster
 from geoplan.outputs import maps
@@ -35,7 +37,7 @@ from geoplan.outputs.sites import locate_sites, write_sites
 from geoplan.outputs.tables import write_layers, write_table, write_workbook
 from geoplan.population import write_population_raster
 from geoplan.settings import settings
-from geoplan.standards import describe_cutoff, using_standards
+from geoplan.standards import using_standards
 from geoplan.study import StudyResult, study_settings, study_totals
 
 __all__ = ["write_all", "write_run", "write_run_json"]
@@ -225,6 +227,8 @@ def _layers(result: StudyResult, folder: Path) -> list[str]:
             answer.proposal, study.network, study.communities
         )
         layers[f"newly_covered_{type_id}"] = answer.new_area
+    for name, scenario in result.scenarios.items():  # what each scenario changed
+        layers[f"scenario_{name}"] = scenario.edited.layer()
     indicator_layer = _indicator_layer(result)
     if indicator_layer is not None:
         layers["indicators"] = indicator_layer
@@ -284,6 +288,8 @@ def _tables(result: StudyResult, folder: Path) -> list[str]:
         tables["life_circle_coverage"] = circles.coverage
         tables["life_circle_types"] = circles.types
     cover = result.coverage
+    if study.groups:  # the speed of everyone and of each group, with its source
+        tables["population_groups"] = groups_table(study.groups, study.network)
     if cover is not None:
         tables["coverage_totals"] = _coverage_totals(result)
         if cover.by_community is not None:
@@ -312,11 +318,28 @@ def _tables(result: StudyResult, folder: Path) -> list[str]:
         before_after["covered_after"] = proposal.after["covered"]
         before_after["share_after"] = proposal.after["share"]
         tables[f"sites_{type_id}_before_after"] = before_after
+    for name, scenario in result.scenarios.items():
+        tables[f"scenario_{name}"] = scenario_table(scenario.table)
     paths = [
         write_table(folder / "tables" / f"{safe_name(name)}.csv", t) for name, t in tables.items()
     ]
     paths.append(write_workbook(folder / "tables.xlsx", tables, lang=settings.lang))
     return _relative(paths, folder)
+
+
+def scenario_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Return a scenario's before/after table with each subject's names (a type's, a level's)."""
+    out = table.copy()
+    position = list(out.columns).index("subject") + 1
+    for lang in ("en", "zh"):
+        names = [
+            level_name(subject, lang)
+            if topic == "life_circle"
+            else facility_type_label(subject, lang)
+            for topic, subject in zip(out["topic"], out["subject"], strict=True)
+        ]
+        out.insert(position, f"name_{lang}", names)
+    return out
 
 
 def _coverage_totals(result: StudyResult) -> pd.DataFrame:
@@ -441,6 +464,8 @@ def _maps(result: StudyResult, folder: Path, offline: bool | None, network_map: 
         made["service_areas"] = lambda: maps.service_area_map(result.service_areas)
     for type_id, answer in result.proposals.items():
         made[f"sites_{type_id}"] = _bind_site(answer, study.communities, type_id)
+    for name, scenario in result.scenarios.items():
+        made[f"scenario_{name}"] = _bind_scenario(scenario.edited.layer())
     register = study.register
     if result.indicators is not None and isinstance(register, gpd.GeoDataFrame):
         found = result.indicators
@@ -488,6 +513,10 @@ def _bind_coverage(
     )
 
 
+def _bind_scenario(edits: gpd.GeoDataFrame) -> Callable[[], Any]:
+    return lambda: maps.scenario_map(edits)
+
+
 def _bind_site(answer: Any, communities: gpd.GeoDataFrame, type_id: str) -> Callable[[], Any]:
     return lambda: maps.site_map(
         answer.proposal,
@@ -524,6 +553,13 @@ def write_run_json(result: StudyResult, folder: Path, written: Written, *, start
         "facility_types": _jsonable([t.row() for t in study.types]),
         "population_method": _jsonable(study.population_method),
         "coordinate_checks": _jsonable(study.coordinate_checks),
+        "scenarios": [
+            {"name": name, "changes": answer.edited.counts()}
+            for name, answer in result.scenarios.items()
+        ],
+        "population_groups": _jsonable(
+            groups_table(study.groups, study.network).to_dict("records") if study.groups else []
+        ),
         "outputs": written,
         "caveats": [c.as_record() for c in result.caveats],
         "notes": result.notes,

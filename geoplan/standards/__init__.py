@@ -40,7 +40,6 @@ from typing import Any
 import pandas as pd
 
 from geoplan._errors import ConfigError
-from geoplan._i18n import label, verification_name
 from geoplan.standards._model import (
     Cutoff,
     FacilityType,
@@ -69,7 +68,6 @@ __all__ = [
     "Value",
     "Verification",
     "current_standards",
-    "describe_cutoff",
     "facility_type",
     "facility_types",
     "level",
@@ -148,40 +146,6 @@ def using_standards(standards: Standards) -> Iterator[Standards]:
         yield standards
     finally:
         _ACTIVE.reset(token)
-
-
-def describe_cutoff(cutoff: Cutoff, lang: str) -> str:
-    """Return a threshold with its basis, source and verification, in words.
-
-    Parameters
-    ----------
-    cutoff
-        A type's threshold (:attr:`geoplan.study.MeasuredType.cutoff`).
-    lang
-        ``"zh"`` or ``"en"``.
-
-    Returns
-    -------
-    str
-        E.g. ``"500 米（按路网距离；GB 50180-93（2002 年版）附表，已核实（标准原文））"``;
-        the source is named by :meth:`Source.name_in` in the standards in force.
-
-    Examples
-    --------
-    >>> cutoff = facility_type("kindergarten").cutoff
-    >>> describe_cutoff(cutoff, "en")
-    '300 m (network distance; GB 50180-93 (2002 rev.) table, verified (the text itself))'
-    """
-    basis = label("by_distance" if cutoff.basis == "distance" else "by_time", lang)
-    value = cutoff.value
-    try:
-        source = current_standards().source(value.source).name_in(lang)
-    except KeyError:
-        source = value.source
-    checked = verification_name(value.verification, lang)
-    if lang == "zh":
-        return f"{cutoff.text_in(lang)}（{basis}；{source}，{checked}）"
-    return f"{cutoff.text_in(lang)} ({basis}; {source}, {checked})"
 
 
 def facility_types(*, level: str | None = None, required: bool | None = None) -> pd.DataFrame:
