@@ -11,11 +11,14 @@ Inputs
 ------
 ``cover``
     A candidates x demand matrix: one row per candidate site, one column per
-    demand point. As a :mod:`scipy.sparse` array or matrix, every *stored*
-    entry, whatever its value, means "this candidate covers this demand point
-    within the threshold" (call ``eliminate_zeros()`` first if stored zeros
-    should not count). As a dense array (e.g. ``dist <= 800``), nonzero or
-    ``True`` means "covers".
+    demand point, dense or :mod:`scipy.sparse`. Boolean or 0/1: ``True``/1
+    means "this candidate covers this demand point within the threshold"
+    (e.g. ``dist <= 800``; in a sparse matrix a stored ``False``/0 does not
+    cover). A matrix of distances or times needs ``radius=``: a pair covers
+    when its value is <= ``radius``, zeros included (a 0 is "at the site"),
+    and ``np.inf`` (dense) or an unstored pair (sparse) is out of reach. A
+    matrix with values other than 0 and 1 and no ``radius`` is refused --
+    read as flags, every nonzero distance would "cover".
 ``cost``
     A candidates x demand matrix of travel times (or distances), for the
     travel-time models. As a sparse matrix, the stored entries are the pairs

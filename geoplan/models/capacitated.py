@@ -37,6 +37,7 @@ def capacitated_mclp(
     capacity: ArrayLike,
     *,
     covered0: ArrayLike | None = None,
+    radius: float | None = None,
     solver: SolverName = "auto",
     time_limit: float | None = 60.0,
     mip_gap: float = 1e-6,
@@ -52,7 +53,8 @@ def capacitated_mclp(
     Parameters
     ----------
     cover
-        Candidates x demand matrix; every stored entry means "within reach".
+        Candidates x demand matrix: boolean or 0/1 (True/1 = within reach), or
+        distances with ``radius`` (see :func:`mclp`).
     w
         Demand weight (people) per demand point.
     p
@@ -60,7 +62,7 @@ def capacitated_mclp(
     capacity
         Weight each candidate can serve (shelters: effective area / per-capita
         area; clinics: service population); >= 0, ``inf`` = unlimited.
-    covered0, solver, time_limit, mip_gap, reduce
+    covered0, radius, solver, time_limit, mip_gap, reduce
         As in :func:`mclp` (no dominance reduction here: a smaller site can
         still add capacity).
 
@@ -107,7 +109,7 @@ def capacitated_mclp(
     ([0], 50.0)
     """
     start = time.perf_counter()
-    pattern = _as_pattern(cover, "cover")
+    pattern = _as_pattern(cover, "cover", radius)
     m, n = pattern.shape
     weight = _weights(w, n)
     done = _flags(covered0, n, "covered0")

@@ -39,6 +39,7 @@ def mclp(
     covered0: ArrayLike | None = None,
     cost: ArrayLike | None = None,
     budget: float | None = None,
+    radius: float | None = None,
     solver: SolverName = "auto",
     time_limit: float | None = 60.0,
     mip_gap: float = 1e-6,
@@ -49,10 +50,11 @@ def mclp(
     Parameters
     ----------
     cover
-        Candidates x demand matrix (scipy sparse; every *stored* entry, whatever
-        its value, means "covers within the threshold" -- call
-        ``eliminate_zeros()`` first if stored zeros should not count). A dense
-        array is read as nonzero = covers.
+        Candidates x demand matrix, dense or scipy sparse: boolean or 0/1
+        (True/1 = "covers within the threshold"; a stored 0 or False does not
+        cover), or -- with ``radius`` -- distances or times. A matrix holding
+        other values without ``radius`` is refused: every nonzero distance
+        would otherwise count as "covers".
     w
         Demand weight (population) per demand point, finite and >= 0.
     p
@@ -65,6 +67,10 @@ def mclp(
     cost, budget
         Cost per candidate and the total budget: the budget form (choose any
         number of sites whose costs sum to at most ``budget``).
+    radius
+        Read ``cover`` as distances or times: a pair covers when its value is
+        <= ``radius``, zeros included (a dense 0 is "at the site"); ``np.inf``
+        (dense) or an unstored pair (sparse) is out of reach.
     solver
         ``"auto"``, ``"exact"`` or ``"greedy"`` (see :mod:`geoplan.models`).
     time_limit
@@ -123,7 +129,7 @@ def mclp(
     ([0], 6.0, 13.0)
     """
     start = time.perf_counter()
-    pattern = _as_pattern(cover, "cover")
+    pattern = _as_pattern(cover, "cover", radius)
     m, n = pattern.shape
     weight = _weights(w, n)
     done = _flags(covered0, n, "covered0")
@@ -268,6 +274,7 @@ def lscp(
     covered0: ArrayLike | None = None,
     target: float = 1.0,
     cost: ArrayLike | None = None,
+    radius: float | None = None,
     solver: SolverName = "auto",
     time_limit: float | None = 60.0,
     mip_gap: float = 1e-6,
@@ -288,8 +295,8 @@ def lscp(
     Parameters
     ----------
     cover
-        Candidates x demand matrix; every stored entry means "covers" (see
-        :func:`mclp`).
+        Candidates x demand matrix: boolean or 0/1, or distances with
+        ``radius`` (see :func:`mclp`).
     w
         Demand weights (>= 0); None counts every demand point once.
     covered0
@@ -298,6 +305,8 @@ def lscp(
         Covered-weight share to reach, in (0, 1].
     cost
         Cost per candidate: minimise total cost instead of the number of sites.
+    radius
+        Read ``cover`` as distances or times (see :func:`mclp`).
     solver, time_limit, mip_gap, reduce
         As in :func:`mclp`.
 
@@ -346,7 +355,7 @@ def lscp(
     ([0, 1], 2.0, [3])
     """
     start = time.perf_counter()
-    pattern = _as_pattern(cover, "cover")
+    pattern = _as_pattern(cover, "cover", radius)
     m, n = pattern.shape
     weight = _weights(w, n)
     done = _flags(covered0, n, "covered0")

@@ -41,6 +41,7 @@ def equity_mclp(
     covered0: ArrayLike | None = None,
     floor: float | None = None,
     objective: Literal["maxmin", "floor"] | None = None,
+    radius: float | None = None,
     solver: SolverName = "auto",
     time_limit: float | None = 60.0,
     mip_gap: float = 1e-6,
@@ -66,7 +67,7 @@ def equity_mclp(
 
     Parameters
     ----------
-    cover, w, p, covered0
+    cover, w, p, covered0, radius
         As in :func:`mclp`.
     groups
         Community id per demand point (ints or strings).
@@ -128,7 +129,7 @@ def equity_mclp(
     ([0, 1], 0.5)
     """
     start = time.perf_counter()
-    pattern = _as_pattern(cover, "cover")
+    pattern = _as_pattern(cover, "cover", radius)
     m, n = pattern.shape
     weight = _weights(w, n)
     count = _count(p, m)
