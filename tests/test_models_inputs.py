@@ -16,7 +16,7 @@ import pytest
 import scipy.sparse as sp
 
 from geoplan._errors import InputError
-from geoplan.models import capacitated_mclp, equity_mclp, lscp, mclp
+from geoplan.models import capacitated_mclp, equity_mclp, lscp, mclp, p_center, p_median
 
 # 2 candidates x 3 demand points, in metres; candidate 0 stands on demand point 0
 dist_m = np.array([[0.0, 900.0, 300.0], [800.0, 50.0, 1200.0]])
@@ -129,3 +129,69 @@ def test_a_stored_false_or_zero_flag_does_not_cover():
 def test_bad_radius_and_matrices_say_what_to_pass(call, match):
     with pytest.raises(InputError, match=match):
         call()
+
+
+# ----------------------------------------------------------------------------- statuses
+
+NOBODY = np.zeros((2, 3), dtype=bool)  # no candidate covers anybody
+
+
+@pytest.mark.parametrize("target", [1.0, 0.5])
+def test_lscp_with_nobody_coverable_is_infeasible_and_says_why(target):
+    sol = lscp(NOBODY, [1.0, 2.0, 4.0], target=target)
+    assert sol.status == "infeasible"
+    assert sol.chosen.size == 0
+    assert sol.uncoverable.tolist() == [0, 1, 2]
+    assert any(
+        "cannot be met for anybody" in n and "3 demand points (weight 7)" in n for n in sol.notes
+    )
+    assert not any("existing facilities" in n for n in sol.notes)  # none were given
+
+
+def test_lscp_notes_name_the_real_reason():
+    zero = lscp(np.eye(3), [0.0, 0.0, 0.0])
+    assert zero.status == "optimal"
+    assert zero.notes[0].startswith("every demand weight is 0")
+    met = lscp(np.eye(3), [1.0, 1.0, 1.0], covered0=[True, True, False], target=0.6)
+    assert met.status == "optimal"
+    assert "cover 2 of 3 weight, meeting the target 0.6" in met.notes[0]
+    # existing facilities cover all that can be covered; the rest nobody reaches
+    rest = lscp(np.array([[0, 0, 0]]), [1.0, 1.0, 1.0], covered0=[True, False, False])
+    assert rest.status == "optimal"
+    assert "all the coverable weight (1 of 3)" in rest.notes[0]
+    assert any("2 demand points (weight 2)" in n and "denominator" in n for n in rest.notes)
+
+
+def test_trivial_coverage_answers_say_why_nothing_was_chosen():
+    nobody = mclp(NOBODY, W3, 1)
+    assert nobody.objective == 0.0
+    assert "no candidate can cover any of the 3 demand points (weight 3)" in nobody.notes[0]
+    done = mclp(np.eye(3), W3, 1, covered0=[True, True, True])
+    assert done.notes[0].startswith("existing facilities already cover all the demand")
+    zero = mclp(np.eye(3), [0.0, 0.0, 0.0], 1)
+    assert zero.notes[0].startswith("every demand weight is 0")
+    budget = mclp(np.eye(3), W3, cost=[2.0, 3.0, 4.0], budget=1.0)
+    assert budget.chosen.size == 0
+    assert any("no candidate fits the budget 1 (the cheapest costs 2)" in n for n in budget.notes)
+    empty = capacitated_mclp(np.eye(3), W3, 1, [0.0, 0.0, 0.0])
+    assert "every candidate has capacity 0" in empty.notes[0]
+    groups = equity_mclp(NOBODY, W3, 1, [0, 0, 1])
+    assert "no candidate can cover" in groups.notes[0]
+
+
+def test_travel_models_without_reach_ask_for_the_limit_or_say_infeasible():
+    cost = np.full((2, 3), np.inf)
+    for model in (p_median, p_center):
+        with pytest.raises(InputError, match="pass limit="):
+            model(cost, W3, 1)
+    median = p_median(cost, W3, 1, limit=10.0)
+    assert median.objective == 30.0  # everyone at the search limit
+    assert median.status == "optimal"
+    assert "no candidate can reach any of the 3 demand points" in median.notes[0]
+    center = p_center(cost, W3, 1, limit=10.0)
+    assert center.status == "infeasible"
+    assert "no worst travel time to minimise" in center.notes[0]
+    # existing facilities nearer than every candidate: nothing to shorten
+    nearer = p_median(np.full((2, 3), 5.0), W3, 1, cost0=[1.0, 1.0, 1.0])
+    assert nearer.objective == 3.0
+    assert "no new site shortens a trip" in nearer.notes[0]

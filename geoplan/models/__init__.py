@@ -89,9 +89,13 @@ minimising ones (:func:`lscp`, :func:`p_median`, :func:`p_center`) -- and
 ``Solution.gap`` is ``|bound - objective| / |objective|`` (0 when they agree,
 ``inf`` when the objective is 0 and the bound is not). ``status`` is
 ``"optimal"`` (proven, within ``mip_gap``), ``"time limit"`` (HiGHS stopped
-early; see the gap) or ``"heuristic"`` (greedy, not proven); ``solver`` says
+early; see the gap), ``"heuristic"`` (greedy, not proven) or ``"infeasible"``
+(the model's requirement cannot be met for anybody: an LSCP whose demand no
+candidate covers, a p-center whose demand nothing reaches); ``solver`` says
 whose sites they are (``"highs"``, ``"greedy"``, ``"highs+greedy"`` or
-``"trivial"`` when there was nothing to optimise).
+``"trivial"`` when there was nothing to optimise). A ``"trivial"`` answer's
+note says why: every weight is 0, existing facilities already serve everyone,
+no candidate reaches the demand left, or no candidate fits the budget.
 
 Model reduction
 ---------------

@@ -13,6 +13,7 @@ from numpy.typing import ArrayLike
 
 from geoplan.models._arrays import _TOL, FloatArray
 from geoplan.models._covering import _Demand, _lscp_program
+from geoplan.models._explain import _budget_note, _explained, _idle_note, _lscp_met
 from geoplan.models._greedy import _celf, _cover_value, _online_bound, _prune, _Savings, _swap
 from geoplan.models._reduce import _Cover, _original_positions
 from geoplan.models._solve import (
@@ -140,6 +141,7 @@ def mclp(
     outcome = _solve_cover(
         model, p=limit, budget=cap, solver=solver, deadline=deadline, mip_gap=mip_gap
     )
+    outcome = _explained(outcome, _idle_note(weight, done, demand.reachable, "cover"))
     order, gains = demand.order(outcome.chosen)
     objective = demand.newly_covered(order)
     return _finish(
@@ -155,7 +157,7 @@ def mclp(
         uncoverable=demand.uncoverable,
         covered_weight=demand.existing + objective,
         total_weight=demand.total,
-        notes=_fewer_note(limit, order.size),
+        notes=_fewer_note(limit, order.size) + _budget_note(costs, cap, order.size),
     )
 
 
@@ -364,9 +366,9 @@ def lscp(
     deadline = _deadline(start, solver=solver, time_limit=time_limit, mip_gap=mip_gap)
     demand = _Demand.of(pattern, weight, done)
     lost = float(weight[demand.uncoverable].sum())
-    need, notes = _lscp_need(demand.total, demand.existing, lost, share)
+    need, notes = _lscp_need(demand.total, demand.existing, lost, share, demand.uncoverable.size)
     model = demand.model(costs, reduce=reduce)
-    outcome = _solve_lscp(
+    outcome = _lscp_met(demand, need, relaxed=bool(notes), target=share) or _solve_lscp(
         model, need, unit=cost is None, solver=solver, deadline=deadline, mip_gap=mip_gap
     )
     order, gains = demand.order(outcome.chosen)
@@ -395,15 +397,16 @@ def _lscp_target(target: float) -> float:
 
 
 def _lscp_need(
-    total: float, already: float, unreachable: float, target: float
+    total: float, already: float, unreachable: float, target: float, points: int
 ) -> tuple[float, tuple[str, ...]]:
     """Weight new sites must cover, and a note when uncoverable demand was set aside."""
     if target * total <= (total - unreachable) * (1 + 1e-12):
         return target * total - already, ()
     note = (
-        f"{unreachable:.6g} weight that no candidate covers was left out of the target's "
-        f"denominator: the target {target:g} applies to the coverable weight "
-        f"{total - unreachable:.6g}"
+        f"{points} demand points (weight {unreachable:.6g}) that no candidate covers were "
+        f"left out of the target's denominator: the target {target:g} applies to the "
+        f"coverable weight {total - unreachable:.6g}; add candidates near them (or a larger "
+        "radius) to cover them"
     )
     return target * (total - unreachable) - already, (note,)
 

@@ -14,6 +14,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from geoplan.models._arrays import _TOL, BoolArray, FloatArray, IntArray, _empty_int, _row, _sums
 from geoplan.models._covering import _Demand, _reached
+from geoplan.models._explain import _explained, _idle_note
 from geoplan.models._reduce import _Cover, _original_positions
 from geoplan.models._solve import (
     SolverName,
@@ -145,6 +146,7 @@ def equity_mclp(
         floor=level,
     )
     outcome = _solve_equity(eq, count, solver=solver, deadline=deadline, mip_gap=mip_gap)
+    outcome = _explained(outcome, _idle_note(weight, done, demand.reachable, "cover"))
     order, gains = demand.order(outcome.chosen)
     return _equity_finish(
         start, outcome, eq, demand, labels=labels, codes=codes, order=order, gains=gains

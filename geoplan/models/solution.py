@@ -66,7 +66,11 @@ class Solution:
         to optimise).
     status
         ``"optimal"`` (within ``mip_gap`` of the proven bound), ``"time limit"``
-        (stopped early; see ``gap``) or ``"heuristic"`` (greedy, not proven).
+        (stopped early; see ``gap``), ``"heuristic"`` (greedy, not proven) or
+        ``"infeasible"`` (the model's requirement cannot be met for anybody --
+        :func:`lscp` and :func:`lscp_b` with no coverable demand,
+        :func:`p_center` with no reachable demand; no sites, and ``notes``
+        says why and what to change).
     seconds
         Wall-clock time of the whole call, reduction included.
     marginal_gain
