@@ -17,6 +17,7 @@ from geoplan import models
 PUBLIC = (
     "mclp",
     "lscp",
+    "lscp_b",
     "p_median",
     "p_center",
     "capacitated_mclp",

@@ -44,6 +44,8 @@ Models
                             a budget) that newly cover the most weight
 :func:`lscp`                set covering: the fewest (or cheapest) sites that
                             reach a coverage target
+:func:`lscp_b`              backup covering: the fewest sites covering all
+                            demand, then the most demand covered twice
 :func:`p_median`            p sites minimising total weighted travel time
 :func:`p_center`            p sites minimising the worst travel time
 :func:`capacitated_mclp`    maximal covering where each site serves at most
@@ -137,6 +139,7 @@ The same matrix as a scipy sparse array gives the same answer:
 from __future__ import annotations
 
 from geoplan.models._solve import AUTO_BOUND_SECONDS, AUTO_EXACT_NONZEROS, SolverName
+from geoplan.models.backup import lscp_b
 from geoplan.models.capacitated import capacitated_mclp
 from geoplan.models.center import p_center
 from geoplan.models.coverage import lscp, mclp
@@ -153,6 +156,7 @@ __all__ = [
     "capacitated_mclp",
     "equity_mclp",
     "lscp",
+    "lscp_b",
     "mclp",
     "p_center",
     "p_median",

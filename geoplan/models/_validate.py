@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from geoplan._errors import InputError
-from geoplan.models._arrays import BoolArray, FloatArray
+from geoplan.models._arrays import BoolArray, FloatArray, IntArray
 
 
 def _fail(msg: str) -> InputError:
@@ -237,3 +237,32 @@ def _costs(cost: ArrayLike | None, m: int) -> FloatArray:
         msg = "cost must be finite and >= 0 for every candidate"
         raise _fail(msg)
     return arr
+
+
+def _sites(values: ArrayLike | None, m: int, name: str) -> IntArray:
+    """Candidate positions from positions or a True/False mask over the ``m`` candidates.
+
+    Returns the sorted, unique positions; a mask must be boolean (0/1 integers are
+    read as positions, so a 0/1 vector repeating 0 is refused as ambiguous).
+    """
+    if values is None:
+        return np.zeros(0, dtype=np.int64)
+    arr = np.asarray(values)
+    if arr.dtype == np.bool_:
+        return np.flatnonzero(_one_each(arr, m, name, "True/False per candidate")).astype(np.int64)
+    if arr.ndim != 1 or arr.dtype.kind not in "iu":
+        msg = (
+            f"{name} must list candidate positions (whole numbers, rows of the matrix) or be "
+            f"a True/False mask with one entry per candidate; got {arr.dtype} of shape {arr.shape}"
+        )
+        raise _fail(msg)
+    if arr.size and (arr.min() < 0 or arr.max() >= m):
+        msg = f"{name} holds positions outside 0..{m - 1}; positions are rows of the matrix"
+        raise _fail(msg)
+    if np.unique(arr).size != arr.size:
+        msg = (
+            f"{name} repeats a position; list each candidate once, or pass a True/False mask "
+            f"as np.asarray({name}, dtype=bool)"
+        )
+        raise _fail(msg)
+    return np.sort(arr.astype(np.int64))

@@ -40,8 +40,8 @@ class Solution:
     Attributes
     ----------
     model
-        ``"mclp"``, ``"lscp"``, ``"p_median"``, ``"p_center"``,
-        ``"capacitated_mclp"`` or ``"equity_mclp"``.
+        ``"mclp"``, ``"lscp"``, ``"lscp_b"``, ``"p_median"``, ``"p_center"``,
+        ``"capacitated_mclp"``, ``"capacitated_p_median"`` or ``"equity_mclp"``.
     chosen
         Candidate positions (rows of ``cover``/``cost``), in the order a greedy
         pass over them adds the most: largest marginal gain first, ties to the
@@ -49,8 +49,9 @@ class Solution:
     objective
         The model's objective for ``chosen`` (recomputed from the inputs, not
         taken from the solver): newly covered weight (``mclp``), number of
-        sites or total cost (``lscp``), total weighted travel time
-        (``p_median``), worst travel time (``p_center``), newly served weight
+        sites or total cost (``lscp``), backed-up weight (``lscp_b``), total
+        weighted travel time (``p_median``, ``capacitated_p_median``), worst
+        travel time (``p_center``), newly served weight
         (``capacitated_mclp``), minimum community share (``equity_mclp``,
         ``"maxmin"``) or newly covered weight (``equity_mclp``, ``"floor"``).
     bound
