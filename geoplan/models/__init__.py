@@ -50,6 +50,8 @@ Models
 :func:`p_center`            p sites minimising the worst travel time
 :func:`capacitated_mclp`    maximal covering where each site serves at most
                             its capacity
+:func:`capacitated_p_median` p sites within their capacities serving all
+                            demand at least total weighted travel time
 :func:`equity_mclp`         raise the worst-covered community first (max-min),
                             or coverage floors per community
 ==========================  ==================================================
@@ -141,6 +143,7 @@ from __future__ import annotations
 from geoplan.models._solve import AUTO_BOUND_SECONDS, AUTO_EXACT_NONZEROS, SolverName
 from geoplan.models.backup import lscp_b
 from geoplan.models.capacitated import capacitated_mclp
+from geoplan.models.capacitated_median import capacitated_p_median
 from geoplan.models.center import p_center
 from geoplan.models.coverage import lscp, mclp
 from geoplan.models.equity import equity_mclp
@@ -154,6 +157,7 @@ __all__ = [
     "Solution",
     "SolverName",
     "capacitated_mclp",
+    "capacitated_p_median",
     "equity_mclp",
     "lscp",
     "lscp_b",

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from geoplan.models._arrays import FloatArray, IntArray, _empty_float, _empty_int
@@ -76,16 +77,17 @@ class Solution:
         Wall-clock time of the whole call, reduction included.
     marginal_gain
         Per chosen site, in order: the objective's improvement when it is added
-        to the sites before it (for ``lscp`` and ``equity_mclp`` the newly
-        covered weight instead).
+        to the sites before it (for ``lscp``, ``lscp_b`` and ``equity_mclp``
+        the newly covered weight instead; for ``capacitated_p_median`` the
+        weight it serves).
     newly_covered
         Per chosen site, in order: weight it brings within reach for the first
         time (coverage models: within the threshold; ``p_median``/``p_center``:
         within the search limit).
     served
         Per chosen site: weight allocated to it (nearest site for
-        ``p_median``/``p_center``, the flow for ``capacitated_mclp``); empty for
-        the other models.
+        ``p_median``/``p_center``, the flow for ``capacitated_mclp``, the
+        assignment for ``capacitated_p_median``); empty for the other models.
     uncoverable
         Demand positions with positive weight that no candidate and no existing
         facility reaches.
@@ -100,6 +102,10 @@ class Solution:
         the communities below ``floor`` and the weight short of the floors.
     reduction
         Sizes before and after model reduction.
+    allocation
+        ``capacitated_p_median``: candidates x demand (scipy sparse), the
+        weight of each demand point each site serves (one site per point
+        unless ``split=True``); None for the other models.
     notes
         Plain-language remarks (fewer sites than asked, relaxed targets, ...).
     """
@@ -124,6 +130,7 @@ class Solution:
     below_floor: tuple[Any, ...] = ()
     shortfall: float = math.nan
     reduction: Reduction | None = None
+    allocation: sp.csr_array | None = None
     notes: tuple[str, ...] = ()
 
     @property
