@@ -297,7 +297,7 @@ def _finish(
 ) -> Solution:
     bound = _clamp(outcome.bound, objective, maximise=maximise)
     status = outcome.status
-    if status != "optimal" and _close(bound, objective):
+    if status in ("time limit", "heuristic") and _close(bound, objective):
         status = "optimal"
     notes = outcome.notes + tuple(extra.pop("notes", ()))
     log.info(
