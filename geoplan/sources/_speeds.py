@@ -206,7 +206,7 @@ class SpeedTable:
         """
         table = self
         if maxspeed_factor is not None:
-            factor = _checked(maxspeed_factor, "maxspeed_factor", upper=1.5)
+            factor = _checked(maxspeed_factor, "maxspeed_factor", upper=1.0)
             table = replace(table, factor=SpeedRule(factor, "user", "user"))
         if not class_speeds_kmh:
             return table
