@@ -647,22 +647,41 @@ class Network:
         paces = paces[np.isfinite(paces) & (paces > 0)]
         return 1.0 if paces.size == 0 else max(1.0, float(1.0 / paces.min()))
 
-    def _legs(
+    def point_legs(
         self, edge: IntArray, offset: FloatArray, *, leaving: bool
     ) -> tuple[FloatArray, FloatArray]:
-        """Costs between points on edges and the edges' ends.
+        """Return the costs between points on edges and the edges' ends, in cost metres.
 
-        ``leaving``: from the points to ``u`` and to ``v``; else from ``u`` and
-        from ``v`` to the points. ``inf`` where the edge is closed that way; a
-        point standing on an end costs nothing to that end.
+        A point at ``offset`` metres from ``u`` costs the part of the edge it
+        travels at the edge's pace that way (:attr:`pace`). Searches toward
+        sources use ``leaving=True`` for points reached (they leave their edge),
+        searches from sources ``leaving=False``.
+
+        Parameters
+        ----------
+        edge, offset
+            The edge of each point and its distance along it from ``u``.
+        leaving
+            ``True``: from the points to ``u`` and to ``v``; ``False``: from
+            ``u`` and from ``v`` to the points.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            The costs at the ``u`` end and at the ``v`` end; ``inf`` where the
+            edge is closed that way, ``0`` for a point standing on that end.
         """
         forward, backward = self.pace
         to_u, to_v = offset, self.length_m[edge] - offset
         pace_u, pace_v = (backward, forward) if leaving else (forward, backward)
         return _part_cost(to_u, pace_u[edge]), _part_cost(to_v, pace_v[edge])
 
-    def _along(self, edge: IntArray, start: FloatArray, end: FloatArray) -> FloatArray:
-        """Cost along edges from offset ``start`` to offset ``end`` (``inf`` if closed that way)."""
+    def along_edge(self, edge: IntArray, start: FloatArray, end: FloatArray) -> FloatArray:
+        """Return the cost along edges from offset ``start`` to offset ``end``, in cost metres.
+
+        At the edge's pace toward ``v`` when ``end > start``, toward ``u``
+        otherwise; ``inf`` where the edge is closed that way, ``0`` for no way.
+        """
         forward, backward = self.pace
         ahead = end - start
         cost = _part_cost(ahead, forward[edge])
@@ -1194,7 +1213,7 @@ class Network:
         e = snapped.edge[ids]
         t = snapped.offset_m[ids]
         a = snapped.access_m[ids]
-        leg_u, leg_v = self._legs(e, t, leaving=direction == "from_sources")
+        leg_u, leg_v = self.point_legs(e, t, leaving=direction == "from_sources")
         source = np.concatenate([ids, ids])
         node = np.concatenate([self.edge_u[e], self.edge_v[e]])
         dist = np.concatenate([a + leg_u, a + leg_v])
@@ -1324,7 +1343,7 @@ class Network:
         ok = snapped.reachable
         e = snapped.edge[ok]
         t = snapped.offset_m[ok]
-        leg_u, leg_v = self._legs(e, t, leaving=direction == "to_sources")
+        leg_u, leg_v = self.point_legs(e, t, leaving=direction == "to_sources")
         via_u = node_dist[self.edge_u[e]] + leg_u
         via_v = node_dist[self.edge_v[e]] + leg_v
         use_u = via_u <= via_v
@@ -1504,7 +1523,7 @@ class Network:
         e = snapped.edge[near]
         lu, lv = local[self.edge_u[e]], local[self.edge_v[e]]
         t = snapped.offset_m[near]
-        leg_u, leg_v = self._legs(e, t, leaving=direction == "to_sources")
+        leg_u, leg_v = self.point_legs(e, t, leaving=direction == "to_sources")
         via_u = padded[:, lu] + leg_u
         via_v = padded[:, lv] + leg_v
         dist = np.minimum(via_u, via_v) + snapped.access_m[near]
@@ -1516,9 +1535,9 @@ class Network:
             if same.any():
                 at_source = np.full(int(same.sum()), seeds.offset_m[s])
                 along = (
-                    self._along(e[same], at_source, t[same])
+                    self.along_edge(e[same], at_source, t[same])
                     if direction == "from_sources"
-                    else self._along(e[same], t[same], at_source)
+                    else self.along_edge(e[same], t[same], at_source)
                 )
                 direct = seeds.access_m[s] + along + snapped.access_m[near][same]
                 dist[j, same] = np.minimum(dist[j, same], direct)
@@ -1690,9 +1709,9 @@ def _same_edge_nearest(
         snapped.offset_m[pair_tgt],
     )
     along = (
-        net._along(edge, at_source, at_target)
+        net.along_edge(edge, at_source, at_target)
         if direction == "from_sources"
-        else net._along(edge, at_target, at_source)
+        else net.along_edge(edge, at_target, at_source)
     )
     direct = seeds.access_m[pair_src] + along + snapped.access_m[pair_tgt]
     # keep, per target, the shortest direct path (ties: lowest source number)

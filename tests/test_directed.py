@@ -337,3 +337,26 @@ def test_snapping_ignores_direction(street):
     snapped = street.snap(points([(50, 1)]))
     assert snapped.edge[0] == 0
     assert shapely.distance(street.geometry[0], Point(50, 1)) == pytest.approx(1.0)
+
+
+# ----------------------------------------------------------------- service areas
+def test_service_areas_follow_one_way_streets_toward_the_facility():
+    from geoplan import service_areas
+
+    # a 1 km street open eastward only, at the reference speed 1 m/s: 10 minutes = 600 m
+    street = Network.from_edges(
+        [(0, 0, 1000, 0)], crs=CRS, speed_m_s=1.0, profile="bike", oneway=[1]
+    )
+    east, west = points([(1000, 0)]), points([(0, 0)])
+    east_area = service_areas(street, east, minutes=10, buffer_m=50).geometry.iloc[0]
+    west_area = service_areas(street, west, minutes=10, buffer_m=50).geometry.iloc[0]
+    # trips run to the facility: from x >= 400 one reaches the east end, nobody the west end
+    assert east_area.contains(Point(500, 0))
+    assert not east_area.contains(Point(300, 0))
+    assert not west_area.contains(Point(300, 0))
+    assert west_area.area < 0.2 * east_area.area
+    # without the one-way rule both ends reach 600 m along the street
+    both = street.with_edges(oneway=[0])
+    assert (
+        service_areas(both, west, minutes=10, buffer_m=50).geometry.iloc[0].contains(Point(500, 0))
+    )
