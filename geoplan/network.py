@@ -1737,9 +1737,11 @@ def _assemble(
         rows = cols = np.empty(0, dtype=np.int64)
         vals = np.empty(0)
     # each source lies in one batch, whose entries come sorted by column: a stable
-    # sort by row is enough (and much faster than a lexsort on millions of entries)
-    order = np.argsort(rows, kind="stable")
-    rows, cols, vals = rows[order], cols[order], vals[order]
+    # sort by row is enough (and much faster than a lexsort on millions of entries),
+    # and none is needed when the batches came in row order
+    if len(rows) > 1 and np.any(rows[1:] < rows[:-1]):
+        order = np.argsort(rows, kind="stable")
+        rows, cols, vals = rows[order], cols[order], vals[order]
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=shape[0]))])
     return sp.csr_matrix((vals, cols, indptr), shape=shape)
 
