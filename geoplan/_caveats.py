@@ -121,11 +121,11 @@ def _speed_caveat(facts: dict[str, Any], reference_m_s: float) -> Caveat:
         "speeds",
         f"车速：{limit:.0%} 的路段取限速的 0.8 倍，{by_class:.0%} 取道路等级的默认车速，"
         f"{default:.0%} 取默认车速 {kmh:.0f} 公里/小时（均为 geoplan 的默认值，来源见 "
-        "standards/road_speeds.toml，并非规划标准；未计路口等待与拥堵）。按距离给出的阈值按 "
-        f"{kmh:.0f} 公里/小时换算为时间。",
+        "standards/road_speeds.toml，并非规划标准；未计路口等待与拥堵）。按距离给出的阈值和表中的"
+        f"距离均为按 {kmh:.0f} 公里/小时折算的时间。",
         f"Speeds: {limit:.0%} of the segments drive at 0.8 of their speed limit, "
         f"{by_class:.0%} at their road class's default, {default:.0%} at the default "
         f"{kmh:.0f} km/h (geoplan defaults with their sources in standards/road_speeds.toml, not "
         "planning standards; no waits at junctions or congestion). Thresholds given as "
-        f"distances are turned into times at {kmh:.0f} km/h.",
+        f"distances, and the distances in the tables, are travel times at {kmh:.0f} km/h.",
     )

@@ -725,7 +725,7 @@ class Network:
 
     @cached_property
     def components(self) -> IntArray:
-        """Connected-component label of every node."""
+        """Connected-component label of every node (one-way streets join both ways)."""
         _, labels = connected_components(self.csr, directed=False)
         return np.asarray(labels, dtype=np.int64)
 
