@@ -26,6 +26,7 @@ from geoplan import (
     network,
     population,
     siting,
+    slopes,
     sources,
     standards,
 )
@@ -62,6 +63,7 @@ from geoplan.outputs import write_run
 from geoplan.service_areas import service_areas
 from geoplan.settings import settings
 from geoplan.siting import SiteProposal, propose_sites
+from geoplan.slopes import with_slopes
 from geoplan.sources import (
     fetch_extract,
     join_register,
@@ -131,11 +133,13 @@ __all__ = [
     "settings",
     "shelter_capacity",
     "siting",
+    "slopes",
     "sources",
     "standards",
     "street_blocks",
     "two_step_fca",
     "two_step_fca_from_network",
+    "with_slopes",
     "write_run",
 ]
 

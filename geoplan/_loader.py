@@ -38,6 +38,7 @@ from geoplan.population import (
     population_from_raster,
 )
 from geoplan.settings import settings
+from geoplan.slopes import with_slopes
 from geoplan.sources import (
     bundled,
     district_boundary,
@@ -256,12 +257,24 @@ class Loader:
 
     # ----------------------------------------------------------------- readers
     def network(self) -> Network:
-        """Read the network of the study area."""
+        """Read the network of the study area, with slopes when the study names a DEM."""
+        return self._with_slopes(self._network())
+
+    def _with_slopes(self, network: Network) -> Network:
+        """Return the network with walking times up and down hill from [network] dem."""
+        dem = self.config.network_dem
+        if dem is None:
+            return network
+        self.inputs.append(dem)
+        return with_slopes(network, dem)
+
+    def _network(self) -> Network:
         cfg = self.config
+        travel: dict[str, Any] = cfg.network_travel  # one-way streets and speeds
         if cfg.network_source == "synthetic":
             return self.city.network()
         if cfg.network_source == "online":
-            return read_network(self.clip(), profile=cfg.profile)  # type: ignore[arg-type]
+            return read_network(self.clip(), profile=cfg.profile, **travel)  # type: ignore[arg-type]
         if is_line_file(cfg.network_source):
             assert isinstance(cfg.network_source, Path)
             self.inputs.append(cfg.network_source)
@@ -270,11 +283,12 @@ class Loader:
                 profile=cfg.profile,  # type: ignore[arg-type]
                 clip=self.clip(),
                 **cfg.network_lines,  # type: ignore[arg-type]
+                **travel,
             )
         osm = self.osm
         assert osm is not None
         self.inputs.append(osm)
-        network = read_network(osm, profile=cfg.profile, clip=self.clip())  # type: ignore[arg-type]
+        network = read_network(osm, profile=cfg.profile, clip=self.clip(), **travel)  # type: ignore[arg-type]
         if network.n_edges == 0:
             msg = (
                 f"the study area has no {cfg.profile} roads in {osm.name}: check [area] "

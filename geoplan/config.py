@@ -141,6 +141,8 @@ class StudyConfig:
     network_region: str | None = None
     network_lines: dict[str, str] = field(default_factory=dict)
     invented: bool = False
+    network_travel: dict[str, Any] = field(default_factory=dict)
+    network_dem: Path | None = None
     bbox: tuple[float, float, float, float] | None = None
     area_file: Path | None = None
     place: str | None = None
@@ -554,7 +556,9 @@ def parse_config(
             "or '.' (at most 64, no '/')",
             'name = "nanguan-2025"',
         )
-    network = _table(origin, raw, "network", ("source", "region", "profile", *LINE_KEYS))
+    network = _table(
+        origin, raw, "network", ("source", "region", "profile", *LINE_KEYS, *TRAVEL_KEYS)
+    )
     if ("source" in network.values) == ("region" in network.values):
         raise network.where.fail(
             "source",
@@ -658,6 +662,8 @@ def parse_config(
         district_within=area.get("within", _string),
         network_region=region,
         network_lines=_line_options(network, network_source),
+        network_travel=_travel_options(network),
+        network_dem=_dem(network, base),
         synthetic=_synthetic(synthetic),
         communities_source=communities.get(
             "source",
@@ -717,7 +723,25 @@ def parse_config(
 
 
 #: [network] keys of road line files, passed to geoplan.read_network as they are.
-LINE_KEYS = ("layer", "noding", "class_column", "name_column", "level_column")
+LINE_KEYS = (
+    "layer",
+    "noding",
+    "class_column",
+    "name_column",
+    "level_column",
+    "oneway_column",
+    "maxspeed_column",
+)
+#: [network] keys of one-way streets and driving speeds (passed to geoplan.read_network), and
+#: the DEM of slopes (geoplan.with_slopes), each with the profiles it applies to.
+TRAVEL_KEYS = ("oneway", "speeds", "class_speeds_kmh", "maxspeed_factor", "dem")
+_TRAVEL_PROFILES = {
+    "oneway": ("bike", "drive"),
+    "speeds": ("drive",),
+    "class_speeds_kmh": ("drive",),
+    "maxspeed_factor": ("drive",),
+    "dem": ("walk",),
+}
 
 
 def is_line_file(source: str | Path) -> bool:
@@ -738,6 +762,53 @@ def _line_options(table: _Table, source: str | Path) -> dict[str, str]:
         )
     checks = {"noding": _choice(("vertices", "planar"))}
     return {key: table.get(key, checks.get(key, _string)) for key in given}
+
+
+def _travel_options(table: _Table) -> dict[str, Any]:
+    """Check [network] oneway, speeds, class_speeds_kmh and maxspeed_factor against the profile."""
+    profile = table.values.get("profile", "walk")
+    for key in TRAVEL_KEYS:
+        if key in table.values and profile not in _TRAVEL_PROFILES[key]:
+            wanted = " or ".join(f'profile = "{p}"' for p in _TRAVEL_PROFILES[key])
+            why = (
+                "slopes change walking times (Tobler's hiking function)"
+                if key == "dem"
+                else "walking is never one-way and keeps one speed"
+                if key == "oneway"
+                else "only driving has speeds per road"
+            )
+            raise table.where.fail(
+                key, f"applies to {wanted}, not to profile = {profile!r}: {why}", wanted
+            )
+    checks: dict[str, _Check] = {
+        "oneway": _boolean,
+        "speeds": _boolean,
+        "class_speeds_kmh": _class_speeds,
+        "maxspeed_factor": _share,
+    }
+    return {key: table.get(key, check) for key, check in checks.items() if key in table.values}
+
+
+def _class_speeds(where: _Where, key: str, value: Any) -> dict[str, float]:
+    """Check a table of road class -> km/h against the classes geoplan knows."""
+    from geoplan.sources._speeds import speed_table
+
+    example = f"{key} = {{ 主干路 = 35, primary = 45 }}"
+    if not isinstance(value, dict) or not value:
+        raise where.fail(key, f"must be a table of road class = km/h, got {_short(value)}", example)
+    speeds = {str(name): _positive(where, f"{key}.{name}", kmh) for name, kmh in value.items()}
+    try:
+        speed_table().with_changes(speeds)
+    except InputError as exc:
+        raise where.fail(key, str(exc), example) from None
+    return speeds
+
+
+def _dem(table: _Table, base: Path) -> Path | None:
+    """Return the [network] dem: a raster, relative to the study file (profile walk only)."""
+    return table.get(  # type: ignore[no-any-return]
+        "dem", lambda w, k, v: _path(w, k, v, base, kinds=(RASTER_FILES,))
+    )
 
 
 # [population]: a census total, and keys that apply to one kind of source only

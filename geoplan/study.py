@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan._caveats import Caveat, people_text
+from geoplan._caveats import Caveat, people_text, travel_caveats, travel_record
 from geoplan._errors import ConfigError, GeoplanWarning, InputError
 from geoplan._loader import Loaded, Loader, empty_points, tag_text
 from geoplan._scenario_inputs import read_scenarios
@@ -632,6 +632,7 @@ def _input_caveats(
     out += [_threshold_caveat(t) for t in types if t.cutoff.value.verification not in _STRONG]
     if config is not None:
         out += _source_caveats(config)
+    out += _travel_caveats(config, network)
     speed = settings.walk_speed_m_s if network.profile == "walk" else network.speed_m_s
     if network.profile == "walk" and speed == settings.default("walk_speed_m_s"):
         out.append(
@@ -644,6 +645,12 @@ def _input_caveats(
             )
         )
     return out
+
+
+def _travel_caveats(config: StudyConfig | None, network: Network) -> list[Caveat]:
+    """One-way streets, speeds and slopes the network was read with (see geoplan._caveats)."""
+    dem = config.network_dem if config is not None else None
+    return travel_caveats(network, dem.name if dem is not None else None)
 
 
 def _stand_in_caveat(t: MeasuredType) -> Caveat:
@@ -1092,6 +1099,7 @@ def study_totals(result: StudyResult) -> dict[str, Any]:
         "outside_population": study.outside_population,
         "facility_sites": {t.id: t.n_sites for t in study.types},
         "connectivity": connectivity(study.network),
+        "travel": travel_record(study.network),
     }
     if result.coverage is not None:
         totals["coverage"] = {str(t): float(s) for t, s in result.coverage.totals["share"].items()}
