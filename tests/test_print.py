@@ -484,3 +484,47 @@ def test_the_demo_site_map_says_before_and_after(demo):
     assert f"{summary['share_before']:.1%} → {summary['share_after']:.1%}" in shown
     assert f"{summary['sites']}" in shown
     assert "服务范围 5 分钟（按步行时间" in spec.subtitle
+
+
+# -------------------------------------------------------- groups and scenarios in the pdf
+
+
+def test_report_pdf_carries_the_groups_and_scenarios_of_its_page(cjk, tmp_path):
+    """一老一小 and a scenario: every figure report.html shows in them is in report.pdf."""
+    from shapely.geometry import LineString
+
+    from geoplan.outputs.report_page import write_report_page
+
+    raw = synthetic_config()
+    raw["population"]["groups"] = {"elderly": {"share": 0.2}}
+    plain = geoplan.Study.from_config(parse_config(raw))
+    nodes, _ = plain.network.to_gdfs()
+    left, bottom, right, top = nodes.total_bounds
+    middle = (left + right) / 2 + 7
+    wall = gpd.GeoDataFrame(
+        geometry=[LineString([(middle, bottom - 50), (middle, top + 50)])], crs=nodes.crs
+    )
+    wall.to_crs(4326).to_file(tmp_path / "railway.geojson")
+    raw["scenarios"] = [{"name": "铁路", "barrier": "railway.geojson"}]
+    study = geoplan.Study.from_config(parse_config(raw, base_dir=tmp_path))
+    result = geoplan.run_study(study)
+    assert result.scenarios
+    assert study.groups
+    folder = tmp_path / "out"
+    folder.mkdir()
+    with _settings_of(result):
+        write_report_page(result, folder, {})
+        write_report_pdf(result, folder, typeface=cjk)
+    text = pdf_text(folder / "report.pdf")
+    for heading in ("一老一小：各人群覆盖率", "情景分析", "情景: 铁路", "老年人"):
+        assert squeezed(heading) in squeezed(text), heading
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    sections = page[page.index('id="groups"') :]
+    figures = [html.unescape(f) for f in FIGURE_TEXT.findall(sections)]
+    assert len(figures) > 20
+    flat = squeezed(text)
+    assert [f for f in figures if squeezed(f) not in flat] == []
+    # the scenario's table in the pdf holds its covered people before and after, as the csv
+    compared = result.scenarios["铁路"].table.set_index(["topic", "subject", "measure"])
+    row = compared.loc[("coverage", "community_canteen", "covered")]
+    assert squeezed(f"{row['before']:,.0f}{row['after']:,.0f}") in flat

@@ -19,7 +19,7 @@ from __future__ import annotations
 import html
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,14 @@ from geoplan._study_groups import groups_table
 from geoplan.standards import current_standards
 from geoplan.study import StudyResult, study_totals
 
-__all__ = ["FORMATS", "bar_chart", "figure", "write_report_page"]
+__all__ = [
+    "FORMATS",
+    "bar_chart",
+    "figure",
+    "group_coverage",
+    "scenario_tables",
+    "write_report_page",
+]
 
 #: How a figure's value is shown, by its ``data-format``.
 FORMATS = {
@@ -416,19 +423,38 @@ def _coverage_table(result: StudyResult, lang: str) -> str:
     return _table(head, rows)
 
 
-def _group_coverage(result: StudyResult, lang: str) -> dict[str, Markup] | None:
-    """一老一小: each type's covered share for everyone and for each group, at its speed."""
+def group_coverage(
+    result: StudyResult, lang: str, cell: Callable[..., Any] = figure
+) -> dict[str, Any] | None:
+    """一老一小: each type's covered share for everyone and for each group, at its speed.
+
+    Parameters
+    ----------
+    result
+        From :func:`geoplan.run_study`.
+    lang
+        ``"zh"`` or ``"en"``.
+    cell
+        How a figure is shown, called as :func:`figure` is: :func:`figure` for the page,
+        a plain formatter for report.pdf.
+
+    Returns
+    -------
+    dict or None
+        ``lead`` and ``tail`` (text), ``speeds`` (each group's name, speed and unit),
+        ``head`` and ``rows`` (the table); None when the study has no groups.
+    """
     study = result.study
     if result.coverage is None or not study.groups:
         return None
     speeds = groups_table(study.groups, study.network).set_index("group")["walk_speed_m_s"]
     unit = "米/秒" if lang == "zh" else "m/s"
     said = [
-        Markup("{} {} {}").format(
+        (
             label("everyone", lang)
             if group == "everyone"
             else _group_name(study, str(group), lang),
-            figure(speed, "population_groups", {"group": group}, "walk_speed_m_s", fmt="speed"),
+            cell(speed, "population_groups", {"group": group}, "walk_speed_m_s", fmt="speed"),
             unit,
         )
         for group, speed in speeds.items()
@@ -444,8 +470,6 @@ def _group_coverage(result: StudyResult, lang: str) -> dict[str, Markup] | None:
         else ". Types whose threshold is a network distance (a kindergarten's 300 m) are the same "
         "for every group."
     )
-    joined = Markup("、") if lang == "zh" else Markup(", ")
-    text = Markup("{}{}{}").format(lead, joined.join(said), tail)
     head = [label("type", lang), label("service_threshold", lang), label("everyone", lang)]
     head += [_group_name(study, g.id, lang) for g in study.groups]
     types = {t.id: t for t in study.types}
@@ -456,14 +480,25 @@ def _group_coverage(result: StudyResult, lang: str) -> dict[str, Markup] | None:
         cells: list[Any] = [
             facility_type_label(type_id, lang),
             describe_cutoff(measured.cutoff, lang) if measured else "",
-            figure(row["share"], "coverage_totals", key, "share", fmt="percent"),
+            cell(row["share"], "coverage_totals", key, "share", fmt="percent"),
         ]
         cells += [
-            figure(row[f"share_{g.id}"], "coverage_totals", key, f"share_{g.id}", fmt="percent")
+            cell(row[f"share_{g.id}"], "coverage_totals", key, f"share_{g.id}", fmt="percent")
             for g in study.groups
         ]
         rows.append(cells)
-    return {"text": text, "table": _table(head, rows)}
+    return {"lead": lead, "speeds": said, "tail": tail, "head": head, "rows": rows}
+
+
+def _group_coverage(result: StudyResult, lang: str) -> dict[str, Markup] | None:
+    """Return the page's 一老一小 section: its sentence and its table."""
+    found = group_coverage(result, lang)
+    if found is None:
+        return None
+    said = [Markup("{} {} {}").format(*speed) for speed in found["speeds"]]
+    joined = Markup("、") if lang == "zh" else Markup(", ")
+    text = Markup("{}{}{}").format(found["lead"], joined.join(said), found["tail"])
+    return {"text": text, "table": _table(found["head"], found["rows"])}
 
 
 def _group_name(study: Any, group_id: str, lang: str) -> str:
@@ -554,8 +589,25 @@ def _proposals(totals: dict[str, Any], lang: str) -> list[dict[str, Any]]:
 _SCENARIO_FORMATS = {"covered": "count", "sites": "count"}
 
 
-def _scenarios(result: StudyResult, lang: str) -> list[dict[str, Any]]:
-    """Each scenario: what it changed and every figure before and after (its table's cells)."""
+def scenario_tables(
+    result: StudyResult, lang: str, cell: Callable[..., Any] = figure
+) -> list[dict[str, Any]]:
+    """Each scenario: what it changed and every figure before and after (its table's cells).
+
+    Parameters
+    ----------
+    result
+        From :func:`geoplan.run_study`.
+    lang
+        ``"zh"`` or ``"en"``.
+    cell
+        How a figure is shown, called as :func:`figure` is.
+
+    Returns
+    -------
+    list of dict
+        ``name``, ``text`` (the edits, in words), ``head`` and ``rows`` of each scenario.
+    """
     out = []
     for name, answer in result.scenarios.items():
         table = f"scenario_{name}"
@@ -577,12 +629,9 @@ def _scenarios(result: StudyResult, lang: str) -> list[dict[str, Any]]:
                 [
                     _subject_name(str(row["topic"]), str(row["subject"]), lang),
                     _measure_name(str(row["measure"]), lang),
+                    *(cell(row[c], table, key, c, fmt=fmt) for c in ("before", "after", "change")),
                     *(
-                        figure(row[c], table, key, c, fmt=fmt)
-                        for c in ("before", "after", "change")
-                    ),
-                    *(
-                        figure(row[c], table, key, c) if people else ""
+                        cell(row[c], table, key, c, fmt="count") if people else ""
                         for c in ("newly_covered", "lost")
                     ),
                 ]
@@ -594,8 +643,16 @@ def _scenarios(result: StudyResult, lang: str) -> list[dict[str, Any]]:
             else f"{edits}; the same study run again on the edited network, people and "
             "facilities snapped anew to their nearest street."
         )
-        out.append({"name": name, "text": said, "table": _table(head, rows)})
+        out.append({"name": name, "text": said, "head": head, "rows": rows})
     return out
+
+
+def _scenarios(result: StudyResult, lang: str) -> list[dict[str, Any]]:
+    """Return the page's scenarios: each one's words and its table."""
+    return [
+        {"name": s["name"], "text": s["text"], "table": _table(s["head"], s["rows"])}
+        for s in scenario_tables(result, lang)
+    ]
 
 
 def _subject_name(topic: str, subject: str, lang: str) -> str:

@@ -33,6 +33,7 @@ from geoplan._io import atomic_path
 from geoplan._version import __version__
 from geoplan.outputs.fonts import Typeface, latin_typeface, print_typeface
 from geoplan.outputs.print_maps import data_sources, figure_text, write_print_maps
+from geoplan.outputs.report_page import group_coverage, scenario_tables
 from geoplan.study import StudyResult, study_totals
 
 if TYPE_CHECKING:
@@ -113,9 +114,11 @@ def write_report_pdf(
     writer.cover(result)
     writer.key_figures(result)
     writer.coverage(result)
+    writer.groups(result)
     writer.life_circles(result)
     writer.indicators(result)
     writer.proposals(result)
+    writer.scenarios(result)
     writer.caveats(result)
     writer.figures(figures)
     path = folder / "report.pdf"
@@ -375,6 +378,18 @@ class _Writer:
         ]
         self.table(head, rows, size=8)
 
+    def groups(self, result: StudyResult) -> None:
+        """一老一小: each group's coverage at its own walking speed, as the page shows it."""
+        found = group_coverage(result, self.lang, _plain_figure)
+        if found is None:
+            return
+        lang = self.lang
+        self.heading(label("population_groups", lang), size=11)
+        joined = "、" if lang == "zh" else ", "
+        speeds = joined.join(" ".join(speed) for speed in found["speeds"])
+        self.paragraph(f"{found['lead']}{speeds}{found['tail']}")
+        self.table(found["head"], found["rows"], size=8)
+
     def life_circles(self, result: StudyResult) -> None:
         scores = study_totals(result).get("completeness", {})
         if not scores:
@@ -435,6 +450,19 @@ class _Writer:
                 f"{label('gap', lang)}: {summary['gap']:.2%}"
             )
 
+    def scenarios(self, result: StudyResult) -> None:
+        """Each scenario: its edits in words and every figure before and after."""
+        found = scenario_tables(result, self.lang, _plain_figure)
+        if not found:
+            return
+        lang = self.lang
+        self.portrait()
+        self.heading(label("scenarios", lang))
+        for scenario in found:
+            self.heading(f"{label('scenario', lang)}: {scenario['name']}", size=11)
+            self.paragraph(scenario["text"])
+            self.table(scenario["head"], scenario["rows"], size=8)
+
     def caveats(self, result: StudyResult) -> None:
         lang = self.lang
         self.portrait()
@@ -465,6 +493,11 @@ class _Writer:
             pdf.image(
                 _indexed(image), x=_MARGIN_MM - 5, y=top, w=width, h=height, keep_aspect_ratio=True
             )
+
+
+def _plain_figure(value: Any, table: str, key: Any, column: str, *, fmt: str = "count") -> str:
+    """Show a figure as the page does, without the page's tag (report.pdf is text)."""
+    return figure_text(value, fmt)
 
 
 def _indexed(image: Path) -> Any:
