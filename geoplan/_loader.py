@@ -337,7 +337,12 @@ class Loader:
         demand = self._demand(network)
         if self.config.population_total is None:
             return demand
-        scaled, _ = calibrate_population(demand, self.config.population_total)
+        groups = [g.column for g in self.config.population_groups if g.share is None]
+        scaled, _ = calibrate_population(
+            demand,
+            self.config.population_total,
+            columns=[c for c in groups if c in demand.columns],  # groups count people too
+        )
         return scaled
 
     def _demand(self, network: Network) -> gpd.GeoDataFrame:

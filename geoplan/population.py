@@ -2348,6 +2348,7 @@ def calibrate_population(
     demand: gpd.GeoDataFrame,
     total: float,
     *,
+    columns: Sequence[str] = (),
     warn_below: float = 0.5,
     warn_above: float = 2.0,
 ) -> tuple[gpd.GeoDataFrame, float]:
@@ -2364,6 +2365,9 @@ def calibrate_population(
         Demand points with a ``population`` column whose total is positive.
     total
         The census population of the study area (persons).
+    columns
+        Further columns that count people (a population group's own column, such as
+        ``age_60_plus``), scaled by the same factor as ``population``.
     warn_below, warn_above
         A factor outside ``[warn_below, warn_above]`` is extreme and warned
         about: the estimate and the census disagree by more than half or
@@ -2412,8 +2416,8 @@ def calibrate_population(
         raise InputError(msg)
     factor = census / estimate
     scaled = demand.copy()
-    columns = [c for c in _count_columns(demand) if c in demand.columns]
-    for column in dict.fromkeys(["population", *columns]):
+    counted = [c for c in [*_count_columns(demand), *columns] if c in demand.columns]
+    for column in dict.fromkeys(["population", *counted]):
         scaled[column] = pd.to_numeric(demand[column], errors="coerce") * factor
     extreme = not warn_below <= factor <= warn_above
     calibration = {

@@ -356,3 +356,35 @@ def test_group_keys_are_checked_naming_the_key_and_a_fix(groups, source, words):
         parse_config(raw)
     for word in words:
         assert word in str(caught.value), (word, str(caught.value))
+
+
+def test_a_census_total_scales_a_group_column_as_it_scales_everyone(tmp_path):
+    """[population] total: the elderly's own column keeps its share of the people."""
+    city = geoplan.datasets.synthetic_city(area_km2=1.0, seed=2)
+    demand = city.demand()
+    demand["age_60_plus"] = np.floor(demand["population"] * 0.25)
+    demand.to_file(tmp_path / "people.gpkg")
+    estimate, elderly = float(demand["population"].sum()), float(demand["age_60_plus"].sum())
+    toml = tmp_path / "study.toml"
+    toml.write_text(
+        "\n".join(
+            [
+                '[study]\nname = "census"',
+                '[network]\nsource = "synthetic"',
+                "[synthetic]\narea_km2 = 1.0\nseed = 2",
+                f'[population]\nsource = "people.gpkg"\ntotal = {2 * estimate:.0f}',
+                '[population.groups.elderly]\ncolumn = "age_60_plus"',
+                "[facilities.types.pharmacy]",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    study = geoplan.Study.from_config(geoplan.load_config(toml))
+    result = geoplan.run_study(study, steps=["coverage"])
+    assert result.coverage is not None
+    row = result.coverage.totals.loc["pharmacy"]
+    factor = round(2 * estimate) / estimate
+    assert study.demand["population"].sum() == pytest.approx(2 * estimate, abs=1)
+    assert row["population_elderly"] == pytest.approx(elderly * factor)
+    assert row["population_elderly"] / row["population"] == pytest.approx(elderly / estimate)
