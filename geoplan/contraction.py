@@ -37,6 +37,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -94,7 +95,7 @@ class Contraction:
     edge_start_m: FloatArray
     edge_reversed: BoolArray
 
-    @property
+    @cached_property
     def removed(self) -> BoolArray:
         """Whether each original node was removed (it lies inside a merged edge)."""
         return self.node_position < 0
@@ -179,7 +180,7 @@ class Contraction:
             max_snap_m=0.0,
         )
 
-    @property
+    @cached_property
     def _an_edge_of_kept(self) -> tuple[IntArray, BoolArray]:
         """Per contracted node, one merged edge at it (-1: none) and whether it is its ``u``."""
         net = self.network
@@ -190,6 +191,11 @@ class Contraction:
         edge[net.edge_u[::-1]] = every[::-1]  # ... unless one starts there
         at_u[net.edge_u] = True
         return edge, at_u
+
+    @cached_property
+    def _removed_points(self) -> SnappedPoints:
+        """The removed nodes as points on their merged edges, in node order."""
+        return self._node_points(np.flatnonzero(self.removed))
 
     def _sources(self, sources: Any) -> tuple[SnappedPoints, IntArray]:
         """Return the sources on the contracted network, and which stand alone on a node."""
@@ -236,7 +242,7 @@ class Contraction:
         points, alone = self._sources(sources)
         removed = np.flatnonzero(self.removed)
         snapped = self.snap(targets) if targets is not None else None
-        stops = _concat_points(self._node_points(removed), snapped)
+        stops = _concat_points(self._removed_points, snapped)
         found = self.network.nearest(
             points, minutes=minutes, distance_m=distance_m, targets=stops, direction=direction
         )
@@ -279,7 +285,7 @@ class Contraction:
         points, alone = self._sources(sources)
         removed = np.flatnonzero(self.removed)
         snapped = self.snap(targets) if targets is not None else None
-        stops = _concat_points(self._node_points(removed), snapped)
+        stops = _concat_points(self._removed_points, snapped)
         found = self.network.reach(
             points,
             minutes=minutes,
