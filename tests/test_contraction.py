@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
+from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
@@ -390,3 +391,61 @@ def test_given_lengths_are_checked():
     net = Network(x=[0, 1], y=[0, 0], edge_u=[0], edge_v=[1], crs=CRS, length_m=[3.0])
     assert net.length_m.tolist() == [3.0]
     assert net.by_distance().length_m.tolist() == [3.0]
+
+
+# ----------------------------------------------------------------- real streets
+DATA = Path(__file__).resolve().parent / "data"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm"
+
+
+def real_network(name: str, profile: str) -> Network:
+    from geoplan.sources import read_network
+
+    path = DATA / name if (DATA / name).exists() else SHARED / name
+    if not path.exists():
+        pytest.skip(f"{path} is absent (the shared OSM extracts are optional)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # pyrosm's own
+        warnings.simplefilter("ignore", FutureWarning)
+        return read_network(path, profile=profile)
+
+
+def beside_edges(net: Network, n: int, seed: int) -> gpd.GeoSeries:
+    rng = np.random.default_rng(seed)
+    on = shapely.line_interpolate_point(
+        net.geometry[rng.choice(net.n_edges, n)], rng.uniform(0, 1, n), normalized=True
+    )
+    xy = shapely.get_coordinates(on) + rng.normal(0, 8, (n, 2))
+    return gpd.GeoSeries(shapely.points(xy), crs=net.crs)
+
+
+@pytest.mark.parametrize(
+    ("name", "profile"),
+    [
+        ("tiny_city.osm", "walk"),
+        ("tiny_city.osm", "drive"),
+        pytest.param("chengdu_2017.osm.pbf", "walk", marks=pytest.mark.realdata),
+        pytest.param("chengdu_2017.osm.pbf", "drive", marks=pytest.mark.realdata),
+    ],
+)
+def test_real_streets_give_the_same_distances_contracted(name, profile):
+    net = real_network(name, profile)
+    small = contract(net)
+    assert small.network.n_nodes < net.n_nodes
+    src = snap(net, beside_edges(net, 12, 1))
+    homes = snap(net, beside_edges(net, 400, 2))
+    for direction in ("to_sources", "from_sources"):
+        kwargs = {"minutes": 10, "targets": homes, "direction": direction}
+        before, after = net.nearest(src, **kwargs), small.nearest(src, **kwargs)
+        cut = before.cutoff_m
+        for got, expected in (
+            (after.node_distance_m, before.node_distance_m),
+            (after.target_distance_m, before.target_distance_m),
+        ):
+            away = ~on_cutoff(expected, cut)
+            assert_same(got[away], expected[away])
+        reach_b, reach_a = net.reach(src, **kwargs), small.reach(src, **kwargs)
+        assert reach_a.nodes.nnz == reach_b.nodes.nnz
+        assert reach_a.targets.nnz == reach_b.targets.nnz
+        np.testing.assert_allclose(reach_a.nodes.data, reach_b.nodes.data, rtol=1e-9)
+        np.testing.assert_allclose(reach_a.targets.data, reach_b.targets.data, rtol=1e-9)
