@@ -56,6 +56,7 @@ from geoplan.network import (
     Network,
     Reach,
     SnappedPoints,
+    _direction,
 )
 
 __all__ = ["Contraction", "contract"]
@@ -243,8 +244,17 @@ class Contraction:
         removed = np.flatnonzero(self.removed)
         snapped = self.snap(targets) if targets is not None else None
         stops = _concat_points(self._removed_points, snapped)
-        found = self.network.nearest(
-            points, minutes=minutes, distance_m=distance_m, targets=stops, direction=direction
+        found = (
+            self.network.nearest(
+                points, minutes=minutes, distance_m=distance_m, targets=stops, direction=direction
+            )
+            if points.reachable.any()
+            else _nothing_near(
+                self.network,
+                len(stops),
+                cutoff=self.network.cutoff_m(minutes=minutes, distance_m=distance_m),
+                direction=direction,
+            )
         )
         assert found.target_distance_m is not None
         assert found.target_source is not None
@@ -286,13 +296,23 @@ class Contraction:
         removed = np.flatnonzero(self.removed)
         snapped = self.snap(targets) if targets is not None else None
         stops = _concat_points(self._removed_points, snapped)
-        found = self.network.reach(
-            points,
-            minutes=minutes,
-            distance_m=distance_m,
-            targets=stops,
-            batch_mb=batch_mb,
-            direction=direction,
+        found = (
+            self.network.reach(
+                points,
+                minutes=minutes,
+                distance_m=distance_m,
+                targets=stops,
+                batch_mb=batch_mb,
+                direction=direction,
+            )
+            if points.reachable.any()
+            else _nothing_reached(
+                self.network,
+                len(points),
+                len(stops),
+                cutoff=self.network.cutoff_m(minutes=minutes, distance_m=distance_m),
+                direction=direction,
+            )
         )
         assert found.targets is not None
         k, n = found.nodes.shape[0], self.original.n_nodes
@@ -637,6 +657,32 @@ def _alone_sources(
     order = np.argsort(alone, kind="stable")[::-1]
     node_dist[nodes[order]] = 0.0
     node_source[nodes[order]] = alone[order]
+
+
+def _nothing_near(net: Network, n_stops: int, *, cutoff: float, direction: Any) -> Nearest:
+    """Return the search of sources that all stand on nodes without edges: nothing reached."""
+    return Nearest(
+        node_distance_m=np.full(net.n_nodes, np.inf),
+        node_source=np.full(net.n_nodes, -1, dtype=np.int64),
+        target_distance_m=np.full(n_stops, np.inf),
+        target_source=np.full(n_stops, -1, dtype=np.int64),
+        cutoff_m=cutoff,
+        speed_m_s=net.speed_m_s,
+        direction=_direction(direction),
+    )
+
+
+def _nothing_reached(
+    net: Network, n_sources: int, n_stops: int, *, cutoff: float, direction: Any
+) -> Reach:
+    """Return the reach of sources that all stand on nodes without edges: nothing reached."""
+    return Reach(
+        nodes=sp.csr_matrix((n_sources, net.n_nodes)),
+        targets=sp.csr_matrix((n_sources, n_stops)),
+        cutoff_m=cutoff,
+        speed_m_s=net.speed_m_s,
+        direction=_direction(direction),
+    )
 
 
 def _csr(rows: IntArray, cols: IntArray, vals: FloatArray, shape: tuple[int, int]) -> sp.csr_matrix:

@@ -20,7 +20,10 @@ import pandas as pd
 import pytest
 import shapely
 from _oracles import oracle_digraph
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from shapely.geometry import LineString
+from test_directed import _snap, directed_case
 
 from geoplan import Network, NetworkError, UnreachablePointsWarning
 from geoplan.contraction import contract
@@ -449,3 +452,62 @@ def test_real_streets_give_the_same_distances_contracted(name, profile):
         assert reach_a.targets.nnz == reach_b.targets.nnz
         np.testing.assert_allclose(reach_a.nodes.data, reach_b.nodes.data, rtol=1e-9)
         np.testing.assert_allclose(reach_a.targets.data, reach_b.targets.data, rtol=1e-9)
+
+
+# ----------------------------------------------------------------- any graph at all
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(directed_case(), st.booleans())
+def test_any_random_network_gives_the_same_distances_contracted(case, by_node):
+    # directed_case draws self-loops, parallel edges, nodes without edges, bent edges,
+    # one-way edges and speeds per direction, and points on nodes
+    net, src_xy, tgt_xy, cutoff, direction = case
+    small = contract(net)
+    src = np.arange(net.n_nodes)[:: max(1, net.n_nodes // 3)] if by_node else _snap(net, src_xy)
+    tgt = _snap(net, tgt_xy) if tgt_xy else None
+    kwargs = {"distance_m": cutoff, "targets": tgt, "direction": direction}
+    before, after = net.nearest(src, **kwargs), small.nearest(src, **kwargs)
+    pairs = [(after.node_distance_m, before.node_distance_m)]
+    if tgt is not None:
+        pairs.append((after.target_distance_m, before.target_distance_m))
+    for got, expected in pairs:
+        away = ~on_cutoff(expected, cutoff)
+        assert_same(got[away], expected[away])
+    reach_b, reach_a = net.reach(src, **kwargs), small.reach(src, **kwargs)
+    for name in ("nodes", "targets") if tgt is not None else ("nodes",):
+        b, a = getattr(reach_b, name), getattr(reach_a, name)
+        assert a.shape == b.shape
+        edge = _on_cutoff_entries(b, cutoff) | _on_cutoff_entries(a, cutoff)
+        assert np.array_equal(_pattern(a) & ~edge, _pattern(b) & ~edge)
+        np.testing.assert_allclose(a.toarray()[~edge], b.toarray()[~edge], rtol=1e-9, atol=1e-9)
+
+
+def _pattern(matrix):
+    out = np.zeros(matrix.shape, dtype=bool)
+    coo = matrix.tocoo()
+    out[coo.row, coo.col] = True
+    return out
+
+
+def _on_cutoff_entries(matrix, cutoff):
+    """Where the entries lie on the cutoff (either side may keep them)."""
+    out = np.zeros(matrix.shape, dtype=bool)
+    coo = matrix.tocoo()
+    out[coo.row, coo.col] = on_cutoff(coo.data, cutoff)
+    return out
+
+
+def test_sources_on_nodes_without_edges_reach_only_themselves():
+    # node 3 at (500, 0) has no edge
+    net = Network(x=[0, 100, 200, 500], y=[0, 0, 0, 0], edge_u=[0, 1], edge_v=[1, 2], crs=CRS)
+    small = contract(net)
+    assert small.node_position.tolist() == [0, -1, 1, 2]
+    alone = small.nearest(np.array([3]), distance_m=1000)
+    assert alone.node_distance_m.tolist() == [math.inf, math.inf, math.inf, 0.0]
+    assert alone.node_source.tolist() == [-1, -1, -1, 0]
+    both = small.reach(np.array([3, 0]), distance_m=1000)
+    assert both.reached_nodes(0).tolist() == [3]
+    assert both.nodes[0].data.tolist() == [0.0]
+    assert both.reached_nodes(1).tolist() == [0, 1, 2]
+    assert both.nodes[1].data.tolist() == [0.0, 100.0, 200.0]
+    only = small.reach(np.array([3]), distance_m=1000)
+    assert only.reached_nodes(0).tolist() == [3]
