@@ -12,7 +12,14 @@ direction and the same speed each way (taken along the chain), and, unless
 ``attributes=False``, the same :attr:`Network.edge_attrs`. The cost of a part of
 a merged edge is then its length at the one pace of the chain, the cost of the
 same part on the old edges, so distances are the same, up to the rounding of
-adding the lengths in another order (a relative 1e-12 or so).
+adding the lengths in another order (at most a relative 5e-14 on the Harbin and
+Chengdu extracts; not bit for bit, which is why the study does not use it).
+
+Two thirds of the nodes of real streets go, and a search alone on the contracted
+network takes 0.6-1.0x the time; measuring the removed nodes again as points on
+their edges costs about as much (``bench/contraction.py``). When only the targets
+matter, search :attr:`Contraction.network` with points moved by
+:meth:`Contraction.snap`.
 
 :class:`Contraction` answers the questions of :meth:`Network.nearest` and
 :meth:`Network.reach` in terms of the *original* network: points are snapped on
