@@ -511,3 +511,13 @@ def test_sources_on_nodes_without_edges_reach_only_themselves():
     assert both.nodes[1].data.tolist() == [0.0, 100.0, 200.0]
     only = small.reach(np.array([3]), distance_m=1000)
     assert only.reached_nodes(0).tolist() == [3]
+
+
+def test_the_contraction_benchmark_runs_quick():
+    # the smoke run of bench/contraction.py: each case checks the distances agree first
+    bench = pytest.importorskip("bench.contraction")
+    table = bench.run(quick=True)
+    contracted = [r for r in table.rows if r.case == "contract"]
+    assert contracted
+    assert all("fewer" in r.note for r in contracted)
+    assert "| nearest facility + homes |" in table.markdown()
