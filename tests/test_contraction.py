@@ -521,3 +521,25 @@ def test_the_contraction_benchmark_runs_quick():
     assert contracted
     assert all("fewer" in r.note for r in contracted)
     assert "| nearest facility + homes |" in table.markdown()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_whole_metre_streets_give_bit_for_bit_the_same_distances(seed):
+    # axis-aligned streets of whole metres: every sum is exact, in any order
+    rng = np.random.default_rng(seed)
+    size = 8
+    segments = []
+    for i in range(size):
+        for j in range(size - 1):
+            if rng.random() < 0.8:
+                segments.append((j * 40, i * 30, (j + 1) * 40, i * 30))  # rows, 40 m pieces
+            if rng.random() < 0.3:
+                segments.append((i * 40, j * 30, i * 40, (j + 1) * 30))  # some columns
+    net = Network.from_edges(segments, crs=CRS, oneway=rng.choice([0, 0, 1, -1], len(segments)))
+    small = contract(net)
+    assert small.network.n_nodes < net.n_nodes
+    sources = rng.choice(net.n_nodes, 3, replace=False)
+    for direction in ("to_sources", "from_sources"):
+        before = net.nearest(sources, distance_m=math.inf, direction=direction)
+        after = small.nearest(sources, distance_m=math.inf, direction=direction)
+        assert np.array_equal(after.node_distance_m, before.node_distance_m)
