@@ -1723,6 +1723,12 @@ def _same_edge_nearest(
     tgt = np.flatnonzero(snapped.reachable)
     if src.size == 0 or tgt.size == 0:
         return
+    # only targets on an edge some source stands on (a mask is cheaper than searching all)
+    with_source = np.zeros(net.n_edges, dtype=bool)
+    with_source[seeds.edge[src]] = True
+    tgt = tgt[with_source[snapped.edge[tgt]]]
+    if tgt.size == 0:
+        return
     order = np.argsort(seeds.edge[src], kind="stable")
     src = src[order]
     src_edge = seeds.edge[src]
