@@ -16,7 +16,7 @@ adding the lengths in another order (at most a relative 5e-14 on the Harbin and
 Chengdu extracts; not bit for bit, which is why the study does not use it).
 
 Two thirds of the nodes of real streets go, and a search alone on the contracted
-network takes 0.6-1.0x the time; measuring the removed nodes again as points on
+network takes 0.6-1.07x the time; measuring the removed nodes again as points on
 their edges costs about as much (``bench/contraction.py``). When only the targets
 matter, search :attr:`Contraction.network` with points moved by
 :meth:`Contraction.snap`.
@@ -213,10 +213,18 @@ class Contraction:
             nodes = np.asarray(sources)
             n = self.original.n_nodes
             if nodes.size == 0 or not np.issubdtype(nodes.dtype, np.integer):
-                msg = "node sources must be a non-empty array of integer node positions"
+                msg = (
+                    f"node sources must be integer positions of original nodes, got "
+                    f"{nodes.size} values of type {nodes.dtype}; pass at least one, e.g. "
+                    "np.array([0, 5])"
+                )
                 raise InputError(msg)
             if nodes.min() < 0 or nodes.max() >= n:
-                msg = f"node sources must be positions in 0..{n - 1} of the original network"
+                msg = (
+                    f"node sources must be positions in 0..{n - 1} of the original network "
+                    "(Contraction.original), not of the contracted one; map a contracted "
+                    "node back with np.flatnonzero(contraction.node_position == k)"
+                )
                 raise InputError(msg)
             points = self._node_points(nodes)
             return points, np.flatnonzero(~points.reachable)

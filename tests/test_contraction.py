@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString
 from test_directed import _snap, directed_case
 
-from geoplan import Network, NetworkError, UnreachablePointsWarning
+from geoplan import InputError, Network, NetworkError, UnreachablePointsWarning
 from geoplan.contraction import contract
 
 CRS = "EPSG:32651"
@@ -543,3 +543,13 @@ def test_whole_metre_streets_give_bit_for_bit_the_same_distances(seed):
         before = net.nearest(sources, distance_m=math.inf, direction=direction)
         after = small.nearest(sources, distance_m=math.inf, direction=direction)
         assert np.array_equal(after.node_distance_m, before.node_distance_m)
+
+
+def test_bad_node_sources_are_refused_with_the_fix():
+    small = contract(street_edges())
+    with pytest.raises(InputError, match=r"at least one, e\.g\. np\.array"):
+        small.nearest(np.array([], dtype=np.int64), distance_m=100)
+    with pytest.raises(InputError, match="integer positions"):
+        small.nearest(np.array([0.5]), distance_m=100)
+    with pytest.raises(InputError, match=r"positions in 0\.\.4 of the original network"):
+        small.reach(np.array([5]), distance_m=100)
