@@ -324,8 +324,9 @@ class Network:
     length_m
         Per edge, its length in metres (finite, not negative), for edges whose
         length is known better than their drawn line's (a contracted chain's
-        is the sum of its parts: :mod:`geoplan.contraction`); the geometry's
-        length when omitted.
+        is the sum of its parts: :mod:`geoplan.contraction`), kept by
+        :meth:`subgraph` and :meth:`with_edges`; the geometry's length when
+        omitted.
     """
 
     def __init__(
@@ -394,6 +395,8 @@ class Network:
         else:
             self.geometry = _orient(np.asarray(geometry, dtype=object), self)
             self.length_m = np.maximum(shapely.length(self.geometry), chord)
+        #: whether the lengths were given (kept by subgraph and with_edges) or measured
+        self._lengths_given = length_m is not None
         if length_m is not None:
             self.length_m = _edge_lengths(length_m, self.n_edges, name)
         self.edge_attrs = _edge_table(edge_attrs, self.n_edges, name)
@@ -919,7 +922,7 @@ class Network:
             oneway=self.oneway[keep_edges],
             forward_speed_m_s=self.forward_speed_m_s[keep_edges],
             backward_speed_m_s=self.backward_speed_m_s[keep_edges],
-            length_m=self.length_m[keep_edges],
+            length_m=self.length_m[keep_edges] if self._lengths_given else None,
         )
 
     def with_edges(
@@ -958,7 +961,7 @@ class Network:
             oneway=self.oneway if oneway is None else oneway,
             forward_speed_m_s=forward,
             backward_speed_m_s=backward,
-            length_m=self.length_m,
+            length_m=self.length_m if self._lengths_given else None,
         )
 
     def by_distance(self) -> Network:

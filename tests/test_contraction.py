@@ -394,6 +394,7 @@ def test_given_lengths_are_checked():
     net = Network(x=[0, 1], y=[0, 0], edge_u=[0], edge_v=[1], crs=CRS, length_m=[3.0])
     assert net.length_m.tolist() == [3.0]
     assert net.by_distance().length_m.tolist() == [3.0]
+    assert net.subgraph(np.array([True, True])).length_m.tolist() == [3.0]
 
 
 # ----------------------------------------------------------------- real streets
