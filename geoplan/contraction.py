@@ -394,22 +394,18 @@ def contract(network: Network, *, attributes: bool = True) -> Contraction:
     return _assemble(network, walk, attributes=attributes)
 
 
-def _edge_codes(network: Network, attributes: bool) -> IntArray:
-    """Return a code per edge, equal where the edge attributes are (0 without them)."""
+def _same_attributes(network: Network, a: IntArray, b: IntArray, attributes: bool) -> BoolArray:
+    """Return, per pair of edges, whether their attributes are equal (missing equals missing)."""
+    same = np.ones(len(a), dtype=bool)
     table = network.edge_attrs
-    if not attributes or table is None or table.shape[1] == 0:
-        return np.zeros(network.n_edges, dtype=np.int64)
-    keys = table.astype(str) if table.map(_unhashable).to_numpy().any() else table
-    codes = keys.groupby(list(keys.columns), dropna=False, sort=False).ngroup()
-    return np.asarray(codes, dtype=np.int64)
-
-
-def _unhashable(value: object) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return True
-    return False
+    if not attributes or table is None:
+        return same
+    for column in table.columns:
+        values = table[column].to_numpy()
+        first, second = values[a], values[b]
+        missing = pd.isna(first) & pd.isna(second)
+        same &= missing | np.asarray(first == second, dtype=bool)
+    return same
 
 
 def _removable(network: Network, *, attributes: bool) -> BoolArray:
@@ -423,8 +419,7 @@ def _removable(network: Network, *, attributes: bool) -> BoolArray:
     leaving = _along(network, b, network.edge_u[b] == nodes)
     for first, second in zip(arriving, leaving, strict=True):
         ok &= first == second
-    codes = _edge_codes(network, attributes)
-    ok &= codes[a] == codes[b]
+    ok &= _same_attributes(network, a, b, attributes)
     removable = np.zeros(network.n_nodes, dtype=bool)
     removable[nodes[ok]] = True
     return removable

@@ -304,6 +304,14 @@ def test_edge_attributes_keep_their_nodes_unless_asked():
     loose = contract(named, attributes=False)
     assert loose.network.n_edges == 1
     assert loose.network.edge_attrs is None
+    # a missing name equals a missing name, not a name; lists compare by value
+    unnamed = pd.DataFrame(
+        {"name": [None, np.nan, "长春路", "长春路"], "tags": [[1], [1], [2], [3]]}
+    )
+    mixed = Network(
+        x=net.x, y=net.y, edge_u=net.edge_u, edge_v=net.edge_v, crs=CRS, edge_attrs=unnamed
+    )
+    assert contract(mixed).network.n_edges == 3  # only the two unnamed edges merge
 
 
 def test_a_lone_ring_keeps_its_lowest_node_and_becomes_a_loop():
