@@ -31,6 +31,7 @@ SUITES = (
     "lines",
     "engine",
     "drive",
+    "contraction",
     "service_areas",
     "coverage",
     "siting",

@@ -321,6 +321,12 @@ class Network:
         and both to ``speed_m_s``. With either given the network is
         time-weighted, ``speed_m_s`` its reference speed (see
         :mod:`geoplan.network`).
+    length_m
+        Per edge, its length in metres (finite, not negative), for edges whose
+        length is known better than their drawn line's (a contracted chain's
+        is the sum of its parts: :mod:`geoplan.contraction`), kept by
+        :meth:`subgraph` and :meth:`with_edges`; the geometry's length when
+        omitted.
     """
 
     def __init__(
@@ -340,6 +346,7 @@ class Network:
         oneway: Sequence[int] | NDArray[Any] | None = None,
         forward_speed_m_s: Sequence[float] | FloatArray | None = None,
         backward_speed_m_s: Sequence[float] | FloatArray | None = None,
+        length_m: Sequence[float] | FloatArray | None = None,
     ) -> None:
         if profile not in _PROFILES:
             msg = f"profile must be one of {_PROFILES}, got {profile!r}"
@@ -388,6 +395,10 @@ class Network:
         else:
             self.geometry = _orient(np.asarray(geometry, dtype=object), self)
             self.length_m = np.maximum(shapely.length(self.geometry), chord)
+        #: whether the lengths were given (kept by subgraph and with_edges) or measured
+        self._lengths_given = length_m is not None
+        if length_m is not None:
+            self.length_m = _edge_lengths(length_m, self.n_edges, name)
         self.edge_attrs = _edge_table(edge_attrs, self.n_edges, name)
         self.oneway = _oneway_codes(oneway, self.n_edges, name)
         self.forward_speed_m_s = _edge_speeds(
@@ -911,6 +922,7 @@ class Network:
             oneway=self.oneway[keep_edges],
             forward_speed_m_s=self.forward_speed_m_s[keep_edges],
             backward_speed_m_s=self.backward_speed_m_s[keep_edges],
+            length_m=self.length_m[keep_edges] if self._lengths_given else None,
         )
 
     def with_edges(
@@ -949,6 +961,7 @@ class Network:
             oneway=self.oneway if oneway is None else oneway,
             forward_speed_m_s=forward,
             backward_speed_m_s=backward,
+            length_m=self.length_m if self._lengths_given else None,
         )
 
     def by_distance(self) -> Network:
@@ -1623,6 +1636,26 @@ def _edge_speeds(values: Any, reference: float, n_edges: int, name: str, what: s
     return speeds
 
 
+def _edge_lengths(values: Any, n_edges: int, name: str) -> FloatArray:
+    """Check given edge lengths: finite and not negative, one per edge."""
+    lengths = np.array(values, dtype=np.float64)
+    if lengths.shape != (n_edges,):
+        msg = (
+            f"{name}: length_m has shape {lengths.shape} but the network has {n_edges} edges; "
+            "give one length (metres) per edge, or leave length_m out to measure the geometry"
+        )
+        raise NetworkError(msg)
+    bad = ~(np.isfinite(lengths) & (lengths >= 0))
+    if bad.any():
+        msg = (
+            f"{name}: {int(bad.sum())} of {n_edges} edges have a length_m that is not a finite "
+            f"number of metres, zero or more (first: {lengths[bad][0]!r}); repair them, or "
+            "leave length_m out to measure the geometry"
+        )
+        raise NetworkError(msg)
+    return lengths
+
+
 def _kept(values: Any, keep: BoolArray, name: str, what: str) -> NDArray[Any] | None:
     """Per-edge values of the edges kept (None stays None)."""
     if values is None:
@@ -1692,6 +1725,12 @@ def _same_edge_nearest(
     src = np.flatnonzero(seeds.valid & (seeds.edge >= 0))
     tgt = np.flatnonzero(snapped.reachable)
     if src.size == 0 or tgt.size == 0:
+        return
+    # only targets on an edge some source stands on (a mask is cheaper than searching all)
+    with_source = np.zeros(net.n_edges, dtype=bool)
+    with_source[seeds.edge[src]] = True
+    tgt = tgt[with_source[snapped.edge[tgt]]]
+    if tgt.size == 0:
         return
     order = np.argsort(seeds.edge[src], kind="stable")
     src = src[order]

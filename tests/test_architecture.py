@@ -25,6 +25,7 @@ LAYERS = {
     "geoplan._i18n": 1,
     "geoplan.sources": 2,
     "geoplan.network": 2,
+    "geoplan.contraction": 2,
     "geoplan.slopes": 2,
     "geoplan.population": 2,
     "geoplan.groups": 2,
