@@ -13,6 +13,7 @@ from numpy.typing import ArrayLike
 
 from geoplan.models._arrays import _TOL, FloatArray
 from geoplan.models._covering import _Demand, _lscp_program
+from geoplan.models._facility import _choose
 from geoplan.models._greedy import _celf, _cover_value, _online_bound, _prune, _Savings, _swap
 from geoplan.models._reduce import _Cover, _original_positions
 from geoplan.models._solve import (
@@ -185,6 +186,8 @@ def _solve_cover(
     """Maximise covered weight in a reduced coverage model."""
     if model.empty:
         return _Outcome.trivial(0.0, "nothing left to cover")
+    if budget is None and p is not None:
+        return _choose_cover(model, p, solver=solver, deadline=deadline, mip_gap=mip_gap)
     greedy = _greedy_cover(model, p, budget, deadline)
     cost = None if budget is None else model.cost
     return _improve_greedy(
@@ -198,6 +201,20 @@ def _solve_cover(
         solver=solver,
         deadline=deadline,
         mip_gap=mip_gap,
+    )
+
+
+def _choose_cover(
+    model: _Cover, p: int, *, solver: str, deadline: float, mip_gap: float
+) -> _Outcome:
+    """Solve the fixed-p form: greedy, Lagrangian bound, HiGHS (:mod:`geoplan.models._facility`)."""
+    choice = _choose(model.a, model.v, p, solver=solver, deadline=deadline, mip_gap=mip_gap)
+    return _Outcome(
+        _original_positions(model.cand, choice.sites),
+        choice.upper,
+        choice.solver,
+        choice.status,
+        nonzeros=choice.nonzeros,
     )
 
 

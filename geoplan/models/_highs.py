@@ -1,0 +1,187 @@
+"""HiGHS through its own Python binding (``highspy``): MILPs with a starting solution, LPs.
+
+scipy's :func:`~scipy.optimize.milp` takes no starting solution, so a greedy answer
+could not seed HiGHS's search; ``highspy`` (the HiGHS project's binding) takes one
+(``setSolution``). Every run gets the time left before the caller's deadline as
+HiGHS's ``time_limit`` and, as a second guard, interrupt callbacks (simplex, interior
+point, branch and bound) that stop HiGHS once the deadline has passed -- HiGHS
+checks its time limit only at some points of a solve.
+
+The binding's pybind class ``_Highs`` is used rather than its Python subclass
+``Highs``: the subclass registers its callbacks on construction, which prints HiGHS's
+banner to standard output before ``output_flag`` can be switched off.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from highspy import HighsModelStatus, MatrixFormat, ObjSense, cb
+from highspy._core import _Highs
+
+from geoplan.models._arrays import FloatArray
+
+if TYPE_CHECKING:
+    from geoplan.models._solve import _Program
+
+#: HiGHS model statuses that mean "stopped by a limit or by us", not "failed".
+_STOPPED = {
+    HighsModelStatus.kTimeLimit,
+    HighsModelStatus.kInterrupt,
+    HighsModelStatus.kIterationLimit,
+    HighsModelStatus.kSolutionLimit,
+}
+
+#: HiGHS's MIP presolve checks the time limit at only some of its steps (HiGHS issues
+#: #1501, #2226): on the 554,359-nonzero coverage program of the 20,000 x 1,500
+#: benchmark it ran 22 s past a 5 s limit, so larger MILPs are solved without it
+#: (geoplan's own reduction has merged rows and dropped dominated candidates already).
+_PRESOLVE_NONZEROS = 100_000
+
+#: The interrupt callbacks that carry the deadline.
+_INTERRUPTS = (
+    cb.HighsCallbackType.kCallbackSimplexInterrupt,
+    cb.HighsCallbackType.kCallbackIpmInterrupt,
+    cb.HighsCallbackType.kCallbackMipInterrupt,
+)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What HiGHS returned: status, values (None when it has none), objective and dual bound.
+
+    ``objective`` and ``bound`` are in the program's raw units (min c @ x); ``bound``
+    is ``-inf`` when HiGHS proved nothing.
+    """
+
+    status: str
+    x: FloatArray | None
+    objective: float
+    bound: float
+
+
+def _interrupt_at(deadline: float) -> Any:
+    """Build a HiGHS callback that interrupts the solve once ``deadline`` has passed."""
+
+    def callback(
+        kind: Any, message: str, data_out: Any, data_in: Any, user_data: Any
+    ) -> None:  # the signature HiGHS calls back with
+        if data_in is not None and time.perf_counter() > deadline:
+            data_in.user_interrupt = True
+
+    return callback
+
+
+def _solver(deadline: float, **options: Any) -> _Highs:
+    """Make a silent HiGHS instance that stops at ``deadline`` (``perf_counter`` seconds)."""
+    h = _Highs()
+    h.setOptionValue("output_flag", False)
+    for name, value in options.items():
+        h.setOptionValue(name, value)
+    if not math.isinf(deadline):
+        h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 1e-3))
+        h.setCallback(_interrupt_at(deadline), None)
+        for kind in _INTERRUPTS:
+            h.startCallback(kind)
+    return h
+
+
+def _pass_program(h: _Highs, prog: _Program, *, integral: bool) -> None:
+    """Hand ``prog`` (min c @ x, lo <= a @ x <= hi, lb <= x <= ub) to HiGHS, row-wise."""
+    a = prog.a
+    inf = math.inf
+    integrality = (
+        prog.integrality.astype(np.int32) if integral else np.zeros(prog.c.size, dtype=np.int32)
+    )
+    h.passModel(
+        int(prog.c.size),
+        int(a.shape[0]),
+        int(a.nnz),
+        int(MatrixFormat.kRowwise),
+        int(ObjSense.kMinimize),
+        0.0,
+        np.ascontiguousarray(prog.c, dtype=np.float64),
+        np.ascontiguousarray(np.nan_to_num(prog.lb, neginf=-inf), dtype=np.float64),
+        np.ascontiguousarray(prog.ub, dtype=np.float64),
+        np.ascontiguousarray(prog.lo, dtype=np.float64),
+        np.ascontiguousarray(prog.hi, dtype=np.float64),
+        np.ascontiguousarray(a.indptr, dtype=np.int32),
+        np.ascontiguousarray(a.indices, dtype=np.int32),
+        np.ascontiguousarray(a.data, dtype=np.float64),
+        integrality,
+    )
+
+
+def _status(h: _Highs) -> str:
+    status = h.getModelStatus()
+    if status == HighsModelStatus.kOptimal:
+        return "optimal"
+    if status in (HighsModelStatus.kInfeasible, HighsModelStatus.kObjectiveBound):
+        return "infeasible"
+    if status in _STOPPED:
+        return "time limit"
+    return "failed"
+
+
+def _values(h: _Highs, width: int) -> FloatArray | None:
+    """Return the solution HiGHS holds (None when it has no feasible one)."""
+    info = h.getInfo()
+    if info.primal_solution_status != 2:  # kSolutionStatusFeasible
+        return None
+    x = np.asarray(h.getSolution().col_value, dtype=np.float64)
+    return x if x.size == width else None
+
+
+def _run_milp(
+    prog: _Program,
+    deadline: float,
+    mip_gap: float,
+    *,
+    start: list[int] | None = None,
+    cutoff: float | None = None,
+) -> _Run:
+    """Solve ``prog`` as a MILP.
+
+    ``start`` lists the integer columns at 1 in a feasible solution (the others
+    at 0; HiGHS completes the continuous ones); ``cutoff`` asks only for
+    solutions whose raw objective is below it (HiGHS's ``objective_bound``).
+    """
+    options: dict[str, Any] = {"mip_rel_gap": float(mip_gap)}
+    if prog.nonzeros > _PRESOLVE_NONZEROS:
+        options["presolve"] = "off"
+    if cutoff is not None:
+        options["objective_bound"] = float(cutoff)
+    h = _solver(deadline, **options)
+    _pass_program(h, prog, integral=True)
+    if start is not None:
+        columns = np.flatnonzero(prog.integrality > 0).astype(np.int32)
+        values = np.zeros(columns.size)
+        values[np.isin(columns, np.asarray(start, dtype=np.int64))] = 1.0
+        h.setSolution(int(columns.size), columns, values)
+    h.run()
+    status = _status(h)
+    x = _values(h, prog.c.size)
+    info = h.getInfo()
+    bound = float(info.mip_dual_bound)
+    objective = float(info.objective_function_value) if x is not None else math.inf
+    if not math.isfinite(bound):
+        bound = -math.inf
+    if status == "optimal" and x is not None:
+        bound = objective if bound == -math.inf else min(bound, objective)
+    return _Run(status, x, objective, bound)
+
+
+def _run_lp(prog: _Program, deadline: float, *, method: str = "choose") -> _Run:
+    """Solve the LP relaxation of ``prog``: its optimum is a bound (raw units)."""
+    h = _solver(deadline, solver=method)
+    _pass_program(h, prog, integral=False)
+    h.run()
+    status = _status(h)
+    if status == "optimal":
+        value = float(h.getInfo().objective_function_value)
+        return _Run(status, None, value, value)
+    return _Run(status, None, math.inf, -math.inf)
