@@ -72,11 +72,6 @@ def _size(s: sp.csr_array) -> int:
     return 3 * int(s.nnz) + int(s.shape[0])
 
 
-def _proven(upper: float, value: float, mip_gap: float) -> bool:
-    """Whether ``upper`` proves ``value`` optimal within ``mip_gap`` (relative)."""
-    return upper <= value + max(_TOL * max(1.0, abs(value)), mip_gap * abs(value))
-
-
 class _Model:
     """The model (s, v, p) with ``s`` grouped by point (built once, when savings vary)."""
 
@@ -122,10 +117,20 @@ class _Task:
     solver: str
     deadline: float
     mip_gap: float
+    base: float | None
+
+    def objective(self, value: float) -> float:
+        """Return the objective at f = ``value``: f itself, or ``base`` - f (p-median)."""
+        return value if self.base is None else self.base - value
+
+    def slack(self, value: float) -> float:
+        """How far above f = ``value`` a bound may lie and still prove it (``mip_gap``)."""
+        size = abs(self.objective(value))
+        return max(_TOL * max(1.0, size), self.mip_gap * size)
 
     def proven(self, best: _Choice) -> bool:
         """Whether ``best``'s bound proves its value optimal within ``mip_gap``."""
-        return _proven(best.upper, best.value, self.mip_gap)
+        return best.upper <= best.value + self.slack(best.value)
 
     def dual(self, best: _Choice, *, steps: int, until: float, lam: FloatArray | None) -> _Dual:
         """Run the subgradient search from ``best`` (and ``lam``) until ``until`` at the latest."""
@@ -136,7 +141,7 @@ class _Task:
             m.p,
             incumbent=best.sites,
             deadline=_bound_deadline(min(self.deadline, until)),
-            rel_gap=self.mip_gap,
+            gap=self.slack(best.value),
             max_steps=steps,
             lam=lam,
             by=m.by,
@@ -149,10 +154,21 @@ class _Task:
 
 
 def _choose(
-    s: sp.csr_array, v: FloatArray, p: int, *, solver: str, deadline: float, mip_gap: float
+    s: sp.csr_array,
+    v: FloatArray,
+    p: int,
+    *,
+    solver: str,
+    deadline: float,
+    mip_gap: float,
+    base: float | None = None,
 ) -> _Choice:
-    """Choose at most ``p`` sites (rows of ``s``) by the solver rule; see the module notes."""
-    task = _Task(_Model(s, v, p), solver, deadline, mip_gap)
+    """Choose at most ``p`` sites (rows of ``s``) by the solver rule; see the module notes.
+
+    The model maximises f, or -- given ``base`` -- minimises ``base`` - f (the
+    p-median's total time); ``mip_gap`` is relative to that objective.
+    """
+    task = _Task(_Model(s, v, p), solver, deadline, mip_gap, base)
     sites = task.model.swap(_celf(_Savings(s, v), limit=p, deadline=deadline), deadline)
     best = _Choice(sites, task.model.value(sites), _online_bound(s, v, sites, p=p), "greedy", "")
     if task.proven(best):
@@ -160,7 +176,7 @@ def _choose(
     if solver != "greedy" and task.model.size <= _DIRECT_NONZEROS:
         nothing = np.zeros(s.shape[0], dtype=bool)
         part = _Restricted.of(s, v, p, nothing, nothing)
-        return _exact(task, part, part.program(), best)
+        return _exact(task, part, part.program(base), best)
     steps = _GREEDY_STEPS if solver == "greedy" else _STEPS
     dual = task.dual(best, steps=steps, until=math.inf, lam=None)
     best = task.improve(best, dual, dual.best_sites, list(dual.sites))
@@ -204,7 +220,7 @@ def _search_and_solve(task: _Task, dual: _Dual, best: _Choice) -> _Choice:
     if not part.open:
         upper = min(best.upper, max(best.value, part.offset))
         return replace(best, upper=upper, status="optimal")
-    prog = part.program()
+    prog = part.program(task.base)
     exact = task.solver == "exact" or prog.nonzeros <= AUTO_EXACT_NONZEROS
     if not exact or time.perf_counter() >= task.deadline:
         return replace(best, status=_unproven(task.deadline), nonzeros=prog.nonzeros)
@@ -212,18 +228,12 @@ def _search_and_solve(task: _Task, dual: _Dual, best: _Choice) -> _Choice:
 
 
 def _exact(task: _Task, part: _Restricted, prog: _Program, best: _Choice) -> _Choice:
-    """Solve what the fixing left open with HiGHS, from ``best``'s sites when they obey it.
-
-    When they do not, HiGHS gets the objective cutoff "better than ``best``" instead.
-    """
-    start = part.start(best.sites)
-    cutoff = None if start is not None else part.offset - best.value
-    run = _run_milp(prog, task.deadline, task.mip_gap, start=start, cutoff=cutoff)
-    ran = replace(best, solver="highs+greedy", nonzeros=prog.nonzeros)
-    if run.status == "infeasible":  # the cutoff pruned everything: nothing beats ``best``
-        return replace(ran, upper=min(best.upper, best.value), status="optimal")
-    upper = min(best.upper, max(best.value, part.offset - run.bound))
-    ran = replace(ran, upper=upper, status="optimal" if run.status == "optimal" else "time limit")
+    """Solve what the fixing left open with HiGHS, from ``best``'s sites when they obey it."""
+    run = _run_milp(prog, task.deadline, task.mip_gap, start=part.start(best.sites))
+    upper = run.bound if task.base is None else task.base - run.bound
+    upper = min(best.upper, max(best.value, upper))
+    status = "optimal" if run.status in ("optimal", "infeasible") else "time limit"
+    ran = replace(best, upper=upper, solver="highs+greedy", status=status, nonzeros=prog.nonzeros)
     found = part.sites(run.x)
     if found is not None:
         value = task.model.value(found)
@@ -280,11 +290,12 @@ class _Restricted:
         """Whether anything is left to decide."""
         return self.p > 0 and self.s.nnz > 0
 
-    def program(self) -> _Program:
-        """Build the restricted model as a MILP (min -f + offset)."""
+    def program(self, base: float | None) -> _Program:
+        """Build the restricted model as a MILP: maximise f, or minimise ``base`` - f."""
+        sign, offset = (-1.0, self.offset) if base is None else (1.0, base - self.offset)
         if np.all(self.s.data == 1.0):
-            return _coverage_program(self.s, self.v, self.p, self.offset)
-        return _savings_program(self.s, self.v, self.p, self.offset)
+            return _coverage_program(self.s, self.v, self.p, sign=sign, offset=offset)
+        return _savings_program(self.s, self.v, self.p, sign=sign, offset=offset)
 
     def start(self, sites: list[int]) -> list[int] | None:
         """``sites`` as positions among the free candidates, or None when they break the fixing."""
@@ -304,8 +315,13 @@ class _Restricted:
         return sorted(self.fixed + [int(j) for j in self.free[chosen]])
 
 
-def _coverage_program(s: sp.csr_array, v: FloatArray, p: int, offset: float) -> _Program:
-    """Build: max sum v_i y_i s.t. y_i <= sum_{j covers i} x_j, sum x <= p (points reached)."""
+def _coverage_program(
+    s: sp.csr_array, v: FloatArray, p: int, *, sign: float, offset: float
+) -> _Program:
+    """Build: max sum v_i y_i s.t. y_i <= sum_{j covers i} x_j, sum x <= p (points reached).
+
+    The program's objective is ``offset`` + ``-sign`` x (that sum).
+    """
     reached = np.flatnonzero(np.bincount(s.indices, minlength=s.shape[1]) > 0)
     a = sp.csr_array(s[:, reached])
     m, n = a.shape
@@ -319,13 +335,18 @@ def _coverage_program(s: sp.csr_array, v: FloatArray, p: int, offset: float) -> 
         hi=upper,
         lb=np.zeros(m + n),
         ub=np.ones(m + n),
-        sign=-1.0,
+        sign=sign,
         offset=offset,
     )
 
 
-def _savings_program(s: sp.csr_array, v: FloatArray, p: int, offset: float) -> _Program:
-    """Build: max sum v_i s_e z_e s.t. sum_{e in i} z_e <= 1, z_e <= x_j, sum x <= p."""
+def _savings_program(
+    s: sp.csr_array, v: FloatArray, p: int, *, sign: float, offset: float
+) -> _Program:
+    """Build: max sum v_i s_e z_e s.t. sum_{e in i} z_e <= 1, z_e <= x_j, sum x <= p.
+
+    The program's objective is ``offset`` + ``-sign`` x (that sum).
+    """
     m, n = s.shape
     e = s.nnz
     j_of, i_of, demand = _pair_columns(s)
@@ -346,6 +367,6 @@ def _savings_program(s: sp.csr_array, v: FloatArray, p: int, offset: float) -> _
         hi=upper,
         lb=np.zeros(m + e),
         ub=np.ones(m + e),
-        sign=-1.0,
+        sign=sign,
         offset=offset,
     )

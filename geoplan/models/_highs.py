@@ -52,10 +52,11 @@ _INTERRUPTS = (
 
 @dataclass(frozen=True)
 class _Run:
-    """What HiGHS returned: status, values (None when it has none), objective and dual bound.
+    """What HiGHS returned, in the model's units: status, values, objective and bound.
 
-    ``objective`` and ``bound`` are in the program's raw units (min c @ x); ``bound``
-    is ``-inf`` when HiGHS proved nothing.
+    ``x`` is None when HiGHS holds no feasible solution (``objective`` is then
+    the worst value); ``bound`` is HiGHS's proven bound on the optimum (upper
+    when the model maximises), infinite when it proved nothing.
     """
 
     status: str
@@ -91,7 +92,12 @@ def _solver(deadline: float, **options: Any) -> _Highs:
 
 
 def _pass_program(h: _Highs, prog: _Program, *, integral: bool) -> None:
-    """Hand ``prog`` (min c @ x, lo <= a @ x <= hi, lb <= x <= ub) to HiGHS, row-wise."""
+    """Hand ``prog`` to HiGHS, row-wise, as: minimise sign * (its objective).
+
+    HiGHS then minimises c @ x + sign * offset, which is the model's objective
+    (minimising models) or its negative (maximising ones), so that HiGHS's
+    relative gap is the model's.
+    """
     a = prog.a
     inf = math.inf
     integrality = (
@@ -103,7 +109,7 @@ def _pass_program(h: _Highs, prog: _Program, *, integral: bool) -> None:
         int(a.nnz),
         int(MatrixFormat.kRowwise),
         int(ObjSense.kMinimize),
-        0.0,
+        float(prog.sign * prog.offset),
         np.ascontiguousarray(prog.c, dtype=np.float64),
         np.ascontiguousarray(np.nan_to_num(prog.lb, neginf=-inf), dtype=np.float64),
         np.ascontiguousarray(prog.ub, dtype=np.float64),
@@ -137,24 +143,16 @@ def _values(h: _Highs, width: int) -> FloatArray | None:
 
 
 def _run_milp(
-    prog: _Program,
-    deadline: float,
-    mip_gap: float,
-    *,
-    start: list[int] | None = None,
-    cutoff: float | None = None,
+    prog: _Program, deadline: float, mip_gap: float, *, start: list[int] | None = None
 ) -> _Run:
-    """Solve ``prog`` as a MILP.
+    """Solve ``prog`` as a MILP, from a starting solution when given.
 
     ``start`` lists the integer columns at 1 in a feasible solution (the others
-    at 0; HiGHS completes the continuous ones); ``cutoff`` asks only for
-    solutions whose raw objective is below it (HiGHS's ``objective_bound``).
+    at 0; HiGHS completes the continuous ones).
     """
     options: dict[str, Any] = {"mip_rel_gap": float(mip_gap)}
     if prog.nonzeros > _PRESOLVE_NONZEROS:
         options["presolve"] = "off"
-    if cutoff is not None:
-        options["objective_bound"] = float(cutoff)
     h = _solver(deadline, **options)
     _pass_program(h, prog, integral=True)
     if start is not None:
@@ -166,22 +164,21 @@ def _run_milp(
     status = _status(h)
     x = _values(h, prog.c.size)
     info = h.getInfo()
-    bound = float(info.mip_dual_bound)
-    objective = float(info.objective_function_value) if x is not None else math.inf
-    if not math.isfinite(bound):
-        bound = -math.inf
+    low = float(info.mip_dual_bound)
+    low = low if math.isfinite(low) else -math.inf
+    high = float(info.objective_function_value) if x is not None else math.inf
     if status == "optimal" and x is not None:
-        bound = objective if bound == -math.inf else min(bound, objective)
-    return _Run(status, x, objective, bound)
+        low = min(low, high) if low > -math.inf else high
+    return _Run(status, x, prog.sign * high, prog.sign * low)
 
 
 def _run_lp(prog: _Program, deadline: float, *, method: str = "choose") -> _Run:
-    """Solve the LP relaxation of ``prog``: its optimum is a bound (raw units)."""
+    """Solve the LP relaxation of ``prog``: its optimum bounds the model's."""
     h = _solver(deadline, solver=method)
     _pass_program(h, prog, integral=False)
     h.run()
     status = _status(h)
     if status == "optimal":
-        value = float(h.getInfo().objective_function_value)
+        value = prog.sign * float(h.getInfo().objective_function_value)
         return _Run(status, None, value, value)
-    return _Run(status, None, math.inf, -math.inf)
+    return _Run(status, None, prog.sign * math.inf, prog.sign * -math.inf)

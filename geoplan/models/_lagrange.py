@@ -216,7 +216,7 @@ def _facility_dual(
     deadline: float,
     cost: FloatArray | None = None,
     budget: float | None = None,
-    rel_gap: float = 1e-6,
+    gap: float = 0.0,
     max_steps: int = _STEPS,
     lam: FloatArray | None = None,
     by: _ByPoint | None = None,
@@ -224,7 +224,7 @@ def _facility_dual(
     """Minimise L(lambda) by subgradient steps, from ``lam`` or the greedy sites ``incumbent``.
 
     Stops at ``deadline`` (``perf_counter`` seconds), when the bound is within
-    ``rel_gap`` of the best known value, when the step scale has been halved
+    ``gap`` of the best known value, when the step scale has been halved
     below :data:`_MIN_SCALE`, or after ``max_steps`` steps. Every step's
     subproblem sites (the p largest c_j) are tried as a solution too, and the
     best value known is Polyak's target.
@@ -236,7 +236,7 @@ def _facility_dual(
     scale, stale, steps = 2.0, 0, 0
     stopped = False
     while steps < max_steps and scale >= _MIN_SCALE:
-        if search.best.bound - search.lower <= rel_gap * max(1.0, abs(search.lower)):
+        if search.best.bound - search.lower <= gap:
             break
         if time.perf_counter() > deadline:
             stopped = True

@@ -74,9 +74,6 @@ class _Program:
     def nonzeros(self) -> int:
         return int(self.a.nnz)
 
-    def model_value(self, raw: float) -> float:
-        return self.sign * raw + self.offset
-
 
 def _site_flags(m: int, width: int) -> FloatArray:
     """1.0 for the ``m`` site variables (the first columns), 0.0 for the other ``width - m``."""
@@ -114,7 +111,7 @@ def _solve_milp(
 ) -> _Milp:
     """Solve ``prog`` with HiGHS (``highspy``), from the sites ``start`` when given."""
     run = _run_milp(prog, deadline, mip_gap, start=start)
-    return _Milp(x=run.x, bound=prog.model_value(run.bound), status=run.status)
+    return _Milp(x=run.x, bound=run.bound, status=run.status)
 
 
 def _solve_lp(prog: _Program, deadline: float) -> float | None:
@@ -124,7 +121,7 @@ def _solve_lp(prog: _Program, deadline: float) -> float | None:
         return math.inf * prog.sign
     if run.status != "optimal":
         return None
-    return prog.model_value(run.objective)
+    return run.objective
 
 
 def _picked(x: FloatArray | None, m: int) -> list[int]:

@@ -192,7 +192,9 @@ def _solve_median(
     """Maximise the savings f(S) (:mod:`geoplan.models._facility`); objective = base - f(S)."""
     if model.empty:
         return _Outcome.trivial(base, "no site improves any time")
-    choice = _choose(model.s, model.v, p, solver=solver, deadline=deadline, mip_gap=mip_gap)
+    choice = _choose(
+        model.s, model.v, p, solver=solver, deadline=deadline, mip_gap=mip_gap, base=base
+    )
     return _Outcome(
         _original_positions(model.cand, choice.sites),
         base - choice.upper,
