@@ -30,6 +30,7 @@ SUITES = (
     "readers",
     "lines",
     "engine",
+    "drive",
     "service_areas",
     "coverage",
     "siting",

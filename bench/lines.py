@@ -179,7 +179,17 @@ def run(quick: bool = False) -> Table:
 
 
 #: OSM tags an OSM-derived road layer keeps as columns.
-OSM_COLUMNS = ("highway", "name", "bridge", "tunnel", "layer", "foot", "access", "service")
+OSM_COLUMNS = (
+    "highway",
+    "name",
+    "bridge",
+    "tunnel",
+    "layer",
+    "foot",
+    "access",
+    "service",
+    "motorroad",
+)
 
 
 def osm_ways_as_lines(pbf: Path, folder: Path) -> Path:

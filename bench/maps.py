@@ -77,12 +77,18 @@ def run(quick: bool = False) -> Table:
             biggest = max(maps, key=lambda p: p.stat().st_size)
             mb = biggest.stat().st_size / 2**20
             total = sum(p.stat().st_size for p in maps) / 2**20
+            # the base layer (streets...) every map of the run loads from lib/
+            base = sum(p.stat().st_size for p in (out / "maps" / "lib").glob("base-*.js")) / 2**20
+            pdf = (out / "report.pdf").stat().st_size / 2**20
             table.record(
                 "write run folder",
                 label,
                 "geoplan write_run",
                 seconds,
-                note=f"{len(maps)} maps, {total:.1f} MB; largest {biggest.name} {mb:.1f} MB",
+                note=(
+                    f"{len(maps)} maps, {total:.1f} MB; largest {biggest.name} {mb:.1f} MB "
+                    f"+ shared base layer {base:.1f} MB; report.pdf {pdf:.1f} MB"
+                ),
             )
             coverage_map = out / "maps" / "coverage_community_canteen.html"
             start = time.perf_counter()

@@ -20,11 +20,13 @@ from geoplan import (
     datasets,
     equity,
     facilities,
+    groups,
     maps,
     models,
     network,
     population,
     siting,
+    slopes,
     sources,
     standards,
 )
@@ -53,6 +55,7 @@ from geoplan.coverage import (
 )
 from geoplan.facilities import classify_facilities, facility_points
 from geoplan.fca import two_step_fca, two_step_fca_from_network
+from geoplan.groups import PopulationGroup, population_group
 from geoplan.indicators import IndicatorResult, evaluate_indicators
 from geoplan.life_circles import LifeCircles, life_circles, street_blocks
 from geoplan.network import Nearest, Network, Reach, SnappedPoints
@@ -60,6 +63,7 @@ from geoplan.outputs import write_run
 from geoplan.service_areas import service_areas
 from geoplan.settings import settings
 from geoplan.siting import SiteProposal, propose_sites
+from geoplan.slopes import with_slopes
 from geoplan.sources import (
     fetch_extract,
     join_register,
@@ -88,6 +92,7 @@ __all__ = [
     "Network",
     "NetworkError",
     "OutputError",
+    "PopulationGroup",
     "Reach",
     "SiteProposal",
     "SnappedPoints",
@@ -107,6 +112,7 @@ __all__ = [
     "facilities",
     "facility_points",
     "fetch_extract",
+    "groups",
     "join_register",
     "life_circles",
     "load_config",
@@ -114,6 +120,7 @@ __all__ = [
     "models",
     "network",
     "population",
+    "population_group",
     "propose_sites",
     "read_boundaries",
     "read_buildings",
@@ -126,11 +133,13 @@ __all__ = [
     "settings",
     "shelter_capacity",
     "siting",
+    "slopes",
     "sources",
     "standards",
     "street_blocks",
     "two_step_fca",
     "two_step_fca_from_network",
+    "with_slopes",
     "write_run",
 ]
 

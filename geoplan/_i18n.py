@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from geoplan._errors import ConfigError
 from geoplan.settings import settings
 
+if TYPE_CHECKING:
+    from geoplan.standards import Cutoff
+
 __all__ = [
     "COLUMN_LABELS",
+    "GROUP_NAMES",
     "TABLE_LABELS",
     "column_label",
+    "describe_cutoff",
     "facility_type_label",
     "is_share_column",
     "label",
     "level_name",
     "resolve_lang",
     "table_label",
+    "verification_name",
 ]
 
 _LABELS: dict[str, tuple[str, str]] = {
@@ -114,6 +122,26 @@ _LABELS: dict[str, tuple[str, str]] = {
     "run_started": ("运行时间", "run started"),
     "existing_sites": ("现有设施点", "existing sites"),
     "all_studied": ("全域", "whole study"),
+    "population_groups": ("一老一小：各人群覆盖率", "The elderly and young children"),
+    "everyone": ("全体", "everyone"),
+    "walk_speeds": ("人群步行速度", "Walking speeds of population groups"),
+    "scenario": ("情景", "scenario"),
+    "scenarios": ("情景分析", "Scenarios"),
+    "added_links": ("新增连线", "links added"),
+    "closed_streets": ("封闭路段", "streets closed"),
+    "barriers": ("屏障", "barriers"),
+    "scenario_before": ("情景前", "before"),
+    "scenario_after": ("情景后", "after"),
+    "change": ("变化", "change"),
+    "lost": ("失去覆盖人口", "people no longer covered"),
+    "measure": ("指标", "measure"),
+}
+
+
+#: Population groups whose coverage is reported beside everyone's (一老一小): (Chinese, English).
+GROUP_NAMES: dict[str, tuple[str, str]] = {
+    "elderly": ("老年人", "the elderly"),
+    "children": ("儿童", "young children"),
 }
 
 
@@ -138,6 +166,23 @@ def label(key: str, lang: str | None = None) -> str:
     """
     zh, en = _LABELS[key]
     return zh if resolve_lang(lang) == "zh" else en
+
+
+#: How well a figure was checked, in words (the ``verification`` of the standards' values).
+_VERIFICATION: dict[str, tuple[str, str]] = {
+    "verified_primary": ("已核实（标准原文）", "verified (the text itself)"),
+    "verified_secondary": ("已核实（权威转述）", "verified (a reputable restatement)"),
+    "weak_secondary": ("弱来源", "weak source"),
+    "local": ("地方规定", "local rule"),
+    "default": ("geoplan 默认值", "geoplan default"),
+    "user": ("本研究设定", "set by this study"),
+}
+
+
+def verification_name(verification: str, lang: str | None = None) -> str:
+    """Return how well a figure was verified, in words in ``lang``."""
+    names = _VERIFICATION.get(verification)
+    return verification if names is None else names[0 if resolve_lang(lang) == "zh" else 1]
 
 
 def level_name(level: str, lang: str | None = None) -> str:
@@ -232,6 +277,20 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "n_missing_data": ("缺数据社区数", "communities without data"),
     "method": ("计算方法", "method"),
     "side": ("所在表", "side"),
+    "group": ("人群", "group"),
+    "column": ("人口列", "column"),
+    "walk_speed_m_s": ("步行速度（米/秒）", "walking speed (m/s)"),
+    "speed_source": ("速度依据", "speed source"),
+    "speed_verification": ("依据核实程度", "source verification"),
+    "assumed_share": ("占人口比例（设定）", "assumed share of the people"),
+    "topic": ("主题", "topic"),
+    "subject": ("对象", "subject"),
+    "measure": ("指标", "measure"),
+    "before": ("情景前", "before"),
+    "after": ("情景后", "after"),
+    "change": ("变化", "change"),
+    "lost": ("失去覆盖人口", "people no longer covered"),
+    "scenario": ("情景", "scenario"),
 }
 
 #: Tables a run writes: (Chinese, English) sheet names of the workbook.
@@ -250,19 +309,24 @@ TABLE_LABELS: dict[str, tuple[str, str]] = {
     "indicators_by_district": ("分区县规划指标", "indicators by district"),
     "indicators_unsupported": ("无法评估的指标", "indicators unsupported"),
     "register_unmatched": ("台账未匹配", "register unmatched"),
+    "population_groups": ("人群与步行速度", "population groups and speeds"),
 }
 
 
 def column_label(column: str, lang: str | None = None) -> str:
     """Return a table column's header in ``lang`` (the column itself when unknown).
 
-    Patterns are read too: ``share_<group>``, ``score_<level>``, ``meets_<indicator>``
-    and the plan's indicator ids.
+    Patterns are read too: a population group's ``share_<group>``,
+    ``speed_m_s_<group>``, ``threshold_m_<group>``, ``covered_<group>`` and
+    ``population_<group>``; ``score_<level>``, ``meets_<indicator>`` and the
+    plan's indicator ids.
 
     Examples
     --------
     >>> column_label("share", "zh"), column_label("score_15min", "zh")
     ('覆盖率', '15分钟生活圈完整度')
+    >>> column_label("share_elderly", "zh"), column_label("speed_m_s_children", "en")
+    ('覆盖率：老年人', 'walking speed (m/s): young children')
     >>> column_label("meets_activity_area_share", "zh")
     '是否达标：居民活动区域面积占社区综合服务设施总建筑面积比例'
     """
@@ -272,15 +336,35 @@ def column_label(column: str, lang: str | None = None) -> str:
     if column.startswith("score_"):
         level = level_name(column.removeprefix("score_"), lang)
         return f"{level}{'完整度' if zh else ' completeness'}"
-    if column.startswith("share_"):
-        group = column.removeprefix("share_")
-        return f"{'覆盖率：' if zh else 'covered share: '}{group}"
+    group_label = _group_column_label(column, zh)
+    if group_label is not None:
+        return group_label
     indicator = _indicator_name(column.removeprefix("meets_"), zh)
     if indicator is not None:
         if column.startswith("meets_"):
             return f"是否达标：{indicator}" if zh else f"met: {indicator}"
         return indicator
     return column
+
+
+#: Columns a population group adds to coverage tables: prefix -> (Chinese, English) header.
+_GROUP_COLUMNS = {
+    "share_": ("覆盖率", "covered share"),
+    "speed_m_s_": ("步行速度（米/秒）", "walking speed (m/s)"),
+    "threshold_m_": ("距离阈值（米）", "threshold (m)"),
+    "covered_": ("覆盖人口", "people covered"),
+    "population_": ("人口", "population"),
+}
+
+
+def _group_column_label(column: str, zh: bool) -> str | None:
+    """Headers of a group's columns, e.g. ``share_elderly`` -> 覆盖率：老年人."""
+    for prefix, (text_zh, text_en) in _GROUP_COLUMNS.items():
+        if column.startswith(prefix) and len(column) > len(prefix):
+            group = column.removeprefix(prefix)
+            names = GROUP_NAMES.get(group, (group, group))
+            return f"{text_zh}：{names[0]}" if zh else f"{text_en}: {names[1]}"
+    return None
 
 
 def _indicator_name(indicator: str, zh: bool) -> str | None:
@@ -297,6 +381,8 @@ def table_label(table: str, lang: str | None = None) -> str:
     zh = resolve_lang(lang) == "zh"
     if table in TABLE_LABELS:
         return TABLE_LABELS[table][0 if zh else 1]
+    if table.startswith("scenario_"):
+        return f"{'情景：' if zh else 'scenario: '}{table.removeprefix('scenario_')}"
     for prefix, (name_zh, name_en) in (
         ("capacity_", ("容量", "capacity")),
         ("sites_", ("选址建议", "proposed sites")),
@@ -318,3 +404,40 @@ def is_share_column(column: str) -> bool:
         or column.startswith(("share_", "score_"))
         or column.endswith(("_share", "_coverage"))
     )
+
+
+def describe_cutoff(cutoff: Cutoff, lang: str) -> str:
+    """Return a threshold with its basis, source and verification, in words.
+
+    Parameters
+    ----------
+    cutoff
+        A type's threshold (:attr:`geoplan.study.MeasuredType.cutoff`).
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+        E.g. ``"500 米（按路网距离；GB 50180-93（2002 年版）附表，已核实（标准原文））"``;
+        the source is named by :meth:`Source.name_in` in the standards in force.
+
+    Examples
+    --------
+    >>> from geoplan.standards import facility_type
+    >>> cutoff = facility_type("kindergarten").cutoff
+    >>> describe_cutoff(cutoff, "en")
+    '300 m (network distance; GB 50180-93 (2002 rev.) table, verified (the text itself))'
+    """
+    from geoplan.standards import current_standards
+
+    basis = label("by_distance" if cutoff.basis == "distance" else "by_time", lang)
+    value = cutoff.value
+    try:
+        source = current_standards().source(value.source).name_in(lang)
+    except KeyError:
+        source = value.source
+    checked = verification_name(value.verification, lang)
+    if lang == "zh":
+        return f"{cutoff.text_in(lang)}（{basis}；{source}，{checked}）"
+    return f"{cutoff.text_in(lang)} ({basis}; {source}, {checked})"

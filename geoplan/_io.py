@@ -18,8 +18,8 @@ Examples
 'community_canteen'
 >>> safe_name("x/../../victim").startswith("x_.._.._victim-")
 True
->>> neutralise("=HYPERLINK(\\"http://x\\")")
-'\\'=HYPERLINK("http://x")'
+>>> neutralise('=HYPERLINK("http://x")')
+'\'=HYPERLINK("http://x")'
 >>> neutralise("-12.5"), neutralise("朝阳社区")
 ('-12.5', '朝阳社区')
 """

@@ -38,6 +38,7 @@ from geoplan.population import (
     population_from_raster,
 )
 from geoplan.settings import settings
+from geoplan.slopes import with_slopes
 from geoplan.sources import (
     bundled,
     district_boundary,
@@ -58,6 +59,7 @@ from geoplan.sources._vectors import (
     read_vector_file,
     require_features,
 )
+from geoplan.sources.context import read_context
 from geoplan.standards import current_standards
 
 __all__ = ["SYNTHETIC_PERSONS_PER_HOUSEHOLD", "Loaded", "Loader"]
@@ -94,6 +96,11 @@ class Loaded:
         Warnings raised while reading.
     timings
         Seconds per loading step (``load_network``, ``load_communities``...).
+    coordinate_checks
+        The coordinate-system check of each lon/lat input.
+    base_layers
+        Water, green space and buildings for the maps' base layer (``kind``),
+        when the study writes maps from an OSM extract.
     """
 
     network: Network
@@ -107,6 +114,7 @@ class Loaded:
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     coordinate_checks: list[dict[str, Any]] = field(default_factory=list)
+    base_layers: gpd.GeoDataFrame | None = None
 
 
 class Loader:
@@ -126,6 +134,7 @@ class Loader:
         self._city: bundled.SyntheticCity | None = None
         self._extract: Path | None = None
         self._area: Any = None
+        self._buildings: gpd.GeoDataFrame | None = None
 
     @contextmanager
     def _timed(self, step: str) -> Iterator[None]:
@@ -152,6 +161,8 @@ class Loader:
                 }
             with self._timed("register"):
                 register, unmatched = self.register(communities, demand)
+            with self._timed("base_layers"):
+                base_layers = self.base_layers(network)
         _check_people(demand, self.config)
         return Loaded(
             network=network,
@@ -165,7 +176,23 @@ class Loader:
             notes=[str(w.message) for w in caught],
             timings=dict(self.timings),
             coordinate_checks=list(self.coordinate_checks),
+            base_layers=base_layers,
         )
+
+    def base_layers(self, network: Network) -> gpd.GeoDataFrame | None:
+        """Read what the maps draw beneath their layers: water, green space, buildings.
+
+        Only for a study that writes maps from an OSM extract; the buildings are
+        those the population was estimated from (none are read for this alone).
+        """
+        osm = self.osm
+        if not self.config.maps or osm is None:
+            return None
+        context = read_context(osm, clip=self.clip_or_none()).to_crs(network.crs)
+        if self._buildings is None:
+            return context
+        buildings = self._buildings[["geometry"]].assign(kind="building")
+        return pd.concat([context, buildings[["kind", "geometry"]]], ignore_index=True)
 
     # ----------------------------------------------------------------- sources
     @property
@@ -230,12 +257,24 @@ class Loader:
 
     # ----------------------------------------------------------------- readers
     def network(self) -> Network:
-        """Read the network of the study area."""
+        """Read the network of the study area, with slopes when the study names a DEM."""
+        return self._with_slopes(self._network())
+
+    def _with_slopes(self, network: Network) -> Network:
+        """Return the network with walking times up and down hill from [network] dem."""
+        dem = self.config.network_dem
+        if dem is None:
+            return network
+        self.inputs.append(dem)
+        return with_slopes(network, dem)
+
+    def _network(self) -> Network:
         cfg = self.config
+        travel: dict[str, Any] = cfg.network_travel  # one-way streets and speeds
         if cfg.network_source == "synthetic":
             return self.city.network()
         if cfg.network_source == "online":
-            return read_network(self.clip(), profile=cfg.profile)  # type: ignore[arg-type]
+            return read_network(self.clip(), profile=cfg.profile, **travel)  # type: ignore[arg-type]
         if is_line_file(cfg.network_source):
             assert isinstance(cfg.network_source, Path)
             self.inputs.append(cfg.network_source)
@@ -244,11 +283,12 @@ class Loader:
                 profile=cfg.profile,  # type: ignore[arg-type]
                 clip=self.clip(),
                 **cfg.network_lines,  # type: ignore[arg-type]
+                **travel,
             )
         osm = self.osm
         assert osm is not None
         self.inputs.append(osm)
-        network = read_network(osm, profile=cfg.profile, clip=self.clip())  # type: ignore[arg-type]
+        network = read_network(osm, profile=cfg.profile, clip=self.clip(), **travel)  # type: ignore[arg-type]
         if network.n_edges == 0:
             msg = (
                 f"the study area has no {cfg.profile} roads in {osm.name}: check [area] "
@@ -315,6 +355,7 @@ class Loader:
                 )
                 raise ConfigError(msg)
             buildings = read_buildings(osm, clip=self.clip_or_none()).to_crs(network.crs)
+            self._buildings = buildings
             landuse, classes = self._landuse(osm, network)
             return population_from_buildings(
                 buildings,
@@ -336,6 +377,7 @@ class Loader:
         if cfg.population_class_column is not None:
             osm = self.osm
             homes = None if osm is None else read_buildings(osm, clip=self.clip_or_none())
+            self._buildings = None if homes is None else homes.to_crs(network.crs)
             return population_from_parcels(
                 frame,
                 class_column=cfg.population_class_column,

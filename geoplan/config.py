@@ -34,12 +34,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from geoplan._errors import ConfigError
+from geoplan._errors import ConfigError, InputError
 from geoplan._io import SAFE_NAME
+from geoplan.groups import PopulationGroup, check_walk_speed, population_group
 from geoplan.settings import BASEMAPS, Settings
 
 __all__ = [
     "FacilitySource",
+    "ScenarioSource",
     "SiteRequest",
     "StudyConfig",
     "load_config",
@@ -138,6 +140,9 @@ class StudyConfig:
     profile: str
     network_region: str | None = None
     network_lines: dict[str, str] = field(default_factory=dict)
+    invented: bool = False
+    network_travel: dict[str, Any] = field(default_factory=dict)
+    network_dem: Path | None = None
     bbox: tuple[float, float, float, float] | None = None
     area_file: Path | None = None
     place: str | None = None
@@ -158,6 +163,7 @@ class StudyConfig:
     population_far_column: str | None = None
     population_class_scheme: str = "auto"
     population_max_untagged_footprint_m2: float | None = None
+    population_groups: tuple[PopulationGroup, ...] = ()
     classify: bool = True
     poi_file: Path | None = None
     poi_coordinates: str = "auto"
@@ -174,6 +180,7 @@ class StudyConfig:
     service_area_minutes: tuple[float, ...] = ()
     service_areas: bool = True
     sites: tuple[SiteRequest, ...] = ()
+    scenarios: tuple[ScenarioSource, ...] = ()
     maps: bool = True
     print_outputs: bool = True
     offline_maps: bool | None = None
@@ -456,6 +463,7 @@ _TOP_LEVEL = (
     "life_circles",
     "service_areas",
     "sites",
+    "scenarios",
     "outputs",
     "settings",
 )
@@ -536,7 +544,7 @@ def parse_config(
     """
     base = Path(base_dir)
     _known_keys(_Where(origin, "top level"), raw, _TOP_LEVEL)
-    study = _table(origin, raw, "study", ("name", "title", "lang", "description"))
+    study = _table(origin, raw, "study", ("name", "title", "lang", "description", "invented"))
     study.get("description", _string)
     if "name" not in study.values:
         raise study.where.fail("name", "is missing", 'name = "my-district" (the output folder)')
@@ -548,7 +556,9 @@ def parse_config(
             "or '.' (at most 64, no '/')",
             'name = "nanguan-2025"',
         )
-    network = _table(origin, raw, "network", ("source", "region", "profile", *LINE_KEYS))
+    network = _table(
+        origin, raw, "network", ("source", "region", "profile", *LINE_KEYS, *TRAVEL_KEYS)
+    )
     if ("source" in network.values) == ("region" in network.values):
         raise network.where.fail(
             "source",
@@ -631,13 +641,16 @@ def parse_config(
         "buildings",
     )
     _check_population(population, population_source)
+    groups = _population_groups(origin, population.values.get("groups"), population_source)
     sources = _facility_sources(origin, facilities_raw.get("types", {}), base)
     site_requests = _site_requests(origin, raw.get("sites", []))
     _check_site_types(origin, site_requests, sources)
+    scenarios = _scenario_sources(origin, raw.get("scenarios", []), base)
     return StudyConfig(
         name=name,
         title=study.get("title", _string, name),
         lang=study.get("lang", _choice(("zh", "en"))),
+        invented=study.get("invented", _boolean, False),
         base_dir=base,
         network_source=network_source,
         profile=network.get("profile", _choice(PROFILES), "walk"),
@@ -649,6 +662,8 @@ def parse_config(
         district_within=area.get("within", _string),
         network_region=region,
         network_lines=_line_options(network, network_source),
+        network_travel=_travel_options(network),
+        network_dem=_dem(network, base),
         synthetic=_synthetic(synthetic),
         communities_source=communities.get(
             "source",
@@ -672,6 +687,7 @@ def parse_config(
             "class_scheme", _choice(("auto", "euluc", "gb50137", "guotu")), "auto"
         ),
         population_max_untagged_footprint_m2=population.get("max_untagged_footprint_m2", _positive),
+        population_groups=groups,
         classify=facilities.get("classify", _boolean, True),
         poi_file=pois.get("file", lambda w, k, v: _path(w, k, v, base, kinds=(TABLE_FILES,))),
         poi_coordinates=pois.get("coordinates", _coordinate_system, "auto"),
@@ -690,6 +706,7 @@ def parse_config(
         service_areas=areas.get("enabled", _boolean, True),
         service_area_minutes=areas.get("minutes", _minutes_list, ()),
         sites=site_requests,
+        scenarios=scenarios,
         maps=outputs.get("maps", _boolean, True),
         print_outputs=outputs.get("print", _boolean, True),
         offline_maps=outputs.get("offline_maps", _boolean),
@@ -706,7 +723,25 @@ def parse_config(
 
 
 #: [network] keys of road line files, passed to geoplan.read_network as they are.
-LINE_KEYS = ("layer", "noding", "class_column", "name_column", "level_column")
+LINE_KEYS = (
+    "layer",
+    "noding",
+    "class_column",
+    "name_column",
+    "level_column",
+    "oneway_column",
+    "maxspeed_column",
+)
+#: [network] keys of one-way streets and driving speeds (passed to geoplan.read_network), and
+#: the DEM of slopes (geoplan.with_slopes), each with the profiles it applies to.
+TRAVEL_KEYS = ("oneway", "speeds", "class_speeds_kmh", "maxspeed_factor", "dem")
+_TRAVEL_PROFILES = {
+    "oneway": ("bike", "drive"),
+    "speeds": ("drive",),
+    "class_speeds_kmh": ("drive",),
+    "maxspeed_factor": ("drive",),
+    "dem": ("walk",),
+}
 
 
 def is_line_file(source: str | Path) -> bool:
@@ -729,6 +764,53 @@ def _line_options(table: _Table, source: str | Path) -> dict[str, str]:
     return {key: table.get(key, checks.get(key, _string)) for key in given}
 
 
+def _travel_options(table: _Table) -> dict[str, Any]:
+    """Check [network] oneway, speeds, class_speeds_kmh and maxspeed_factor against the profile."""
+    profile = table.values.get("profile", "walk")
+    for key in TRAVEL_KEYS:
+        if key in table.values and profile not in _TRAVEL_PROFILES[key]:
+            wanted = " or ".join(f'profile = "{p}"' for p in _TRAVEL_PROFILES[key])
+            why = (
+                "slopes change walking times (Tobler's hiking function)"
+                if key == "dem"
+                else "walking is never one-way and keeps one speed"
+                if key == "oneway"
+                else "only driving has speeds per road"
+            )
+            raise table.where.fail(
+                key, f"applies to {wanted}, not to profile = {profile!r}: {why}", wanted
+            )
+    checks: dict[str, _Check] = {
+        "oneway": _boolean,
+        "speeds": _boolean,
+        "class_speeds_kmh": _class_speeds,
+        "maxspeed_factor": _share,
+    }
+    return {key: table.get(key, check) for key, check in checks.items() if key in table.values}
+
+
+def _class_speeds(where: _Where, key: str, value: Any) -> dict[str, float]:
+    """Check a table of road class -> km/h against the classes geoplan knows."""
+    from geoplan.sources._speeds import speed_table
+
+    example = f"{key} = {{ 主干路 = 35, primary = 45 }}"
+    if not isinstance(value, dict) or not value:
+        raise where.fail(key, f"must be a table of road class = km/h, got {_short(value)}", example)
+    speeds = {str(name): _positive(where, f"{key}.{name}", kmh) for name, kmh in value.items()}
+    try:
+        speed_table().with_changes(speeds)
+    except InputError as exc:
+        raise where.fail(key, str(exc), example) from None
+    return speeds
+
+
+def _dem(table: _Table, base: Path) -> Path | None:
+    """Return the [network] dem: a raster, relative to the study file (profile walk only)."""
+    return table.get(  # type: ignore[no-any-return]
+        "dem", lambda w, k, v: _path(w, k, v, base, kinds=(RASTER_FILES,))
+    )
+
+
 # [population]: a census total, and keys that apply to one kind of source only
 POPULATION_KEYS = (
     "source",
@@ -739,7 +821,84 @@ POPULATION_KEYS = (
     "far_column",
     "class_scheme",
     "max_untagged_footprint_m2",
+    "groups",
 )
+
+
+# [population.groups.<id>]: the people of a group (一老一小) and the speed they walk at
+
+
+_GROUP_KEYS = ("column", "share", "walk_speed_m_s", "name_zh", "name_en")
+_GROUP_EXAMPLE = '[population.groups.elderly] column = "age_60_plus"'
+
+
+def _population_groups(origin: str, value: Any, source: str | Path) -> tuple[PopulationGroup, ...]:
+    """Check ``[population.groups.<id>]``: a column of the population file, or a share.
+
+    Each group walks at the standards' speed (``elderly`` 0.92, ``children``
+    0.88 m/s) unless ``walk_speed_m_s`` sets its own; a group given by ``share``
+    is that share of every point's people (the study makes its column).
+    """
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        msg = (
+            f"{origin}: [population.groups] must hold one table per group; e.g. "
+            f"{_GROUP_EXAMPLE}, walk_speed_m_s = 0.92"
+        )
+        raise ConfigError(msg)
+    return tuple(_group_source(origin, str(gid), spec, source) for gid, spec in value.items())
+
+
+def _group_source(origin: str, group_id: str, spec: Any, source: str | Path) -> PopulationGroup:
+    name = f"population.groups.{group_id[:40]}"
+    if not isinstance(spec, dict):
+        msg = f"{origin}: [{name}] must be a table; e.g. {_GROUP_EXAMPLE}"
+        raise ConfigError(msg)
+    where = _Where(origin, name)
+    _known_keys(where, spec, _GROUP_KEYS)
+    table = _Table(where, spec)
+    if ("column" in spec) == ("share" in spec):
+        raise where.fail(
+            "column / share",
+            "give one of them: the population file's column counting the group's people, or "
+            "the group's share of every point's people",
+            'column = "age_60_plus", or share = 0.2 (the census share of people 60+, say)',
+        )
+    files = isinstance(source, Path) and source.name.lower().endswith(VECTOR_FILES)
+    if "column" in spec and not files:
+        shown = source.name if isinstance(source, Path) else source
+        raise where.fail(
+            "column",
+            f"needs a population file with that column (points or areas: .gpkg, .geojson, "
+            f".shp, .fgb); [population] source = {str(shown)!r} has no column per group",
+            "share = 0.2 (the group's share of every point's people, e.g. from the census)",
+        )
+    column = table.get("column", _string) or f"{group_id}_people"
+    speed = table.get("walk_speed_m_s", _walk_speed)
+    share = table.get("share", _share)
+    try:
+        group = population_group(
+            group_id,
+            column=column,
+            speed_m_s=speed,
+            name_zh=table.get("name_zh", _string),
+            name_en=table.get("name_en", _string),
+        )
+    except InputError as exc:
+        raise ConfigError(f"{origin}: [{name}] {exc}") from None
+    return replace(group, share=share)
+
+
+def _walk_speed(where: _Where, key: str, value: Any) -> float:
+    try:
+        return check_walk_speed(value, key)
+    except InputError:
+        raise where.fail(
+            key,
+            f"= {_short(value)} is not a walking speed in metres per second (0.1 to 3)",
+            f"{key} = 0.92 (km/h / 3.6; ft/s x 0.3048)",
+        ) from None
 
 
 def _census_total(where: _Where, key: str, value: Any) -> float:
@@ -1053,3 +1212,128 @@ def _site_requests(origin: str, value: Any) -> tuple[SiteRequest, ...]:
             )
         )
     return tuple(out)
+
+
+# ----------------------------------------------------------------- [[scenarios]]
+
+
+@dataclass(frozen=True)
+class ScenarioSource:
+    """One ``[[scenarios]]`` table: the files of one "what if" on the network.
+
+    Attributes
+    ----------
+    name
+        Names the scenario's table and map (``scenario_<name>``).
+    add, close, barrier
+        Vector files of links to add (lines), of streets to close (polygons or
+        lines touching them) and of barriers (lines cutting every street they
+        cross); at least one.
+    snap_m
+        How far an added link's end may lie from the streets.
+    coordinates
+        The system lon/lat files are in: ``wgs84`` (default), ``gcj02``
+        (drawn on Amap) or ``bd09`` (Baidu).
+    close_names
+        Streets closed by name (the network's street names, matched exactly).
+    """
+
+    name: str
+    add: Path | None = None
+    close: Path | None = None
+    barrier: Path | None = None
+    snap_m: float = 25.0
+    coordinates: str = "wgs84"
+    close_names: tuple[str, ...] = ()
+
+    def files(self) -> dict[str, Path]:
+        """Return the scenario's files by key (``add``, ``close``, ``barrier``)."""
+        found = {"close": self.close, "barrier": self.barrier, "add": self.add}
+        return {key: path for key, path in found.items() if path is not None}
+
+
+_SCENARIO_KEYS = ("name", "add", "close", "close_names", "barrier", "snap_m", "coordinates")
+_SCENARIO_EXAMPLE = '[[scenarios]] name = "footbridge", add = "footbridge.geojson"'
+
+
+def _scenario_sources(origin: str, value: Any, base: Path) -> tuple[ScenarioSource, ...]:
+    """Check ``[[scenarios]]``: a unique file-safe name and at least one file of edits."""
+    if not isinstance(value, list):
+        msg = (
+            f"{origin}: scenarios must be a list of [[scenarios]] tables; e.g. {_SCENARIO_EXAMPLE}"
+        )
+        raise ConfigError(msg)
+    out: list[ScenarioSource] = []
+    for number, spec in enumerate(value, start=1):
+        where = _Where(origin, f"scenarios #{number}")
+        if not isinstance(spec, dict):
+            msg = f"{origin}: [scenarios #{number}] must be a table; e.g. {_SCENARIO_EXAMPLE}"
+            raise ConfigError(msg)
+        _known_keys(where, spec, _SCENARIO_KEYS)
+        table = _Table(where, spec)
+        name = _scenario_name(where, spec)
+        if any(s.name == name for s in out):
+            raise where.fail("name", f"= {name!r} names two scenarios", f'name = "{name}-2"')
+        if not {"add", "close", "close_names", "barrier"} & set(spec):
+            raise where.fail(
+                "add / close / close_names / barrier",
+                "are all missing: a scenario changes the network with at least one of them",
+                'add = "footbridge.geojson" (lines), close = "closed.geojson" (polygons or '
+                'lines), barrier = "railway.geojson" (lines)',
+            )
+
+        def vector(w: _Where, k: str, v: Any) -> Path:
+            return _path(w, k, v, base, kinds=(VECTOR_FILES,))
+
+        out.append(
+            ScenarioSource(
+                name=name,
+                add=table.get("add", vector),
+                close=table.get("close", vector),
+                barrier=table.get("barrier", vector),
+                snap_m=table.get("snap_m", _positive, 25.0),
+                coordinates=table.get("coordinates", _drawn_in, "wgs84"),
+                close_names=_street_names(table),
+            )
+        )
+    return tuple(out)
+
+
+def _street_names(table: _Table) -> tuple[str, ...]:
+    if "close_names" not in table.values:
+        return ()
+    names = table.values["close_names"]
+    ok = isinstance(names, list) and names and all(isinstance(n, str) and n.strip() for n in names)
+    if not ok:
+        raise table.where.fail(
+            "close_names",
+            f"must be a list of street names, got {_short(names)}",
+            'close_names = ["人民大街", "解放大路"] (as the network names them)',
+        )
+    return tuple(names)
+
+
+def _drawn_in(where: _Where, key: str, value: Any) -> str:
+    """Return the system a scenario's lon/lat files are in: said, not guessed (no ``auto``)."""
+    system = _coordinate_system(where, key, value)
+    if system == "auto":
+        raise where.fail(
+            key,
+            "= 'auto' cannot be decided for lines drawn by hand; say what they were drawn on",
+            f'{key} = "gcj02" (Amap, Tencent), "bd09" (Baidu) or "wgs84" (GPS, OSM)',
+        )
+    return system
+
+
+def _scenario_name(where: _Where, spec: Mapping[str, Any]) -> str:
+    if "name" not in spec:
+        raise where.fail("name", "is missing", 'name = "footbridge" (names its table and map)')
+    name = _string(where, "name", spec["name"], '"footbridge"')
+    if not SAFE_NAME.fullmatch(name):
+        raise where.fail(
+            "name",
+            f"= {_short(name)} cannot name the scenario's files (tables/scenario_<name>.csv): "
+            "use letters (any script), digits, '_' or '-' (at most 64)",
+            'name = "人行天桥" or name = "footbridge"',
+        )
+    return name

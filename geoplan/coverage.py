@@ -53,6 +53,7 @@ from geoplan._validate import (
     weight_column,
 )
 from geoplan.facilities import access_points
+from geoplan.groups import PopulationGroup, as_groups
 from geoplan.network import Network, SnappedPoints
 from geoplan.settings import settings
 from geoplan.standards import Standards, current_standards
@@ -90,11 +91,15 @@ class Coverage:
         ``t_minutes``, ``t_distance_m`` (inf beyond the threshold),
         ``t_facility`` (the nearest facility's index label) and ``t_covered``.
     by_community : pandas.DataFrame or None
-        Community x type: ``population``, ``covered``, ``share``, and
-        ``share_<group>`` for each age group column given.
+        Community x type: ``population``, ``covered``, ``share``, and for each
+        population group ``share_<group>``, ``population_<group>``,
+        ``covered_<group>`` and the speed it was measured at,
+        ``speed_m_s_<group>`` (NaN where the threshold is a distance).
     totals : pandas.DataFrame
-        Per type: threshold, facilities, population, covered, share (and per
-        group), unreachable population, and a note.
+        Per type: threshold, facilities, population, covered, share, per
+        group its share, people, people covered, speed (``speed_m_s_<group>``)
+        and cutoff in metres (``threshold_m_<group>``), unreachable
+        population, and a note.
     gaps : geopandas.GeoDataFrame
         Polygons of uncovered population per type (``facility_type``,
         ``population``), built on a ``gap_cell_m`` grid.
@@ -173,7 +178,7 @@ def coverage(
     distance_m: float | None = None,
     type_column: str | None = None,
     population: str = "population",
-    groups: Sequence[str] = (),
+    groups: Sequence[str | PopulationGroup] = (),
     communities: gpd.GeoDataFrame | None = None,
     exclude_unreachable: bool = False,
     gap_cell_m: float = 100.0,
@@ -202,8 +207,13 @@ def coverage(
     population
         The population column of ``demand``.
     groups
-        Age-group columns of ``demand`` (e.g. ``age_60_plus``, ``age_0_14``)
-        whose coverage is reported next to the total (一老一小).
+        Population groups whose coverage is reported next to the total
+        (一老一小): :func:`geoplan.groups.population_group` s, each measured at
+        its own walking speed (the elderly at 0.92 m/s, young children at
+        0.88 m/s by default: a threshold of ``T`` minutes becomes ``T * v_g /
+        v`` minutes of the network's speed ``v``, see :mod:`geoplan.groups`),
+        or plain columns of ``demand`` (e.g. ``age_60_plus``) measured at the
+        network's speed. A threshold that is a distance is the same for all.
     communities
         Community polygons (indexed by id) for per-community shares.
     exclude_unreachable
@@ -232,7 +242,7 @@ def coverage(
     type_ids = _type_ids(facilities, column, types, std)
     facilities = access_points(facilities, network)
     people = _People.of(
-        demand, population, groups, network, exclude_unreachable=exclude_unreachable
+        demand, population, as_groups(groups), network, exclude_unreachable=exclude_unreachable
     )
     home = _home(communities, demand, network) if communities is not None else None
     out = demand.copy()
@@ -250,6 +260,10 @@ def coverage(
         out[f"{type_id}_minutes"] = dist / network.speed_m_s / 60.0
         out[f"{type_id}_facility"] = _labels(group.index, nearest)
         out[f"{type_id}_covered"] = covered
+        reach = people.reach(network, group, threshold, covered)
+        for group_id, found in reach.items():
+            if found.own:
+                out[f"{type_id}_covered_{group_id}"] = found.covered
         row = {
             "facility_type": type_id,
             "threshold_minutes": threshold_min,
@@ -257,11 +271,13 @@ def coverage(
             "threshold_basis": threshold.basis,
             "threshold_source": threshold.source,
         }
-        totals.append(row | people.totals(covered, len(group)))
+        totals.append(row | people.totals(covered, len(group), reach))
         uncovered = people.weights * (~covered & people.counted)
         gaps.append(_gap_polygons(people.snapped, uncovered, type_id, gap_cell_m, network))
         if home is not None and communities is not None:
-            community_rows.append(people.by_community(communities.index, home, type_id, covered))
+            community_rows.append(
+                people.by_community(communities.index, home, type_id, covered, reach)
+            )
     gap_frame = _concat_frames(gaps, network)
     gap_frame.attrs["cell_m"] = float(gap_cell_m)  # the grid they were traced on (maps smooth it)
     return Coverage(
@@ -273,35 +289,96 @@ def coverage(
 
 
 @dataclass(frozen=True)
+class _GroupReach:
+    """Who of one population group is covered by one type, at which speed and cutoff.
+
+    ``speed_m_s`` is NaN where the threshold is a distance (speed plays no part);
+    ``own`` says whether the group has a cutoff of its own (a speed other than
+    the network's on a threshold in minutes) or shares everyone's.
+    """
+
+    covered: NDArray[np.bool_]
+    speed_m_s: float
+    cutoff_m: float
+    own: bool
+
+
+def _group_reach(
+    network: Network,
+    sites: Any,
+    snapped: SnappedPoints,
+    threshold: _Threshold,
+    *,
+    covered: NDArray[np.bool_],
+    group: PopulationGroup,
+) -> _GroupReach:
+    """Measure one group at its own speed: ``T`` minutes become ``T * v_g / v`` (groups.py)."""
+    if not math.isfinite(threshold.minutes):  # a distance is the same distance for everyone
+        return _GroupReach(covered, math.nan, threshold.metres, own=False)
+    speed = group.speed_at(network.speed_m_s)
+    if speed == network.speed_m_s:
+        return _GroupReach(covered, speed, threshold.metres, own=False)
+    minutes = group.minutes_at(threshold.minutes, network_speed_m_s=network.speed_m_s)
+    cutoff = network.cutoff_m(minutes=minutes)
+    if len(sites) == 0:
+        return _GroupReach(np.zeros(len(snapped), dtype=bool), speed, cutoff, own=True)
+    found = network.nearest(sites, minutes=minutes, targets=snapped)
+    assert found.target_distance_m is not None
+    return _GroupReach(np.isfinite(found.target_distance_m), speed, cutoff, own=True)
+
+
+@dataclass(frozen=True)
 class _People:
-    """Demand points snapped once, their weights, and which of them count."""
+    """Demand points snapped once, their weights, their groups, and which of them count."""
 
     snapped: SnappedPoints
     weights: FloatArray
     groups: dict[str, FloatArray]
     counted: NDArray[np.bool_]
+    members: tuple[PopulationGroup, ...] = ()
 
     @classmethod
     def of(
         cls,
         demand: gpd.GeoDataFrame,
         population: str,
-        groups: Sequence[str],
+        groups: Sequence[PopulationGroup],
         network: Network,
         *,
         exclude_unreachable: bool,
     ) -> _People:
+        for g in groups:
+            if g.column not in demand.columns:
+                msg = (
+                    f"population group {g.id!r} counts its people in the column {g.column!r}, "
+                    f"which the demand does not have (columns: {list(demand.columns)}); add "
+                    "that column or name the right one, e.g. population_group("
+                    f"{g.id!r}, column='age_60_plus')"
+                )
+                raise InputError(msg)
         snapped = network.snap(demand)
         counted = snapped.reachable if exclude_unreachable else np.ones(len(snapped), dtype=bool)
         return cls(
             snapped=snapped,
             weights=weight_column(demand, population),
-            groups={g: weight_column(demand, g, required=True) for g in groups},
+            groups={g.id: weight_column(demand, g.column, required=True) for g in groups},
             counted=counted,
+            members=tuple(groups),
         )
 
-    def totals(self, covered: NDArray[np.bool_], n_facilities: int) -> dict[str, Any]:
-        """Study totals of one facility type."""
+    def reach(
+        self, network: Network, sites: Any, threshold: _Threshold, covered: NDArray[np.bool_]
+    ) -> dict[str, _GroupReach]:
+        """Each group's coverage of one type, at the group's own speed."""
+        return {
+            g.id: _group_reach(network, sites, self.snapped, threshold, covered=covered, group=g)
+            for g in self.members
+        }
+
+    def totals(
+        self, covered: NDArray[np.bool_], n_facilities: int, reach: dict[str, _GroupReach]
+    ) -> dict[str, Any]:
+        """Study totals of one facility type (and of each group, at its speed)."""
         row: dict[str, Any] = {
             "n_facilities": n_facilities,
             "population": float(self.weights[self.counted].sum()),
@@ -309,17 +386,27 @@ class _People:
         }
         row["share"] = _share(row["covered"], row["population"])
         for name, w in self.groups.items():
-            row[f"share_{name}"] = _share(
-                float(w[covered & self.counted].sum()), float(w[self.counted].sum())
-            )
+            found = reach[name]
+            people = float(w[self.counted].sum())
+            reached = float(w[found.covered & self.counted].sum())
+            row[f"share_{name}"] = _share(reached, people)
+            row[f"population_{name}"] = people
+            row[f"covered_{name}"] = reached
+            row[f"speed_m_s_{name}"] = found.speed_m_s
+            row[f"threshold_m_{name}"] = found.cutoff_m
         row["unreachable_population"] = float(self.weights[~self.snapped.reachable].sum())
         row["note"] = "no facilities of this type: coverage 0" if n_facilities == 0 else ""
         return row
 
     def by_community(
-        self, index: pd.Index, home: IntArray, type_id: str, covered: NDArray[np.bool_]
+        self,
+        index: pd.Index,
+        home: IntArray,
+        type_id: str,
+        covered: NDArray[np.bool_],
+        reach: dict[str, _GroupReach],
     ) -> pd.DataFrame:
-        """Covered share of each community's population (and age groups).
+        """Covered share of each community's population (and of each group, at its speed).
 
         People in no community get a row of their own (:data:`OUTSIDE_COMMUNITIES`)
         whenever there are any, so that the rows add up to the study's total.
@@ -340,8 +427,12 @@ class _People:
         with np.errstate(invalid="ignore", divide="ignore"):
             frame["share"] = np.where(pop > 0, cov / pop, np.nan)
             for name, w in self.groups.items():
-                total = per(w)
-                frame[f"share_{name}"] = np.where(total > 0, per(w * covered) / total, np.nan)
+                found = reach[name]
+                total, reached = per(w), per(w * found.covered)
+                frame[f"share_{name}"] = np.where(total > 0, reached / total, np.nan)
+                frame[f"population_{name}"] = total
+                frame[f"covered_{name}"] = reached
+                frame[f"speed_m_s_{name}"] = found.speed_m_s
         return frame
 
 

@@ -17,11 +17,29 @@ among all the people who can reach it:
 that has somebody in reach shares out all its supply, so the population-
 weighted sum of ``A`` is the total supply of those facilities.
 
-Costs come as a scipy sparse matrix, facilities x demand points, whose
-*stored entries* are the pairs within reach (an explicit 0 is a pair at zero
-cost, not a missing one), as :meth:`geoplan.Network.reach` returns them. The
-computation works on the CSR arrays with two sparse matrix-vector products,
-so a million demand points by thousands of facilities never become dense.
+Costs, facilities x demand points, come in one of three ways:
+
+* a **dense array** (numpy, or anything ``np.asarray`` reads): every finite
+  entry is a pair within reach -- a 0 is a pair at zero cost (the facility
+  stands at the demand point) -- and ``np.inf`` or NaN marks the pairs out of
+  reach;
+* a **scipy sparse matrix** whose *stored entries* are the pairs within reach,
+  as :meth:`geoplan.Network.reach` returns them: a stored (explicit) 0 is a
+  pair at zero cost, and an implicit (unstored) 0 means "not reachable".
+  ``scipy.sparse.csr_matrix(dense)`` does not store the zeros of ``dense``,
+  so it silently drops every zero-cost pair -- each such point then loses the
+  facility at its own door, and that facility's supply is shared among fewer
+  people, so the access of others rises. Pass the dense array itself, build
+  the sparse matrix from (cost, (facility, point)) triplets, which keeps
+  explicit zeros, or pass ``reachable=``;
+* either of the above with ``reachable=``, a True/False matrix (dense or
+  sparse) of the pairs within reach: the pairs it marks are in reach at their
+  cost in ``cost`` -- where a sparse ``cost`` stores nothing, at cost 0 --
+  and no other pair is. This is the plain way to say "reachable at zero cost".
+
+The computation works on CSR arrays with two sparse matrix-vector products,
+so a million demand points by thousands of facilities never become dense
+(when the costs come sparse).
 
 Conventions, aligned with PySAL ``access`` 1.1.10 (``Access.two_stage_fca``
 and ``enhanced_two_stage_fca`` with ``normalize=False``):
@@ -86,31 +104,111 @@ each zone holding costs ``<= upper_bound``, and weight 0 beyond the last.
 
 
 # ----------------------------------------------------------------- inputs
-def _cost_csr(cost: Any) -> sp.csr_matrix:
-    """Return ``cost`` as CSR without duplicate pairs (a duplicate keeps its lowest cost)."""
+def _cost_csr(cost: Any, reachable: Any = None) -> sp.csr_matrix:
+    """Return the pairs within reach as CSR, facilities x demand, zero costs kept.
+
+    ``cost`` is a scipy sparse matrix (stored entries are the pairs in reach; a
+    duplicate keeps its lowest cost) or a dense array (finite entries are in
+    reach, ``np.inf``/NaN are not). With ``reachable`` (True = in reach) the
+    pairs are those it marks, at their cost in ``cost`` -- where a sparse matrix
+    stores nothing, that cost is 0.
+    """
+    if reachable is not None:
+        return _masked(cost, reachable)
     if not sp.issparse(cost):
-        msg = (
-            "cost must be a scipy sparse matrix (facilities x demand points) whose stored "
-            "entries are the pairs within reach, e.g. Network.reach(...).targets or "
-            "scipy.sparse.csr_matrix((costs, (facility, demand)), shape=...)"
-        )
-        raise InputError(msg)
+        dense = _dense(cost)
+        rows, cols = np.nonzero(np.isfinite(dense))
+        return _canonical(rows, cols, dense[rows, cols], dense.shape)
     if cost.ndim != 2:
         msg = f"cost must be two-dimensional (facilities x demand points); got {cost.shape}"
         raise InputError(msg)
     if cost.format == "csr" and cost.has_canonical_format:
         return sp.csr_matrix(cost)
     coo = cost.tocoo()
-    row = np.asarray(coo.row, dtype=np.int64)
-    col = np.asarray(coo.col, dtype=np.int64)
-    data = np.asarray(coo.data, dtype=np.float64)
+    return _canonical(coo.row, coo.col, coo.data, cost.shape)
+
+
+def _dense(cost: Any) -> FloatArray:
+    """Read a dense cost array (facilities x demand points) as floats."""
+    try:
+        dense = np.asarray(cost, dtype=np.float64)
+    except (TypeError, ValueError):
+        msg = (
+            f"cost must be a numeric array or a scipy sparse matrix (facilities x demand "
+            f"points); got {type(cost)!r}"
+        )
+        raise InputError(msg) from None
+    if dense.ndim != 2:
+        msg = f"cost must be two-dimensional (facilities x demand points); got {dense.shape}"
+        raise InputError(msg)
+    return dense
+
+
+def _canonical(row: ArrayLike, col: ArrayLike, data: ArrayLike, shape: Any) -> sp.csr_matrix:
+    """CSR of the pairs (row, col, data), each pair once with its lowest cost."""
+    row = np.asarray(row, dtype=np.int64)
+    col = np.asarray(col, dtype=np.int64)
+    data = np.asarray(data, dtype=np.float64)
     order = np.lexsort((data, col, row))
     row, col, data = row[order], col[order], data[order]
     first = np.ones(len(row), dtype=bool)
     first[1:] = (row[1:] != row[:-1]) | (col[1:] != col[:-1])
     row, col, data = row[first], col[first], data[first]
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=cost.shape[0]))])
-    return sp.csr_matrix((data, col, indptr), shape=cost.shape)
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=shape[0]))])
+    return sp.csr_matrix((data, col, indptr), shape=shape)
+
+
+def _masked(cost: Any, reachable: Any) -> sp.csr_matrix:
+    """Return the pairs ``reachable`` marks, at their cost (0 where a sparse cost stores none)."""
+    rows, cols, shape = _flags(reachable)
+    if sp.issparse(cost):
+        matrix = _cost_csr(cost)
+        _same_shape(matrix.shape, shape)
+        found = np.asarray(matrix[rows, cols], dtype=np.float64).ravel()
+    else:
+        dense = _dense(cost)
+        _same_shape(dense.shape, shape)
+        found = dense[rows, cols]
+        bad = int((~np.isfinite(found)).sum())
+        if bad:
+            msg = (
+                f"reachable marks {bad} pairs in reach whose cost is inf or NaN; give their "
+                "cost, or mark them False"
+            )
+            raise InputError(msg)
+    return _canonical(rows, cols, found, shape)
+
+
+def _flags(reachable: Any) -> tuple[IntArray, IntArray, tuple[int, int]]:
+    """Rows, columns and shape of the pairs a True/False (or 1/0) matrix marks True."""
+    if sp.issparse(reachable):
+        coo = sp.coo_matrix(reachable)
+        coo.sum_duplicates()
+        rows, cols, values, shape = coo.row, coo.col, np.asarray(coo.data), coo.shape
+    else:
+        flags = np.asarray(reachable)
+        if flags.ndim != 2:
+            msg = (
+                f"reachable must be two-dimensional (facilities x demand points); got {flags.shape}"
+            )
+            raise InputError(msg)
+        rows, cols = np.nonzero(flags)
+        values, shape = flags[rows, cols], flags.shape
+    if values.dtype != np.bool_ and not np.isin(values, (0, 1)).all():
+        msg = "reachable must hold True/False (or 1/0): True where the pair is within reach"
+        raise InputError(msg)
+    keep = values.astype(bool)
+    shape2 = (int(shape[0]), int(shape[1]))
+    return rows[keep].astype(np.int64), cols[keep].astype(np.int64), shape2
+
+
+def _same_shape(cost_shape: tuple[int, ...], shape: tuple[int, int]) -> None:
+    if tuple(cost_shape) != shape:
+        msg = (
+            f"reachable has shape {shape} but cost has {tuple(cost_shape)}; give one flag per "
+            "pair (facilities x demand points)"
+        )
+        raise InputError(msg)
 
 
 def _amounts(data: ArrayLike, n: int, name: str, axis: str) -> FloatArray:
@@ -232,9 +330,11 @@ def _call_weight(weight: Callable[[FloatArray], ArrayLike], costs: FloatArray) -
 
 
 # ----------------------------------------------------------------- core
-def _weighted_reach(cost: Any, catchment: float, weight: Weight) -> sp.csr_matrix:
+def _weighted_reach(
+    cost: Any, catchment: float, weight: Weight, reachable: Any = None
+) -> sp.csr_matrix:
     """Facilities x demand CSR matrix of weights W(d) for the pairs within the catchment."""
-    matrix = _cost_csr(cost)
+    matrix = _cost_csr(cost, reachable)
     limit = _catchment(catchment)
     data = np.asarray(matrix.data, dtype=np.float64)
     _check_costs(data)
@@ -264,9 +364,15 @@ def _ratios(reach: sp.csr_matrix, supply: FloatArray, demand: FloatArray) -> Flo
 
 
 def _prepare(
-    cost: Any, supply: ArrayLike, demand: ArrayLike, catchment: float, weight: Weight
+    cost: Any,
+    supply: ArrayLike,
+    demand: ArrayLike,
+    catchment: float,
+    weight: Weight,
+    *,
+    reachable: Any = None,
 ) -> tuple[sp.csr_matrix, FloatArray, FloatArray]:
-    reach = _weighted_reach(cost, catchment, weight)
+    reach = _weighted_reach(cost, catchment, weight, reachable)
     n_facilities, n_demand = reach.shape
     return (
         reach,
@@ -282,6 +388,7 @@ def fca_ratios(
     *,
     catchment: float,
     weight: Weight = "step",
+    reachable: Any = None,
 ) -> FloatArray:
     r"""Step 1 of 2SFCA: every facility's supply per weighted person in its catchment.
 
@@ -292,9 +399,10 @@ def fca_ratios(
     Parameters
     ----------
     cost
-        scipy sparse matrix, facilities x demand points, of travel cost
-        (minutes or metres); stored entries, including explicit zeros, are
-        the pairs within reach.
+        Travel cost (minutes or metres), facilities x demand points: a dense
+        array (finite = in reach, zeros included; ``np.inf``/NaN = out of
+        reach) or a scipy sparse matrix (stored entries, explicit zeros
+        included, are the pairs in reach; an unstored pair is out of reach).
     supply
         Capacity per facility (row), zero or positive.
     demand
@@ -305,6 +413,10 @@ def fca_ratios(
     weight
         ``"step"``, a vectorised function of cost, or E2SFCA zones; see
         :data:`Weight`.
+    reachable
+        True/False matrix (dense or sparse, the shape of ``cost``) of the
+        pairs within reach; they are in reach at their cost in ``cost`` (0
+        where a sparse ``cost`` stores nothing) and no other pair is.
 
     Returns
     -------
@@ -315,9 +427,9 @@ def fca_ratios(
     Raises
     ------
     InputError
-        A dense or malformed ``cost``, NaN or negative costs, supply or
-        demand of the wrong length or with NaN/negative entries, a bad
-        catchment or weight.
+        A malformed ``cost`` or ``reachable``, negative costs (or NaN stored
+        in a sparse matrix), supply or demand of the wrong length or with
+        NaN/negative entries, a bad catchment or weight.
 
     Examples
     --------
@@ -326,7 +438,7 @@ def fca_ratios(
     >>> fca_ratios(cost, [6], [100, 200], catchment=15, weight=[(5, 1.0), (15, 0.5)])
     array([0.03])
     """
-    reach, supply_, demand_ = _prepare(cost, supply, demand, catchment, weight)
+    reach, supply_, demand_ = _prepare(cost, supply, demand, catchment, weight, reachable=reachable)
     return _ratios(reach, supply_, demand_)
 
 
@@ -337,6 +449,7 @@ def two_step_fca(
     *,
     catchment: float,
     weight: Weight = "step",
+    reachable: Any = None,
 ) -> FloatArray:
     r"""2SFCA (or E2SFCA) access of every demand point: supply per person in reach.
 
@@ -346,7 +459,7 @@ def two_step_fca(
 
     Parameters
     ----------
-    cost, supply, demand, catchment, weight
+    cost, supply, demand, catchment, weight, reachable
         As for :func:`fca_ratios`.
 
     Returns
@@ -369,8 +482,15 @@ def two_step_fca(
     ...                      shape=(2, 3))
     >>> two_step_fca(cost, [10, 20], [100, 100, 100], catchment=15)
     array([0.05, 0.15, 0.1 ])
+
+    The same as a dense array: ``np.inf`` out of reach, the 0 a real cost of 0:
+
+    >>> import numpy as np
+    >>> dense = np.array([[5.0, 10.0, np.inf], [np.inf, 0.0, 12.0]])
+    >>> two_step_fca(dense, [10, 20], [100, 100, 100], catchment=15)
+    array([0.05, 0.15, 0.1 ])
     """
-    reach, supply_, demand_ = _prepare(cost, supply, demand, catchment, weight)
+    reach, supply_, demand_ = _prepare(cost, supply, demand, catchment, weight, reachable=reachable)
     ratio = _ratios(reach, supply_, demand_)
     access = np.asarray(reach.T @ ratio, dtype=np.float64)
     if log.isEnabledFor(logging.INFO):

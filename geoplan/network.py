@@ -1,4 +1,4 @@
-"""The travel network: a projected, undirected street graph held as CSR arrays.
+"""The travel network: a projected street graph held as CSR arrays.
 
 A :class:`Network` is built once from OpenStreetMap (see :mod:`geoplan.sources`),
 from GeoDataFrames, or from a networkx graph, and then answers every
@@ -17,6 +17,28 @@ shortest-path question the analyses ask:
 Distances are metres along the network, including the access legs at both
 ends; times are distances divided by the profile's speed.
 
+**Directions and speeds.** An edge may be one-way (:attr:`Network.oneway`:
+``1`` only from ``u`` to ``v``, ``-1`` only from ``v`` to ``u``) and may have
+its own speed each way (:attr:`Network.forward_speed_m_s`,
+:attr:`Network.backward_speed_m_s`: a street's speed limit, or a walker's pace
+up and down a slope). Such a network is *time-weighted*: every search runs on
+travel time, and results keep the one unit the analyses use, the **cost in
+metres at the network's reference speed** ``speed_m_s`` (a minute is
+``60 * speed_m_s`` cost metres on every network). So ``minutes=`` cutoffs
+and every ``*_minutes`` are exact travel times, and on a network without
+speeds (walking) a cost metre is a metre of street: nothing changes there. A
+``distance_m=`` cutoff on a time-weighted network is therefore a time budget,
+the time to cover that distance at the reference speed;
+:meth:`Network.by_distance` gives the same network with every edge at the
+reference speed, whose costs are metres again (one-way streets kept). A point
+on an edge costs the part of the edge it travels at that edge's pace each way
+(the edge's time spread evenly along it); the access leg costs its length.
+
+On a directed network, which way a search runs matters: ``direction=
+"to_sources"`` (the default) measures the trip from every node and target *to*
+the nearest source (residents going to a facility), ``"from_sources"`` the trip
+*from* the source (an ambulance leaving its station).
+
 Examples
 --------
 >>> import geopandas as gpd
@@ -27,6 +49,17 @@ Examples
 >>> result = net.nearest(shops, distance_m=1000, targets=homes)
 >>> float(result.target_distance_m[0])  # 10 access + 100 + 50 + 10 access
 170.0
+
+A one-way street (u to v only) at twice the reference speed: going from the
+shop to the home takes the half-price street, going back must not use it.
+
+>>> one_way = Network.from_edges([(0, 0, 100, 0)], crs=32651, speed_m_s=10.0,
+...                              oneway=[1], forward_speed_m_s=[20.0])
+>>> out = one_way.nearest(np.array([0]), minutes=60, direction="from_sources")
+>>> out.node_distance_m.tolist(), out.node_minutes.round(4).tolist()
+([0.0, 50.0], [0.0, 0.0833])
+>>> one_way.nearest(np.array([0]), minutes=60).node_distance_m.tolist()  # to node 0
+[0.0, inf]
 """
 
 from __future__ import annotations
@@ -57,7 +90,9 @@ if TYPE_CHECKING:
     import networkx as nx
 
 __all__ = [
+    "DIRECTIONS",
     "MIN_CONNECTED_SHARE",
+    "Direction",
     "Nearest",
     "Network",
     "Profile",
@@ -74,6 +109,11 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 _PROFILES = ("walk", "bike", "drive")
+#: Which way a search runs on a directed network: from every node and target *to* the
+#: nearest source (residents visiting a facility: the default), or *from* the sources
+#: (a service that travels out, such as an ambulance).
+Direction = Literal["to_sources", "from_sources"]
+DIRECTIONS: tuple[str, ...] = ("to_sources", "from_sources")
 
 
 # ----------------------------------------------------------------- results
@@ -155,7 +195,11 @@ class Nearest:
     Unreached nodes and targets (beyond the cutoff, in another component, or
     not snapped) have distance ``inf`` and source ``-1``. Sources are numbered
     by their position in the sources given. Where two sources are exactly as
-    near, which one is named is deterministic but unspecified.
+    near, which one is named is deterministic but unspecified. On a
+    time-weighted network the distances are cost metres (travel time at
+    ``speed_m_s``; see :mod:`geoplan.network`), so the minutes are exact.
+    ``direction`` says which way the trips run (``"to_sources"``: from each
+    node or target to its source).
     """
 
     node_distance_m: FloatArray
@@ -164,6 +208,7 @@ class Nearest:
     target_source: IntArray | None
     cutoff_m: float
     speed_m_s: float
+    direction: Direction = "to_sources"
 
     @property
     def node_minutes(self) -> FloatArray:
@@ -186,13 +231,16 @@ class Reach:
     every node it reaches; row ``i`` of :attr:`targets` the same for target
     points. Every stored entry is a reached pair, *including explicit zeros*
     (a source standing on a node): test membership with the sparsity pattern,
-    never with ``matrix != 0``, and do not call ``eliminate_zeros``.
+    never with ``matrix != 0``, and do not call ``eliminate_zeros``. On a
+    time-weighted network the entries are cost metres (travel time at
+    ``speed_m_s``); ``direction`` says which way the trips run.
     """
 
     nodes: sp.csr_matrix
     targets: sp.csr_matrix | None
     cutoff_m: float
     speed_m_s: float
+    direction: Direction = "to_sources"
 
     def reached_nodes(self, source: int) -> IntArray:
         """Return the positions of the nodes reached by one source."""
@@ -236,7 +284,7 @@ _SPEED_WORDS = {"walk": "walking", "bike": "cycling", "drive": "driving"}
 
 
 class Network:
-    """A projected, undirected travel network held as compressed sparse arrays.
+    """A projected travel network held as compressed sparse arrays.
 
     Parameters
     ----------
@@ -264,6 +312,15 @@ class Network:
         named ``u``, ``v``, ``length_m`` or ``geometry``); carried through
         :meth:`subgraph` and :meth:`largest_component` and added to the edges
         of :meth:`to_gdfs`.
+    oneway
+        Per edge, ``1`` where travel runs only from ``u`` to ``v``, ``-1``
+        only from ``v`` to ``u``, ``0`` both ways (the default for every edge).
+    forward_speed_m_s, backward_speed_m_s
+        Per edge, the speed from ``u`` to ``v`` and from ``v`` to ``u``
+        (positive, finite); ``backward_speed_m_s`` defaults to the forward one,
+        and both to ``speed_m_s``. With either given the network is
+        time-weighted, ``speed_m_s`` its reference speed (see
+        :mod:`geoplan.network`).
     """
 
     def __init__(
@@ -280,6 +337,9 @@ class Network:
         speed_m_s: float | None = None,
         name: str = "network",
         edge_attrs: pd.DataFrame | None = None,
+        oneway: Sequence[int] | NDArray[Any] | None = None,
+        forward_speed_m_s: Sequence[float] | FloatArray | None = None,
+        backward_speed_m_s: Sequence[float] | FloatArray | None = None,
     ) -> None:
         if profile not in _PROFILES:
             msg = f"profile must be one of {_PROFILES}, got {profile!r}"
@@ -329,6 +389,17 @@ class Network:
             self.geometry = _orient(np.asarray(geometry, dtype=object), self)
             self.length_m = np.maximum(shapely.length(self.geometry), chord)
         self.edge_attrs = _edge_table(edge_attrs, self.n_edges, name)
+        self.oneway = _oneway_codes(oneway, self.n_edges, name)
+        self.forward_speed_m_s = _edge_speeds(
+            forward_speed_m_s, self.speed_m_s, self.n_edges, name, "forward_speed_m_s"
+        )
+        self.backward_speed_m_s = (
+            self.forward_speed_m_s
+            if backward_speed_m_s is None
+            else _edge_speeds(
+                backward_speed_m_s, self.speed_m_s, self.n_edges, name, "backward_speed_m_s"
+            )
+        )
 
     # ------------------------------------------------------------ builders
     @classmethod
@@ -339,6 +410,9 @@ class Network:
         crs: Any,
         profile: Profile = "walk",
         speed_m_s: float | None = None,
+        oneway: Sequence[int] | NDArray[Any] | None = None,
+        forward_speed_m_s: Sequence[float] | FloatArray | None = None,
+        backward_speed_m_s: Sequence[float] | FloatArray | None = None,
     ) -> Network:
         """Build a network from straight segments ``(x0, y0, x1, y1)``.
 
@@ -348,11 +422,12 @@ class Network:
         Parameters
         ----------
         segments
-            Straight edges as ``(x0, y0, x1, y1)`` in ``crs``.
+            Straight edges as ``(x0, y0, x1, y1)`` in ``crs``, each running
+            from ``u`` (its first end) to ``v``.
         crs
             A projected CRS with metre units.
-        profile, speed_m_s
-            As for :class:`Network`.
+        profile, speed_m_s, oneway, forward_speed_m_s, backward_speed_m_s
+            As for :class:`Network`, one value per segment.
 
         Returns
         -------
@@ -369,6 +444,9 @@ class Network:
             crs=crs,
             profile=profile,
             speed_m_s=speed_m_s,
+            oneway=oneway,
+            forward_speed_m_s=forward_speed_m_s,
+            backward_speed_m_s=backward_speed_m_s,
         )
 
     @classmethod
@@ -381,6 +459,10 @@ class Network:
         crs: Any = None,
         speed_m_s: float | None = None,
         name: str = "network",
+        oneway: Sequence[int] | NDArray[Any] | None = None,
+        forward_speed_m_s: Sequence[float] | FloatArray | None = None,
+        backward_speed_m_s: Sequence[float] | FloatArray | None = None,
+        edge_attrs: pd.DataFrame | None = None,
     ) -> Network:
         """Build a network from node and edge GeoDataFrames (osmnx/pyrosm layout).
 
@@ -397,6 +479,9 @@ class Network:
             As for :class:`Network`.
         crs
             Target projected CRS; the local UTM zone when omitted.
+        oneway, forward_speed_m_s, backward_speed_m_s, edge_attrs
+            As for :class:`Network`, one value (row) per row of ``edges``;
+            they follow the edges that are kept.
 
         Returns
         -------
@@ -432,6 +517,10 @@ class Network:
             profile=profile,
             speed_m_s=speed_m_s,
             name=name,
+            oneway=_kept(oneway, keep, name, "oneway"),
+            forward_speed_m_s=_kept(forward_speed_m_s, keep, name, "forward_speed_m_s"),
+            backward_speed_m_s=_kept(backward_speed_m_s, keep, name, "backward_speed_m_s"),
+            edge_attrs=None if edge_attrs is None else _kept_rows(edge_attrs, keep, name),
         )
 
     @classmethod
@@ -509,14 +598,110 @@ class Network:
             max(float(top), float(self.y.max())),
         )
 
+    # ------------------------------------------------------------ directions and costs
+    @cached_property
+    def pace(self) -> tuple[FloatArray, FloatArray]:
+        """Cost metres per metre of each edge, from u to v and from v to u.
+
+        ``speed_m_s / speed`` of the edge that way; ``inf`` where the edge is
+        closed that way (one-way). ``1.0`` on every open edge of a network
+        without speeds.
+        """
+        forward = np.where(self.oneway >= 0, self.speed_m_s / self.forward_speed_m_s, np.inf)
+        backward = np.where(self.oneway <= 0, self.speed_m_s / self.backward_speed_m_s, np.inf)
+        return forward, backward
+
+    @cached_property
+    def forward_cost_m(self) -> FloatArray:
+        """Cost of each edge from u to v in cost metres (``inf`` where closed that way)."""
+        return _edge_cost(self.length_m, self.pace[0])
+
+    @cached_property
+    def backward_cost_m(self) -> FloatArray:
+        """Cost of each edge from v to u in cost metres (``inf`` where closed that way)."""
+        return _edge_cost(self.length_m, self.pace[1])
+
+    @cached_property
+    def directed(self) -> bool:
+        """Whether some edge costs differ by direction (one-way streets, slopes)."""
+        forward, backward = self.pace
+        return not np.array_equal(forward, backward)
+
+    @cached_property
+    def time_weighted(self) -> bool:
+        """Whether some edge has its own speed, so that costs are times, not lengths."""
+        return bool(
+            np.any(self.forward_speed_m_s != self.speed_m_s)
+            or np.any(self.backward_speed_m_s != self.speed_m_s)
+        )
+
+    @cached_property
+    def _stretch(self) -> float:
+        """The most street a cost metre covers (fastest speed / reference speed, at least 1).
+
+        A trip of cost ``c`` stays within ``c * _stretch`` of where it starts,
+        which bounds the windows of :meth:`reach`.
+        """
+        forward, backward = self.pace
+        paces = np.concatenate([forward, backward])
+        paces = paces[np.isfinite(paces) & (paces > 0)]
+        return 1.0 if paces.size == 0 else max(1.0, float(1.0 / paces.min()))
+
+    def point_legs(
+        self, edge: IntArray, offset: FloatArray, *, leaving: bool
+    ) -> tuple[FloatArray, FloatArray]:
+        """Return the costs between points on edges and the edges' ends, in cost metres.
+
+        A point at ``offset`` metres from ``u`` costs the part of the edge it
+        travels at the edge's pace that way (:attr:`pace`). Searches toward
+        sources use ``leaving=True`` for points reached (they leave their edge),
+        searches from sources ``leaving=False``.
+
+        Parameters
+        ----------
+        edge, offset
+            The edge of each point and its distance along it from ``u``.
+        leaving
+            ``True``: from the points to ``u`` and to ``v``; ``False``: from
+            ``u`` and from ``v`` to the points.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            The costs at the ``u`` end and at the ``v`` end; ``inf`` where the
+            edge is closed that way, ``0`` for a point standing on that end.
+        """
+        forward, backward = self.pace
+        to_u, to_v = offset, self.length_m[edge] - offset
+        pace_u, pace_v = (backward, forward) if leaving else (forward, backward)
+        return _part_cost(to_u, pace_u[edge]), _part_cost(to_v, pace_v[edge])
+
+    def along_edge(self, edge: IntArray, start: FloatArray, end: FloatArray) -> FloatArray:
+        """Return the cost along edges from offset ``start`` to offset ``end``, in cost metres.
+
+        At the edge's pace toward ``v`` when ``end > start``, toward ``u``
+        otherwise; ``inf`` where the edge is closed that way, ``0`` for no way.
+        """
+        forward, backward = self.pace
+        ahead = end - start
+        cost = _part_cost(ahead, forward[edge])
+        back = ahead < 0
+        cost[back] = _part_cost(start[back] - end[back], backward[edge[back]])
+        return cost
+
     @cached_property
     def csr(self) -> sp.csr_matrix:
-        """Symmetric n x n matrix of edge lengths in metres (shortest of parallel edges)."""
-        u, v, w = self.edge_u, self.edge_v, self.length_m
+        """The n x n matrix of edge costs, row = from, column = to (cheapest of parallel edges).
+
+        Symmetric, in metres, on a network without one-way streets or speeds.
+        """
+        u, v = self.edge_u, self.edge_v
         loop = u == v
         rows = np.concatenate([u[~loop], v[~loop]])
         cols = np.concatenate([v[~loop], u[~loop]])
-        data = np.concatenate([w[~loop], w[~loop]])
+        data = np.concatenate([self.forward_cost_m[~loop], self.backward_cost_m[~loop]])
+        open_ = np.isfinite(data)
+        rows, cols, data = rows[open_], cols[open_], data[open_]
         order = np.lexsort((data, cols, rows))
         rows, cols, data = rows[order], cols[order], data[order]
         first = np.ones(len(rows), dtype=bool)
@@ -527,8 +712,20 @@ class Network:
         return matrix
 
     @cached_property
+    def csr_reverse(self) -> sp.csr_matrix:
+        """The transpose of :attr:`csr` (row = to, column = from): searches toward sources."""
+        if not self.directed:
+            return self.csr
+        matrix = sp.csr_matrix(self.csr.T)
+        matrix.sort_indices()
+        return matrix
+
+    def _graph(self, direction: Direction) -> sp.csr_matrix:
+        return self.csr if direction == "from_sources" else self.csr_reverse
+
+    @cached_property
     def components(self) -> IntArray:
-        """Connected-component label of every node."""
+        """Connected-component label of every node (one-way streets join both ways)."""
         _, labels = connected_components(self.csr, directed=False)
         return np.asarray(labels, dtype=np.int64)
 
@@ -586,6 +783,29 @@ class Network:
             "largest_component_length_share": connectivity(self)["largest_piece_length_share"],
             "speed_m_s": self.speed_m_s,
             "bounds": self.bounds,
+            **self.travel_summary(),
+        }
+
+    def travel_summary(self) -> dict[str, Any]:
+        """Return how travel is measured: directions and speeds, as plain numbers.
+
+        ``directed`` and ``time_weighted`` (see :mod:`geoplan.network`);
+        ``oneway_edge_share`` and ``oneway_length_share``, the share of the
+        edges (of the street length) open one way only; ``speed_min_m_s`` and
+        ``speed_max_m_s`` over the open directions of every edge.
+        """
+        one_way = self.oneway != 0
+        total = float(self.length_m.sum())
+        speeds = np.concatenate(
+            [self.forward_speed_m_s[self.oneway >= 0], self.backward_speed_m_s[self.oneway <= 0]]
+        )
+        return {
+            "directed": self.directed,
+            "time_weighted": self.time_weighted,
+            "oneway_edge_share": float(one_way.mean()),
+            "oneway_length_share": float(self.length_m[one_way].sum() / total) if total else 0.0,
+            "speed_min_m_s": float(speeds.min()) if speeds.size else self.speed_m_s,
+            "speed_max_m_s": float(speeds.max()) if speeds.size else self.speed_m_s,
         }
 
     # ------------------------------------------------------------ conversions
@@ -596,7 +816,9 @@ class Network:
         -------
         tuple of geopandas.GeoDataFrame
             Nodes indexed by node id; edges with ``u``, ``v`` (node ids),
-            ``length_m`` and the columns of :attr:`edge_attrs`, if any.
+            ``length_m``, on a directed or time-weighted network ``oneway``,
+            ``forward_speed_m_s`` and ``backward_speed_m_s``, and the columns
+            of :attr:`edge_attrs`, if any.
         """
         import geopandas as gpd
 
@@ -606,36 +828,63 @@ class Network:
             geometry=shapely.points(self.x, self.y),
             crs=self.crs,
         )
+        columns: dict[str, Any] = {
+            "u": self.node_id[self.edge_u],
+            "v": self.node_id[self.edge_v],
+            "length_m": self.length_m,
+            **self._travel_columns(),
+        }
+        if self.edge_attrs is not None:
+            columns.update((str(k), v) for k, v in self.edge_attrs.items())
         edges = gpd.GeoDataFrame(
-            {
-                "u": self.node_id[self.edge_u],
-                "v": self.node_id[self.edge_v],
-                "length_m": self.length_m,
-                **({} if self.edge_attrs is None else dict(self.edge_attrs.items())),
-            },
+            columns,
             geometry=self.geometry,
             crs=self.crs,
         )
         return nodes, edges
 
+    def _travel_columns(self) -> dict[str, Any]:
+        """Return the edge columns of one-way streets and speeds, when the network has them."""
+        if not (self.directed or self.time_weighted):
+            return {}
+        return {
+            "oneway": self.oneway,
+            "forward_speed_m_s": self.forward_speed_m_s,
+            "backward_speed_m_s": self.backward_speed_m_s,
+        }
+
     def to_networkx(self) -> nx.MultiGraph[Any]:
-        """Return an undirected networkx MultiGraph with ``length`` in metres.
+        """Return a networkx MultiGraph with ``length`` in metres (a MultiDiGraph if directed).
 
         Node keys are node positions (0..n-1) with ``x``, ``y`` and ``id``
-        attributes; ``graph.graph["crs"]`` is set.
+        attributes; ``graph.graph["crs"]`` is set. A directed network gives a
+        MultiDiGraph with one edge per open direction; a time-weighted one
+        adds ``cost`` (cost metres) and ``seconds`` to every edge.
         """
         import networkx as nx
 
-        graph: nx.MultiGraph[Any] = nx.MultiGraph(crs=self.crs)
+        graph: nx.MultiGraph[Any] = (
+            nx.MultiDiGraph(crs=self.crs) if self.directed else nx.MultiGraph(crs=self.crs)
+        )
         graph.add_nodes_from(
             (i, {"x": float(self.x[i]), "y": float(self.y[i]), "id": self.node_id[i]})
             for i in range(self.n_nodes)
         )
-        graph.add_edges_from(
-            (int(u), int(v), {"length": float(w)})
-            for u, v, w in zip(self.edge_u, self.edge_v, self.length_m, strict=True)
-        )
+        ways = [(self.edge_u, self.edge_v, self.forward_cost_m)]
+        if self.directed:
+            ways.append((self.edge_v, self.edge_u, self.backward_cost_m))
+        for start, end, cost in ways:
+            graph.add_edges_from(
+                (int(a), int(b), self._nx_edge(float(w), float(c)))
+                for a, b, w, c in zip(start, end, self.length_m, cost, strict=True)
+                if math.isfinite(c)
+            )
         return graph
+
+    def _nx_edge(self, length: float, cost: float) -> dict[str, float]:
+        if not self.time_weighted:
+            return {"length": length}
+        return {"length": length, "cost": cost, "seconds": cost / self.speed_m_s}
 
     def largest_component(self) -> Network:
         """Return a new network holding only the largest connected component."""
@@ -659,7 +908,58 @@ class Network:
             speed_m_s=self.speed_m_s,
             name=self.name,
             edge_attrs=None if self.edge_attrs is None else self.edge_attrs.loc[keep_edges],
+            oneway=self.oneway[keep_edges],
+            forward_speed_m_s=self.forward_speed_m_s[keep_edges],
+            backward_speed_m_s=self.backward_speed_m_s[keep_edges],
         )
+
+    def with_edges(
+        self,
+        *,
+        oneway: Sequence[int] | NDArray[Any] | None = None,
+        forward_speed_m_s: Sequence[float] | FloatArray | None = None,
+        backward_speed_m_s: Sequence[float] | FloatArray | None = None,
+    ) -> Network:
+        """Return the same network with new one-way codes or edge speeds.
+
+        What is not given is kept; give ``backward_speed_m_s`` with
+        ``forward_speed_m_s`` where the directions differ (else the backward
+        speed is the forward one).
+        """
+        forward = self.forward_speed_m_s if forward_speed_m_s is None else forward_speed_m_s
+        backward = (
+            backward_speed_m_s
+            if backward_speed_m_s is not None
+            else forward
+            if forward_speed_m_s is not None
+            else self.backward_speed_m_s
+        )
+        return Network(
+            x=self.x,
+            y=self.y,
+            edge_u=self.edge_u,
+            edge_v=self.edge_v,
+            geometry=self.geometry,
+            node_id=self.node_id,
+            crs=self.crs,
+            profile=self.profile,
+            speed_m_s=self.speed_m_s,
+            name=self.name,
+            edge_attrs=self.edge_attrs,
+            oneway=self.oneway if oneway is None else oneway,
+            forward_speed_m_s=forward,
+            backward_speed_m_s=backward,
+        )
+
+    def by_distance(self) -> Network:
+        """Return the same network with every edge at the reference speed.
+
+        Its costs are metres of street again, one-way streets kept: the
+        network on which ``distance_m=`` cutoffs measure distance (on a
+        time-weighted network they are time budgets; see :mod:`geoplan.network`).
+        """
+        speeds = np.full(self.n_edges, self.speed_m_s)
+        return self.with_edges(forward_speed_m_s=speeds, backward_speed_m_s=speeds)
 
     # ------------------------------------------------------------ cutoffs
     def cutoff_m(self, *, minutes: float | None = None, distance_m: float | None = None) -> float:
@@ -669,6 +969,12 @@ class Network:
         allowed; ``inf`` means no cutoff. Minutes need a travel speed between
         :data:`MIN_SPEED_M_S` and :data:`MAX_SPEED_M_S`: a speed set outside it
         (``settings.walk_speed_m_s = 1e-6``) is refused, naming the setting.
+
+        On a time-weighted network (edge speeds, slopes) the result is in cost
+        metres, travel time at the reference speed ``speed_m_s``: minutes are
+        exact travel times, and ``distance_m`` is the time to cover that
+        distance at the reference speed (:meth:`by_distance` measures metres
+        of street instead).
         """
         if (minutes is None) == (distance_m is None):
             msg = "give exactly one cutoff: minutes=15 or distance_m=1000"
@@ -884,8 +1190,13 @@ class Network:
         raise InputError(msg)
 
     # ------------------------------------------------------------ sources
-    def _seeds(self, sources: Any) -> _Seeds:
-        """Turn sources (points, snapped points or node positions) into search seeds."""
+    def _seeds(self, sources: Any, direction: Direction) -> _Seeds:
+        """Turn sources (points, snapped points or node positions) into search seeds.
+
+        A seed is the cost between a source and an end of its edge: from the
+        source to the end (``"from_sources"``), or from the end to the source
+        (``"to_sources"``, searched on the reversed graph).
+        """
         if isinstance(sources, np.ndarray | list | tuple | pd.Index) and not _is_geo(sources):
             return self._node_seeds(np.asarray(sources))
         snapped = self.snap(sources)
@@ -902,9 +1213,12 @@ class Network:
         e = snapped.edge[ids]
         t = snapped.offset_m[ids]
         a = snapped.access_m[ids]
+        leg_u, leg_v = self.point_legs(e, t, leaving=direction == "from_sources")
         source = np.concatenate([ids, ids])
         node = np.concatenate([self.edge_u[e], self.edge_v[e]])
-        dist = np.concatenate([a + t, a + (self.length_m[e] - t)])
+        dist = np.concatenate([a + leg_u, a + leg_v])
+        usable = np.isfinite(dist)
+        source, node, dist = source[usable], node[usable], dist[usable]
         return _Seeds(
             source=source,
             node=node,
@@ -949,6 +1263,7 @@ class Network:
         minutes: float | None = None,
         distance_m: float | None = None,
         targets: Any = None,
+        direction: Direction = "to_sources",
     ) -> Nearest:
         """Distance and time from every node (and target) to the nearest source.
 
@@ -960,19 +1275,25 @@ class Network:
             Facilities: a GeoSeries/GeoDataFrame in the network CRS,
             :class:`SnappedPoints`, or an integer array of node positions.
         minutes, distance_m
-            The cutoff, exactly one of them.
+            The cutoff, exactly one of them (see :meth:`cutoff_m`).
         targets
             Optional demand points (GeoSeries/GeoDataFrame or
             :class:`SnappedPoints`) that also get their nearest source.
+        direction
+            ``"to_sources"`` (trips from each node and target to a source:
+            residents visiting) or ``"from_sources"`` (trips out of the
+            sources: a service that travels); the same on a network without
+            one-way streets or slopes.
 
         Returns
         -------
         Nearest
         """
+        direction = _direction(direction)
         cutoff = self.cutoff_m(minutes=minutes, distance_m=distance_m)
-        seeds = self._seeds(sources)
+        seeds = self._seeds(sources, direction)
         k = len(seeds.valid)
-        graph = _with_seed_rows(self.csr, seeds.source, seeds.node, seeds.dist, k)
+        graph = _with_seed_rows(self._graph(direction), seeds.source, seeds.node, seeds.dist, k)
         dist, _, origin = dijkstra(
             graph,
             directed=True,
@@ -990,9 +1311,11 @@ class Network:
         if targets is not None:
             snapped = self.snap(targets)
             target_dist, target_source = self._targets_from_nodes(
-                snapped, node_dist, node_source.astype(np.int64)
+                snapped, node_dist, node_source.astype(np.int64), direction
             )
-            _same_edge_nearest(seeds, snapped, target_dist, target_source)
+            _same_edge_nearest(
+                self, seeds, snapped, target_dist, target_source, direction=direction
+            )
             beyond = target_dist > cutoff
             target_dist[beyond] = np.inf
             target_source[beyond] = -1
@@ -1003,10 +1326,15 @@ class Network:
             target_source=target_source,
             cutoff_m=cutoff,
             speed_m_s=self.speed_m_s,
+            direction=direction,
         )
 
     def _targets_from_nodes(
-        self, snapped: SnappedPoints, node_dist: FloatArray, node_source: IntArray
+        self,
+        snapped: SnappedPoints,
+        node_dist: FloatArray,
+        node_source: IntArray,
+        direction: Direction,
     ) -> tuple[FloatArray, IntArray]:
         """Distance of snapped points through either end of their edge."""
         n = len(snapped)
@@ -1015,8 +1343,9 @@ class Network:
         ok = snapped.reachable
         e = snapped.edge[ok]
         t = snapped.offset_m[ok]
-        via_u = node_dist[self.edge_u[e]] + t
-        via_v = node_dist[self.edge_v[e]] + (self.length_m[e] - t)
+        leg_u, leg_v = self.point_legs(e, t, leaving=direction == "to_sources")
+        via_u = node_dist[self.edge_u[e]] + leg_u
+        via_v = node_dist[self.edge_v[e]] + leg_v
         use_u = via_u <= via_v
         dist[ok] = np.where(use_u, via_u, via_v) + snapped.access_m[ok]
         source[ok] = np.where(use_u, node_source[self.edge_u[e]], node_source[self.edge_v[e]])
@@ -1031,32 +1360,38 @@ class Network:
         distance_m: float | None = None,
         targets: Any = None,
         batch_mb: float | None = None,
+        direction: Direction = "to_sources",
     ) -> Reach:
         """Per-source reach within a cutoff, as sparse matrices of metres.
 
         Each source's search only needs the nodes within the cutoff's straight
-        radius (a network distance is never shorter than the straight one), so
-        sources are grouped by location and each group is searched on the part
-        of the network around it. Memory grows with what is reached, never
-        with sources x nodes.
+        radius (a network distance is never shorter than the straight one; on
+        a time-weighted network the radius is the street the cutoff covers at
+        the fastest edge speed), so sources are grouped by location and each
+        group is searched on the part of the network around it. Memory grows
+        with what is reached, never with sources x nodes.
 
         Parameters
         ----------
         sources
             As for :meth:`nearest`.
         minutes, distance_m
-            The cutoff, exactly one of them.
+            The cutoff, exactly one of them (see :meth:`cutoff_m`).
         targets
             Optional demand points; their reach matrix is returned too.
         batch_mb
             Memory budget of one batch; ``settings.reach_batch_mb`` by default.
+        direction
+            As for :meth:`nearest`.
 
         Returns
         -------
         Reach
         """
+        direction = _direction(direction)
         cutoff = self.cutoff_m(minutes=minutes, distance_m=distance_m)
-        seeds = self._seeds(sources)
+        seeds = self._seeds(sources, direction)
+        graph = self._graph(direction)
         snapped = self.snap(targets) if targets is not None else None
         budget = float(settings.reach_batch_mb if batch_mb is None else batch_mb) * 2**20
         node_parts: list[tuple[IntArray, IntArray, FloatArray]] = []
@@ -1070,7 +1405,9 @@ class Network:
         local = np.full(self.n_nodes, -1, dtype=np.int64)  # node -> position in the window
         for batch, window in self._reach_batches(seeds, cutoff, budget):
             local[window] = np.arange(len(window))
-            rows, cols, vals, local_dist = self._search_window(seeds, batch, window, local, cutoff)
+            rows, cols, vals, local_dist = self._search_window(
+                graph, seeds, batch, window=window, local=local, cutoff=cutoff
+            )
             node_parts.append((rows, cols, vals))
             if snapped is not None and target_tree is not None and target_ids is not None:
                 target_parts.append(
@@ -1083,19 +1420,27 @@ class Network:
                         tree=target_tree,
                         target_ids=target_ids,
                         cutoff=cutoff,
+                        direction=direction,
                     )
                 )
             local[window] = -1
         k = len(seeds.valid)
         nodes = _assemble(node_parts, (k, self.n_nodes))
         target_matrix = _assemble(target_parts, (k, len(snapped))) if snapped is not None else None
-        return Reach(nodes=nodes, targets=target_matrix, cutoff_m=cutoff, speed_m_s=self.speed_m_s)
+        return Reach(
+            nodes=nodes,
+            targets=target_matrix,
+            cutoff_m=cutoff,
+            speed_m_s=self.speed_m_s,
+            direction=direction,
+        )
 
     def _reach_batches(
         self, seeds: _Seeds, cutoff: float, budget: float
     ) -> Iterator[tuple[IntArray, IntArray]]:
         """Yield (sources, window nodes) groups: nearby sources share one window."""
         valid = np.flatnonzero(seeds.valid)
+        cutoff = cutoff * self._stretch  # the street a trip of this cost may cover
         if not math.isfinite(cutoff):
             window = np.arange(self.n_nodes)
             size = max(1, int(budget // (8 * 3 * self.n_nodes)))
@@ -1124,10 +1469,17 @@ class Network:
                 yield members[start : start + size], window
 
     def _search_window(
-        self, seeds: _Seeds, batch: IntArray, window: IntArray, local: IntArray, cutoff: float
+        self,
+        graph: sp.csr_matrix,
+        seeds: _Seeds,
+        batch: IntArray,
+        *,
+        window: IntArray,
+        local: IntArray,
+        cutoff: float,
     ) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
         """Search the sources of one batch on the subgraph of one window."""
-        sub = self.csr if len(window) == self.n_nodes else _subgraph(self.csr, window, local)
+        sub = graph if len(window) == self.n_nodes else _subgraph(graph, window, local)
         in_batch = np.full(len(seeds.valid), -1, dtype=np.int64)
         in_batch[batch] = np.arange(len(batch))
         pick = (in_batch[seeds.source] >= 0) & (local[seeds.node] >= 0)
@@ -1155,9 +1507,10 @@ class Network:
         tree: cKDTree,
         target_ids: IntArray,
         cutoff: float,
+        direction: Direction,
     ) -> tuple[IntArray, IntArray, FloatArray]:
         """Reach of one batch's sources to the target points near them."""
-        radius = cutoff
+        radius = cutoff * self._stretch
         bx, by = seeds.x[batch], seeds.y[batch]
         centre = ((bx.min() + bx.max()) / 2, (by.min() + by.max()) / 2)
         half_diag = math.hypot(bx.max() - bx.min(), by.max() - by.min()) / 2
@@ -1170,8 +1523,9 @@ class Network:
         e = snapped.edge[near]
         lu, lv = local[self.edge_u[e]], local[self.edge_v[e]]
         t = snapped.offset_m[near]
-        via_u = padded[:, lu] + t
-        via_v = padded[:, lv] + (self.length_m[e] - t)
+        leg_u, leg_v = self.point_legs(e, t, leaving=direction == "to_sources")
+        via_u = padded[:, lu] + leg_u
+        via_v = padded[:, lv] + leg_v
         dist = np.minimum(via_u, via_v) + snapped.access_m[near]
         # along the shared edge, without passing an end node
         for j, s in enumerate(batch):
@@ -1179,17 +1533,118 @@ class Network:
                 continue
             same = e == seeds.edge[s]
             if same.any():
-                direct = (
-                    seeds.access_m[s]
-                    + np.abs(seeds.offset_m[s] - t[same])
-                    + snapped.access_m[near][same]
+                at_source = np.full(int(same.sum()), seeds.offset_m[s])
+                along = (
+                    self.along_edge(e[same], at_source, t[same])
+                    if direction == "from_sources"
+                    else self.along_edge(e[same], t[same], at_source)
                 )
+                direct = seeds.access_m[s] + along + snapped.access_m[near][same]
                 dist[j, same] = np.minimum(dist[j, same], direct)
         r, c = np.nonzero(np.isfinite(dist) & (dist <= cutoff))
         return batch[r], near[c], dist[r, c]
 
 
 # ----------------------------------------------------------------- helpers
+def _part_cost(part: FloatArray, pace: FloatArray) -> FloatArray:
+    """Cost of ``part`` metres at ``pace`` (``inf`` pace: closed); nothing for no metres.
+
+    A point standing on an end of its edge is at that end whichever way the
+    edge is open, so a part of zero metres costs zero even where closed.
+    """
+    part = np.asarray(part, dtype=np.float64)
+    cost = np.zeros(part.shape)
+    moving = part > 0
+    cost[moving] = part[moving] * pace[moving]
+    return cost
+
+
+def _edge_cost(length: FloatArray, pace: FloatArray) -> FloatArray:
+    """Cost of whole edges: ``length * pace``, ``inf`` where the edge is closed that way."""
+    cost = np.full(length.shape, np.inf)
+    open_ = np.isfinite(pace)
+    cost[open_] = length[open_] * pace[open_]
+    return cost
+
+
+def _direction(direction: object) -> Direction:
+    if direction not in DIRECTIONS:
+        msg = (
+            f"direction must be 'to_sources' (trips from each node and target to the nearest "
+            f"source: residents visiting) or 'from_sources' (trips out of the sources: a "
+            f"service that travels), got {direction!r}"
+        )
+        raise InputError(msg)
+    return direction  # type: ignore[return-value]
+
+
+def _oneway_codes(values: Any, n_edges: int, name: str) -> NDArray[np.int8]:
+    """Check one-way codes: one of -1, 0, 1 per edge (all 0 when None)."""
+    if values is None:
+        return np.zeros(n_edges, dtype=np.int8)
+    codes = np.asarray(values)
+    if codes.shape != (n_edges,):
+        msg = (
+            f"{name}: oneway has shape {codes.shape} but the network has {n_edges} edges; "
+            "give one code per edge (1: u to v only, -1: v to u only, 0: both ways)"
+        )
+        raise NetworkError(msg)
+    valid = np.isin(codes, (-1, 0, 1)) if codes.size else np.ones(0, dtype=bool)
+    if not valid.all():
+        shown = sorted({str(c) for c in codes[~valid]})[:5]
+        msg = (
+            f"{name}: oneway codes must be 1 (u to v only), -1 (v to u only) or 0 (both ways); "
+            f"got {', '.join(shown)}. Read OSM oneway tags with "
+            "geoplan.sources.oneway_codes, which knows yes/true/1/-1/reverse/no"
+        )
+        raise NetworkError(msg)
+    return codes.astype(np.int8)
+
+
+def _edge_speeds(values: Any, reference: float, n_edges: int, name: str, what: str) -> FloatArray:
+    """Check per-edge speeds: positive and finite, one per edge (the reference when None)."""
+    if values is None:
+        return np.full(n_edges, reference)
+    speeds = np.asarray(values, dtype=np.float64)
+    if speeds.shape != (n_edges,):
+        msg = (
+            f"{name}: {what} has shape {speeds.shape} but the network has {n_edges} edges; "
+            "give one speed (m/s) per edge"
+        )
+        raise NetworkError(msg)
+    bad = ~(np.isfinite(speeds) & (speeds > 0))
+    if bad.any():
+        msg = (
+            f"{name}: {int(bad.sum())} of {n_edges} edges have a {what} that is not a positive "
+            f"finite number of metres per second (first: {speeds[bad][0]!r}); fill them with a "
+            "default speed (geoplan.sources.edge_speeds does, by road class)"
+        )
+        raise NetworkError(msg)
+    return speeds
+
+
+def _kept(values: Any, keep: BoolArray, name: str, what: str) -> NDArray[Any] | None:
+    """Per-edge values of the edges kept (None stays None)."""
+    if values is None:
+        return None
+    array = np.asarray(values)
+    if len(array) != len(keep):
+        msg = f"{name}: {what} has {len(array)} values for {len(keep)} edges; give one per edge"
+        raise NetworkError(msg)
+    return array[keep]
+
+
+def _kept_rows(table: pd.DataFrame, keep: BoolArray, name: str) -> pd.DataFrame:
+    """Rows of edge attributes of the edges kept."""
+    if len(table) != len(keep):
+        msg = (
+            f"{name}: edge_attrs has {len(table)} rows for {len(keep)} edges; give one row per "
+            "edge, in the order of the edges"
+        )
+        raise InputError(msg)
+    return table.iloc[np.flatnonzero(keep)]
+
+
 def _subgraph(graph: sp.csr_matrix, window: IntArray, local: IntArray) -> sp.csr_matrix:
     """Rows and columns ``window`` of a CSR matrix; ``local`` maps nodes to window positions."""
     starts = graph.indptr[window]
@@ -1225,7 +1680,13 @@ def _with_seed_rows(
 
 
 def _same_edge_nearest(
-    seeds: _Seeds, snapped: SnappedPoints, dist: FloatArray, source: IntArray
+    net: Network,
+    seeds: _Seeds,
+    snapped: SnappedPoints,
+    dist: FloatArray,
+    source: IntArray,
+    *,
+    direction: Direction,
 ) -> None:
     """Improve target distances with paths along an edge shared with a source."""
     src = np.flatnonzero(seeds.valid & (seeds.edge >= 0))
@@ -1242,11 +1703,17 @@ def _same_edge_nearest(
         return
     pair_tgt = np.repeat(tgt, counts)
     pair_src = src[expand_ranges(lo, counts)]
-    direct = (
-        seeds.access_m[pair_src]
-        + np.abs(seeds.offset_m[pair_src] - snapped.offset_m[pair_tgt])
-        + snapped.access_m[pair_tgt]
+    edge, at_source, at_target = (
+        seeds.edge[pair_src],
+        seeds.offset_m[pair_src],
+        snapped.offset_m[pair_tgt],
     )
+    along = (
+        net.along_edge(edge, at_source, at_target)
+        if direction == "from_sources"
+        else net.along_edge(edge, at_target, at_source)
+    )
+    direct = seeds.access_m[pair_src] + along + snapped.access_m[pair_tgt]
     # keep, per target, the shortest direct path (ties: lowest source number)
     order = np.lexsort((pair_src, direct, pair_tgt))
     pair_tgt, pair_src, direct = pair_tgt[order], pair_src[order], direct[order]
@@ -1270,9 +1737,11 @@ def _assemble(
         rows = cols = np.empty(0, dtype=np.int64)
         vals = np.empty(0)
     # each source lies in one batch, whose entries come sorted by column: a stable
-    # sort by row is enough (and much faster than a lexsort on millions of entries)
-    order = np.argsort(rows, kind="stable")
-    rows, cols, vals = rows[order], cols[order], vals[order]
+    # sort by row is enough (and much faster than a lexsort on millions of entries),
+    # and none is needed when the batches came in row order
+    if len(rows) > 1 and np.any(rows[1:] < rows[:-1]):
+        order = np.argsort(rows, kind="stable")
+        rows, cols, vals = rows[order], cols[order], vals[order]
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=shape[0]))])
     return sp.csr_matrix((vals, cols, indptr), shape=shape)
 
@@ -1356,7 +1825,15 @@ def _is_geo(obj: Any) -> bool:
 
 # ------------------------------------------------------------ edge attributes, connectivity
 #: Columns :meth:`Network.to_gdfs` writes itself; edge attributes may not use these names.
-_EDGE_COLUMNS = ("u", "v", "length_m", "geometry")
+_EDGE_COLUMNS = (
+    "u",
+    "v",
+    "length_m",
+    "geometry",
+    "oneway",
+    "forward_speed_m_s",
+    "backward_speed_m_s",
+)
 
 
 def _edge_table(table: pd.DataFrame | None, n_edges: int, name: str) -> pd.DataFrame | None:
@@ -1382,8 +1859,9 @@ def _edge_table(table: pd.DataFrame | None, n_edges: int, name: str) -> pd.DataF
     clash = [c for c in table.columns if c in _EDGE_COLUMNS]
     if clash:
         msg = (
-            f"{name}: edge_attrs may not have the columns {clash}: the network computes "
-            f"{', '.join(_EDGE_COLUMNS)} itself; rename them (e.g. to 'source_{clash[0]}')"
+            f"{name}: edge_attrs may not have the columns {clash}: the network holds "
+            f"{', '.join(_EDGE_COLUMNS)} itself; rename them (e.g. to 'source_{clash[0]}'), "
+            "and give one-way codes and speeds as Network(oneway=..., forward_speed_m_s=...)"
         )
         raise InputError(msg)
     return table.reset_index(drop=True).copy()

@@ -257,24 +257,31 @@ def _reached_samples(
     reached = np.flatnonzero(np.isfinite(node_dist))
     edges = np.union1d(network.incident_edges(reached), fac.edge[fac.reachable])
     x, y, edge, t = network._segments.samples(edges, spacing)
-    length = network.length_m[edge]
-    t = np.minimum(t, length)
+    t = np.minimum(t, network.length_m[edge])
     u, v = network.edge_u[edge], network.edge_v[edge]
-    via_u = node_dist[u] + t
-    via_v = node_dist[v] + (length - t)
+    # trips run from the samples to the facilities, as the searches do (to_sources)
+    leg_u, leg_v = network.point_legs(edge, t, leaving=True)
+    via_u = node_dist[u] + leg_u
+    via_v = node_dist[v] + leg_v
     dist = np.minimum(via_u, via_v)
     owner = (
         np.where(via_u <= via_v, node_owner[u], node_owner[v])
         if node_owner is not None
         else np.full(len(dist), -1, dtype=np.int64)
     )
-    _along_facility_edges(fac, edge, t, dist, owner)
+    _along_facility_edges(network, fac, edge, t, dist=dist, owner=owner)
     keep = dist <= limit
     return _Samples(x[keep], y[keep], dist[keep], owner[keep])
 
 
 def _along_facility_edges(
-    fac: SnappedPoints, edge: IntArray, t: FloatArray, dist: FloatArray, owner: IntArray
+    network: Network,
+    fac: SnappedPoints,
+    edge: IntArray,
+    t: FloatArray,
+    *,
+    dist: FloatArray,
+    owner: IntArray,
 ) -> None:
     """Shorten distances of samples on a facility's own edge (no end node passed)."""
     ids = np.flatnonzero(fac.reachable)
@@ -286,7 +293,8 @@ def _along_facility_edges(
         return
     sample = np.repeat(np.arange(len(edge)), counts)
     facility = ids[expand_ranges(lo, counts)]
-    direct = fac.access_m[facility] + np.abs(fac.offset_m[facility] - t[sample])
+    along = network.along_edge(edge[sample], t[sample], fac.offset_m[facility])
+    direct = fac.access_m[facility] + along
     order = np.lexsort((facility, direct, sample))
     sample, facility, direct = sample[order], facility[order], direct[order]
     first = np.ones(len(sample), dtype=bool)

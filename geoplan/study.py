@@ -41,6 +41,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import math
 import time
@@ -55,16 +56,20 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan._caveats import Caveat, people_text
+from geoplan._caveats import Caveat, people_text, travel_caveats, travel_record
 from geoplan._errors import ConfigError, GeoplanWarning, InputError
 from geoplan._loader import Loaded, Loader, empty_points, tag_text
+from geoplan._scenario_inputs import read_scenarios
+from geoplan._study_groups import group_caveats, resolve_groups
 from geoplan._validate import OUTSIDE_COMMUNITIES, check_crs, containing
 from geoplan.config import FacilitySource, SiteRequest, StudyConfig
 from geoplan.coverage import Capacity, Coverage, coverage, shelter_capacity
 from geoplan.facilities import access_points
+from geoplan.groups import PopulationGroup
 from geoplan.indicators import IndicatorResult, evaluate_indicators
 from geoplan.life_circles import LifeCircles, life_circles, street_blocks
 from geoplan.network import Network, connectivity
+from geoplan.scenarios import Scenario, ScenarioResult, before_after
 from geoplan.service_areas import service_areas
 from geoplan.settings import settings
 from geoplan.siting import SiteProposal, candidates, propose_sites
@@ -84,7 +89,15 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: The analyses of a run, in order.
-STEPS = ("network", "life_circles", "service_areas", "coverage", "indicators", "sites")
+STEPS = (
+    "network",
+    "life_circles",
+    "service_areas",
+    "coverage",
+    "indicators",
+    "sites",
+    "scenarios",
+)
 #: Columns every row of a study's facility table has.
 FACILITY_COLUMNS = ("facility_type", "name", "source", "point_rule", "area_m2")
 _STRONG = ("verified_primary", "verified_secondary", "user")
@@ -201,6 +214,16 @@ class Study:
     coordinate_checks
         The evidence about the coordinate system of every lon/lat input checked
         against the streets (POI tables, facility files, community boundaries).
+    base_layers
+        Water, green space and buildings (``kind``) the maps draw light beneath
+        their layers, from the OSM extract; ``None`` when there are none.
+    groups
+        Population groups whose coverage is reported beside everyone's (the
+        elderly, young children), each with its demand column and walking speed.
+    scenarios
+        "What if"s on the network (:class:`geoplan.scenarios.Scenario`: links
+        added, streets closed, barriers): each is run as this study on its
+        edited network and compared with it.
     """
 
     name: str
@@ -220,6 +243,9 @@ class Study:
     started: float = field(default_factory=time.time)
     population_method: dict[str, Any] | None = None
     coordinate_checks: list[dict[str, Any]] = field(default_factory=list)
+    base_layers: gpd.GeoDataFrame | None = None
+    groups: tuple[PopulationGroup, ...] = ()
+    scenarios: tuple[Scenario, ...] = ()
 
     @classmethod
     def from_config(cls, config: StudyConfig) -> Study:
@@ -248,6 +274,8 @@ class Study:
             start = time.perf_counter()
             study = _resolve(loaded, config, standards, started)
             study.timings["resolve"] = round(time.perf_counter() - start, 3)
+            study.scenarios, files = read_scenarios(config.scenarios, study.network)
+            study.inputs += files
         return study
 
     @classmethod
@@ -262,6 +290,8 @@ class Study:
         name: str = "study",
         register: pd.DataFrame | None = None,
         standards: Standards | None = None,
+        groups: Sequence[str | PopulationGroup] = (),
+        scenarios: Sequence[Scenario] = (),
     ) -> Study:
         """Resolve a study from objects a notebook already has.
 
@@ -285,6 +315,13 @@ class Study:
             A community register (for the plan's indicators).
         standards
             The standards to measure against; the package's by default.
+        groups
+            Population groups (:func:`geoplan.groups.population_group`: the
+            elderly, young children) whose coverage is reported beside
+            everyone's, each at its own walking speed; or demand columns.
+        scenarios
+            "What if"s on the network (:class:`geoplan.scenarios.Scenario`), each
+            run as this study on its edited network and compared with it.
 
         Returns
         -------
@@ -325,7 +362,11 @@ class Study:
             register_unmatched=None,
         )
         with using_standards(std):
-            return _resolve(loaded, None, std, time.time(), name=name, sources=sources)
+            study = _resolve(
+                loaded, None, std, time.time(), name=name, sources=sources, groups=tuple(groups)
+            )
+        study.scenarios = tuple(scenarios)
+        return study
 
     # ------------------------------------------------------------------ access
     @property
@@ -405,12 +446,15 @@ def _resolve(
     *,
     name: str | None = None,
     sources: tuple[FacilitySource, ...] | None = None,
+    groups: tuple[str | PopulationGroup, ...] = (),
 ) -> Study:
     """Resolve what was read into the study every analysis and output reads."""
     network = loaded.network
     sources = config.facility_sources if config is not None else (sources or ())
     communities = _indexed(loaded.communities)
     demand = _with_communities(loaded.demand, communities)
+    given = config.population_groups if config is not None else groups
+    resolved_groups, demand = resolve_groups(given, demand, network)
     facilities = _facility_table(loaded, sources, network)
     types = tuple(_measured(source, facilities, loaded, standards) for source in sources)
     method = loaded.demand.attrs.get("population_method")
@@ -423,6 +467,7 @@ def _resolve(
         for check in loaded.coordinate_checks
         if check.get("caveat")
     ]
+    caveats += group_caveats(resolved_groups, network)
     return Study(
         name=name if name is not None else (config.name if config is not None else "study"),
         network=network,
@@ -441,6 +486,8 @@ def _resolve(
         started=started,
         population_method=method,
         coordinate_checks=list(loaded.coordinate_checks),
+        base_layers=loaded.base_layers,
+        groups=resolved_groups,
     )
 
 
@@ -585,6 +632,7 @@ def _input_caveats(
     out += [_threshold_caveat(t) for t in types if t.cutoff.value.verification not in _STRONG]
     if config is not None:
         out += _source_caveats(config)
+    out += _travel_caveats(config, network)
     speed = settings.walk_speed_m_s if network.profile == "walk" else network.speed_m_s
     if network.profile == "walk" and speed == settings.default("walk_speed_m_s"):
         out.append(
@@ -597,6 +645,12 @@ def _input_caveats(
             )
         )
     return out
+
+
+def _travel_caveats(config: StudyConfig | None, network: Network) -> list[Caveat]:
+    """One-way streets, speeds and slopes the network was read with (see geoplan._caveats)."""
+    dem = config.network_dem if config is not None else None
+    return travel_caveats(network, dem.name if dem is not None else None)
 
 
 def _stand_in_caveat(t: MeasuredType) -> Caveat:
@@ -627,6 +681,15 @@ def _threshold_caveat(t: MeasuredType) -> Caveat:
 
 def _source_caveats(config: StudyConfig) -> list[Caveat]:
     out = []
+    if config.invented and config.network_source != "synthetic":
+        out.append(
+            Caveat(
+                "invented",
+                "本研究的输入数据为虚构的示例数据（示例），不代表任何真实地点；结果仅示意方法。",
+                "The study's inputs are invented (an example) and describe no real place; the "
+                "results only show the method.",
+            )
+        )
     if config.network_source == "synthetic":
         out.append(
             Caveat(
@@ -701,6 +764,8 @@ class StudyResult:
         Site proposals, by facility type.
     indicators
         The plan's indicators, when the study has a register.
+    scenarios
+        Each scenario's edited network and its figures before and after, by name.
     timings
         Seconds per step, loading included.
     notes
@@ -717,6 +782,7 @@ class StudyResult:
     capacity: dict[str, Capacity] = field(default_factory=dict)
     proposals: dict[str, Proposal] = field(default_factory=dict)
     indicators: IndicatorResult | None = None
+    scenarios: dict[str, ScenarioResult] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     caveats: list[Caveat] = field(default_factory=list)
@@ -735,8 +801,8 @@ def run_study(
     study
         From :meth:`Study.from_config` or :meth:`Study.from_frames`.
     steps
-        Which of :data:`STEPS` to run (default all). ``sites`` also runs
-        ``coverage``, whose figures it compares with.
+        Which of :data:`STEPS` to run (default all). ``sites`` and
+        ``scenarios`` also run ``coverage``, whose figures they compare with.
     on_step
         Called with each step's name as it starts (progress bars).
 
@@ -771,6 +837,10 @@ def run_study(
             with _timed(result, "sites", on_step):
                 for request in config.sites if config is not None else ():
                     result.proposals[request.facility_type] = _propose(study, result, request)
+        if "scenarios" in chosen and study.scenarios:
+            with _timed(result, "scenarios", on_step):
+                for scenario in study.scenarios:
+                    result.scenarios[scenario.name] = _scenario(study, result, scenario)
     result.notes += [str(w.message) for w in caught]
     result.caveats = [*study.caveats, *_run_caveats(result)]
     return result
@@ -784,7 +854,7 @@ def _steps(steps: Iterable[str] | None) -> tuple[str, ...]:
     if unknown:
         msg = f"unknown step(s) {', '.join(unknown)}; the steps are {', '.join(STEPS)}"
         raise ConfigError(msg)
-    if "sites" in chosen and "coverage" not in chosen:
+    if {"sites", "scenarios"} & set(chosen) and "coverage" not in chosen:
         chosen += ("coverage",)
     return tuple(s for s in STEPS if s in chosen or s == "network")
 
@@ -877,6 +947,7 @@ def _coverage(study: Study, result: StudyResult) -> None:
         types=study.type_ids,
         communities=study.communities,
         standards=study.standards,
+        groups=study.groups,
     )
     for t in study.types:
         if not t.capacity:
@@ -947,6 +1018,33 @@ def _newly_covered_area(
     return frame[~frame.geometry.is_empty]
 
 
+def _scenario(study: Study, result: StudyResult, scenario: Scenario) -> ScenarioResult:
+    """Run the study again on a scenario's network and compare it with the run so far.
+
+    The same people, facilities, communities, types and requests, snapped anew
+    to the edited network; the base run's figures are the "before" as they are.
+    """
+    try:
+        edited = scenario.apply(study.network)
+    except InputError as exc:
+        msg = f"[[scenarios]] name = {scenario.name!r}: {exc}"
+        raise InputError(msg) from None
+    again = dataclasses.replace(study, network=edited.network, scenarios=(), caveats=[])
+    steps = [s for s in ("life_circles", "coverage", "sites") if s in result.steps]
+    after = run_study(again, steps=steps)
+    result.notes += [f"{scenario.name}: {n}" for n in after.notes if n not in result.notes]
+    table = before_after(
+        result.coverage,
+        after.coverage,
+        circles_before=result.life_circles,
+        circles_after=after.life_circles,
+        proposals_before={t: p.proposal for t, p in result.proposals.items()},
+        proposals_after={t: p.proposal for t, p in after.proposals.items()},
+        groups=[g.id for g in study.groups],
+    )
+    return ScenarioResult(edited, table)
+
+
 def _run_caveats(result: StudyResult) -> list[Caveat]:
     """List the limits the run found: people outside communities, beyond reach, no sites."""
     study = result.study
@@ -986,6 +1084,7 @@ def _run_caveats(result: StudyResult) -> list[Caveat]:
                     f"{t.name_en}: {t.note} (source: {t.source}).",
                 )
             )
+    out += [Caveat("scenario", *answer.caveat()) for answer in result.scenarios.values()]
     return out
 
 
@@ -1000,9 +1099,16 @@ def study_totals(result: StudyResult) -> dict[str, Any]:
         "outside_population": study.outside_population,
         "facility_sites": {t.id: t.n_sites for t in study.types},
         "connectivity": connectivity(study.network),
+        "travel": travel_record(study.network),
     }
     if result.coverage is not None:
         totals["coverage"] = {str(t): float(s) for t, s in result.coverage.totals["share"].items()}
+        if study.groups:  # each group at its own walking speed (coverage_totals share_<group>)
+            shares = result.coverage.totals
+            totals["group_coverage"] = {
+                g.id: {str(t): float(s) for t, s in shares[f"share_{g.id}"].items()}
+                for g in study.groups
+            }
     if result.life_circles is not None:
         table = result.life_circles.communities
         totals["completeness"] = {

@@ -880,7 +880,7 @@ TOP_LEVEL = (
     "settings",
 )
 TABLE_KEYS = {
-    "study": ("name", "title", "lang", "description"),
+    "study": ("name", "title", "lang", "description", "invented"),
     "area": ("bbox", "file", "place"),
     "network": ("source", "profile"),
     "synthetic": ("area_km2", "seed", "spacing_m"),
@@ -891,6 +891,7 @@ TABLE_KEYS = {
     "service_areas": ("enabled", "minutes"),
     "outputs": (
         "maps",
+        "print",
         "offline_maps",
         "basemap",
         "rasters",
@@ -981,6 +982,8 @@ GOOD: dict[str, list[Any]] = {
     "title": ["T"],
     "lang": ["zh", "en"],
     "description": ["d"],
+    "invented": BOOLS,
+    "print": BOOLS,
     "bbox": [[125.30, 43.85, 125.38, 43.91], [-1, -1, 1, 1]],
     "file": ["tiny_city.osm", str(FUZZ_DIR / "tiny_areas.osm")],
     "place": ["Nanguan"],

@@ -159,8 +159,10 @@ def test_large_sparse_inputs_stay_sparse():
 # ----------------------------------------------------------------- bad input
 def test_bad_input():
     cost = hand_cost()
-    with pytest.raises(InputError, match="scipy sparse matrix"):
-        two_step_fca(cost.toarray(), SUPPLY, POPULATION, catchment=15)
+    with pytest.raises(InputError, match="two-dimensional"):
+        two_step_fca(np.ones(3), SUPPLY, POPULATION, catchment=15)
+    with pytest.raises(InputError, match="numeric array or a scipy sparse matrix"):
+        two_step_fca([["a", "b", "c"], ["d", "e", "f"]], SUPPLY, POPULATION, catchment=15)
     bad = cost.copy()
     bad.data[0] = np.nan
     with pytest.raises(InputError, match="1 of 5 stored entries are NaN or negative"):
@@ -192,6 +194,121 @@ def test_bad_input():
     with pytest.raises(InputError, match="returned 4 NaN, infinite or negative"):
         two_step_fca(cost, SUPPLY, POPULATION, catchment=15, weight=lambda d: d - 100)
     assert issubclass(InputError, ValueError)
+
+
+# ----------------------------------------------------------------- dense costs, zero costs
+def test_dense_costs_by_hand_keep_zero_costs():
+    """Clinic 0 stands at point 0 (0 min) and reaches point 1 (5 min); supply 10, 100 + 100."""
+    dense = np.array([[0.0, 5.0]])
+    assert two_step_fca(dense, [10.0], [100.0, 100.0], catchment=15) == pytest.approx([0.05, 0.05])
+    # scipy does not store the 0 of a dense matrix: point 0 loses its clinic (access 0
+    # instead of 0.05) and point 1 gets it alone (0.1 instead of 0.05)
+    dropped = sp.csr_matrix(dense)
+    assert dropped.nnz == 1
+    wrong = two_step_fca(dropped, [10.0], [100.0, 100.0], catchment=15)
+    assert wrong == pytest.approx([0.0, 0.1])
+    # reachable= says which pairs are in reach: an unstored pair it marks costs 0
+    right = two_step_fca(dropped, [10.0], [100.0, 100.0], catchment=15, reachable=[[True, True]])
+    assert right == pytest.approx([0.05, 0.05])
+    # triplets keep the explicit zero
+    triplets = sp.csr_matrix(([0.0, 5.0], ([0, 0], [0, 1])), shape=(1, 2))
+    assert triplets.nnz == 2
+    assert two_step_fca(triplets, [10.0], [100.0, 100.0], catchment=15) == pytest.approx(
+        [0.05, 0.05]
+    )
+
+
+def test_dense_inf_and_nan_are_out_of_reach():
+    hand = hand_cost()
+    dense = np.full(hand.shape, np.inf)
+    coo = hand.tocoo()
+    dense[coo.row, coo.col] = coo.data  # the explicit 0 is a 0 here too
+    expected = two_step_fca(hand, SUPPLY, POPULATION, catchment=15, weight=ZONES)
+    got = two_step_fca(dense, SUPPLY, POPULATION, catchment=15, weight=ZONES)
+    assert got == pytest.approx(expected, rel=1e-12)
+    with_nan = np.where(np.isinf(dense), np.nan, dense)
+    assert two_step_fca(with_nan, SUPPLY, POPULATION, catchment=15, weight=ZONES) == (
+        pytest.approx(expected, rel=1e-12)
+    )
+    frame = pd.DataFrame(dense)  # a pivoted table works as well
+    assert fca_ratios(frame, SUPPLY, POPULATION, catchment=15) == pytest.approx(
+        fca_ratios(hand, SUPPLY, POPULATION, catchment=15)
+    )
+
+
+def test_reachable_selects_the_pairs_of_dense_and_sparse_costs():
+    dense = np.array([[0.0, 4.0, 9.0], [3.0, 0.0, np.inf]])
+    mask = np.array([[True, False, True], [True, True, False]])
+    expected = two_step_fca(
+        np.where(mask, dense, np.inf), SUPPLY, POPULATION, catchment=10, weight=ZONES
+    )
+    for cost in (dense, sp.csr_matrix(dense), sp.coo_array(dense)):
+        for flags in (mask, mask.astype(int), sp.csr_matrix(mask)):
+            got = two_step_fca(
+                cost, SUPPLY, POPULATION, catchment=10, weight=ZONES, reachable=flags
+            )
+            assert got == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(InputError, match="reachable marks 1 pairs in reach whose cost is inf"):
+        two_step_fca(dense, SUPPLY, POPULATION, catchment=10, reachable=np.ones((2, 3), bool))
+    with pytest.raises(InputError, match=r"reachable has shape \(2, 2\) but cost has \(2, 3\)"):
+        two_step_fca(dense, SUPPLY, POPULATION, catchment=10, reachable=np.ones((2, 2), bool))
+    with pytest.raises(InputError, match="True/False"):
+        two_step_fca(dense, SUPPLY, POPULATION, catchment=10, reachable=np.full((2, 3), 0.5))
+    with pytest.raises(InputError, match="two-dimensional"):
+        two_step_fca(dense, SUPPLY, POPULATION, catchment=10, reachable=[True, False])
+    with pytest.raises(InputError, match="NaN or negative"):
+        two_step_fca(-dense, SUPPLY, POPULATION, catchment=10)
+
+
+def dense_instance(seed):
+    """A dense facilities x demand matrix with many exact zeros, inf and NaN out of reach."""
+    cost, supply, population = random_instance(seed)
+    rng = np.random.default_rng(seed + 1000)
+    dense = np.where(rng.random(cost.shape) < 0.5, np.inf, np.nan)
+    coo = cost.tocoo()
+    dense[coo.row, coo.col] = coo.data
+    zeros = rng.random(cost.shape) < 0.15  # facilities standing at demand points
+    dense[zeros] = 0.0
+    return dense, supply, population
+
+
+def as_triplets(dense):
+    rows, cols = np.nonzero(np.isfinite(dense))
+    return sp.csr_matrix((dense[rows, cols], (rows, cols)), shape=dense.shape)
+
+
+@pysal_warnings
+@pytest.mark.parametrize("seed", range(12))
+def test_dense_costs_with_zeros_match_pysal_access(seed):
+    """PySAL reads a long table of every finite pair, zeros included: the oracle."""
+    dense, supply, population = dense_instance(seed)
+    triplets = as_triplets(dense)
+    model, order = pysal_access(triplets, supply, population)
+    for catchment in (0.0, 10.0, 35.0):
+        theirs = as_ours(model.two_stage_fca(name="fca", max_cost=catchment), "fca_capacity", order)
+        assert_equal_access(two_step_fca(dense, supply, population, catchment=catchment), theirs)
+        assert_equal_access(two_step_fca(triplets, supply, population, catchment=catchment), theirs)
+    step = access_weights.step_fn(dict(ZONES))
+    theirs = model.enhanced_two_stage_fca(name="e15", max_cost=15, weight_fn=step)
+    ours = two_step_fca(dense, supply, population, catchment=15, weight=ZONES)
+    assert_equal_access(ours, as_ours(theirs, "e15_capacity", order))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_zero_cost_pairs_count(seed):
+    """Dropping the zero-cost pairs (csr_matrix(dense)) changes the answer; keeping them not."""
+    dense, supply, population = dense_instance(seed)
+    zero = dense == 0
+    right = two_step_fca(dense, supply, population, catchment=15)
+    dropped = sp.csr_matrix(np.where(np.isfinite(dense), dense, 0.0))
+    assert dropped.nnz == int((np.isfinite(dense) & ~zero).sum())
+    wrong = two_step_fca(dropped, supply, population, catchment=15)
+    restored = two_step_fca(dropped, supply, population, catchment=15, reachable=np.isfinite(dense))
+    np.testing.assert_allclose(restored, right, rtol=1e-12)
+    lost = zero[supply > 0].any(axis=0)  # points at a facility with supply
+    if lost.any():
+        assert not np.allclose(wrong, right)
+        assert (right[lost] > 0).all()
 
 
 # ----------------------------------------------------------------- PySAL oracle

@@ -201,11 +201,13 @@ def test_mclp_stops_when_nothing_new_is_left():
     assert any("2 of 3" in note or "1 of 3" in note for note in sol.notes)
 
 
-def test_stored_entries_cover_even_when_zero():
+def test_stored_zero_distances_cover_with_a_radius():
     cover = sp.csr_array((np.array([0.0, 5.0]), (np.array([0, 1]), np.array([0, 1]))), shape=(2, 2))
-    sol = mclp(cover, [3.0, 1.0], 1)
+    sol = mclp(cover, [3.0, 1.0], 1, radius=4.0)  # a stored 0 is a distance of 0: it covers
     assert sol.chosen.tolist() == [0]
     assert sol.objective == 3.0
+    with pytest.raises(InputError, match="radius="):  # 5.0 is no 0/1 flag
+        mclp(cover, [3.0, 1.0], 1)
 
 
 def test_reduction_merges_identical_rows_and_drops_dominated_candidates():
@@ -453,7 +455,7 @@ def test_mclp_equals_spopt(seed):
     radius = 350.0
     cover = _sparse(dist, radius)
     covered0 = (old <= radius).any(axis=0)
-    ours = mclp(cover, w, 5, covered0=covered0, solver="exact")
+    ours = mclp(cover, w, 5, covered0=covered0, radius=radius, solver="exact")
     both = np.vstack([dist, old])
     matrix = np.where(both <= radius, both, 1e9).T
     predefined = np.r_[np.zeros(len(dist)), np.ones(len(old))].astype(int)
@@ -471,7 +473,7 @@ def test_lscp_equals_spopt():
     both = np.vstack([dist, old])
     coverable = (both <= radius).any(axis=0)
     covered0 = (old <= radius).any(axis=0)
-    ours = lscp(_sparse(dist, radius), covered0=covered0, solver="exact")
+    ours = lscp(_sparse(dist, radius), covered0=covered0, radius=radius, solver="exact")
     assert ours.uncoverable.tolist() == np.flatnonzero(~coverable).tolist()
     matrix = np.where(both <= radius, both, 1e9).T[coverable]  # spopt cannot drop them itself
     predefined = np.r_[np.zeros(len(dist)), np.ones(len(old))].astype(int)

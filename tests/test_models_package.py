@@ -17,9 +17,11 @@ from geoplan import models
 PUBLIC = (
     "mclp",
     "lscp",
+    "lscp_b",
     "p_median",
     "p_center",
     "capacitated_mclp",
+    "capacitated_p_median",
     "equity_mclp",
     "Solution",
     "Reduction",
@@ -67,6 +69,8 @@ def test_every_model_runs_on_plain_matrices():
         models.p_center(cost, w, 2),
         models.capacitated_mclp(cover, w, 2, np.full(cover.shape[0], 50.0)),
         models.equity_mclp(cover, w, 2, groups),
+        models.lscp_b(cover, w),
+        models.capacitated_p_median(cost, w, 2, np.full(cover.shape[0], w.sum())),
     ]
     for sol in results:
         assert isinstance(sol, models.Solution)

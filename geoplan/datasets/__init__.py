@@ -8,7 +8,9 @@
 * :func:`synthetic_register`: an invented community register (社区台账);
 * :func:`standin_district`: the files of a synthetic Chinese district (an OSM
   extract with its boundaries, an Amap POI export in GCJ-02, an Excel
-  register, community polygons) for offline examples of that path;
+  register, community polygons; and a bureau's own road lines, land-use
+  parcels, a Baidu export in BD-09 and the study that runs on those alone)
+  for offline examples of both paths;
 * :func:`synthetic_province`: one study file per county of a synthetic
   province, for ``geoplan run-many``.
 
@@ -97,10 +99,22 @@ def standin_district(folder: str | os.PathLike[str]) -> StandinDistrict:
     * ``register.xlsx``: a community register (社区台账) of the city's 9
       communities, with a title row and a merged two-row Chinese header;
     * ``communities.gpkg``: the 9 community polygons with ``code`` (the
-      register's 社区代码) and ``name``.
+      register's 社区代码) and ``name``;
+    * ``roads.gpkg``: the streets as a planning institute's road centre lines
+      (EPSG:4530) with 道路名称, 道路等级 (主干路, 次干路, 支路, 街巷, 步行道,
+      梯道) and 层 (the bridges 1);
+    * ``parcels.gpkg``: land-use parcels (EPSG:4530) with EULUC-China
+      ``Level1``/``Level2`` codes, 用地名称 and 容积率;
+    * ``baidu_pois.csv``: a Baidu (百度) export in BD-09 of the city's health
+      stations, day care centres and pharmacies and five shops, columns 名称,
+      标签, 地址, lng, lat, uid;
+    * ``study.toml``: a study on the road lines, parcels, both POI exports,
+      the register and the boundaries alone (no OSM extract), with relative
+      paths: ``geoplan run study.toml`` runs it as it is.
 
-    The CSV and OSM files are the same bytes on every call. See
-    :mod:`geoplan.datasets._standin` for every detail.
+    The CSV, OSM and TOML files are the same bytes on every call. See
+    :mod:`geoplan.datasets._standin` and :mod:`geoplan.datasets._bureau` for
+    every detail.
 
     Parameters
     ----------
@@ -112,7 +126,8 @@ def standin_district(folder: str | os.PathLike[str]) -> StandinDistrict:
     -------
     StandinDistrict
         A frozen dataclass: ``folder``, ``extract``, ``amap_pois``,
-        ``register``, ``communities`` (paths), ``district``/``district_en``
+        ``register``, ``communities``, ``roads``, ``parcels``, ``baidu_pois``,
+        ``study`` (paths), ``district``/``district_en``
         (南关区（示例）), ``city``/``city_en`` (长春市（示例）) and ``seed``.
 
     Raises

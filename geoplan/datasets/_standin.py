@@ -1,10 +1,12 @@
 """A small, fully synthetic stand-in of a Chinese district's input files, for offline examples.
 
 The path for a Chinese city (notebook ``05_your_city``,
-``studies/changchun-nanguan.toml``) starts from four files a planner gets
+``studies/changchun-nanguan.toml``) starts from files a planner gets
 from elsewhere: a provincial OpenStreetMap extract
 (:func:`geoplan.fetch_extract`), a POI export from Amap (高德) in GCJ-02, a
-community register (社区台账) in Excel, and the community boundary polygons.
+community register (社区台账) in Excel, and the community boundary polygons;
+or, for a bureau that does not use OpenStreetMap, its own road lines and
+land-use parcels and a Baidu export beside the Amap one.
 None of them ships with geoplan and none can be downloaded in CI, so
 :func:`write_standin` (public as :func:`geoplan.datasets.standin_district`)
 writes small files of the same kinds, in the same formats, built from
@@ -56,9 +58,16 @@ read from a real extract)
     The 9 community polygons with ``code`` (the register's 社区代码,
     C001 ... C009, numbered row by row from the south-west) and ``name``
     (the register's name + 居民委员会).
+``roads.gpkg``, ``parcels.gpkg``, ``baidu_pois.csv``, ``study.toml``
+    A bureau's own inputs: the streets as a planning institute's road lines
+    (道路名称, 道路等级, 层; the bridges on level 1), land-use parcels with
+    EULUC-China codes and floor-area ratios, a Baidu export in BD-09 of the
+    city's health stations, day care centres and pharmacies, and a study on
+    these, the Amap export, the register and the boundaries alone (no OSM
+    extract); see :mod:`geoplan.datasets._bureau`.
 
-The CSV and OSM files are byte-for-byte the same on every call; the
-workbook and the GeoPackage hold the same content (their containers record
+The CSV, OSM and TOML files are byte-for-byte the same on every call; the
+workbook and the GeoPackages hold the same content (their containers record
 write times).
 """
 
@@ -67,7 +76,6 @@ from __future__ import annotations
 import csv
 import importlib
 import io
-import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -84,6 +92,16 @@ from numpy.typing import NDArray
 
 from geoplan._errors import OutputError
 from geoplan.coords import wgs84_to_gcj02
+from geoplan.datasets._bureau import (
+    PARCEL_LAYER,
+    ROAD_LAYER,
+    STUDY_TOML,
+    baidu_csv,
+    diagonals,
+    grid_runs,
+    parcels,
+    road_lines,
+)
 from geoplan.sources.bundled import SyntheticCity, synthetic_city, synthetic_register
 
 __all__ = [
@@ -95,7 +113,8 @@ __all__ = [
     "write_standin",
 ]
 
-#: Seed of the stand-in city (and, plus one, of its register and extra POIs).
+#: Seed of the stand-in city (plus one: its register and extra POIs; two: the parcels; three:
+#: the Baidu shops).
 STANDIN_SEED: Final = 38
 #: Land area of the stand-in city in km^2.
 STANDIN_AREA_KM2: Final = 4.0
@@ -107,7 +126,16 @@ STANDIN_ORIGIN: Final = (125.32, 43.86)
 _DISTRICT = ("南关区（示例）", "Nanguan District (example)")
 _NEIGHBOUR = ("朝阳区（示例）", "Chaoyang District (example)")
 _CITY = ("长春市（示例）", "Changchun (example)")
-_FILES: Final = ("extract.osm", "amap_pois.csv", "register.xlsx", "communities.gpkg")
+_FILES: Final = (
+    "extract.osm",
+    "amap_pois.csv",
+    "register.xlsx",
+    "communities.gpkg",
+    "roads.gpkg",
+    "parcels.gpkg",
+    "baidu_pois.csv",
+    "study.toml",
+)
 _NOTE = "synthetic stand-in written by geoplan; not real data"
 
 _TERTIARY_EVERY = 6  # every sixth grid line is a tertiary road
@@ -190,6 +218,18 @@ class StandinDistrict:
         ``register.xlsx``: the community register (社区台账) of both districts.
     communities : pathlib.Path
         ``communities.gpkg``: the community polygons with ``code`` and ``name``.
+    roads : pathlib.Path
+        ``roads.gpkg``: the streets as a planning institute's road lines (layer
+        ``道路中心线``, EPSG:4530) with 道路名称, 道路等级 and 层.
+    parcels : pathlib.Path
+        ``parcels.gpkg``: land-use parcels (layer ``用地地块``, EPSG:4530) with
+        EULUC-China ``Level1``/``Level2`` codes, 用地名称 and 容积率.
+    baidu_pois : pathlib.Path
+        ``baidu_pois.csv``: a Baidu-style export of the city's pharmacies and
+        five shops in BD-09 (UTF-8 with a byte-order mark).
+    study : pathlib.Path
+        ``study.toml``: a study on the bureau-style files alone (no OSM
+        extract), with paths relative to the folder.
     district, district_en : str
         The district's name in the extract: ``南关区（示例）``, ``Nanguan District (example)``.
     city, city_en : str
@@ -203,6 +243,10 @@ class StandinDistrict:
     amap_pois: Path
     register: Path
     communities: Path
+    roads: Path
+    parcels: Path
+    baidu_pois: Path
+    study: Path
     district: str
     district_en: str
     city: str
@@ -211,7 +255,7 @@ class StandinDistrict:
 
 
 def write_standin(folder: str | os.PathLike[str]) -> StandinDistrict:
-    """Write the synthetic stand-in district's four files into ``folder``.
+    """Write the synthetic stand-in district's files into ``folder``.
 
     Parameters
     ----------
@@ -228,7 +272,8 @@ def write_standin(folder: str | os.PathLike[str]) -> StandinDistrict:
     ------
     OutputError
         ``folder`` is a file, cannot be made, or already holds one of
-        ``extract.osm``, ``amap_pois.csv``, ``register.xlsx``, ``communities.gpkg``.
+        ``extract.osm``, ``amap_pois.csv``, ``register.xlsx``, ``communities.gpkg``,
+        ``roads.gpkg``, ``parcels.gpkg``, ``baidu_pois.csv``, ``study.toml``.
     TypeError
         ``folder`` is not a path.
     """
@@ -240,23 +285,44 @@ def write_standin(folder: str | os.PathLike[str]) -> StandinDistrict:
         origin_lonlat=STANDIN_ORIGIN,
     )
     layout = _Layout.of(city)
-    paths = [out / name for name in _FILES]
-    paths[0].write_text(_osm_xml(city, layout), encoding="utf-8", newline="\n")
-    paths[1].write_bytes(_amap_csv(city, layout).encode("gb18030"))
-    _register_xlsx(_register(city, layout), paths[2])
-    _communities(city).to_file(paths[3], layer="communities", driver="GPKG")
+    paths = {name: out / name for name in _FILES}
+    paths["extract.osm"].write_text(_osm_xml(city, layout), encoding="utf-8", newline="\n")
+    paths["amap_pois.csv"].write_bytes(_amap_csv(city, layout).encode("gb18030"))
+    _register_xlsx(_register(city, layout), paths["register.xlsx"])
+    _communities(city).to_file(paths["communities.gpkg"], layer="communities", driver="GPKG")
+    _write_bureau_files(city, layout, paths)
     return StandinDistrict(
         folder=out,
-        extract=paths[0],
-        amap_pois=paths[1],
-        register=paths[2],
-        communities=paths[3],
+        extract=paths["extract.osm"],
+        amap_pois=paths["amap_pois.csv"],
+        register=paths["register.xlsx"],
+        communities=paths["communities.gpkg"],
+        roads=paths["roads.gpkg"],
+        parcels=paths["parcels.gpkg"],
+        baidu_pois=paths["baidu_pois.csv"],
+        study=paths["study.toml"],
         district=_DISTRICT[0],
         district_en=_DISTRICT[1],
         city=_CITY[0],
         city_en=_CITY[1],
         seed=STANDIN_SEED,
     )
+
+
+def _write_bureau_files(city: SyntheticCity, layout: _Layout, paths: dict[str, Path]) -> None:
+    """Write the road lines, the parcels, the Baidu export and the study that uses them."""
+    road_lines(city).to_file(paths["roads.gpkg"], layer=ROAD_LAYER, driver="GPKG")
+    land = parcels(city, seed=STANDIN_SEED + 2)
+    land.to_file(paths["parcels.gpkg"], layer=PARCEL_LAYER, driver="GPKG")
+    baidu = baidu_csv(
+        city,
+        to_lonlat=layout.lonlat,
+        east_of=layout.split,
+        districts=(_DISTRICT[0], _NEIGHBOUR[0]),
+        seed=STANDIN_SEED + 3,
+    )
+    paths["baidu_pois.csv"].write_bytes(baidu.encode("utf-8-sig"))
+    paths["study.toml"].write_text(STUDY_TOML, encoding="utf-8", newline="\n")
 
 
 def _prepare(folder: str | os.PathLike[str]) -> Path:
@@ -354,12 +420,6 @@ def _osm_xml(city: SyntheticCity, layout: _Layout) -> str:
 
 def _street_ways(city: SyntheticCity) -> list[str]:
     """Streets as ways: runs of consecutive edges along a grid row or column; bridges apart."""
-    m = round(math.sqrt(len(city.nodes)))
-    u = city.edges["u"].to_numpy(dtype=np.int64)
-    v = city.edges["v"].to_numpy(dtype=np.int64)
-    row_u, col_u = np.divmod(u, m)
-    row_v, col_v = np.divmod(v, m)
-    bridge = shapely.intersects(city.edges.geometry.to_numpy(), city.river)
     lines: list[str] = []
 
     def add(refs: list[int], tags: list[tuple[str, str]]) -> None:
@@ -371,29 +431,15 @@ def _street_ways(city: SyntheticCity) -> list[str]:
         name = f"示例{line // _TERTIARY_EVERY + 1}{'街' if kind == 'row' else '路'}"
         return [("highway", "tertiary"), ("name", name)]
 
-    for kind, line_of, along in (("row", row_u, col_u), ("col", col_u, row_u)):
-        on_line = (row_u == row_v) if kind == "row" else (col_u == col_v)
-        picked = np.flatnonzero(on_line)
-        order = picked[np.lexsort((along[picked], line_of[picked]))].tolist()
-        run: list[int] = []
-        run_line = -1
-        for k in order:
-            line = int(line_of[k])
-            if bridge[k]:
-                named = [t for t in road(kind, line) if t[0] == "name"]
-                tags = [("highway", "tertiary"), *named, ("bridge", "yes"), ("layer", "1")]
-                add([int(u[k]) + 1, int(v[k]) + 1], tags)
-                continue
-            if run and (line != run_line or int(u[k]) + 1 != run[-1]):
-                add(run, road(kind, run_line))
-                run = []
-            if not run:
-                run, run_line = [int(u[k]) + 1], line
-            run.append(int(v[k]) + 1)
-        if run:
-            add(run, road(kind, run_line))
-    for k in np.flatnonzero((row_u != row_v) & (col_u != col_v)).tolist():
-        add([int(u[k]) + 1, int(v[k]) + 1], [("highway", "footway")])
+    for run in grid_runs(city):
+        refs = [node + 1 for node in run.nodes]
+        if run.bridge:
+            named = [t for t in road(run.kind, run.line) if t[0] == "name"]
+            add(refs, [("highway", "tertiary"), *named, ("bridge", "yes"), ("layer", "1")])
+        else:
+            add(refs, road(run.kind, run.line))
+    for u, v in diagonals(city):
+        add([u + 1, v + 1], [("highway", "footway")])
     return lines
 
 

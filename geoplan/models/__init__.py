@@ -11,11 +11,14 @@ Inputs
 ------
 ``cover``
     A candidates x demand matrix: one row per candidate site, one column per
-    demand point. As a :mod:`scipy.sparse` array or matrix, every *stored*
-    entry, whatever its value, means "this candidate covers this demand point
-    within the threshold" (call ``eliminate_zeros()`` first if stored zeros
-    should not count). As a dense array (e.g. ``dist <= 800``), nonzero or
-    ``True`` means "covers".
+    demand point, dense or :mod:`scipy.sparse`. Boolean or 0/1: ``True``/1
+    means "this candidate covers this demand point within the threshold"
+    (e.g. ``dist <= 800``; in a sparse matrix a stored ``False``/0 does not
+    cover). A matrix of distances or times needs ``radius=``: a pair covers
+    when its value is <= ``radius``, zeros included (a 0 is "at the site"),
+    and ``np.inf`` (dense) or an unstored pair (sparse) is out of reach. A
+    matrix with values other than 0 and 1 and no ``radius`` is refused --
+    read as flags, every nonzero distance would "cover".
 ``cost``
     A candidates x demand matrix of travel times (or distances), for the
     travel-time models. As a sparse matrix, the stored entries are the pairs
@@ -41,10 +44,14 @@ Models
                             a budget) that newly cover the most weight
 :func:`lscp`                set covering: the fewest (or cheapest) sites that
                             reach a coverage target
+:func:`lscp_b`              backup covering: the fewest sites covering all
+                            demand, then the most demand covered twice
 :func:`p_median`            p sites minimising total weighted travel time
 :func:`p_center`            p sites minimising the worst travel time
 :func:`capacitated_mclp`    maximal covering where each site serves at most
                             its capacity
+:func:`capacitated_p_median` p sites within their capacities serving all
+                            demand at least total weighted travel time
 :func:`equity_mclp`         raise the worst-covered community first (max-min),
                             or coverage floors per community
 ==========================  ==================================================
@@ -86,9 +93,13 @@ minimising ones (:func:`lscp`, :func:`p_median`, :func:`p_center`) -- and
 ``Solution.gap`` is ``|bound - objective| / |objective|`` (0 when they agree,
 ``inf`` when the objective is 0 and the bound is not). ``status`` is
 ``"optimal"`` (proven, within ``mip_gap``), ``"time limit"`` (HiGHS stopped
-early; see the gap) or ``"heuristic"`` (greedy, not proven); ``solver`` says
+early; see the gap), ``"heuristic"`` (greedy, not proven) or ``"infeasible"``
+(the model's requirement cannot be met for anybody: an LSCP whose demand no
+candidate covers, a p-center whose demand nothing reaches); ``solver`` says
 whose sites they are (``"highs"``, ``"greedy"``, ``"highs+greedy"`` or
-``"trivial"`` when there was nothing to optimise).
+``"trivial"`` when there was nothing to optimise). A ``"trivial"`` answer's
+note says why: every weight is 0, existing facilities already serve everyone,
+no candidate reaches the demand left, or no candidate fits the budget.
 
 Model reduction
 ---------------
@@ -130,7 +141,9 @@ The same matrix as a scipy sparse array gives the same answer:
 from __future__ import annotations
 
 from geoplan.models._solve import AUTO_BOUND_SECONDS, AUTO_EXACT_NONZEROS, SolverName
+from geoplan.models.backup import lscp_b
 from geoplan.models.capacitated import capacitated_mclp
+from geoplan.models.capacitated_median import capacitated_p_median
 from geoplan.models.center import p_center
 from geoplan.models.coverage import lscp, mclp
 from geoplan.models.equity import equity_mclp
@@ -144,8 +157,10 @@ __all__ = [
     "Solution",
     "SolverName",
     "capacitated_mclp",
+    "capacitated_p_median",
     "equity_mclp",
     "lscp",
+    "lscp_b",
     "mclp",
     "p_center",
     "p_median",

@@ -30,13 +30,12 @@ from geoplan.models._highs import _run_milp
 from geoplan.models._interchange import _interchange
 from geoplan.models._lagrange import _Dual, _facility_dual, _fixed_sites
 from geoplan.models._perturb import _iterated_swaps
+from geoplan.models._program import _Program, _site_flags
 from geoplan.models._solve import (
     AUTO_EXACT_NONZEROS,
     _bound_deadline,
     _count_row,
     _pair_columns,
-    _Program,
-    _site_flags,
 )
 
 #: Programs up to this many nonzeros go straight to HiGHS (``"exact"``/``"auto"``): it

@@ -26,7 +26,7 @@ from highspy._core import _Highs
 from geoplan.models._arrays import FloatArray
 
 if TYPE_CHECKING:
-    from geoplan.models._solve import _Program
+    from geoplan.models._program import _Program
 
 #: HiGHS model statuses that mean "stopped by a limit or by us", not "failed".
 _STOPPED = {

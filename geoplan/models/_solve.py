@@ -21,6 +21,7 @@ import scipy.sparse as sp
 
 from geoplan.models._arrays import _TOL, FloatArray, IntArray, _close, _empty_int
 from geoplan.models._highs import _run_lp, _run_milp
+from geoplan.models._program import _Program, _site_flags
 from geoplan.models._reduce import _original_positions
 from geoplan.models._validate import _solver
 from geoplan.models.solution import Reduction, Solution
@@ -54,30 +55,6 @@ def _deadline(start: float, *, solver: str, time_limit: float | None, mip_gap: f
 def _bound_deadline(deadline: float) -> float:
     """Return the deadline of an LP that bounds a greedy answer (AUTO_BOUND_SECONDS at most)."""
     return min(deadline, time.perf_counter() + AUTO_BOUND_SECONDS)
-
-
-@dataclass(frozen=True)
-class _Program:
-    """min c @ x subject to lo <= a @ x <= hi, lb <= x <= ub; objective = sign*c@x + offset."""
-
-    c: FloatArray
-    integrality: FloatArray
-    a: sp.csr_array
-    lo: FloatArray
-    hi: FloatArray
-    lb: FloatArray
-    ub: FloatArray
-    sign: float = 1.0
-    offset: float = 0.0
-
-    @property
-    def nonzeros(self) -> int:
-        return int(self.a.nnz)
-
-
-def _site_flags(m: int, width: int) -> FloatArray:
-    """1.0 for the ``m`` site variables (the first columns), 0.0 for the other ``width - m``."""
-    return np.concatenate([np.ones(m), np.zeros(width - m)])
 
 
 def _count_row(m: int, width: int) -> sp.csr_array:
@@ -260,7 +237,7 @@ def _finish(
 ) -> Solution:
     bound = _clamp(outcome.bound, objective, maximise=maximise)
     status = outcome.status
-    if status != "optimal" and _close(bound, objective):
+    if status in ("time limit", "heuristic") and _close(bound, objective):
         status = "optimal"
     notes = outcome.notes + tuple(extra.pop("notes", ()))
     log.info(

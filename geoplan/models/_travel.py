@@ -76,6 +76,13 @@ def _limit(costs: sp.csr_array, times0: FloatArray, limit: float | None) -> floa
             raise _fail(msg)
         return float(limit)
     finite0 = times0[np.isfinite(times0)]
+    if costs.nnz == 0 and finite0.size == 0:
+        msg = (
+            "cost reaches no demand point and cost0 has no finite time, so the search limit "
+            "(the time unreached demand counts at) cannot be read from them; pass limit= "
+            "(the search limit cost was built with)"
+        )
+        raise _fail(msg)
     return float(max(costs.data.max(initial=0.0), finite0.max(initial=0.0)))
 
 

@@ -13,32 +13,101 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from geoplan._errors import InputError
-from geoplan.models._arrays import BoolArray, FloatArray
+from geoplan.models._arrays import BoolArray, FloatArray, IntArray
 
 
 def _fail(msg: str) -> InputError:
     return InputError(msg)
 
 
-def _as_pattern(matrix: Any, name: str) -> sp.csr_array:
-    """Candidate-major CSR whose stored entries are 1.0: the coverage pattern."""
+def _as_pattern(matrix: Any, name: str, radius: float | None = None) -> sp.csr_array:
+    """Candidate-major CSR whose stored entries are 1.0: the coverage pattern.
+
+    Without ``radius``, ``matrix`` must be boolean or hold only 0 and 1 (True/1 =
+    covers; a stored 0 or False in a sparse matrix does not cover); a matrix with
+    other values is refused, since reading every nonzero distance as "covers" would
+    cover everything. With ``radius``, ``matrix`` holds distances or times and a
+    pair covers when its value is <= ``radius`` -- zeros included (a dense 0 is "at
+    the site"); ``np.inf`` in a dense matrix and the unstored pairs of a sparse one
+    are out of reach.
+    """
+    limit = _radius(radius)
     if sp.issparse(matrix):
-        out = sp.csr_array(matrix, dtype=np.float64, copy=True)
+        coo = sp.coo_array(matrix)
+        if coo.ndim != 2:
+            msg = f"{name} must be a 2-D candidates x demand matrix"
+            raise _fail(msg)
+        shape = coo.shape
+        hit = _covers(np.asarray(coo.data), name, limit)
+        rows, cols = coo.row[hit], coo.col[hit]
     else:
         dense = _matrix(matrix, name)
-        if dense.dtype.kind == "f" and np.isnan(dense).any():
-            msg = f"{name} holds NaN; use True/1 for covered pairs and False/0 for the rest"
-            raise _fail(msg)
-        out = sp.csr_array(dense != 0, dtype=np.float64)
-    if out.ndim != 2:
-        msg = f"{name} must be a 2-D candidates x demand matrix"
-        raise _fail(msg)
-    if out.shape[0] == 0:
+        shape = dense.shape
+        rows, cols = np.nonzero(_covers(dense, name, limit))
+    if shape[0] == 0:
         msg = f"{name} has no candidates (0 rows); pass at least one candidate site"
         raise _fail(msg)
+    out = sp.csr_array((np.ones(rows.size), (rows, cols)), shape=shape)
     out.sum_duplicates()
     out.data = np.ones_like(out.data)
     return out
+
+
+def _radius(radius: Any) -> float | None:
+    """Check ``radius`` (None, or a distance/time >= 0; ``inf`` = every finite pair)."""
+    if radius is None:
+        return None
+    if isinstance(radius, bool) or not isinstance(radius, numbers.Real) or not float(radius) >= 0:
+        msg = (
+            f"radius must be the coverage threshold, a number >= 0 in the units of the "
+            f"matrix (e.g. radius=800 for metres); got {radius!r}"
+        )
+        raise _fail(msg)
+    return float(radius)
+
+
+def _covers(values: NDArray[Any], name: str, radius: float | None) -> BoolArray:
+    """Which entries of ``values`` mean "covers": True/1, or a distance <= ``radius``."""
+    if values.dtype == np.bool_:
+        if radius is not None:
+            msg = (
+                f"{name} is boolean (True = covers), but radius= reads it as distances; "
+                "drop radius, or pass the distance matrix itself with radius="
+            )
+            raise _fail(msg)
+        return np.asarray(values, dtype=np.bool_)
+    try:
+        numbers_ = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        msg = f"{name} must hold numbers or True/False; got {values.dtype} entries"
+        raise _fail(msg) from None
+    if radius is None:
+        return _zero_one(numbers_, name)
+    if np.isnan(numbers_).any() or (numbers_ < 0).any():
+        msg = (
+            f"{name} holds NaN or negative distances; use distances >= 0, with np.inf (dense) "
+            "or no stored entry (sparse) for the pairs out of reach"
+        )
+        raise _fail(msg)
+    return np.isfinite(numbers_) & (numbers_ <= radius)
+
+
+def _zero_one(values: FloatArray, name: str) -> BoolArray:
+    """Read a 0/1 matrix (1 = covers); refuse NaN and any other value."""
+    if np.isnan(values).any():
+        msg = f"{name} holds NaN; use True/1 for covered pairs and False/0 for the rest"
+        raise _fail(msg)
+    other = (values != 0) & (values != 1)
+    if other.any():
+        shown = ", ".join(f"{v:g}" for v in np.unique(values[other])[:3])
+        msg = (
+            f"{name} holds {int(other.sum())} values other than 0 and 1 (e.g. {shown}): it "
+            "looks like a distance or time matrix, where every nonzero entry would count as "
+            "'covers'. Pass radius= (pairs with a value <= radius cover, zeros included), or "
+            "a boolean matrix such as dist <= 800"
+        )
+        raise _fail(msg)
+    return np.asarray(values == 1, dtype=np.bool_)
 
 
 def _as_cost(matrix: Any, name: str) -> sp.csr_array:
@@ -186,3 +255,32 @@ def _costs(cost: ArrayLike | None, m: int) -> FloatArray:
         msg = "cost must be finite and >= 0 for every candidate"
         raise _fail(msg)
     return arr
+
+
+def _sites(values: ArrayLike | None, m: int, name: str) -> IntArray:
+    """Candidate positions from positions or a True/False mask over the ``m`` candidates.
+
+    Returns the sorted, unique positions; a mask must be boolean (0/1 integers are
+    read as positions, so a 0/1 vector repeating 0 is refused as ambiguous).
+    """
+    if values is None:
+        return np.zeros(0, dtype=np.int64)
+    arr = np.asarray(values)
+    if arr.dtype == np.bool_:
+        return np.flatnonzero(_one_each(arr, m, name, "True/False per candidate")).astype(np.int64)
+    if arr.ndim != 1 or arr.dtype.kind not in "iu":
+        msg = (
+            f"{name} must list candidate positions (whole numbers, rows of the matrix) or be "
+            f"a True/False mask with one entry per candidate; got {arr.dtype} of shape {arr.shape}"
+        )
+        raise _fail(msg)
+    if arr.size and (arr.min() < 0 or arr.max() >= m):
+        msg = f"{name} holds positions outside 0..{m - 1}; positions are rows of the matrix"
+        raise _fail(msg)
+    if np.unique(arr).size != arr.size:
+        msg = (
+            f"{name} repeats a position; list each candidate once, or pass a True/False mask "
+            f"as np.asarray({name}, dtype=bool)"
+        )
+        raise _fail(msg)
+    return np.sort(arr.astype(np.int64))

@@ -10,9 +10,19 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from scipy.optimize import linprog
 
-from geoplan.models._arrays import _TOL, FloatArray, IntArray, _empty_float, _empty_int, _sums
+from geoplan.models._arrays import (
+    _TOL,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    _empty_float,
+    _empty_int,
+    _sums,
+)
 from geoplan.models._covering import _Demand
+from geoplan.models._explain import _explained, _idle_note
 from geoplan.models._greedy import _newly
+from geoplan.models._program import _Program, _site_flags
 from geoplan.models._reduce import _Cover
 from geoplan.models._solve import (
     SolverName,
@@ -23,8 +33,6 @@ from geoplan.models._solve import (
     _improve_greedy,
     _Outcome,
     _pair_columns,
-    _Program,
-    _site_flags,
 )
 from geoplan.models._validate import _as_pattern, _count, _fail, _flags, _vector, _weights
 from geoplan.models.solution import Solution
@@ -37,6 +45,7 @@ def capacitated_mclp(
     capacity: ArrayLike,
     *,
     covered0: ArrayLike | None = None,
+    radius: float | None = None,
     solver: SolverName = "auto",
     time_limit: float | None = 60.0,
     mip_gap: float = 1e-6,
@@ -52,7 +61,8 @@ def capacitated_mclp(
     Parameters
     ----------
     cover
-        Candidates x demand matrix; every stored entry means "within reach".
+        Candidates x demand matrix: boolean or 0/1 (True/1 = within reach), or
+        distances with ``radius`` (see :func:`mclp`).
     w
         Demand weight (people) per demand point.
     p
@@ -60,7 +70,7 @@ def capacitated_mclp(
     capacity
         Weight each candidate can serve (shelters: effective area / per-capita
         area; clinics: service population); >= 0, ``inf`` = unlimited.
-    covered0, solver, time_limit, mip_gap, reduce
+    covered0, radius, solver, time_limit, mip_gap, reduce
         As in :func:`mclp` (no dominance reduction here: a smaller site can
         still add capacity).
 
@@ -107,7 +117,7 @@ def capacitated_mclp(
     ([0], 50.0)
     """
     start = time.perf_counter()
-    pattern = _as_pattern(cover, "cover")
+    pattern = _as_pattern(cover, "cover", radius)
     m, n = pattern.shape
     weight = _weights(w, n)
     done = _flags(covered0, n, "covered0")
@@ -124,6 +134,7 @@ def capacitated_mclp(
     outcome = _solve_capacitated(
         model, model.cost, count, solver=solver, deadline=deadline, mip_gap=mip_gap
     )
+    outcome = _explained(outcome, _capacity_note(weight, done, demand.reachable, cap))
     order, gains, served, objective = _capacity_order(pattern, demand.gainable, cap, outcome.chosen)
     return _finish(
         "capacitated_mclp",
@@ -140,6 +151,19 @@ def capacitated_mclp(
         covered_weight=demand.existing + objective,
         total_weight=demand.total,
         notes=_fewer_note(count, order.size),
+    )
+
+
+def _capacity_note(
+    weight: FloatArray, done: BoolArray, reachable: BoolArray, cap: FloatArray
+) -> str:
+    """Why no new site serves anybody: the demand (see ``_idle_note``) or no capacity."""
+    note = _idle_note(weight, done, reachable, "serve")
+    if note or (cap > 0).any():
+        return note
+    return (
+        f"every candidate has capacity 0 ({cap.size} candidates): no site can serve anyone; "
+        "pass each candidate's capacity (e.g. its service population)"
     )
 
 

@@ -12,7 +12,9 @@ from numpy.typing import ArrayLike
 
 from geoplan.models._arrays import _TOL, BoolArray, FloatArray, IntArray, _empty_int
 from geoplan.models._covering import _lscp_program
+from geoplan.models._explain import _nobody_counted
 from geoplan.models._greedy import _celf, _cover_value, _prune, _Savings
+from geoplan.models._program import _Program
 from geoplan.models._reduce import _Cover, _original_positions, _reduce_cover
 from geoplan.models._solve import (
     SolverName,
@@ -20,7 +22,6 @@ from geoplan.models._solve import (
     _finish,
     _Outcome,
     _picked,
-    _Program,
     _solve_lp,
     _solve_milp,
     _use_exact,
@@ -115,6 +116,8 @@ def p_center(
     outcome = _solve_center(
         data, t.p, solver=solver, deadline=deadline, mip_gap=mip_gap, reduce=reduce
     )
+    if outcome.solver == "trivial":
+        outcome = _nobody_counted(t)
     order, gains = _center_order(t.costs, t.base, part, t.weight, outcome.chosen)
     times = t.times(order)
     served, newly = t.allocation(order)

@@ -13,8 +13,10 @@ from numpy.typing import ArrayLike
 
 from geoplan.models._arrays import _TOL, FloatArray
 from geoplan.models._covering import _Demand, _lscp_program
+from geoplan.models._explain import _budget_note, _explained, _idle_note, _lscp_met
 from geoplan.models._facility import _choose
 from geoplan.models._greedy import _celf, _cover_value, _online_bound, _prune, _Savings, _swap
+from geoplan.models._program import _Program, _site_flags
 from geoplan.models._reduce import _Cover, _original_positions
 from geoplan.models._solve import (
     SolverName,
@@ -25,8 +27,6 @@ from geoplan.models._solve import (
     _finish,
     _improve_greedy,
     _Outcome,
-    _Program,
-    _site_flags,
 )
 from geoplan.models._validate import _as_pattern, _costs, _count, _fail, _flags, _weights
 from geoplan.models.solution import Solution
@@ -40,6 +40,7 @@ def mclp(
     covered0: ArrayLike | None = None,
     cost: ArrayLike | None = None,
     budget: float | None = None,
+    radius: float | None = None,
     solver: SolverName = "auto",
     time_limit: float | None = 60.0,
     mip_gap: float = 1e-6,
@@ -50,10 +51,11 @@ def mclp(
     Parameters
     ----------
     cover
-        Candidates x demand matrix (scipy sparse; every *stored* entry, whatever
-        its value, means "covers within the threshold" -- call
-        ``eliminate_zeros()`` first if stored zeros should not count). A dense
-        array is read as nonzero = covers.
+        Candidates x demand matrix, dense or scipy sparse: boolean or 0/1
+        (True/1 = "covers within the threshold"; a stored 0 or False does not
+        cover), or -- with ``radius`` -- distances or times. A matrix holding
+        other values without ``radius`` is refused: every nonzero distance
+        would otherwise count as "covers".
     w
         Demand weight (population) per demand point, finite and >= 0.
     p
@@ -66,6 +68,10 @@ def mclp(
     cost, budget
         Cost per candidate and the total budget: the budget form (choose any
         number of sites whose costs sum to at most ``budget``).
+    radius
+        Read ``cover`` as distances or times: a pair covers when its value is
+        <= ``radius``, zeros included (a dense 0 is "at the site"); ``np.inf``
+        (dense) or an unstored pair (sparse) is out of reach.
     solver
         ``"auto"``, ``"exact"`` or ``"greedy"`` (see :mod:`geoplan.models`).
     time_limit
@@ -124,7 +130,7 @@ def mclp(
     ([0], 6.0, 13.0)
     """
     start = time.perf_counter()
-    pattern = _as_pattern(cover, "cover")
+    pattern = _as_pattern(cover, "cover", radius)
     m, n = pattern.shape
     weight = _weights(w, n)
     done = _flags(covered0, n, "covered0")
@@ -135,6 +141,7 @@ def mclp(
     outcome = _solve_cover(
         model, p=limit, budget=cap, solver=solver, deadline=deadline, mip_gap=mip_gap
     )
+    outcome = _explained(outcome, _idle_note(weight, done, demand.reachable, "cover"))
     order, gains = demand.order(outcome.chosen)
     objective = demand.newly_covered(order)
     return _finish(
@@ -150,7 +157,7 @@ def mclp(
         uncoverable=demand.uncoverable,
         covered_weight=demand.existing + objective,
         total_weight=demand.total,
-        notes=_fewer_note(limit, order.size),
+        notes=_fewer_note(limit, order.size) + _budget_note(costs, cap, order.size),
     )
 
 
@@ -285,6 +292,7 @@ def lscp(
     covered0: ArrayLike | None = None,
     target: float = 1.0,
     cost: ArrayLike | None = None,
+    radius: float | None = None,
     solver: SolverName = "auto",
     time_limit: float | None = 60.0,
     mip_gap: float = 1e-6,
@@ -305,8 +313,8 @@ def lscp(
     Parameters
     ----------
     cover
-        Candidates x demand matrix; every stored entry means "covers" (see
-        :func:`mclp`).
+        Candidates x demand matrix: boolean or 0/1, or distances with
+        ``radius`` (see :func:`mclp`).
     w
         Demand weights (>= 0); None counts every demand point once.
     covered0
@@ -315,6 +323,8 @@ def lscp(
         Covered-weight share to reach, in (0, 1].
     cost
         Cost per candidate: minimise total cost instead of the number of sites.
+    radius
+        Read ``cover`` as distances or times (see :func:`mclp`).
     solver, time_limit, mip_gap, reduce
         As in :func:`mclp`.
 
@@ -363,7 +373,7 @@ def lscp(
     ([0, 1], 2.0, [3])
     """
     start = time.perf_counter()
-    pattern = _as_pattern(cover, "cover")
+    pattern = _as_pattern(cover, "cover", radius)
     m, n = pattern.shape
     weight = _weights(w, n)
     done = _flags(covered0, n, "covered0")
@@ -372,9 +382,9 @@ def lscp(
     deadline = _deadline(start, solver=solver, time_limit=time_limit, mip_gap=mip_gap)
     demand = _Demand.of(pattern, weight, done)
     lost = float(weight[demand.uncoverable].sum())
-    need, notes = _lscp_need(demand.total, demand.existing, lost, share)
+    need, notes = _lscp_need(demand.total, demand.existing, lost, share, demand.uncoverable.size)
     model = demand.model(costs, reduce=reduce)
-    outcome = _solve_lscp(
+    outcome = _lscp_met(demand, need, relaxed=bool(notes), target=share) or _solve_lscp(
         model, need, unit=cost is None, solver=solver, deadline=deadline, mip_gap=mip_gap
     )
     order, gains = demand.order(outcome.chosen)
@@ -403,15 +413,16 @@ def _lscp_target(target: float) -> float:
 
 
 def _lscp_need(
-    total: float, already: float, unreachable: float, target: float
+    total: float, already: float, unreachable: float, target: float, points: int
 ) -> tuple[float, tuple[str, ...]]:
     """Weight new sites must cover, and a note when uncoverable demand was set aside."""
     if target * total <= (total - unreachable) * (1 + 1e-12):
         return target * total - already, ()
     note = (
-        f"{unreachable:.6g} weight that no candidate covers was left out of the target's "
-        f"denominator: the target {target:g} applies to the coverable weight "
-        f"{total - unreachable:.6g}"
+        f"{points} demand points (weight {unreachable:.6g}) that no candidate covers were "
+        f"left out of the target's denominator: the target {target:g} applies to the "
+        f"coverable weight {total - unreachable:.6g}; add candidates near them (or a larger "
+        "radius) to cover them"
     )
     return target * (total - unreachable) - already, (note,)
 

@@ -14,6 +14,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from geoplan.models._arrays import _TOL, BoolArray, FloatArray, IntArray, _empty_int, _row, _sums
 from geoplan.models._covering import _Demand, _reached
+from geoplan.models._explain import _explained, _idle_note
+from geoplan.models._program import _Program, _site_flags
 from geoplan.models._reduce import _Cover, _original_positions
 from geoplan.models._solve import (
     SolverName,
@@ -22,8 +24,6 @@ from geoplan.models._solve import (
     _finish,
     _Outcome,
     _picked,
-    _Program,
-    _site_flags,
     _solve_lp,
     _solve_milp,
     _use_exact,
@@ -41,6 +41,7 @@ def equity_mclp(
     covered0: ArrayLike | None = None,
     floor: float | None = None,
     objective: Literal["maxmin", "floor"] | None = None,
+    radius: float | None = None,
     solver: SolverName = "auto",
     time_limit: float | None = 60.0,
     mip_gap: float = 1e-6,
@@ -66,7 +67,7 @@ def equity_mclp(
 
     Parameters
     ----------
-    cover, w, p, covered0
+    cover, w, p, covered0, radius
         As in :func:`mclp`.
     groups
         Community id per demand point (ints or strings).
@@ -128,7 +129,7 @@ def equity_mclp(
     ([0, 1], 0.5)
     """
     start = time.perf_counter()
-    pattern = _as_pattern(cover, "cover")
+    pattern = _as_pattern(cover, "cover", radius)
     m, n = pattern.shape
     weight = _weights(w, n)
     count = _count(p, m)
@@ -144,6 +145,7 @@ def equity_mclp(
         floor=level,
     )
     outcome = _solve_equity(eq, count, solver=solver, deadline=deadline, mip_gap=mip_gap)
+    outcome = _explained(outcome, _idle_note(weight, done, demand.reachable, "cover"))
     order, gains = demand.order(outcome.chosen)
     return _equity_finish(
         start, outcome, eq, demand, labels=labels, codes=codes, order=order, gains=gains

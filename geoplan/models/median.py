@@ -11,6 +11,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
 from geoplan.models._arrays import BoolArray, FloatArray, IntArray
+from geoplan.models._explain import _explained, _travel_note
 from geoplan.models._facility import _choose
 from geoplan.models._greedy import (
     _order_by_gain,
@@ -125,6 +126,7 @@ def p_median(
     outcome = _solve_median(
         model, t.p, float(t.weight @ t.base), solver=solver, deadline=deadline, mip_gap=mip_gap
     )
+    outcome = _explained(outcome, _travel_note(t))
     f = _Savings(sp.csr_array(savings.T), t.weight)
     order, gains = _order_by_gain(outcome.chosen, lambda left: [f.gain(j) for j in left], f.add)
     times = t.times(order)

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from geoplan.models._arrays import FloatArray, IntArray, _empty_float, _empty_int
@@ -40,8 +41,8 @@ class Solution:
     Attributes
     ----------
     model
-        ``"mclp"``, ``"lscp"``, ``"p_median"``, ``"p_center"``,
-        ``"capacitated_mclp"`` or ``"equity_mclp"``.
+        ``"mclp"``, ``"lscp"``, ``"lscp_b"``, ``"p_median"``, ``"p_center"``,
+        ``"capacitated_mclp"``, ``"capacitated_p_median"`` or ``"equity_mclp"``.
     chosen
         Candidate positions (rows of ``cover``/``cost``), in the order a greedy
         pass over them adds the most: largest marginal gain first, ties to the
@@ -49,8 +50,9 @@ class Solution:
     objective
         The model's objective for ``chosen`` (recomputed from the inputs, not
         taken from the solver): newly covered weight (``mclp``), number of
-        sites or total cost (``lscp``), total weighted travel time
-        (``p_median``), worst travel time (``p_center``), newly served weight
+        sites or total cost (``lscp``), backed-up weight (``lscp_b``), total
+        weighted travel time (``p_median``, ``capacitated_p_median``), worst
+        travel time (``p_center``), newly served weight
         (``capacitated_mclp``), minimum community share (``equity_mclp``,
         ``"maxmin"``) or newly covered weight (``equity_mclp``, ``"floor"``).
     bound
@@ -66,21 +68,26 @@ class Solution:
         to optimise).
     status
         ``"optimal"`` (within ``mip_gap`` of the proven bound), ``"time limit"``
-        (stopped early; see ``gap``) or ``"heuristic"`` (greedy, not proven).
+        (stopped early; see ``gap``), ``"heuristic"`` (greedy, not proven) or
+        ``"infeasible"`` (the model's requirement cannot be met for anybody --
+        :func:`lscp` and :func:`lscp_b` with no coverable demand,
+        :func:`p_center` with no reachable demand; no sites, and ``notes``
+        says why and what to change).
     seconds
         Wall-clock time of the whole call, reduction included.
     marginal_gain
         Per chosen site, in order: the objective's improvement when it is added
-        to the sites before it (for ``lscp`` and ``equity_mclp`` the newly
-        covered weight instead).
+        to the sites before it (for ``lscp``, ``lscp_b`` and ``equity_mclp``
+        the newly covered weight instead; for ``capacitated_p_median`` the
+        weight it serves).
     newly_covered
         Per chosen site, in order: weight it brings within reach for the first
         time (coverage models: within the threshold; ``p_median``/``p_center``:
         within the search limit).
     served
         Per chosen site: weight allocated to it (nearest site for
-        ``p_median``/``p_center``, the flow for ``capacitated_mclp``); empty for
-        the other models.
+        ``p_median``/``p_center``, the flow for ``capacitated_mclp``, the
+        assignment for ``capacitated_p_median``); empty for the other models.
     uncoverable
         Demand positions with positive weight that no candidate and no existing
         facility reaches.
@@ -95,6 +102,10 @@ class Solution:
         the communities below ``floor`` and the weight short of the floors.
     reduction
         Sizes before and after model reduction.
+    allocation
+        ``capacitated_p_median``: candidates x demand (scipy sparse), the
+        weight of each demand point each site serves (one site per point
+        unless ``split=True``); None for the other models.
     notes
         Plain-language remarks (fewer sites than asked, relaxed targets, ...).
     """
@@ -119,6 +130,7 @@ class Solution:
     below_floor: tuple[Any, ...] = ()
     shortfall: float = math.nan
     reduction: Reduction | None = None
+    allocation: sp.csr_array | None = None
     notes: tuple[str, ...] = ()
 
     @property

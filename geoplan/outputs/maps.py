@@ -44,10 +44,12 @@ import shapely
 from branca.element import Element, MacroElement
 from folium.plugins import FastMarkerCluster
 from jinja2 import Template
+from numpy.typing import NDArray
 from pandas.api.types import is_numeric_dtype as is_numeric
 
 from geoplan._errors import ConfigError, CRSError, DataSourceError, InputError
 from geoplan._i18n import facility_type_label, label, level_name, resolve_lang
+from geoplan.outputs._polyline import DECODER_JS, encode_parts
 from geoplan.outputs.cartography import (
     EXISTING_COLOUR,
     GAP_COLOUR,
@@ -83,17 +85,18 @@ __all__ = [
     "CLUSTER_ABOVE",
     "SHARE_BINS",
     "InlineMap",
+    "add_base_layer",
     "add_layer",
-    "add_roads",
     "add_title",
+    "base_layer_json",
     "base_map",
     "coverage_map",
     "indicator_map",
     "life_circle_map",
     "map_html",
     "network_map",
-    "roads_json",
     "save_map",
+    "scenario_map",
     "service_area_map",
     "show",
     "site_map",
@@ -1347,6 +1350,46 @@ def study_map(
     return _finish(m, studies)
 
 
+#: Each change of a scenario's edits layer: (label key, colour).
+_SCENARIO_CHANGES = {
+    "added": ("added_links", "#1a9850"),
+    "closed": ("closed_streets", "#d73027"),
+    "barrier": ("barriers", "#252525"),
+}
+
+
+def scenario_map(
+    edits: gpd.GeoDataFrame,
+    *,
+    m: folium.Map | None = None,
+    lang: str | None = None,
+    basemap: str | None = None,
+) -> folium.Map:
+    """Draw a scenario's changes to the network: links added, streets closed, barriers.
+
+    Parameters
+    ----------
+    edits
+        :meth:`geoplan.scenarios.Edited.layer`: ``change`` (``added``,
+        ``closed``, ``barrier``) and lines.
+    m, lang, basemap
+        Draw onto ``m``; otherwise a new :func:`base_map`.
+
+    Returns
+    -------
+    folium.Map
+    """
+    m = _state(m, basemap, lang)
+    lang = _info(m).lang
+    for change, (key, colour) in _SCENARIO_CHANGES.items():
+        rows = edits[edits["change"] == change]
+        if len(rows):
+            add_layer(m, rows, label(key, lang), colour=colour)
+    name = str(edits["scenario"].iloc[0]) if len(edits) else ""
+    _default_title(m, f"{label('scenario', lang)}: {name}")
+    return _finish(m, edits)
+
+
 def network_map(
     network: Network,
     *,
@@ -1561,40 +1604,61 @@ def _shared_data_beside(page: str, folder: Path) -> str:
     return _SHARED_DATA.sub(beside, page)
 
 
-class _Roads(MacroElement):
-    """The study's own streets, drawn light beneath every layer: a base map without tiles.
+class _BaseLayer(MacroElement):
+    """The study's own data drawn light beneath every layer: a base map without tiles.
 
-    The GeoJSON is written into the page's head as a script that
-    :func:`save_map` moves into ``lib/`` (shared by every map of a run).
+    The data is written into the page's head as a script that :func:`save_map`
+    moves into ``lib/`` (shared by every map of a run). branca compiles a
+    header's text once more as a template, so the data goes through it raw (its
+    encoded lines may hold ``{{``; they never hold ``{%``).
     """
 
     _template = Template(
         """{% macro header(this, kwargs) %}
-        <script id="geoplan-data-roads">window.geoplanRoads = {{ this.data }};</script>
+        <script id="geoplan-data-base">window.geoplanBase = {{ this.raw_data }};</script>
         {% endmacro %}
         {% macro script(this, kwargs) %}
         (function (map) {
-            var pane = map.createPane("geoplanRoads");
+            {{ this.decoder }}
+            var pane = map.createPane("geoplanBase");
             pane.style.zIndex = 250;
             pane.style.pointerEvents = "none";
-            L.geoJSON(window.geoplanRoads, {
-                pane: "geoplanRoads",
-                interactive: false,
-                style: function (f) {
-                    var main = f.properties.main;
-                    return {color: main ? "#9e9e9e" : "#bdbdbd", weight: main ? 2.2 : 1.2,
-                            opacity: 0.9};
+            var renderer = L.canvas({pane: "geoplanBase"});
+            var styles = {{ this.styles }};
+            window.geoplanBase.features.forEach(function (f) {
+                var style = Object.assign(
+                    {pane: "geoplanBase", renderer: renderer, interactive: false}, styles[f.kind]);
+                if (f.lines) {
+                    L.polyline(f.lines.map(geoplanDecode), style).addTo(map);
+                } else {
+                    L.polygon(f.polygons.map(function (rings) {
+                        return rings.map(geoplanDecode);
+                    }), style).addTo(map);
                 }
-            }).addTo(map);
+            });
         })({{ this._parent.get_name() }});
         {% endmacro %}"""
     )
 
     def __init__(self, data: str) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
-        self._name = "GeoplanRoads"
-        self.data = data
+        self._name = "GeoplanBase"
+        self.raw_data = "{% raw %}" + data + "{% endraw %}"
+        self.styles = json.dumps(BASE_STYLES)
+        self.decoder = DECODER_JS
 
+
+#: How each kind of base-layer feature is drawn (Leaflet path options): light, beneath all.
+BASE_STYLES: dict[str, dict[str, Any]] = {
+    "water": {"stroke": False, "fillColor": "#c6dbef", "fillOpacity": 0.8},
+    "green": {"stroke": False, "fillColor": "#d9f0d3", "fillOpacity": 0.8},
+    "building": {"color": "#d4d4d4", "weight": 0.5, "fillColor": "#e8e8e8", "fillOpacity": 0.9},
+    "road": {"color": "#bdbdbd", "weight": 1.2, "opacity": 0.9},
+    "main_road": {"color": "#9e9e9e", "weight": 2.2, "opacity": 0.9},
+}
+
+#: Above this many buildings the base layer leaves them out (a city's would make maps heavy).
+MAX_BUILDINGS_DRAWN = 20_000
 
 #: Road classes drawn as main roads in the light base layer.
 _MAIN_ROADS = frozenset(
@@ -1613,8 +1677,14 @@ _MAIN_ROADS = frozenset(
 )
 
 
-def add_roads(m: folium.Map, network: Network, *, data: str | None = None) -> folium.Map:
-    """Draw a network's streets light beneath the map's layers, so it reads without tiles.
+def add_base_layer(
+    m: folium.Map,
+    network: Network,
+    base_layers: gpd.GeoDataFrame | None = None,
+    *,
+    data: str | None = None,
+) -> folium.Map:
+    """Draw the study's streets, water, green space and buildings light beneath the layers.
 
     The map then shows where things are offline, or on a network that blocks the
     tile servers.
@@ -1626,37 +1696,98 @@ def add_roads(m: folium.Map, network: Network, *, data: str | None = None) -> fo
     network
         The study's network; main roads (by ``edge_attrs["road_class"]`` where the
         network has it) are drawn a little stronger.
+    base_layers
+        Areas with ``kind`` ``"water"``, ``"green"`` or ``"building"``
+        (:attr:`geoplan.Study.base_layers`); buildings are left out above
+        :data:`MAX_BUILDINGS_DRAWN`.
     data
-        The roads as :func:`roads_json` gives them for this map's coordinates
-        (maps of one run share it); made here when omitted.
+        The base layer as :func:`base_layer_json` gives it for this map's
+        coordinates (maps of one run share it); made here when omitted.
 
     Returns
     -------
     folium.Map
         ``m``.
     """
-    m.add_child(_Roads(data if data is not None else roads_json(network, m)))
+    if data is None:
+        data = base_layer_json(network, m, base_layers)
+    m.add_child(_BaseLayer(data))
     return m
 
 
-def roads_json(network: Network, m: folium.Map) -> str:
-    """Return a network's streets as GeoJSON text in ``m``'s coordinates, merged and simplified."""
+def base_layer_json(
+    network: Network, m: folium.Map, base_layers: gpd.GeoDataFrame | None = None
+) -> str:
+    """Return the base layer as JSON text in ``m``'s coordinates, merged and simplified.
+
+    One feature per kind (``road``, ``main_road``, ``water``, ``green``,
+    ``building``), its lines or polygon rings as encoded polylines
+    (:mod:`geoplan.outputs._polyline`, 1e-5 degrees): a city's streets take a
+    fifth of their GeoJSON size.
+    """
+    import geopandas as gpd
+
+    parts = [_area_kinds(base_layers, network.crs), _street_kinds(network)]
+    frame = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=network.crs)
+    shown = _to_map_coordinates(frame, m)
+    features = [
+        _encoded(str(kind), shown.geometry.to_numpy()[(shown["kind"] == kind).to_numpy()])
+        for kind in dict.fromkeys(shown["kind"])
+    ]
+    return json.dumps({"features": features}, separators=(",", ":"))
+
+
+def _encoded(kind: str, geometries: NDArray[Any]) -> dict[str, Any]:
+    """One base-layer feature: every line of a street kind, or every polygon's rings."""
+    parts = shapely.get_parts(shapely.get_parts(geometries))  # collections too
+    types = shapely.get_type_id(parts)
+    if kind in ("road", "main_road"):
+        lines = parts[types == 1]
+        return {"kind": kind, "lines": encode_parts([shapely.get_coordinates(p) for p in lines])}
+    polygons = [
+        encode_parts([shapely.get_coordinates(r) for r in (p.exterior, *p.interiors)])
+        for p in parts[types == 3]
+    ]
+    return {"kind": kind, "polygons": polygons}
+
+
+def _street_kinds(network: Network) -> gpd.GeoDataFrame:
+    """Merge the network's streets into one line per kind (``road``, ``main_road``)."""
     import geopandas as gpd
 
     _, edges = network.to_gdfs()
     main = np.zeros(len(edges), dtype=bool)
     if "road_class" in edges.columns:
         main = edges["road_class"].astype(str).str.lower().isin(_MAIN_ROADS).to_numpy()
-    parts = []
-    for flag in (False, True):
+    kinds, lines = [], []
+    for flag, kind in ((False, "road"), (True, "main_road")):
         chosen = edges.geometry.to_numpy()[main == flag]
         if len(chosen):
-            merged = shapely.line_merge(shapely.union_all(chosen))
-            parts.append((flag, merged))
-    frame = gpd.GeoDataFrame(
-        {"main": [flag for flag, _ in parts]},
-        geometry=[geometry for _, geometry in parts],
-        crs=edges.crs,
-    )
-    shown = _to_map_coordinates(frame, m, tolerance_m=None)
-    return str(shown.to_json(drop_id=True)).replace("</", "<\\/")
+            kinds.append(kind)
+            lines.append(shapely.line_merge(shapely.union_all(chosen)))
+    return gpd.GeoDataFrame({"kind": kinds}, geometry=lines, crs=edges.crs)
+
+
+def _area_kinds(base_layers: gpd.GeoDataFrame | None, crs: Any) -> gpd.GeoDataFrame:
+    """Merge water and green per kind; add the buildings when few enough to draw."""
+    import geopandas as gpd
+
+    if base_layers is None or not len(base_layers):
+        return gpd.GeoDataFrame({"kind": []}, geometry=[], crs=crs)
+    areas = base_layers.to_crs(crs)
+    kinds, shapes = [], []
+    for kind in ("water", "green"):
+        chosen = areas.geometry.to_numpy()[(areas["kind"] == kind).to_numpy()]
+        if len(chosen):
+            kinds.append(kind)
+            shapes.append(shapely.union_all(shapely.make_valid(chosen)))
+    merged = gpd.GeoDataFrame({"kind": kinds}, geometry=shapes, crs=crs)
+    buildings = areas[(areas["kind"] == "building").to_numpy()]
+    if len(buildings) > MAX_BUILDINGS_DRAWN:
+        log.info(
+            "the maps' base layer leaves out %d buildings (more than %d)",
+            len(buildings),
+            MAX_BUILDINGS_DRAWN,
+        )
+        buildings = buildings.iloc[:0]
+    return pd.concat([merged, buildings[["kind", "geometry"]]], ignore_index=True)

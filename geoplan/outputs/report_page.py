@@ -31,13 +31,16 @@ from markupsafe import Markup
 
 from geoplan._i18n import (
     column_label,
+    describe_cutoff,
     facility_type_label,
     is_share_column,
     label,
     level_name,
     resolve_lang,
+    verification_name,
 )
 from geoplan._io import atomic_path, sha256
+from geoplan._study_groups import groups_table
 from geoplan.standards import current_standards
 from geoplan.study import StudyResult, study_totals
 
@@ -48,6 +51,7 @@ FORMATS = {
     "percent": lambda v: f"{v:.1%}",
     "count": lambda v: f"{v:,.0f}",
     "number": lambda v: f"{v:,.1f}",
+    "speed": lambda v: f"{v:.2f}",
 }
 
 
@@ -176,6 +180,11 @@ ul.maps li {margin: 0.2em 0;}
 <h2>{{ t.coverage }}</h2>
 {{ coverage_chart|safe }}
 {{ coverage_table|safe }}
+{% if groups %}
+<h3 id="groups">{{ t.population_groups }}</h3>
+<p>{{ groups.text }}</p>
+{{ groups.table|safe }}
+{% endif %}
 {% endif %}
 
 {% if completeness_chart %}
@@ -196,6 +205,15 @@ ul.maps li {margin: 0.2em 0;}
 <h3>{{ p.name }}</h3>
 {{ p.chart|safe }}
 <p>{{ p.text }}</p>
+{% endfor %}
+{% endif %}
+
+{% if scenarios %}
+<h2 id="scenarios">{{ t.scenarios }}</h2>
+{% for s in scenarios %}
+<h3>{{ t.scenario }}: {{ s.name }}</h3>
+<p>{{ s.text }}</p>
+{{ s.table|safe }}
 {% endfor %}
 {% endif %}
 
@@ -247,6 +265,9 @@ _LABEL_KEYS = (
     "methods",
     "seconds",
     "run_json",
+    "population_groups",
+    "scenario",
+    "scenarios",
 )
 
 
@@ -266,9 +287,11 @@ def write_report_page(result: StudyResult, folder: Path, written: dict[str, list
         maps=[(path, _map_name(path, lang)) for path in written.get("maps", [])],
         coverage_chart=_coverage_chart(totals, lang),
         coverage_table=_coverage_table(result, lang),
+        groups=_group_coverage(result, lang),
         completeness_chart=_completeness_chart(totals, lang),
         missing_table=_missing_table(result, lang),
         proposals=_proposals(totals, lang),
+        scenarios=_scenarios(result, lang),
         indicators=_indicator_table(result, lang),
         unsupported=_unsupported(result, lang),
         caveats=[c.text(lang) for c in result.caveats],
@@ -291,7 +314,11 @@ def _map_name(path: str, lang: str) -> str:
     stem = Path(path).stem
     if stem == "indicators":
         return label("indicators", lang)
-    for prefix, key in (("coverage_", "coverage"), ("sites_", "site_proposals")):
+    for prefix, key in (
+        ("coverage_", "coverage"),
+        ("sites_", "site_proposals"),
+        ("scenario_", "scenario"),
+    ):
         if stem.startswith(prefix):
             return f"{label(key, lang)}: {facility_type_label(stem.removeprefix(prefix), lang)}"
     keys = {"life_circles": "life_circles", "service_areas": "service_areas", "network": "network"}
@@ -378,7 +405,7 @@ def _coverage_table(result: StudyResult, lang: str) -> str:
         measured = types.get(str(type_id))
         cells = [
             facility_type_label(type_id, lang),
-            _threshold_text(measured, lang) if measured else "",
+            describe_cutoff(measured.cutoff, lang) if measured else "",
             figure(row["n_facilities"], "coverage_totals", key, "n_facilities"),
             figure(row["population"], "coverage_totals", key, "population"),
             figure(row["covered"], "coverage_totals", key, "covered"),
@@ -389,15 +416,61 @@ def _coverage_table(result: StudyResult, lang: str) -> str:
     return _table(head, rows)
 
 
-def _threshold_text(measured: Any, lang: str) -> str:
-    """E.g. "500 米（按路网距离；gb50180_93_table，已核实（标准原文））"."""
-    cutoff = measured.cutoff
-    basis = label("by_distance" if cutoff.basis == "distance" else "by_time", lang)
-    value = cutoff.value
-    checked = verification_name(value.verification, lang)
-    if lang == "zh":
-        return f"{cutoff.text_in(lang)}（{basis}；{value.source}，{checked}）"
-    return f"{cutoff.text_in(lang)} ({basis}; {value.source}, {checked})"
+def _group_coverage(result: StudyResult, lang: str) -> dict[str, Markup] | None:
+    """一老一小: each type's covered share for everyone and for each group, at its speed."""
+    study = result.study
+    if result.coverage is None or not study.groups:
+        return None
+    speeds = groups_table(study.groups, study.network).set_index("group")["walk_speed_m_s"]
+    unit = "米/秒" if lang == "zh" else "m/s"
+    said = [
+        Markup("{} {} {}").format(
+            label("everyone", lang)
+            if group == "everyone"
+            else _group_name(study, str(group), lang),
+            figure(speed, "population_groups", {"group": group}, "walk_speed_m_s", fmt="speed"),
+            unit,
+        )
+        for group, speed in speeds.items()
+    ]
+    lead = (
+        "各人群按自己的步行速度计算覆盖率："
+        if lang == "zh"
+        else "Each group is measured at its own walking speed: "
+    )
+    tail = (
+        "。以路网距离为服务范围的类型（如幼儿园 300 米）对各人群相同。"
+        if lang == "zh"
+        else ". Types whose threshold is a network distance (a kindergarten's 300 m) are the same "
+        "for every group."
+    )
+    joined = Markup("、") if lang == "zh" else Markup(", ")
+    text = Markup("{}{}{}").format(lead, joined.join(said), tail)
+    head = [label("type", lang), label("service_threshold", lang), label("everyone", lang)]
+    head += [_group_name(study, g.id, lang) for g in study.groups]
+    types = {t.id: t for t in study.types}
+    rows = []
+    for type_id, row in result.coverage.totals.iterrows():
+        key = {"facility_type": type_id}
+        measured = types.get(str(type_id))
+        cells: list[Any] = [
+            facility_type_label(type_id, lang),
+            describe_cutoff(measured.cutoff, lang) if measured else "",
+            figure(row["share"], "coverage_totals", key, "share", fmt="percent"),
+        ]
+        cells += [
+            figure(row[f"share_{g.id}"], "coverage_totals", key, f"share_{g.id}", fmt="percent")
+            for g in study.groups
+        ]
+        rows.append(cells)
+    return {"text": text, "table": _table(head, rows)}
+
+
+def _group_name(study: Any, group_id: str, lang: str) -> str:
+    for group in study.groups:
+        if group.id == group_id:
+            return str(group.label(lang))
+    return group_id
 
 
 def _table(head: Sequence[str], rows: Sequence[Sequence[Any]]) -> Markup:
@@ -477,6 +550,74 @@ def _proposals(totals: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     return out
 
 
+#: How the figures of a scenario's measures are shown.
+_SCENARIO_FORMATS = {"covered": "count", "sites": "count"}
+
+
+def _scenarios(result: StudyResult, lang: str) -> list[dict[str, Any]]:
+    """Each scenario: what it changed and every figure before and after (its table's cells)."""
+    out = []
+    for name, answer in result.scenarios.items():
+        table = f"scenario_{name}"
+        head = [
+            label("type", lang),
+            label("measure", lang),
+            label("scenario_before", lang),
+            label("scenario_after", lang),
+            label("change", lang),
+            label("newly_covered", lang),
+            label("lost", lang),
+        ]
+        rows = []
+        for row in answer.table.to_dict("records"):
+            key = {k: row[k] for k in ("topic", "subject", "measure")}
+            fmt = _SCENARIO_FORMATS.get(str(row["measure"]), "percent")
+            people = str(row["measure"]) == "covered"
+            rows.append(
+                [
+                    _subject_name(str(row["topic"]), str(row["subject"]), lang),
+                    _measure_name(str(row["measure"]), lang),
+                    *(
+                        figure(row[c], table, key, c, fmt=fmt)
+                        for c in ("before", "after", "change")
+                    ),
+                    *(
+                        figure(row[c], table, key, c) if people else ""
+                        for c in ("newly_covered", "lost")
+                    ),
+                ]
+            )
+        edits = answer.text(lang)
+        said = (
+            f"{edits}；同一研究在修改后的路网上重新计算，人口与设施重新吸附到最近的路段。"
+            if lang == "zh"
+            else f"{edits}; the same study run again on the edited network, people and "
+            "facilities snapped anew to their nearest street."
+        )
+        out.append({"name": name, "text": said, "table": _table(head, rows)})
+    return out
+
+
+def _subject_name(topic: str, subject: str, lang: str) -> str:
+    if topic == "life_circle":
+        return level_name(subject, lang)
+    return facility_type_label(subject, lang)
+
+
+def _measure_name(measure: str, lang: str) -> str:
+    keys = {
+        "share": "covered_share",
+        "covered": "covered",
+        "completeness": "completeness",
+        "sites": "sites",
+        "share_existing": "share_before",
+        "share_with_new_sites": "share_after",
+    }
+    if measure in keys:
+        return label(keys[measure], lang)
+    return column_label(measure, lang)
+
+
 def _indicator_table(result: StudyResult, lang: str) -> str:
     if result.indicators is None:
         return ""
@@ -521,15 +662,6 @@ def _cell(value: Any, column: str, lang: str) -> str:
 
 # -------------------------------------------------------------- methods and assumptions
 
-_VERIFICATION = {
-    "verified_primary": ("已核实（标准原文）", "verified (the text itself)"),
-    "verified_secondary": ("已核实（权威转述）", "verified (a reputable restatement)"),
-    "weak_secondary": ("弱来源", "weak source"),
-    "local": ("地方规定", "local rule"),
-    "default": ("geoplan 默认值", "geoplan default"),
-    "user": ("本研究设定", "set by this study"),
-}
-
 _REASONS = {
     "tag": ("按建筑标签", "by building tag"),
     "name": ("按名称", "by name"),
@@ -552,6 +684,7 @@ _STEPS = {
     "coverage": ("覆盖率", "coverage"),
     "indicators": ("规划指标", "the plan's indicators"),
     "sites": ("选址建议", "site proposals"),
+    "scenarios": ("情景分析", "scenarios"),
     "write_layers": ("写出图层", "writing layers"),
     "write_tables": ("写出表格", "writing tables"),
     "write_rasters": ("写出栅格", "writing rasters"),
@@ -566,12 +699,6 @@ def step_name(step: str, lang: str) -> str:
     """Return a step of the run by its name in ``lang`` (the step itself when unknown)."""
     names = _STEPS.get(step)
     return step if names is None else names[0 if lang == "zh" else 1]
-
-
-def verification_name(verification: str, lang: str) -> str:
-    """Return how well a figure was verified, in ``lang``."""
-    names = _VERIFICATION.get(verification)
-    return verification if names is None else names[0 if lang == "zh" else 1]
 
 
 _HOW = {
@@ -611,6 +738,8 @@ def methods(result: StudyResult, lang: str) -> list[tuple[str, Markup]]:
             _thresholds(result, lang),
         ),
     ]
+    if result.study.groups:
+        sections.append((label("walk_speeds", lang), _walk_speeds(result, lang)))
     population = _population_method(result, lang)
     if population:
         sections.append(("人口估算" if zh else "How the population was estimated", population))
@@ -677,6 +806,47 @@ def _thresholds(result: StudyResult, lang: str) -> Markup:
         ]
     )
     return _table(head, rows)
+
+
+def _walk_speeds(result: StudyResult, lang: str) -> Markup:
+    """Everyone's and each group's walking speed, its source and how well it was checked."""
+    study = result.study
+    zh = lang == "zh"
+    cites = current_standards().sources()["cite"].to_dict()
+    rows = []
+    for row in groups_table(study.groups, study.network).to_dict("records"):
+        group, share = str(row["group"]), row["assumed_share"]
+        name = label("everyone", lang) if group == "everyone" else _group_name(study, group, lang)
+        counted = (
+            f"{float(share):.1%} × {'人口' if zh else 'population'}"
+            if share is not None and not math.isnan(float(share))
+            else str(row["column"])
+        )
+        counted = label("population", lang) if group == "everyone" else counted
+        source = str(row["speed_source"])
+        rows.append(
+            [
+                name,
+                counted,
+                f"{float(row['walk_speed_m_s']):.2f}",
+                cites.get(source, source),
+                verification_name(str(row["speed_verification"]), lang),
+            ]
+        )
+    head = (
+        ["人群", "人口", "步行速度（米/秒）", "依据", "核实程度"]
+        if zh
+        else ["group", "people", "walking speed (m/s)", "source", "verification"]
+    )
+    note = (
+        "一个人群在 T 分钟内到达的范围，等于全体在 T × v群 / v全体 分钟内到达的范围"
+        "（每条路段上的用时都按速度之比放大）；生活圈完整度与选址按全体的步行速度计算。"
+        if zh
+        else "A group reaches within T minutes what everyone reaches within T x v_group / "
+        "v_everyone minutes (its time on every edge scales by the ratio of the speeds); the "
+        "life circles and the site proposals use everyone's speed."
+    )
+    return Markup("{}<p>{}</p>").format(_table(head, rows), note)
 
 
 def _population_method(result: StudyResult, lang: str) -> Markup:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from fpdf.enums import WrapMode
 
-from geoplan._i18n import facility_type_label, label, level_name, resolve_lang
+from geoplan._i18n import describe_cutoff, facility_type_label, label, level_name, resolve_lang
 from geoplan._io import atomic_path
 from geoplan._version import __version__
 from geoplan.outputs.fonts import Typeface, latin_typeface, print_typeface
@@ -37,8 +37,6 @@ from geoplan.study import StudyResult, study_totals
 
 if TYPE_CHECKING:
     from fpdf import FPDF
-
-    from geoplan.standards import Cutoff
 
 __all__ = ["write_print", "write_report_pdf"]
 
@@ -355,7 +353,7 @@ class _Writer:
             rows.append(
                 [
                     facility_type_label(type_id, lang),
-                    _threshold_text(measured.cutoff, lang) if measured else "",
+                    describe_cutoff(measured.cutoff, lang) if measured else "",
                     figure_text(row["n_facilities"], "count"),
                     figure_text(row["population"], "count"),
                     figure_text(row["covered"], "count"),
@@ -465,8 +463,22 @@ class _Writer:
             top = _MARGIN_MM + 2
             height = pdf.h - top - 14
             pdf.image(
-                str(image), x=_MARGIN_MM - 5, y=top, w=width, h=height, keep_aspect_ratio=True
+                _indexed(image), x=_MARGIN_MM - 5, y=top, w=width, h=height, keep_aspect_ratio=True
             )
+
+
+def _indexed(image: Path) -> Any:
+    """Return a print map with its colours indexed (256): a third of the bytes in the PDF.
+
+    The maps are flat colours and antialiased text, which 256 colours hold; the
+    print/*.png files beside the report keep every colour.
+    """
+    from PIL import Image
+
+    with Image.open(image) as opened:
+        return opened.convert("RGB").quantize(
+            256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+        )
 
 
 def _alignment(cells: Sequence[Sequence[str]], column: int) -> str:
@@ -495,19 +507,6 @@ def _numeric(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _threshold_text(cutoff: Cutoff, lang: str) -> str:
-    """E.g. "500 米（按路网距离；gb50180_93_table，verified_primary）"."""
-    basis = label("by_distance" if cutoff.basis == "distance" else "by_time", lang)
-    if cutoff.distance_m is not None:
-        amount = f"{cutoff.distance_m:g} {label('metres', lang)}"
-    else:
-        amount = f"{cutoff.minutes:g} {label('minutes', lang)}"
-    value = cutoff.value
-    if lang == "zh":
-        return f"{amount}（{basis}；{value.source}，{value.verification}）"
-    return f"{amount} ({basis}; {value.source}, {value.verification})"
 
 
 def _missing(result: StudyResult, lang: str) -> list[list[str]]:

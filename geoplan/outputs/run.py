@@ -25,7 +25,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geoplan._i18n import describe_cutoff, facility_type_label, level_name
 from geoplan._io import atomic_path, safe_name, sha256
+from geoplan._study_groups import groups_table
 from geoplan._version import __version__
 from geoplan.coverage import write_travel_time_raster
 from geoplan.outputs import maps
@@ -225,6 +227,8 @@ def _layers(result: StudyResult, folder: Path) -> list[str]:
             answer.proposal, study.network, study.communities
         )
         layers[f"newly_covered_{type_id}"] = answer.new_area
+    for name, scenario in result.scenarios.items():  # what each scenario changed
+        layers[f"scenario_{name}"] = scenario.edited.layer()
     indicator_layer = _indicator_layer(result)
     if indicator_layer is not None:
         layers["indicators"] = indicator_layer
@@ -284,6 +288,8 @@ def _tables(result: StudyResult, folder: Path) -> list[str]:
         tables["life_circle_coverage"] = circles.coverage
         tables["life_circle_types"] = circles.types
     cover = result.coverage
+    if study.groups:  # the speed of everyone and of each group, with its source
+        tables["population_groups"] = groups_table(study.groups, study.network)
     if cover is not None:
         tables["coverage_totals"] = _coverage_totals(result)
         if cover.by_community is not None:
@@ -312,11 +318,28 @@ def _tables(result: StudyResult, folder: Path) -> list[str]:
         before_after["covered_after"] = proposal.after["covered"]
         before_after["share_after"] = proposal.after["share"]
         tables[f"sites_{type_id}_before_after"] = before_after
+    for name, scenario in result.scenarios.items():
+        tables[f"scenario_{name}"] = scenario_table(scenario.table)
     paths = [
         write_table(folder / "tables" / f"{safe_name(name)}.csv", t) for name, t in tables.items()
     ]
     paths.append(write_workbook(folder / "tables.xlsx", tables, lang=settings.lang))
     return _relative(paths, folder)
+
+
+def scenario_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Return a scenario's before/after table with each subject's names (a type's, a level's)."""
+    out = table.copy()
+    position = list(out.columns).index("subject") + 1
+    for lang in ("en", "zh"):
+        names = [
+            level_name(subject, lang)
+            if topic == "life_circle"
+            else facility_type_label(subject, lang)
+            for topic, subject in zip(out["topic"], out["subject"], strict=True)
+        ]
+        out.insert(position, f"name_{lang}", names)
+    return out
 
 
 def _coverage_totals(result: StudyResult) -> pd.DataFrame:
@@ -441,6 +464,8 @@ def _maps(result: StudyResult, folder: Path, offline: bool | None, network_map: 
         made["service_areas"] = lambda: maps.service_area_map(result.service_areas)
     for type_id, answer in result.proposals.items():
         made[f"sites_{type_id}"] = _bind_site(answer, study.communities, type_id)
+    for name, scenario in result.scenarios.items():
+        made[f"scenario_{name}"] = _bind_scenario(scenario.edited.layer())
     register = study.register
     if result.indicators is not None and isinstance(register, gpd.GeoDataFrame):
         found = result.indicators
@@ -448,12 +473,13 @@ def _maps(result: StudyResult, folder: Path, offline: bool | None, network_map: 
     if network_map:
         made["network"] = lambda: maps.network_map(study.network)
     paths = []
-    roads: str | None = None  # the study's streets, shared by every map (lib/roads-*.js)
+    base: str | None = None  # streets, water, green, buildings: shared (lib/base-*.js)
     for name, build in made.items():
         path = folder / "maps" / f"{safe_name(name)}.html"
         m = build()
-        roads = roads if roads is not None else maps.roads_json(study.network, m)
-        maps.add_roads(m, study.network, data=roads)
+        if base is None:
+            base = maps.base_layer_json(study.network, m, study.base_layers)
+        maps.add_base_layer(m, study.network, data=base)
         maps.add_title(m, *_map_title(result, name, m))
         paths.append(maps.save_map(m, path, offline=offline))
     return _relative(paths, folder)
@@ -470,28 +496,9 @@ def _map_title(result: StudyResult, name: str, m: Any) -> tuple[str, str]:
     type_id = name.split("_", 1)[1] if name.startswith(("coverage_", "sites_")) else None
     types = {t.id: t for t in study.types}
     if type_id in types:
-        parts.append(threshold_text(types[type_id], lang))
+        parts.append(describe_cutoff(types[type_id].cutoff, lang))
     parts.append(time.strftime("%Y-%m-%d", time.localtime(study.started)))
     return subject, " · ".join(parts)
-
-
-def threshold_text(measured: Any, lang: str) -> str:
-    """E.g. "步行 5 分钟（标准：…）" or "walk of 500 m (standard: …)"."""
-    cutoff = measured.cutoff
-    value = cutoff.value
-    if lang == "zh":
-        reach = (
-            f"路网步行距离 {cutoff.distance_m:g} 米"
-            if cutoff.distance_m is not None
-            else f"步行 {cutoff.minutes:g} 分钟"
-        )
-        return f"{reach}（依据：{value.source}，{value.verification}）"
-    reach = (
-        f"{cutoff.distance_m:g} m walk along the network"
-        if cutoff.distance_m is not None
-        else f"{cutoff.minutes:g}-minute walk"
-    )
-    return f"{reach} (source: {value.source}, {value.verification})"
 
 
 def _bind_coverage(
@@ -504,6 +511,10 @@ def _bind_coverage(
     return lambda: maps.coverage_map(
         cover, sites, facility_type=type_id, communities=communities, service_areas=areas
     )
+
+
+def _bind_scenario(edits: gpd.GeoDataFrame) -> Callable[[], Any]:
+    return lambda: maps.scenario_map(edits)
 
 
 def _bind_site(answer: Any, communities: gpd.GeoDataFrame, type_id: str) -> Callable[[], Any]:
@@ -542,6 +553,13 @@ def write_run_json(result: StudyResult, folder: Path, written: Written, *, start
         "facility_types": _jsonable([t.row() for t in study.types]),
         "population_method": _jsonable(study.population_method),
         "coordinate_checks": _jsonable(study.coordinate_checks),
+        "scenarios": [
+            {"name": name, "changes": answer.edited.counts()}
+            for name, answer in result.scenarios.items()
+        ],
+        "population_groups": _jsonable(
+            groups_table(study.groups, study.network).to_dict("records") if study.groups else []
+        ),
         "outputs": written,
         "caveats": [c.as_record() for c in result.caveats],
         "notes": result.notes,

@@ -21,6 +21,13 @@ from geoplan.sources._coordinate_evidence import (
     check_coordinates,
     check_points,
 )
+from geoplan.sources._speeds import (
+    EdgeSpeeds,
+    edge_speeds,
+    oneway_codes,
+    parse_maxspeed,
+    speed_table,
+)
 from geoplan.sources.extracts import REGIONS, district_boundary, fetch_extract
 from geoplan.sources.osm import (
     DEFAULT_FACILITY_TAGS,
@@ -36,16 +43,21 @@ __all__ = [
     "DEFAULT_FACILITY_TAGS",
     "REGIONS",
     "CoordinateCheck",
+    "EdgeSpeeds",
     "EvidenceRule",
     "check_coordinates",
     "check_points",
     "district_boundary",
+    "edge_speeds",
     "fetch_extract",
     "join_register",
+    "oneway_codes",
+    "parse_maxspeed",
     "read_boundaries",
     "read_buildings",
     "read_facilities",
     "read_network",
     "read_poi_table",
     "read_register",
+    "speed_table",
 ]

@@ -22,7 +22,10 @@ in spirit, with these differences:
 
 PBF files are read by pyrosm, whose ``walking``, ``cycling`` and ``driving``
 filters follow osmnx the same way (with the access hierarchy, but excluding
-instead of allowing); online queries use osmnx's own filters.
+instead of allowing; geoplan also leaves out ``motorroad=yes`` ways for
+walking and cycling, which pyrosm keeps); online queries use osmnx's own
+filters. Pedestrians and cyclists are never on ``highway=motorway`` or
+``motorway_link`` ways in any of them.
 """
 
 from __future__ import annotations

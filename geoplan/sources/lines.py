@@ -16,6 +16,10 @@ and ``.fgb`` files) turns such a layer into a :class:`~geoplan.network.Network`:
   column) except where a line ends (:mod:`geoplan.sources._noding`);
 * each edge keeps its street's ``name``, ``road_class``, ``level`` and
   ``source_row`` (the feature's position in the file) as edge attributes;
+* driving and cycling follow a one-way column (``oneway``, ``单行``...: yes/no,
+  1/0/-1, 单行/双向/反向) along the direction each line is drawn in; driving
+  speeds come from a speed limit column (``maxspeed``, ``限速``...) or the road
+  class (:func:`geoplan.sources.edge_speeds`);
 * a network whose largest connected piece holds less than 90 % of the street
   length is reported with a :class:`~geoplan.GeoplanWarning` saying how to mend
   it (:func:`geoplan.network.connectivity`).
@@ -45,7 +49,7 @@ import logging
 import re
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -71,13 +75,16 @@ from geoplan.sources._inputs import check_crs_range
 from geoplan.sources._noding import GRID_M, node_lines, unjoined
 from geoplan.sources._profiles import way_filter
 from geoplan.sources._road_classes import decide, osm_tag_columns
+from geoplan.sources._speeds import Travel, travel_columns
 from geoplan.sources._vectors import drop_empty_geometries, read_vector_file
 
 __all__ = [
     "CLASS_COLUMNS",
     "LEVEL_COLUMNS",
+    "MAXSPEED_COLUMNS",
     "NAME_COLUMNS",
     "NODING",
+    "ONEWAY_COLUMNS",
     "read_line_network",
 ]
 
@@ -102,6 +109,11 @@ CLASS_COLUMNS = (
 NAME_COLUMNS = ("name", "名称", "道路名称", "路名", "道路名", "road_name", "name_zh")
 #: Columns taken as the level (z order) when ``level_column`` is not given, in this order.
 LEVEL_COLUMNS = ("layer", "level", "z_level", "zlevel", "z", "层", "层级", "层次")
+#: Columns taken as one-way (along the line's drawing direction) when ``oneway_column`` is not
+#: given, in this order.
+ONEWAY_COLUMNS = ("oneway", "one_way", "单行", "单向", "是否单行", "单行道")
+#: Columns taken as the speed limit (km/h) when ``maxspeed_column`` is not given, in this order.
+MAXSPEED_COLUMNS = ("maxspeed", "max_speed", "speed_limit", "限速", "最高限速", "限制速度")
 #: Columns saying a line is a bridge (level 1 unless the level column says otherwise).
 BRIDGE_COLUMNS = ("bridge", "桥梁", "是否桥梁")
 #: Columns saying a line is a tunnel (level -1 unless the level column says otherwise).
@@ -140,6 +152,8 @@ class _Columns:
     bridge: str | None
     tunnel: str | None
     level_named: bool = False
+    oneway: str | None = None
+    maxspeed: str | None = None
 
 
 def read_line_network(
@@ -157,6 +171,12 @@ def read_line_network(
     level_column: str | None = None,
     unknown_classes: Literal["keep", "drop"] = "keep",
     name: str | None = None,
+    oneway: bool = True,
+    speeds: bool = True,
+    class_speeds_kmh: Mapping[str, float] | None = None,
+    maxspeed_factor: float | None = None,
+    oneway_column: str | None = None,
+    maxspeed_column: str | None = None,
 ) -> Network:
     """Read a road network from a file of lines (road centre lines).
 
@@ -195,12 +215,20 @@ def read_line_network(
         whose class no vocabulary knows, and lines without a class.
     name
         The network's name; the file name without its suffix when omitted.
+    oneway, speeds, class_speeds_kmh, maxspeed_factor
+        As for :func:`geoplan.read_network`: one-way lines (driving and
+        cycling) and driving speeds.
+    oneway_column, maxspeed_column
+        The columns saying a line is one-way along the direction it is drawn
+        in (``yes``/``no``, ``1``/``0``/``-1``, 单行/单向/是, 双向/否, 反向) and
+        its speed limit in km/h; found among :data:`ONEWAY_COLUMNS` and
+        :data:`MAXSPEED_COLUMNS` when omitted.
 
     Returns
     -------
     geoplan.Network
         With :attr:`~geoplan.Network.edge_attrs` ``name``, ``road_class``,
-        ``level`` and ``source_row``.
+        ``level`` and ``source_row`` (and ``speed_source`` for driving).
 
     Raises
     ------
@@ -233,7 +261,15 @@ def read_line_network(
     started = time.perf_counter()
     frame = _read_lines(path, layer)
     target = _target_crs(frame, crs, path)
-    columns = _find_columns(frame, path, class_column, name_column, level_column)
+    columns = _find_columns(
+        frame,
+        path,
+        class_column,
+        name_column,
+        level_column,
+        oneway_column=oneway_column,
+        maxspeed_column=maxspeed_column,
+    )
     frame = _for_profile(frame, columns, profile, unknown_classes, path)
     if area is not None:
         frame = frame.loc[_intersects(frame, area)]
@@ -256,6 +292,19 @@ def read_line_network(
             "source_row": parts.index.to_numpy()[row],
         }
     )
+    travel = _travel(
+        parts,
+        row,
+        columns,
+        profile,
+        oneway=oneway,
+        speeds=speeds,
+        class_speeds_kmh=class_speeds_kmh,
+        maxspeed_factor=maxspeed_factor,
+        default_m_s=speed_m_s,
+    )
+    if travel.speed_source is not None:
+        attrs["speed_source"] = travel.speed_source
     net = Network(
         x=graph.x,
         y=graph.y,
@@ -267,6 +316,8 @@ def read_line_network(
         speed_m_s=speed_m_s,
         name=label,
         edge_attrs=attrs,
+        oneway=travel.oneway,
+        forward_speed_m_s=travel.speed_m_s,
     )
     log.info(
         "%s: %d lines noded at %s into %d nodes, %d edges, %d pieces for %r in %.2f s "
@@ -338,6 +389,9 @@ def _find_columns(
     class_column: str | None,
     name_column: str | None,
     level_column: str | None,
+    *,
+    oneway_column: str | None = None,
+    maxspeed_column: str | None = None,
 ) -> _Columns:
     """Return the columns named, or found among the usual names (case ignored)."""
     found = _Columns(
@@ -347,15 +401,20 @@ def _find_columns(
         bridge=_column(frame, path, None, BRIDGE_COLUMNS, "bridge"),
         tunnel=_column(frame, path, None, TUNNEL_COLUMNS, "tunnel"),
         level_named=level_column is not None,
+        oneway=_column(frame, path, oneway_column, ONEWAY_COLUMNS, "oneway_column"),
+        maxspeed=_column(frame, path, maxspeed_column, MAXSPEED_COLUMNS, "maxspeed_column"),
     )
     log.info(
-        "%s: class column %r, name column %r, level column %r, bridge %r, tunnel %r",
+        "%s: class column %r, name column %r, level column %r, bridge %r, tunnel %r, "
+        "one-way %r, speed limit %r",
         path.name,
         found.road_class,
         found.name,
         found.level,
         found.bridge,
         found.tunnel,
+        found.oneway,
+        found.maxspeed,
     )
     return found
 
@@ -440,6 +499,31 @@ def _for_profile(
         int(unknown.sum()),
     )
     return frame.loc[keep]
+
+
+# ------------------------------------------------------------------ directions, speeds
+def _travel(
+    parts: gpd.GeoDataFrame,
+    row: NDArray[np.int64],
+    columns: _Columns,
+    profile: str,
+    **options: Any,
+) -> Travel:
+    """One-way codes and speeds of the edges, from the class, one-way and limit columns."""
+    tags = pd.DataFrame(
+        {
+            key: parts[column].to_numpy(dtype=object)[row]
+            for key, column in (
+                ("highway", columns.road_class),
+                ("oneway", columns.oneway),
+                ("maxspeed", columns.maxspeed),
+                ("junction", "junction" if "junction" in parts.columns else None),
+            )
+            if column is not None
+        },
+        index=pd.RangeIndex(len(row)),
+    )
+    return travel_columns(tags, profile, **options)
 
 
 # ------------------------------------------------------------------ levels, names

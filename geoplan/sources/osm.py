@@ -71,6 +71,7 @@ from geoplan.sources._osm_xml import (
     way_segments,
 )
 from geoplan.sources._profiles import way_filter
+from geoplan.sources._speeds import TRAVEL_TAGS, travel_columns
 from geoplan.sources._vectors import read_vector_file
 from geoplan.sources.lines import read_line_network
 
@@ -151,6 +152,12 @@ def read_network(
     name_column: str | None = None,
     level_column: str | None = None,
     unknown_classes: Literal["keep", "drop"] | None = None,
+    oneway: bool = True,
+    speeds: bool = True,
+    class_speeds_kmh: Mapping[str, float] | None = None,
+    maxspeed_factor: float | None = None,
+    oneway_column: str | None = None,
+    maxspeed_column: str | None = None,
 ) -> Network:
     """Read a walking, cycling or driving network from OpenStreetMap or a road line file.
 
@@ -186,6 +193,26 @@ def read_network(
         ``"planar"``), the columns of the road class, street name and level,
         and what to do with lines of unknown class (``"keep"``, the default,
         or ``"drop"``).
+    oneway
+        Driving and cycling: one-way streets are travelled one way
+        (:func:`geoplan.sources.oneway_codes`: ``oneway=yes|true|1|-1``,
+        roundabouts and motorways; cyclists also ``oneway:bicycle``). Walking
+        is never one-way. ``False``: every street both ways.
+    speeds
+        Driving: each edge's speed is its ``maxspeed`` times a factor, else
+        its road class's default, else ``speed_m_s``
+        (:func:`geoplan.sources.edge_speeds`, figures in
+        ``geoplan/standards/road_speeds.toml``), and the network is
+        time-weighted (see :mod:`geoplan.network`); the edges keep a
+        ``speed_source`` attribute. ``False``: one speed. Walking and cycling
+        keep one speed.
+    class_speeds_kmh, maxspeed_factor
+        Changes to the speed table: km/h of road classes (OSM highway values
+        or Chinese classes such as ``主干路``), and the share of a speed limit
+        a trip averages.
+    oneway_column, maxspeed_column
+        For road line files only: the columns holding one-way (``yes``/``no``,
+        ``1``/``0``/``-1``, 单行/双向/反向) and the speed limit (km/h).
 
     Returns
     -------
@@ -209,8 +236,9 @@ def read_network(
     such ways are cut at each gap and their parts kept, for XML and PBF alike
     (pyrosm would join the nodes either side of a gap with a straight edge;
     those edges are dropped). GraphML and online graphs are osmnx
-    MultiDiGraphs: the reverse copy of each two-way edge is merged, as the
-    network is undirected. Tags on ways are not kept on the network.
+    MultiDiGraphs: the reverse copy of each two-way edge is merged, and an
+    edge without one is one-way (driving and cycling). Tags on ways are not
+    kept on the network, except what decides directions and speeds.
 
     Examples
     --------
@@ -239,6 +267,12 @@ def read_network(
             level_column=level_column,
             unknown_classes=unknown_classes or "keep",
             name=src.name,
+            oneway=oneway,
+            speeds=speeds,
+            class_speeds_kmh=class_speeds_kmh,
+            maxspeed_factor=maxspeed_factor,
+            oneway_column=oneway_column,
+            maxspeed_column=maxspeed_column,
         )
     _refuse_line_options(
         src,
@@ -248,6 +282,8 @@ def read_network(
         name_column=name_column,
         level_column=level_column,
         unknown_classes=unknown_classes,
+        oneway_column=oneway_column,
+        maxspeed_column=maxspeed_column,
     )
     started = time.perf_counter()
     nodes, edges = _network_frames(src, profile, area)
@@ -271,8 +307,25 @@ def read_network(
     n_clipped = n_read - len(edges)
     used = pd.unique(np.concatenate([edges["u"].to_numpy(), edges["v"].to_numpy()]))
     nodes = nodes.loc[nodes["id"].isin(used)]
+    travel = travel_columns(
+        edges,
+        profile,
+        oneway=oneway,
+        speeds=speeds,
+        class_speeds_kmh=class_speeds_kmh,
+        maxspeed_factor=maxspeed_factor,
+        default_m_s=speed_m_s,
+    )
     net = Network.from_gdfs(
-        nodes, edges, profile=profile, crs=crs, speed_m_s=speed_m_s, name=src.name
+        nodes,
+        edges,
+        profile=profile,
+        crs=crs,
+        speed_m_s=speed_m_s,
+        name=src.name,
+        oneway=travel.oneway,
+        forward_speed_m_s=travel.speed_m_s,
+        edge_attrs=travel.edge_attrs(),
     )
     log.info(
         "%s: read %d nodes, %d edges, %d components for %r in %.2f s; dropped %d edges "
@@ -318,7 +371,8 @@ def _network_frames(src: Source, profile: str, area: shapely.Geometry | None) ->
     """Return ``(nodes, edges)`` of a source: nodes with an ``id`` column, edges ``u, v``."""
     if src.kind == "pbf":
         assert src.path is not None
-        return _pbf.network(_pbf.open_pbf(src.path, area, keep_node_info=True), profile)
+        nodes, edges = _pbf.network(_pbf.open_pbf(src.path, area, keep_node_info=True), profile)
+        return nodes, _without_motorroads(edges, profile, src.name)
     if src.kind == "xml":
         assert src.path is not None
         return _xml_network(src.path, profile)
@@ -326,6 +380,21 @@ def _network_frames(src: Source, profile: str, area: shapely.Geometry | None) ->
         assert src.path is not None
         return _graph_frames(_read_graphml(src.path), src.name)
     return _graph_frames(_online.graph(src, profile), src.name)
+
+
+def _without_motorroads(edges: gpd.GeoDataFrame | None, profile: str, name: str) -> Any:
+    """Leave out ``motorroad=yes`` ways (expressways) for walking and cycling.
+
+    pyrosm's walking and cycling filters keep them; the XML profiles of
+    :mod:`geoplan.sources._profiles` exclude them, as pedestrians and cyclists
+    may not use them.
+    """
+    if edges is None or profile == "drive" or "motorroad" not in edges.columns:
+        return edges
+    closed = (edges["motorroad"] == "yes").to_numpy()
+    if closed.any():
+        log.info("%s: left out %d motorroad=yes edges for %r", name, int(closed.sum()), profile)
+    return edges.loc[~closed]
 
 
 def _xml_network(path: Path, profile: str) -> Frames:
@@ -343,15 +412,19 @@ def _xml_network(path: Path, profile: str) -> Frames:
             n_empty,
         )
     way_ids = np.array([w.id for w in data.ways], dtype=np.int64)
-    highway = np.array([w.tags.get("highway") for w in data.ways], dtype=object)
-    names = np.array([w.tags.get("name") for w in data.ways], dtype=object)
+    tags = {
+        key: np.array([w.tags.get(key) for w in data.ways], dtype=object)
+        for key in ("name", *TRAVEL_TAGS)
+    }
     edges = gpd.GeoDataFrame(
         {
             "u": u,
             "v": v,
             "osm_id": way_ids[owner] if len(way_ids) else np.empty(0, np.int64),
-            "highway": highway[owner] if len(highway) else np.empty(0, object),
-            "name": names[owner] if len(names) else np.empty(0, object),
+            **{
+                key: values[owner] if len(values) else np.empty(0, object)
+                for key, values in tags.items()
+            },
         },
         geometry=shapely.linestrings(coords) if len(coords) else [],
         crs=_WGS84,
@@ -414,6 +487,8 @@ def _graph_frames(graph: nx.Graph[Any], name: str) -> Frames:
             "osm_id": [d.get("osmid") for _, _, d in rows],
             "highway": [d.get("highway") for _, _, d in rows],
             "name": [d.get("name") for _, _, d in rows],
+            "junction": [d.get("junction") for _, _, d in rows],
+            "maxspeed": [d.get("maxspeed") for _, _, d in rows],
         },
         geometry=geometry,
         crs=crs,
@@ -427,6 +502,9 @@ def _graph_frames(graph: nx.Graph[Any], name: str) -> Frames:
                 "length": np.round(shapely.length(edges.geometry.to_numpy()), 9),
             }
         )
+        copies = key.groupby(list(key.columns), sort=False)["a"].transform("size").to_numpy()
+        # osmnx adds a reverse copy of every edge open both ways: one without is one-way
+        edges["oneway"] = np.where(copies == 1, "yes", "no")
         duplicate = key.duplicated().to_numpy()
         edges = edges.loc[~duplicate].reset_index(drop=True)
         log.info("%s: merged %d reverse copies of two-way edges", name, int(duplicate.sum()))

@@ -101,7 +101,7 @@ def load_standards(path: str | os.PathLike[str] | None = None) -> Standards:
     --------
     >>> std = load_standards()
     >>> len(std.all_types)
-    47
+    51
     """
     standards = _package_standards()
     return standards if path is None else standards.with_overrides(path)
@@ -154,7 +154,7 @@ def facility_types(*, level: str | None = None, required: bool | None = None) ->
     Examples
     --------
     >>> facility_types(required=False).shape[0]
-    6
+    10
     """
     return load_standards().facility_types(level=level, required=required)
 

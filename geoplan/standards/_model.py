@@ -70,16 +70,26 @@ class Source:
         How well the source was checked (see :class:`Value`).
     urls
         Where the stored copy was read.
+    short_zh, short_en
+        The document's short name, as a report or map subtitle cites it.
     """
 
     id: str
     cite: str
     verification: Verification
     urls: tuple[str, ...] = ()
+    short_zh: str = ""
+    short_en: str = ""
+
+    def name_in(self, lang: str) -> str:
+        """Return the short name in ``lang`` (``"zh"`` or ``"en"``), else the id."""
+        return (self.short_zh if lang == "zh" else self.short_en) or self.id
 
 
 #: The source of every value set with :meth:`Standards.with_overrides`.
-USER_SOURCE = Source("user", "set by the user (Standards.with_overrides)", "user")
+USER_SOURCE = Source(
+    "user", "set by the user (Standards.with_overrides)", "user", (), "本研究设定", "this study"
+)
 
 
 @dataclass(frozen=True)
@@ -557,12 +567,15 @@ def parse_sources(raw: object) -> dict[str, Source]:
 
 
 def _source(raw: object) -> Source:
-    entry = _Entry(raw, f"source {_label(raw)}", ("id", "cite", "urls", "verification"))
+    allowed = ("id", "cite", "urls", "verification", "short_zh", "short_en")
+    entry = _Entry(raw, f"source {_label(raw)}", allowed)
     return Source(
         id=entry.text("id"),
         cite=entry.text("cite"),
         verification=entry.choice("verification", VERIFICATIONS),
         urls=entry.texts("urls"),
+        short_zh=entry.text("short_zh", default=""),
+        short_en=entry.text("short_en", default=""),
     )
 
 

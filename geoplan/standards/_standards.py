@@ -379,6 +379,22 @@ class Standards:
         ]
         return pd.DataFrame(rows)
 
+    def source(self, source_id: str) -> Source:
+        """Return the source a value cites, by its id.
+
+        Examples
+        --------
+        >>> from geoplan.standards import load_standards
+        >>> load_standards().source("gb21734_54").name_in("en")
+        'GB 21734-2008 §5.4'
+        """
+        try:
+            return self._sources[source_id]
+        except KeyError:
+            known = ", ".join(sorted(self._sources))
+            msg = f"unknown source {source_id!r}; the standards cite: {known}"
+            raise KeyError(msg) from None
+
     def sources(self) -> pd.DataFrame:
         """Return the sources, indexed by id, with how many numbers cite each.
 
