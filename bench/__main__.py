@@ -34,6 +34,7 @@ SUITES = (
     "service_areas",
     "coverage",
     "siting",
+    "hard_location",
     "maps",
     "scaling",
     "province",
