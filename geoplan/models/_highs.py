@@ -182,3 +182,26 @@ def _run_lp(prog: _Program, deadline: float, *, method: str = "choose") -> _Run:
         value = prog.sign * float(h.getInfo().objective_function_value)
         return _Run(status, None, value, value)
     return _Run(status, None, prog.sign * math.inf, prog.sign * -math.inf)
+
+
+def _run_lp_closing(prog: _Program, rows: list[int]) -> list[float]:
+    """Solve the LP relaxation of ``prog``, then again after closing each of ``rows`` in turn.
+
+    Closing a row sets its upper limit to 0 (and its lower one to at most 0); each
+    solve starts from the basis of the one before (dual simplex), so a run of small
+    changes costs little more than the first solve. Returns the optimum (model
+    units) before any row is closed and after each.
+    """
+    h = _solver(math.inf, solver="simplex")
+    _pass_program(h, prog, integral=False)
+    values: list[float] = []
+    for k in [-1, *range(len(rows))]:
+        if k >= 0:
+            row = int(rows[k])
+            h.changeRowBounds(row, min(float(prog.lo[row]), 0.0), 0.0)
+        h.run()
+        if _status(h) != "optimal":
+            msg = f"an LP HiGHS should always solve ended {_status(h)}"
+            raise RuntimeError(msg)
+        values.append(prog.sign * float(h.getInfo().objective_function_value))
+    return values

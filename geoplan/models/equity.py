@@ -264,14 +264,18 @@ def _deficit_greedy(eq: _Equity, deficit: FloatArray, p: int) -> tuple[list[int]
     return chosen, left
 
 
-def _saturate(eq: _Equity, p: int) -> list[int]:
-    """Max-min greedy (SATURATE): bisect on the share every community can reach."""
+def _saturate(eq: _Equity, p: int, until: float = math.inf) -> list[int]:
+    """Max-min greedy (SATURATE): bisect on the share every community can reach.
+
+    The bisection stops at ``until`` (``perf_counter`` seconds) with the best
+    sites found so far.
+    """
     everything = list(range(eq.model.a.shape[0]))
     lo = eq.key([])[0]
     hi = eq.key(everything)[0]
     options = [_deficit_greedy(eq, eq.deficit(lo), p)[0]]
     for _ in range(40):
-        if hi - lo <= 1e-9:
+        if hi - lo <= 1e-9 or time.perf_counter() >= until:
             break
         mid = 0.5 * (lo + hi)
         chosen, left = _deficit_greedy(eq, eq.deficit(mid), p)
@@ -350,12 +354,18 @@ def _equity_program(eq: _Equity, p: int, *, stage: int, level: float = 0.0) -> _
     )
 
 
+def _halfway(deadline: float) -> float:
+    """Return the clock time halfway from now to ``deadline`` (the greedy's share)."""
+    now = time.perf_counter()
+    return now + 0.5 * max(deadline - now, 0.0)
+
+
 def _solve_equity(eq: _Equity, p: int, *, solver: str, deadline: float, mip_gap: float) -> _Outcome:
     m = eq.model.a.shape[0]
     if eq.model.empty:
         return _Outcome.trivial(eq.key([])[0], "nothing to cover")
     if eq.floor is None:
-        greedy = _saturate(eq, p)
+        greedy = _saturate(eq, p, until=_halfway(deadline))
     else:
         greedy = _deficit_greedy(eq, eq.deficit(eq.floor), p)[0]
     first = _equity_program(eq, p, stage=1)
