@@ -312,3 +312,20 @@ def test_a_status_of_optimal_never_comes_with_a_gap_above_mip_gap(seed, mip_gap,
         models.p_median(cost, wm, 3, solver="greedy", mip_gap=mip_gap),
     ):
         assert sol.status != "optimal" or sol.gap <= mip_gap + 1e-9
+
+
+@pytest.mark.parametrize("p", [5, 12])
+def test_auto_and_exact_are_never_worse_than_greedy_given_the_time(p):
+    # "auto" and "exact" run the greedy solver's whole search first and only add to it
+    inst = clustered_coverage(3_000, 300, per_point=25.0, seed=5)
+    greedy = models.mclp(inst.cover, inst.w, p, solver="greedy")
+    for solver in ("auto", "exact"):
+        sol = models.mclp(inst.cover, inst.w, p, solver=solver, time_limit=120)
+        assert sol.objective >= greedy.objective
+        assert sol.gap <= greedy.gap + 1e-12
+    med = dense_median(800, 80, seed=5)
+    greedy = models.p_median(med.cost, med.w, p, solver="greedy")
+    for solver in ("auto", "exact"):
+        sol = models.p_median(med.cost, med.w, p, solver=solver, time_limit=120)
+        assert sol.objective <= greedy.objective + 1e-6 * greedy.objective
+        assert sol.gap <= greedy.gap + 1e-12
