@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from geoplan.models._arrays import _TOL, BoolArray, FloatArray, IntArray
 from geoplan.models._by_point import _ByPoint
 from geoplan.models._greedy import _celf, _fl_value, _online_bound, _Savings
-from geoplan.models._highs import _run_lp, _run_milp
+from geoplan.models._highs import _run_milp
 from geoplan.models._interchange import _interchange
 from geoplan.models._lagrange import _Dual, _facility_dual, _fixed_sites
 from geoplan.models._perturb import _iterated_swaps
@@ -42,11 +42,6 @@ from geoplan.models._solve import (
 #: (1.9 s for the 7.5 million nonzeros of a dense 5,000 x 500 p-median): the program is
 #: not built when less time than that is left, so building it does not overrun the limit.
 _BUILD_SECONDS = 5e-7
-
-#: HiGHS starts a MIP only with this many times its LP relaxation's time left: it does
-#: not check the deadline inside the MIP's root LP (measured: a 683,000-nonzero
-#: p-median program given 8 s returned after 14 s; its LP alone kept a 3 s limit).
-_ROOT_LP_SHARES = 1.5
 
 #: Programs up to this many nonzeros go straight to HiGHS (``"exact"``/``"auto"``), after a
 #: short Lagrangian search (a better start and a valid bound should HiGHS not finish).
@@ -271,17 +266,9 @@ def _search_and_solve(task: _Task, dual: _Dual, best: _Choice) -> _Choice:
 def _exact(task: _Task, part: _Restricted, prog: _Program, best: _Choice) -> _Choice:
     """Solve what the fixing left open with HiGHS, from ``best``'s sites when they obey it.
 
-    A program of more than :data:`_DIRECT_NONZEROS` gets its LP relaxation solved
-    first (HiGHS keeps the deadline in an LP, not in a MIP's root LP); the MIP is
-    started only when it has :data:`_ROOT_LP_SHARES` times that LP's time left.
+    HiGHS may stop after the program's LP relaxation (:func:`_run_milp`): its
+    bound then tightens ``best``'s.
     """
-    if prog.nonzeros > _DIRECT_NONZEROS:
-        started = time.perf_counter()
-        lp = _run_lp(prog, task.deadline)
-        took = time.perf_counter() - started
-        if lp.status != "optimal" or _share(task.deadline, _ROOT_LP_SHARES) < took:
-            upper = best.upper if lp.status != "optimal" else task.upper(best, lp.bound)
-            return replace(best, upper=upper, status="time limit", nonzeros=prog.nonzeros)
     run = _run_milp(prog, task.deadline, task.mip_gap, start=part.start(best.sites))
     upper = task.upper(best, run.bound)
     status = "optimal" if run.status in ("optimal", "infeasible") else "time limit"

@@ -540,12 +540,12 @@ def _swap_sites(
             if locked[out] or found is not None:
                 continue
             for inn in shortlist:
+                if time.perf_counter() > deadline:
+                    return best
                 trial = _assign(pairs, np.append(sites[sites != out], inn), split=split)
                 if trial is not None and float(trial @ pairs.c) < value - scale:
                     found = trial
                     break
-                if time.perf_counter() > deadline:
-                    return best
         if found is None:
             break
         best, value = found, float(found @ pairs.c)
