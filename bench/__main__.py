@@ -35,6 +35,7 @@ SUITES = (
     "service_areas",
     "coverage",
     "siting",
+    "hard_location",
     "maps",
     "scaling",
     "province",

@@ -61,27 +61,30 @@ a :class:`Solution`.
 
 Solvers
 -------
-``solver="exact"`` solves a mixed-integer program with HiGHS through
-:func:`scipy.optimize.milp` and reports HiGHS's proven bound (``mip_dual_bound``)
-and gap. ``solver="greedy"`` runs a lazy greedy (CELF) heuristic -- followed,
-for fixed-p coverage and p-median, by a swap (interchange) local search -- and
-reports its gap to the LP relaxation (:func:`scipy.optimize.linprog`, HiGHS) or
-to the submodular bound f(S) + the p largest marginal gains, whichever is
-tighter. ``solver="auto"`` (the default) solves exactly when the reduced
-program has at most :data:`AUTO_EXACT_NONZEROS` constraint nonzeros and
-greedily otherwise. ``time_limit`` caps the solve either way; the LP that
-bounds a greedy :func:`mclp`, :func:`lscp`, :func:`p_median` or
-:func:`capacitated_mclp` answer gets at most :data:`AUTO_BOUND_SECONDS`.
+``solver="exact"`` solves a mixed-integer program with HiGHS (through its own
+binding, ``highspy``, which takes a starting solution and stops at the deadline
+by callback) and reports HiGHS's proven bound and gap. ``solver="greedy"`` runs
+a lazy greedy (CELF) heuristic and reports its gap to the tightest cheap bound.
+``solver="auto"`` (the default) solves exactly when the reduced program has at
+most :data:`AUTO_EXACT_NONZEROS` constraint nonzeros and greedily otherwise.
+``time_limit`` caps the whole call, whichever solver runs.
+
+Fixed-p :func:`mclp` and :func:`p_median` share one engine
+(``geoplan.models._facility``): greedy and fast swaps (Whitaker, 1983; Resende &
+Werneck, 2004), then a Lagrangian bound by subgradient steps (Beasley, 1993)
+whose multipliers also prove candidates in or out of every better solution;
+``"exact"`` and ``"auto"`` hand what is left open to HiGHS, started from the best
+sites so far. The greedy solver reports the Lagrangian bound too, so its gap is
+honest. The other models bound a greedy answer by their LP relaxation (at most
+:data:`AUTO_BOUND_SECONDS`) and start HiGHS from the greedy sites. See
+``docs/MODELS.md`` for every formulation and for what the statuses mean.
 
 The greedy solution is always computed first. HiGHS is skipped when the
 greedy value already meets a bound that costs nothing (the submodular bound;
 for :func:`capacitated_mclp`, the p largest capacities): the result is then
 ``solver="greedy"``, ``status="optimal"``. When HiGHS does not beat the
 greedy solution within the time limit, the greedy solution is returned with
-HiGHS's bound (``solver="highs+greedy"``). scipy's ``milp`` takes no starting
-solution; an objective cut at the greedy value (covered weight >= greedy) was
-tried as a substitute and left out: on clustered 100,000-point MCLPs it halved
-HiGHS's time at p = 50 but tripled it at p = 20.
+HiGHS's bound (``solver="highs+greedy"``).
 
 Bound and gap
 -------------

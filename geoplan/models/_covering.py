@@ -9,8 +9,8 @@ import scipy.sparse as sp
 
 from geoplan.models._arrays import BoolArray, FloatArray, IntArray
 from geoplan.models._greedy import _order_by_gain, _Reach
+from geoplan.models._program import _Program, _site_flags
 from geoplan.models._reduce import _Cover, _reduce_cover
-from geoplan.models._solve import _Program, _site_flags
 from geoplan.models.solution import Reduction
 
 

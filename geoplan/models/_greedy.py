@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from geoplan.models._arrays import _TOL, BoolArray, FloatArray, IntArray, _row, _sums
+from geoplan.models._interchange import _interchange
 from geoplan.models._reduce import _Cover
 
 
@@ -41,7 +42,7 @@ class _Savings:
         self.best[idx] = np.maximum(self.best[idx], val)
 
     def value(self) -> float:
-        return float(self.v @ self.best)
+        return float(np.multiply(self.v, self.best).sum())
 
 
 class _Reach:
@@ -99,11 +100,13 @@ def _celf(
     cost: FloatArray | None = None,
     budget: float | None = None,
     need: float | None = None,
+    deadline: float = math.inf,
 ) -> list[int]:
     """Lazy greedy (CELF): largest gain (or gain per cost) first, ties to the lowest position.
 
     Stops after ``limit`` sites, when nothing fits ``budget`` or adds anything,
-    or when the value reaches ``need``.
+    when the value reaches ``need``, or -- with at least one site chosen --
+    once ``perf_counter()`` passes ``deadline``.
     """
     gains = f.first_gains()
     heap = [(-_key(float(g), cost, j), j, 0, float(g)) for j, g in enumerate(gains) if g > 0]
@@ -112,6 +115,8 @@ def _celf(
     spent = total = 0.0
     while heap and (limit is None or len(chosen) < limit):
         if need is not None and total >= need - _TOL * max(1.0, abs(need)):
+            break
+        if chosen and time.perf_counter() > deadline:
             break
         _, j, stamp, gain = heapq.heappop(heap)
         if cost is not None and budget is not None and spent + cost[j] > budget * (1 + 1e-12):
@@ -141,43 +146,13 @@ def _top_two(s: sp.csr_array, chosen: list[int]) -> tuple[FloatArray, FloatArray
     return b1, b2, who
 
 
-def _best_swap(
-    s: sp.csr_array, v: FloatArray, chosen: list[int], entry_row: IntArray
-) -> tuple[float, int, int]:
-    """Find the best single exchange: (gain, position in chosen, candidate in)."""
-    m = s.shape[0]
-    b1, b2, who = _top_two(s, chosen)
-    taken = np.zeros(m, dtype=bool)
-    taken[chosen] = True
-    weights = v[s.indices]
-    best = (0.0, -1, -1)
-    for pos, out in enumerate(chosen):
-        mine = who == out
-        keep = np.where(mine, b2, b1)
-        loss = float(v[mine] @ (b1[mine] - b2[mine]))
-        gains = _sums(entry_row, weights * np.maximum(s.data - keep[s.indices], 0.0), m)
-        gains[taken] = -np.inf
-        j = int(np.argmax(gains))
-        if gains[j] - loss > best[0]:
-            best = (float(gains[j] - loss), pos, j)
-    return best
-
-
 def _swap(s: sp.csr_array, v: FloatArray, chosen: list[int], deadline: float) -> list[int]:
-    """Swap (interchange) local search: best improving exchange until none is left."""
-    current = list(chosen)
-    if not current or len(current) >= s.shape[0]:
-        return current
-    entry_row = np.repeat(np.arange(s.shape[0]), np.diff(s.indptr))
-    scale = max(1.0, float(v.sum()) * float(s.data.max(initial=0.0)))
-    for _ in range(10 * len(current) + 10):
-        gain, pos, j = _best_swap(s, v, current, entry_row)
-        if pos < 0 or gain <= _TOL * scale:
-            break
-        current[pos] = j
-        if time.perf_counter() > deadline:
-            break
-    return current
+    """Swap (interchange) local search: best improving exchange until none is left.
+
+    See :mod:`geoplan.models._interchange`; stops early, keeping the exchanges
+    made, once ``deadline`` has passed.
+    """
+    return _interchange(s, v, chosen, deadline)
 
 
 def _fl_value(s: sp.csr_array, v: FloatArray, chosen: list[int]) -> float:
@@ -229,7 +204,7 @@ def _online_bound(
     b1 = _top_two(s, chosen)[0]
     entry_row = np.repeat(np.arange(s.shape[0]), np.diff(s.indptr))
     gains = _sums(entry_row, v[s.indices] * np.maximum(s.data - b1[s.indices], 0.0), s.shape[0])
-    base = float(v @ b1)
+    base = float(np.multiply(v, b1).sum())
     bounds = [base + float(gains.sum())]
     if p is not None:
         bounds.append(base + float(np.sort(gains)[::-1][:p].sum()))

@@ -18,9 +18,10 @@ from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from geoplan.models._arrays import _TOL, FloatArray, IntArray, _close, _empty_int
+from geoplan.models._highs import _run_lp, _run_milp
+from geoplan.models._program import _Program, _site_flags
 from geoplan.models._reduce import _original_positions
 from geoplan.models._validate import _solver
 from geoplan.models.solution import Reduction, Solution
@@ -56,40 +57,6 @@ def _bound_deadline(deadline: float) -> float:
     return min(deadline, time.perf_counter() + AUTO_BOUND_SECONDS)
 
 
-def _highs_options(deadline: float, **options: Any) -> dict[str, Any]:
-    """HiGHS ``options``, with the time left before ``deadline`` as its time limit."""
-    if not math.isinf(deadline):
-        options["time_limit"] = max(deadline - time.perf_counter(), 1e-3)
-    return options
-
-
-@dataclass(frozen=True)
-class _Program:
-    """min c @ x subject to lo <= a @ x <= hi, lb <= x <= ub; objective = sign*c@x + offset."""
-
-    c: FloatArray
-    integrality: FloatArray
-    a: sp.csr_array
-    lo: FloatArray
-    hi: FloatArray
-    lb: FloatArray
-    ub: FloatArray
-    sign: float = 1.0
-    offset: float = 0.0
-
-    @property
-    def nonzeros(self) -> int:
-        return int(self.a.nnz)
-
-    def model_value(self, raw: float) -> float:
-        return self.sign * raw + self.offset
-
-
-def _site_flags(m: int, width: int) -> FloatArray:
-    """1.0 for the ``m`` site variables (the first columns), 0.0 for the other ``width - m``."""
-    return np.concatenate([np.ones(m), np.zeros(width - m)])
-
-
 def _count_row(m: int, width: int) -> sp.csr_array:
     """Build the row ``sum_j x_j`` (the number of sites) of a program ``width`` columns wide."""
     return sp.csr_array(_site_flags(m, width)[None, :])
@@ -116,49 +83,22 @@ class _Milp:
     status: str
 
 
-def _solve_milp(prog: _Program, deadline: float, mip_gap: float) -> _Milp:
-    res = milp(
-        prog.c,
-        integrality=prog.integrality,
-        bounds=Bounds(prog.lb, prog.ub),
-        constraints=LinearConstraint(prog.a, prog.lo, prog.hi),
-        options=_highs_options(deadline, mip_rel_gap=mip_gap),
-    )
-    raw_bound = res.get("mip_dual_bound")
-    if raw_bound is None or not np.isfinite(raw_bound):
-        raw_bound = -np.inf
-    status = {0: "optimal", 1: "time limit", 2: "infeasible"}.get(int(res.status), "failed")
-    x = None if res.x is None else np.asarray(res.x, dtype=np.float64)
-    if status == "optimal" and x is not None:
-        raw_bound = (
-            min(float(raw_bound), float(prog.c @ x)) if raw_bound > -np.inf else float(prog.c @ x)
-        )
-    return _Milp(x=x, bound=prog.model_value(float(raw_bound)), status=status)
+def _solve_milp(
+    prog: _Program, deadline: float, mip_gap: float, start: list[int] | None = None
+) -> _Milp:
+    """Solve ``prog`` with HiGHS (``highspy``), from the sites ``start`` when given."""
+    run = _run_milp(prog, deadline, mip_gap, start=start)
+    return _Milp(x=run.x, bound=run.bound, status=run.status)
 
 
 def _solve_lp(prog: _Program, deadline: float) -> float | None:
     """Solve the LP relaxation: its optimum in model units (a bound), or None."""
-    a, lo, hi = prog.a, prog.lo, prog.hi
-    eq = np.isfinite(lo) & np.isfinite(hi) & (lo == hi)
-    upper = np.isfinite(hi) & ~eq
-    lower = np.isfinite(lo) & ~eq
-    a_ub = sp.vstack([a[np.flatnonzero(upper)], -a[np.flatnonzero(lower)]]).tocsr()
-    b_ub = np.concatenate([hi[upper], -lo[lower]])
-    res = linprog(
-        prog.c,
-        A_ub=a_ub if a_ub.shape[0] else None,
-        b_ub=b_ub if a_ub.shape[0] else None,
-        A_eq=a[np.flatnonzero(eq)] if eq.any() else None,
-        b_eq=lo[eq] if eq.any() else None,
-        bounds=np.column_stack([prog.lb, prog.ub]),
-        method="highs-ipm" if prog.nonzeros > _IPM_NONZEROS else "highs",
-        options=_highs_options(deadline),
-    )
-    if res.status == 2:
+    run = _run_lp(prog, deadline, method="ipm" if prog.nonzeros > _IPM_NONZEROS else "choose")
+    if run.status == "infeasible":
         return math.inf * prog.sign
-    if res.status != 0:
+    if run.status != "optimal":
         return None
-    return prog.model_value(float(res.fun))
+    return run.objective
 
 
 def _picked(x: FloatArray | None, m: int) -> list[int]:
@@ -197,7 +137,7 @@ def _exact_or_bound(
     if not _use_exact(solver, prog.nonzeros):
         bound = lp_bound(_solve_lp(prog, _bound_deadline(deadline)))
         return greedy, bound, "greedy", "optimal" if _close(bound, value) else "heuristic"
-    run = _solve_milp(prog, deadline, mip_gap)
+    run = _solve_milp(prog, deadline, mip_gap, start=greedy)
     chosen = _picked(run.x, n_candidates)
     found = objective(chosen) if run.x is not None else None
     status = "optimal" if run.status == "optimal" else "time limit"

@@ -116,14 +116,11 @@ def _as_cost(matrix: Any, name: str) -> sp.csr_array:
     Stored zeros are kept (a time of 0 is a real time), ``inf`` entries are
     dropped, and of duplicate entries for one pair the shortest is kept.
     """
-    if sp.issparse(matrix):
-        coo = sp.coo_array(matrix)
-        rows, cols, data = coo.row, coo.col, np.asarray(coo.data, dtype=np.float64)
-        shape = coo.shape
-    else:
-        dense = _matrix(matrix, name, np.float64)
-        rows, cols = np.nonzero(~np.isinf(dense))
-        data, shape = dense[rows, cols], dense.shape
+    if not sp.issparse(matrix):
+        return _dense_cost(_matrix(matrix, name, np.float64), name)
+    coo = sp.coo_array(matrix)
+    rows, cols, data = coo.row, coo.col, np.asarray(coo.data, dtype=np.float64)
+    shape = coo.shape
     if len(shape) != 2 or shape[0] == 0:
         msg = f"{name} has no candidates (0 rows); pass at least one candidate site"
         raise _fail(msg)
@@ -142,6 +139,27 @@ def _as_cost(matrix: Any, name: str) -> sp.csr_array:
     counts = np.bincount(rows[first], minlength=shape[0])
     indptr = np.concatenate([[0], np.cumsum(counts)])
     return sp.csr_array((data[first], cols[first], indptr), shape=shape)
+
+
+def _dense_cost(dense: NDArray[np.float64], name: str) -> sp.csr_array:
+    """Return a dense travel-time matrix as CSR (``inf`` left out), checked as `_as_cost` is.
+
+    Its finite cells, taken row by row, are already in CSR order and unique.
+    """
+    if dense.shape[0] == 0:
+        msg = f"{name} has no candidates (0 rows); pass at least one candidate site"
+        raise _fail(msg)
+    reached = ~np.isinf(dense)
+    data = dense[reached]
+    if np.isnan(data).any() or (data < 0).any():
+        msg = (
+            f"{name} holds NaN or negative travel times; store only reachable pairs with "
+            "times >= 0 (leave unreachable pairs out)"
+        )
+        raise _fail(msg)
+    indptr = np.concatenate([[0], np.cumsum(reached.sum(axis=1))])
+    cols = np.nonzero(reached)[1]
+    return sp.csr_array((data, cols, indptr), shape=dense.shape)
 
 
 def _matrix(matrix: Any, name: str, dtype: type[np.float64] | None = None) -> NDArray[Any]:

@@ -13,6 +13,7 @@ from numpy.typing import ArrayLike
 from geoplan.models._arrays import _TOL, BoolArray, FloatArray, IntArray
 from geoplan.models._covering import _Demand
 from geoplan.models._explain import _infeasible, _out_of_reach
+from geoplan.models._program import _Program, _site_flags
 from geoplan.models._reduce import _merge
 from geoplan.models._solve import (
     SolverName,
@@ -21,8 +22,6 @@ from geoplan.models._solve import (
     _finish,
     _improve_greedy,
     _Outcome,
-    _Program,
-    _site_flags,
 )
 from geoplan.models._validate import _as_pattern, _fail, _sites, _weights
 from geoplan.models.coverage import lscp

@@ -22,6 +22,8 @@ from geoplan.models._arrays import (
 from geoplan.models._covering import _Demand
 from geoplan.models._explain import _explained, _idle_note
 from geoplan.models._greedy import _newly
+from geoplan.models._highs import _run_lp_closing
+from geoplan.models._program import _Program, _site_flags
 from geoplan.models._reduce import _Cover
 from geoplan.models._solve import (
     SolverName,
@@ -32,8 +34,6 @@ from geoplan.models._solve import (
     _improve_greedy,
     _Outcome,
     _pair_columns,
-    _Program,
-    _site_flags,
 )
 from geoplan.models._validate import _as_pattern, _count, _fail, _flags, _vector, _weights
 from geoplan.models.solution import Solution
@@ -301,7 +301,46 @@ def _capacity_order(
     total, served = _flow(a, v, cap, chosen)
     rank = np.lexsort((chosen, -served)) if chosen.size else _empty_int()
     order = chosen[rank]
-    prefix = [0.0]
-    for k in range(1, order.size + 1):
-        prefix.append(total if k == order.size else _flow(a, v, cap, order[:k])[0])
+    prefix = [0.0, *_prefix_flows(a, v, cap, order)[:-1], total] if order.size else [0.0]
     return order, np.diff(np.asarray(prefix)), served[rank], total
+
+
+def _prefix_flows(a: sp.csr_array, v: FloatArray, cap: FloatArray, order: IntArray) -> list[float]:
+    """Most weight served by each prefix order[:k], k = 1..len(order), as one warm-started LP.
+
+    The flow LP of all the sites is solved once; then the last site's capacity
+    row is closed, and so on back to the first (each solve from the one before).
+    """
+    prog, site_rows = _flow_program(a, v, cap, order)
+    closing = _run_lp_closing(prog, [site_rows[k] for k in range(order.size - 1, 0, -1)])
+    return [max(0.0, x) for x in closing[::-1]]
+
+
+def _flow_program(
+    a: sp.csr_array, v: FloatArray, cap: FloatArray, sites: IntArray
+) -> tuple[_Program, list[int]]:
+    """Build the flow LP of ``sites`` (max sum f; demand, capacity rows); each site's row."""
+    sub = sp.csr_array(a[sites])
+    site_of = np.repeat(np.arange(sites.size), np.diff(sub.indptr))
+    point = sub.indices
+    users, row = np.unique(point, return_inverse=True)
+    e = point.size
+    ids = np.arange(e)
+    rows = sp.vstack(
+        [
+            sp.csr_array((np.ones(e), (row, ids)), shape=(users.size, e)),
+            sp.csr_array((np.ones(e), (site_of, ids)), shape=(sites.size, e)),
+        ]
+    ).tocsr()
+    upper = np.concatenate([v[users], cap[sites]])
+    prog = _Program(
+        c=-np.ones(e),
+        integrality=np.zeros(e),
+        a=rows,
+        lo=np.full(upper.shape, -np.inf),
+        hi=upper,
+        lb=np.zeros(e),
+        ub=np.full(e, np.inf),
+        sign=-1.0,
+    )
+    return prog, [users.size + k for k in range(sites.size)]

@@ -15,6 +15,7 @@ from scipy.optimize import linprog
 from geoplan.models._arrays import _TOL, BoolArray, FloatArray, IntArray, _sums
 from geoplan.models._explain import _idle_note
 from geoplan.models._greedy import _newly
+from geoplan.models._program import _Program
 from geoplan.models._solve import (
     SolverName,
     _bound_deadline,
@@ -22,7 +23,6 @@ from geoplan.models._solve import (
     _deadline,
     _finish,
     _Outcome,
-    _Program,
     _solve_lp,
     _solve_milp,
     _use_exact,
@@ -540,12 +540,12 @@ def _swap_sites(
             if locked[out] or found is not None:
                 continue
             for inn in shortlist:
+                if time.perf_counter() > deadline:
+                    return best
                 trial = _assign(pairs, np.append(sites[sites != out], inn), split=split)
                 if trial is not None and float(trial @ pairs.c) < value - scale:
                     found = trial
                     break
-                if time.perf_counter() > deadline:
-                    return best
         if found is None:
             break
         best, value = found, float(found @ pairs.c)

@@ -14,6 +14,7 @@ from geoplan.models._arrays import _TOL, BoolArray, FloatArray, IntArray, _empty
 from geoplan.models._covering import _lscp_program
 from geoplan.models._explain import _nobody_counted
 from geoplan.models._greedy import _celf, _cover_value, _prune, _Savings
+from geoplan.models._program import _Program
 from geoplan.models._reduce import _Cover, _original_positions, _reduce_cover
 from geoplan.models._solve import (
     SolverName,
@@ -21,7 +22,6 @@ from geoplan.models._solve import (
     _finish,
     _Outcome,
     _picked,
-    _Program,
     _solve_lp,
     _solve_milp,
     _use_exact,

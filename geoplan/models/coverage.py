@@ -14,7 +14,9 @@ from numpy.typing import ArrayLike
 from geoplan.models._arrays import _TOL, FloatArray
 from geoplan.models._covering import _Demand, _lscp_program
 from geoplan.models._explain import _budget_note, _explained, _idle_note, _lscp_met
+from geoplan.models._facility import _choose
 from geoplan.models._greedy import _celf, _cover_value, _online_bound, _prune, _Savings, _swap
+from geoplan.models._program import _Program, _site_flags
 from geoplan.models._reduce import _Cover, _original_positions
 from geoplan.models._solve import (
     SolverName,
@@ -25,8 +27,6 @@ from geoplan.models._solve import (
     _finish,
     _improve_greedy,
     _Outcome,
-    _Program,
-    _site_flags,
 )
 from geoplan.models._validate import _as_pattern, _costs, _count, _fail, _flags, _weights
 from geoplan.models.solution import Solution
@@ -193,6 +193,8 @@ def _solve_cover(
     """Maximise covered weight in a reduced coverage model."""
     if model.empty:
         return _Outcome.trivial(0.0, "nothing left to cover")
+    if budget is None and p is not None:
+        return _choose_cover(model, p, solver=solver, deadline=deadline, mip_gap=mip_gap)
     greedy = _greedy_cover(model, p, budget, deadline)
     cost = None if budget is None else model.cost
     return _improve_greedy(
@@ -206,6 +208,20 @@ def _solve_cover(
         solver=solver,
         deadline=deadline,
         mip_gap=mip_gap,
+    )
+
+
+def _choose_cover(
+    model: _Cover, p: int, *, solver: str, deadline: float, mip_gap: float
+) -> _Outcome:
+    """Solve the fixed-p form: greedy, Lagrangian bound, HiGHS (:mod:`geoplan.models._facility`)."""
+    choice = _choose(model.a, model.v, p, solver=solver, deadline=deadline, mip_gap=mip_gap)
+    return _Outcome(
+        _original_positions(model.cand, choice.sites),
+        choice.upper,
+        choice.solver,
+        choice.status,
+        nonzeros=choice.nonzeros,
     )
 
 

@@ -15,6 +15,7 @@ from numpy.typing import ArrayLike, NDArray
 from geoplan.models._arrays import _TOL, BoolArray, FloatArray, IntArray, _empty_int, _row, _sums
 from geoplan.models._covering import _Demand, _reached
 from geoplan.models._explain import _explained, _idle_note
+from geoplan.models._program import _Program, _site_flags
 from geoplan.models._reduce import _Cover, _original_positions
 from geoplan.models._solve import (
     SolverName,
@@ -23,8 +24,6 @@ from geoplan.models._solve import (
     _finish,
     _Outcome,
     _picked,
-    _Program,
-    _site_flags,
     _solve_lp,
     _solve_milp,
     _use_exact,
@@ -265,14 +264,18 @@ def _deficit_greedy(eq: _Equity, deficit: FloatArray, p: int) -> tuple[list[int]
     return chosen, left
 
 
-def _saturate(eq: _Equity, p: int) -> list[int]:
-    """Max-min greedy (SATURATE): bisect on the share every community can reach."""
+def _saturate(eq: _Equity, p: int, until: float = math.inf) -> list[int]:
+    """Max-min greedy (SATURATE): bisect on the share every community can reach.
+
+    The bisection stops at ``until`` (``perf_counter`` seconds) with the best
+    sites found so far.
+    """
     everything = list(range(eq.model.a.shape[0]))
     lo = eq.key([])[0]
     hi = eq.key(everything)[0]
     options = [_deficit_greedy(eq, eq.deficit(lo), p)[0]]
     for _ in range(40):
-        if hi - lo <= 1e-9:
+        if hi - lo <= 1e-9 or time.perf_counter() >= until:
             break
         mid = 0.5 * (lo + hi)
         chosen, left = _deficit_greedy(eq, eq.deficit(mid), p)
@@ -351,12 +354,18 @@ def _equity_program(eq: _Equity, p: int, *, stage: int, level: float = 0.0) -> _
     )
 
 
+def _halfway(deadline: float) -> float:
+    """Return the clock time halfway from now to ``deadline`` (the greedy's share)."""
+    now = time.perf_counter()
+    return now + 0.5 * max(deadline - now, 0.0)
+
+
 def _solve_equity(eq: _Equity, p: int, *, solver: str, deadline: float, mip_gap: float) -> _Outcome:
     m = eq.model.a.shape[0]
     if eq.model.empty:
         return _Outcome.trivial(eq.key([])[0], "nothing to cover")
     if eq.floor is None:
-        greedy = _saturate(eq, p)
+        greedy = _saturate(eq, p, until=_halfway(deadline))
     else:
         greedy = _deficit_greedy(eq, eq.deficit(eq.floor), p)[0]
     first = _equity_program(eq, p, stage=1)

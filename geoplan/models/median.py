@@ -12,26 +12,18 @@ from numpy.typing import ArrayLike
 
 from geoplan.models._arrays import BoolArray, FloatArray, IntArray
 from geoplan.models._explain import _explained, _travel_note
+from geoplan.models._facility import _choose
 from geoplan.models._greedy import (
-    _celf,
-    _fl_value,
-    _online_bound,
     _order_by_gain,
     _Savings,
-    _swap,
 )
-from geoplan.models._reduce import _merge
+from geoplan.models._reduce import _merge, _original_positions
 from geoplan.models._solve import (
     SolverName,
-    _count_row,
     _deadline,
     _fewer_note,
     _finish,
-    _improve_greedy,
     _Outcome,
-    _pair_columns,
-    _Program,
-    _site_flags,
 )
 from geoplan.models._travel import _Travel
 from geoplan.models.solution import Reduction, Solution
@@ -196,48 +188,19 @@ def _reduce_median(saving_rows: sp.csr_array, weight: FloatArray, *, reduce: boo
     return _Median(s=sp.csr_array(s[cand]), v=v, cand=cand)
 
 
-def _median_program(model: _Median, p: int, base: float) -> _Program:
-    """Build: min base - sum v_i s_e z_e  s.t. sum_{e in i} z_e <= 1, z_e <= x_j, sum x <= p."""
-    m, n = model.s.shape
-    e = model.s.nnz
-    j_of, i_of, demand = _pair_columns(model.s)
-    ids = np.arange(e)
-    link = sp.csr_array(
-        (
-            np.concatenate([-np.ones(e), np.ones(e)]),
-            (np.tile(ids, 2), np.concatenate([j_of, m + ids])),
-        ),
-        shape=(e, m + e),
-    )
-    upper = np.concatenate([np.ones(n), np.zeros(e), [float(p)]])
-    return _Program(
-        c=np.concatenate([np.zeros(m), -model.v[i_of] * model.s.data]),
-        integrality=_site_flags(m, m + e),
-        a=sp.vstack([demand, link, _count_row(m, m + e)]).tocsr(),
-        lo=np.full(upper.shape, -np.inf),
-        hi=upper,
-        lb=np.zeros(m + e),
-        ub=np.ones(m + e),
-        offset=base,
-    )
-
-
 def _solve_median(
     model: _Median, p: int, base: float, *, solver: str, deadline: float, mip_gap: float
 ) -> _Outcome:
+    """Maximise the savings f(S) (:mod:`geoplan.models._facility`); objective = base - f(S)."""
     if model.empty:
         return _Outcome.trivial(base, "no site improves any time")
-    f = _Savings(model.s, model.v)
-    greedy = _swap(model.s, model.v, _celf(f, limit=p), deadline)
-    return _improve_greedy(
-        _median_program(model, p, base),
-        greedy,
-        value=base - _fl_value(model.s, model.v, greedy),
-        cheap=base - _online_bound(model.s, model.v, greedy, p=p),
-        objective=lambda c: base - _fl_value(model.s, model.v, c),
-        maximise=False,
-        cand=model.cand,
-        solver=solver,
-        deadline=deadline,
-        mip_gap=mip_gap,
+    choice = _choose(
+        model.s, model.v, p, solver=solver, deadline=deadline, mip_gap=mip_gap, base=base
+    )
+    return _Outcome(
+        _original_positions(model.cand, choice.sites),
+        base - choice.upper,
+        choice.solver,
+        choice.status,
+        nonzeros=choice.nonzeros,
     )
