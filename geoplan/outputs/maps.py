@@ -25,14 +25,13 @@ Examples
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import html
 import json
 import logging
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,6 +49,7 @@ from pandas.api.types import is_numeric_dtype as is_numeric
 from geoplan._errors import ConfigError, CRSError, DataSourceError, InputError
 from geoplan._i18n import facility_type_label, label, level_name, resolve_lang
 from geoplan.outputs._polyline import DECODER_JS, encode_parts
+from geoplan.outputs._render import render_page
 from geoplan.outputs.cartography import (
     EXISTING_COLOUR,
     GAP_COLOUR,
@@ -1432,24 +1432,14 @@ def network_map(
 
 
 def _render(m: folium.Map) -> str:
-    """Render a copy with numbered element ids: the same map gives the same page.
+    """Render the map with numbered element ids: the same map gives the same page.
 
-    folium adds to a map each time it renders it, so a copy is rendered; and
-    branca names every element by a random id, which are renumbered in order.
+    folium adds to a map each time it renders it, and branca names every element
+    by a random id; :func:`geoplan.outputs._render.render_page` numbers the ids in
+    order, renders once (without recompiling the layers' data as templates) and
+    leaves the map as it was.
     """
-    shown = copy.deepcopy(m)
-    root = shown.get_root()
-    for number, element in enumerate(_elements(root)):
-        element._id = f"{number:032x}"
-    page: str = root.render()
-    return page
-
-
-def _elements(element: Any) -> Iterator[Any]:
-    """Yield the element and everything under it, depth first, in insertion order."""
-    yield element
-    for child in list(getattr(element, "_children", {}).values()):
-        yield from _elements(child)
+    return render_page(m)
 
 
 def map_html(m: folium.Map, *, offline: bool | None = None) -> str:
