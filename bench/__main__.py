@@ -35,6 +35,7 @@ SUITES = (
     "coverage",
     "siting",
     "maps",
+    "writers",
     "scaling",
     "province",
 )
