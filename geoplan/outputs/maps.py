@@ -356,7 +356,8 @@ def _features(
         crs=frame.crs,
     )
     shown = _to_map_coordinates(table, m, tolerance_m=tolerance_m)
-    data: dict[str, Any] = json.loads(shown.to_json(drop_id=True))
+    # the features as they are (no JSON text made and parsed again): folium writes them once
+    data: dict[str, Any] = shown.to_geo_dict(drop_id=True)
     return data
 
 
@@ -1733,7 +1734,10 @@ def _encoded(kind: str, geometries: NDArray[Any]) -> dict[str, Any]:
     types = shapely.get_type_id(parts)
     if kind in ("road", "main_road"):
         lines = parts[types == 1]
-        return {"kind": kind, "lines": encode_parts([shapely.get_coordinates(p) for p in lines])}
+        # every line's coordinates at once, cut into lines (one call, not one per line)
+        ends = np.cumsum(shapely.get_num_coordinates(lines))[:-1]
+        pieces = np.split(shapely.get_coordinates(lines), ends) if len(lines) else []
+        return {"kind": kind, "lines": encode_parts(pieces)}
     polygons = [
         encode_parts([shapely.get_coordinates(r) for r in (p.exterior, *p.interiors)])
         for p in parts[types == 3]
