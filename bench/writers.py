@@ -8,7 +8,8 @@ is the same for both):
 - tables: ``tables.xlsx`` through pandas' ``to_excel`` and openpyxl (the fallback kept
   for dates), against the worksheets written as text (``outputs._xlsx``);
 - maps: every map rendered from a deep copy with its text recompiled as templates
-  (folium's own render), against ``outputs._render``;
+  (folium's own render), each layer's GeoJSON made as text and parsed again, and the
+  base layer's streets taken line by line, against ``outputs._render`` and the rest;
 - print maps: ``LineCollection`` remaking each street's path per map, against the
   paths made once;
 - report.pdf: unchanged, timed for the record.
@@ -51,6 +52,49 @@ def deep_copy_render(m: Any) -> str:
     return page
 
 
+def features_via_json(frame: Any, m: Any, properties: Any, *, tolerance_m: Any = None) -> Any:
+    """The old layer features: GeoJSON text made by geopandas, then parsed again."""
+    import json
+
+    import geopandas as gpd
+
+    table = gpd.GeoDataFrame(
+        {name: list(values) for name, values in properties.items()},
+        geometry=frame.geometry.to_numpy(),
+        crs=frame.crs,
+    )
+    shown = maps._to_map_coordinates(table, m, tolerance_m=tolerance_m)
+    return json.loads(shown.to_json(drop_id=True))
+
+
+def encoded_line_by_line(kind: str, geometries: Any) -> Any:
+    """The old base-layer encoding: each street's coordinates taken one line at a time."""
+    import shapely
+
+    from geoplan.outputs._polyline import encode_parts
+
+    parts = shapely.get_parts(shapely.get_parts(geometries))
+    types = shapely.get_type_id(parts)
+    if kind in ("road", "main_road"):
+        lines = parts[types == 1]
+        return {"kind": kind, "lines": encode_parts([shapely.get_coordinates(p) for p in lines])}
+    polygons = [
+        encode_parts([shapely.get_coordinates(r) for r in (p.exterior, *p.interiors)])
+        for p in parts[types == 3]
+    ]
+    return {"kind": kind, "polygons": polygons}
+
+
+@contextlib.contextmanager
+def old_maps() -> Iterator[None]:
+    with (
+        mock.patch.object(maps, "_render", deep_copy_render),
+        mock.patch.object(maps, "_features", features_via_json),
+        mock.patch.object(maps, "_encoded", encoded_line_by_line),
+    ):
+        yield
+
+
 def remade_streets(page: Any) -> Any:
     """The old print streets: matplotlib makes a path of every street, for every map."""
     from matplotlib.collections import LineCollection
@@ -65,10 +109,17 @@ def remade_streets(page: Any) -> Any:
     )
 
 
-OLD: dict[str, Callable[[], contextlib.AbstractContextManager[Any]]] = {
-    "tables": lambda: mock.patch.object(tables, "write_sheets", return_value=False),
-    "maps": lambda: mock.patch.object(maps, "_render", deep_copy_render),
-    "print maps": lambda: mock.patch.object(print_maps, "_streets", remade_streets),
+#: Each writer's old code, by the name its row gets, and how to put it back for a while.
+OLD: dict[str, tuple[str, Callable[[], contextlib.AbstractContextManager[Any]]]] = {
+    "tables": (
+        "old: xlsx by pandas to_excel + openpyxl",
+        lambda: mock.patch.object(tables, "write_sheets", return_value=False),
+    ),
+    "maps": ("old: deep copies, text recompiled, JSON parsed again", old_maps),
+    "print maps": (
+        "old: a path per street per map",
+        lambda: mock.patch.object(print_maps, "_streets", remade_streets),
+    ),
 }
 
 
@@ -105,11 +156,13 @@ def run_writers(table: Table, n_nodes: int, repeat: int = REPEAT) -> None:
     label = f"{result.study.network.n_nodes:,} nodes, {len(result.study.communities):,} communities"
     with run_folder._settings_of(result), tempfile.TemporaryDirectory() as tmp:
         for name, write in writers(result).items():
-            sides = {"geoplan": unchanged, "old code": OLD.get(name)}
-            seconds: dict[str, list[float]] = {tool: [] for tool, p in sides.items() if p}
+            sides = {"geoplan": unchanged}
+            if name in OLD:
+                sides[OLD[name][0]] = OLD[name][1]
+            seconds: dict[str, list[float]] = {tool: [] for tool in sides}
             for attempt in range(repeat):
                 for tool, times in seconds.items():
-                    folder = Path(tmp) / f"{name}-{tool}-{attempt}"
+                    folder = Path(tmp) / f"{name}-{len(times)}-{attempt}-{tool[:3]}"
                     with sides[tool]():
                         start = time.perf_counter()
                         write(folder)
