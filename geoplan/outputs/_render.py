@@ -1,73 +1,80 @@
-"""Render a folium map to its HTML page without copying it or recompiling its text.
+"""Render a folium map to its HTML page without copying it or compiling its text again.
 
 folium renders a map by adding elements to the page (each layer's script, its
 header, its "add to map" call), so rendering twice would repeat them; geoplan
 used to render a deep copy instead, which copied every layer's GeoJSON. And
 branca turns each rendered piece of text back into a jinja2 template
 (``Element(text)``) and renders that once more: a layer's GeoJSON, megabytes
-of it, was lexed and compiled as a template on every save.
+of it, was lexed and compiled as a template on every save — and a name in the
+data holding ``{{ ... }}`` was run as template code (jinja2 unsandboxed: it
+reaches Python's modules), or broke the page with ``{%``.
 
 :func:`render_page` renders the map itself and then puts it back as it was
-(every element's children and id), and while it renders, text that holds no
-template syntax becomes a :class:`_Literal` that gives back exactly what
-jinja2 would have made of it; text that does hold some is compiled as before
-(once per distinct text). The page is the same, character for character.
+(every element's children and id), and while it renders, rendered text becomes
+a :class:`Literal`: exactly the text, as jinja2 gives plain text back (line
+ends as line feeds, the last one dropped), never compiled. For every page
+whose data holds no template syntax the page is the same, character for
+character; names that hold some are shown as written.
 
 Examples
 --------
->>> _Literal.of("var a = 1;" + chr(10)).render()
+>>> Literal.of("var a = 1;" + chr(10)).render()
 'var a = 1;'
->>> _Literal.of("{{ 1 + 1 }}").render()
-'2'
+>>> Literal.of("{{ 6 * 7 }}").render()
+'{{ 6 * 7 }}'
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
+import re
 from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
 import branca.element
-from jinja2 import Template
 
-__all__ = ["elements", "numbered", "render_page"]
+__all__ = ["Literal", "LiteralElement", "elements", "numbered", "render_page"]
 
-#: What makes jinja2 treat text as more than plain data (tags, expressions, comments,
-#: and carriage returns, which its lexer turns into line feeds).
-_SYNTAX = ("{{", "{%", "{#", "\r")
+#: Line ends as jinja2's lexer reads them (it writes each as a line feed).
+_LINE_ENDS = re.compile(r"\r\n|\r|\n")
 
 
-class _Literal:
-    """Text that renders to itself as jinja2 would render it (one final newline dropped).
+class Literal:
+    """Text that renders to itself as jinja2 renders plain text.
 
-    jinja2's default environment (branca's) keeps no trailing newline: a
-    template of plain text renders to the text without its last line feed.
+    jinja2's default environment (branca's) writes every line end as a line
+    feed and keeps no trailing newline.
     """
 
     __slots__ = ("_text",)
 
     def __init__(self, text: str) -> None:
-        self._text = text[:-1] if text.endswith("\n") else text
+        lines = _LINE_ENDS.split(str(text))
+        if lines[-1] == "":
+            lines.pop()
+        self._text = "\n".join(lines)
 
     @staticmethod
-    def of(text: str) -> _Literal | Template:
-        """Return a literal for plain text, else the (cached) compiled template."""
-        source = str(text)
-        if any(mark in source for mark in _SYNTAX):
-            return _compiled(source)
-        return _Literal(source)
+    def of(text: str) -> Literal:
+        """Return ``text`` as a literal (what branca would have compiled as a template)."""
+        return Literal(text)
 
     def render(self, *args: Any, **kwargs: Any) -> str:
-        """Return the text (what the template would give for any arguments)."""
+        """Return the text (whatever the arguments)."""
         return self._text
 
 
-@functools.lru_cache(maxsize=512)
-def _compiled(source: str) -> Template:
-    template: Template = Template(source)
-    return template
+class LiteralElement(branca.element.Element):
+    """A branca element whose page text is given, never compiled as a template."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._literal = Literal(text)
+
+    def render(self, **kwargs: Any) -> str:
+        """Return the element's text."""
+        return self._literal.render()
 
 
 def elements(element: Any) -> Iterator[Any]:
@@ -104,10 +111,10 @@ def numbered(root: Any) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _literal_text() -> Iterator[None]:
-    """Let branca wrap rendered text as :class:`_Literal` instead of compiling it."""
+    """Let branca wrap rendered text as :class:`Literal` instead of compiling it."""
     names = vars(branca.element)  # the module's globals: Element() looks Template up there
     original = names["Template"]
-    names["Template"] = _Literal.of
+    names["Template"] = Literal.of
     try:
         yield
     finally:

@@ -49,7 +49,7 @@ from pandas.api.types import is_numeric_dtype as is_numeric
 from geoplan._errors import ConfigError, CRSError, DataSourceError, InputError
 from geoplan._i18n import facility_type_label, label, level_name, resolve_lang
 from geoplan.outputs._polyline import DECODER_JS, encode_parts
-from geoplan.outputs._render import render_page
+from geoplan.outputs._render import LiteralElement, render_page
 from geoplan.outputs.cartography import (
     EXISTING_COLOUR,
     GAP_COLOUR,
@@ -1599,9 +1599,9 @@ class _BaseLayer(MacroElement):
     """The study's own data drawn light beneath every layer: a base map without tiles.
 
     The data is written into the page's head as a script that :func:`save_map`
-    moves into ``lib/`` (shared by every map of a run). branca compiles a
-    header's text once more as a template, so the data goes through it raw (its
-    encoded lines may hold ``{{``; they never hold ``{%``).
+    moves into ``lib/`` (shared by every map of a run). branca would compile a
+    header's text once more as a template (the encoded lines may hold ``{{``),
+    so this element puts its header on the page as a literal itself.
     """
 
     _template = Template(
@@ -1634,9 +1634,17 @@ class _BaseLayer(MacroElement):
     def __init__(self, data: str) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "GeoplanBase"
-        self.raw_data = "{% raw %}" + data + "{% endraw %}"
+        self.raw_data = data
         self.styles = json.dumps(BASE_STYLES)
         self.decoder = DECODER_JS
+
+    def render(self, **kwargs: Any) -> Any:
+        """Put the data in the page's head as it is, then the script as any element does."""
+        page: Any = self.get_root()
+        header = self._template.module.header(self, kwargs)
+        page.header.add_child(LiteralElement(str(header)), name=self.get_name())
+        script = self._template.module.script(self, kwargs)
+        page.script.add_child(LiteralElement(str(script)), name=self.get_name())
 
 
 #: How each kind of base-layer feature is drawn (Leaflet path options): light, beneath all.
