@@ -141,3 +141,17 @@ def test_literal_text_renders_as_jinja2_renders_plain_text(text):
     else:  # jinja2 would run it; the literal is the text as jinja2 gives plain text back
         plain = Template(text.replace("{", "\ue000")).render().replace("\ue000", "{")
         assert literal == plain
+
+
+def test_maps_rendered_on_threads_at_once_are_the_same_and_branca_is_restored(built):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import branca.element
+
+    template = branca.element.Template
+    names = ["coverage", "sites", "service_areas", "coverage", "sites", "service_areas"]
+    alone = {name: render_page(built[name]) for name in set(names)}
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        pages = list(pool.map(lambda name: render_page(built[name]), names))
+    assert pages == [alone[name] for name in names]
+    assert branca.element.Template is template

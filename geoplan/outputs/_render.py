@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
@@ -109,16 +110,21 @@ def numbered(root: Any) -> Iterator[None]:
             element._children = children
 
 
+#: branca's own template class, put back after every render (whatever thread rendered).
+_BRANCA_TEMPLATE = vars(branca.element)["Template"]
+#: One render at a time: branca's module is shared, and a map's tree is changed while it renders.
+_RENDERING = threading.Lock()
+
+
 @contextlib.contextmanager
 def _literal_text() -> Iterator[None]:
     """Let branca wrap rendered text as :class:`Literal` instead of compiling it."""
     names = vars(branca.element)  # the module's globals: Element() looks Template up there
-    original = names["Template"]
     names["Template"] = Literal.of
     try:
         yield
     finally:
-        names["Template"] = original
+        names["Template"] = _BRANCA_TEMPLATE
 
 
 def render_page(m: Any) -> str:
@@ -135,6 +141,6 @@ def render_page(m: Any) -> str:
         The HTML page; ``m`` is left as it was.
     """
     root = m.get_root()
-    with numbered(root), _literal_text():
+    with _RENDERING, numbered(root), _literal_text():
         page: str = root.render()
     return page
