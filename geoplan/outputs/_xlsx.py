@@ -119,6 +119,20 @@ def column_cells(
     ]
 
 
+def _series_cells(series: pd.Series, letter: str, style: int | None) -> list[str]:
+    """Return a column's cells from row 2: numbers and booleans at once, anything else by value."""
+    attribute = "" if style is None else f' s="{style}"'
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
+        values = series.to_numpy()
+        rows = enumerate(values.tolist(), 2)
+        if dtype.kind == "b":
+            return [f'<c r="{letter}{row}"{attribute} t="b"><v>{int(v)}</v></c>' for row, v in rows]
+        if dtype.kind in "iu" or np.isfinite(values).all():
+            return [f'<c r="{letter}{row}"{attribute} t="n"><v>{v:.16g}</v></c>' for row, v in rows]
+    return column_cells(series.tolist(), letter, first_row=2, style=style)
+
+
 def _sheet_data(sheet: Sheet, style: int | None) -> str:
     frame = sheet.frame
     letters = [_letter(j + 1) for j in range(frame.shape[1])]
@@ -126,12 +140,7 @@ def _sheet_data(sheet: Sheet, style: int | None) -> str:
         _cell(f"{letter}1", str(c), "") for letter, c in zip(letters, frame.columns, strict=True)
     ]
     columns = [
-        column_cells(
-            frame.iloc[:, j].tolist(),
-            letters[j],
-            first_row=2,
-            style=style if j in sheet.shares else None,
-        )
+        _series_cells(frame.iloc[:, j], letters[j], style if j in sheet.shares else None)
         for j in range(frame.shape[1])
     ]
     if not letters:
