@@ -45,7 +45,7 @@ def mixed_frame(seed: int, rows: int = 60) -> pd.DataFrame:
             "big": rng.integers(-(2**62), 2**62, size=rows),
             "unsigned": rng.integers(0, 2**64 - 1, size=rows, dtype=np.uint64),
             "finite": rng.normal(size=rows) / 3,
-            "covered_share": rng.random(rows),
+            "utilisation": rng.random(rows),
             "score_15min": rng.random(rows) < 0.3,
             "flag": rng.random(rows) < 0.5,
             "share_mixed": pd.Series([True, 0.5, "n/a", None] * (rows // 4), dtype=object),
