@@ -37,6 +37,7 @@ SUITES = (
     "siting",
     "hard_location",
     "maps",
+    "writers",
     "scaling",
     "province",
 )

@@ -25,14 +25,13 @@ Examples
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import html
 import json
 import logging
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,6 +49,7 @@ from pandas.api.types import is_numeric_dtype as is_numeric
 from geoplan._errors import ConfigError, CRSError, DataSourceError, InputError
 from geoplan._i18n import facility_type_label, label, level_name, resolve_lang
 from geoplan.outputs._polyline import DECODER_JS, encode_parts
+from geoplan.outputs._render import LiteralElement, render_page
 from geoplan.outputs.cartography import (
     EXISTING_COLOUR,
     GAP_COLOUR,
@@ -356,7 +356,8 @@ def _features(
         crs=frame.crs,
     )
     shown = _to_map_coordinates(table, m, tolerance_m=tolerance_m)
-    data: dict[str, Any] = json.loads(shown.to_json(drop_id=True))
+    # the features as they are (no JSON text made and parsed again): folium writes them once
+    data: dict[str, Any] = shown.to_geo_dict(drop_id=True)
     return data
 
 
@@ -1432,24 +1433,14 @@ def network_map(
 
 
 def _render(m: folium.Map) -> str:
-    """Render a copy with numbered element ids: the same map gives the same page.
+    """Render the map with numbered element ids: the same map gives the same page.
 
-    folium adds to a map each time it renders it, so a copy is rendered; and
-    branca names every element by a random id, which are renumbered in order.
+    folium adds to a map each time it renders it, and branca names every element
+    by a random id; :func:`geoplan.outputs._render.render_page` numbers the ids in
+    order, renders once (without recompiling the layers' data as templates) and
+    leaves the map as it was.
     """
-    shown = copy.deepcopy(m)
-    root = shown.get_root()
-    for number, element in enumerate(_elements(root)):
-        element._id = f"{number:032x}"
-    page: str = root.render()
-    return page
-
-
-def _elements(element: Any) -> Iterator[Any]:
-    """Yield the element and everything under it, depth first, in insertion order."""
-    yield element
-    for child in list(getattr(element, "_children", {}).values()):
-        yield from _elements(child)
+    return render_page(m)
 
 
 def map_html(m: folium.Map, *, offline: bool | None = None) -> str:
@@ -1608,9 +1599,9 @@ class _BaseLayer(MacroElement):
     """The study's own data drawn light beneath every layer: a base map without tiles.
 
     The data is written into the page's head as a script that :func:`save_map`
-    moves into ``lib/`` (shared by every map of a run). branca compiles a
-    header's text once more as a template, so the data goes through it raw (its
-    encoded lines may hold ``{{``; they never hold ``{%``).
+    moves into ``lib/`` (shared by every map of a run). branca would compile a
+    header's text once more as a template (the encoded lines may hold ``{{``),
+    so this element puts its header on the page as a literal itself.
     """
 
     _template = Template(
@@ -1643,9 +1634,17 @@ class _BaseLayer(MacroElement):
     def __init__(self, data: str) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "GeoplanBase"
-        self.raw_data = "{% raw %}" + data + "{% endraw %}"
+        self.raw_data = data
         self.styles = json.dumps(BASE_STYLES)
         self.decoder = DECODER_JS
+
+    def render(self, **kwargs: Any) -> Any:
+        """Put the data in the page's head as it is, then the script as any element does."""
+        page: Any = self.get_root()
+        header = self._template.module.header(self, kwargs)
+        page.header.add_child(LiteralElement(str(header)), name=self.get_name())
+        script = self._template.module.script(self, kwargs)
+        page.script.add_child(LiteralElement(str(script)), name=self.get_name())
 
 
 #: How each kind of base-layer feature is drawn (Leaflet path options): light, beneath all.
@@ -1743,7 +1742,10 @@ def _encoded(kind: str, geometries: NDArray[Any]) -> dict[str, Any]:
     types = shapely.get_type_id(parts)
     if kind in ("road", "main_road"):
         lines = parts[types == 1]
-        return {"kind": kind, "lines": encode_parts([shapely.get_coordinates(p) for p in lines])}
+        # every line's coordinates at once, cut into lines (one call, not one per line)
+        ends = np.cumsum(shapely.get_num_coordinates(lines))[:-1]
+        pieces = np.split(shapely.get_coordinates(lines), ends) if len(lines) else []
+        return {"kind": kind, "lines": encode_parts(pieces)}
     polygons = [
         encode_parts([shapely.get_coordinates(r) for r in (p.exterior, *p.interiors)])
         for p in parts[types == 3]

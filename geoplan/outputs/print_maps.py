@@ -28,7 +28,7 @@ import math
 import time
 import unicodedata
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -140,6 +140,8 @@ class _Page:
     typeface: Typeface
     footer: str
     network: list[np.ndarray]
+    #: The streets as matplotlib paths, made once for every map (:func:`_street_paths`).
+    paths: list[Any] = field(default_factory=list)
 
 
 def figure_text(value: Any, fmt: str) -> str:
@@ -483,9 +485,41 @@ def draw_print_map(
     -------
     matplotlib.figure.Figure
     """
-    page = _Page(lang, typeface, footer, _lines(network, spec.communities))
     with _style(typeface):
-        return _draw(spec, page)
+        return _draw(spec, _page(lang, typeface, footer, _lines(network, spec.communities)))
+
+
+def _page(lang: str, typeface: Typeface, footer: str, lines: list[np.ndarray]) -> _Page:
+    """Return what every map shares, the streets made into paths once (inside :func:`_style`)."""
+    return _Page(lang, typeface, footer, lines, _street_paths(lines))
+
+
+def _street_paths(lines: list[np.ndarray]) -> list[Any]:
+    """Return each street as a matplotlib path, as ``LineCollection(lines)`` would make them.
+
+    A path decides at birth whether to simplify (``path.simplify``), so this runs
+    inside :func:`_style`; one list serves every map of a run: matplotlib draws
+    a path without changing it.
+    """
+    from matplotlib.path import Path as Polyline
+
+    return [Polyline(np.asarray(line, float)) for line in lines]
+
+
+def _streets(page: _Page) -> Any:
+    """Return the streets' lines for one map, drawn from the page's shared paths."""
+    from matplotlib.collections import Collection, LineCollection
+
+    lines = LineCollection(
+        [],
+        colors=_NETWORK_COLOUR,
+        linewidths=0.2,
+        alpha=0.7,
+        zorder=3,
+        rasterized=len(page.network) > RASTER_EDGES_ABOVE,
+    )
+    Collection.set_paths(lines, page.paths)  # LineCollection's own would remake every path
+    return lines
 
 
 def _lines(network: gpd.GeoDataFrame | None, communities: gpd.GeoDataFrame) -> list[np.ndarray]:
@@ -503,7 +537,6 @@ def _lines(network: gpd.GeoDataFrame | None, communities: gpd.GeoDataFrame) -> l
 
 
 def _draw(spec: PrintMap, page: _Page) -> Figure:
-    from matplotlib.collections import LineCollection
     from matplotlib.figure import Figure
 
     clean = page.typeface.clean
@@ -523,17 +556,7 @@ def _draw(spec: PrintMap, page: _Page) -> Figure:
     communities = layers["communities"]
     _draw_communities(axes, communities)
     if page.network:
-        axes.add_collection(
-            LineCollection(
-                page.network,
-                colors=_NETWORK_COLOUR,
-                linewidths=0.2,
-                alpha=0.7,
-                zorder=3,
-                rasterized=len(page.network) > RASTER_EDGES_ABOVE,
-            ),
-            autolim=False,
-        )
+        axes.add_collection(_streets(page), autolim=False)
     area = layers.get("area")
     if area is not None and len(area):
         area.plot(
@@ -880,7 +903,8 @@ def write_print_maps(
     footer = _footer(study, lang, _date(study.started))
     _, edges = study.network.to_gdfs()
     paths: list[Path] = []
-    page = _Page(lang, typeface, footer, _lines(edges, study.communities))
+    with _style(typeface):
+        page = _page(lang, typeface, footer, _lines(edges, study.communities))
     for spec in print_maps(result, lang):
         with _style(typeface):
             figure = _draw(spec, page)

@@ -26,6 +26,7 @@ import pandas as pd
 
 from geoplan._i18n import column_label, is_share_column, table_label
 from geoplan._io import atomic_path, neutralise
+from geoplan.outputs._xlsx import Sheet, write_sheets
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -95,20 +96,35 @@ def write_workbook(
         The path written.
     """
     final = Path(path)
-    names: set[str] = set()
-    with atomic_path(final) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        for name, frame in tables.items():
-            sheet = _sheet_name(table_label(name, lang), names)
-            shown = _storable(frame)
-            if shown.index.name is not None:
-                shown = shown.reset_index()
-            shares = [i for i, c in enumerate(shown.columns) if is_share_column(str(c))]
-            headers = [column_label(str(c), lang) for c in shown.columns]
-            shown = shown.set_axis(headers, axis=1)  # a new frame: the result is not changed
-            safe = _without_control_characters(spreadsheet_safe(shown))
-            safe.to_excel(writer, sheet_name=sheet, index=False)
-            _percent_columns(writer.sheets[sheet], shares)
+    sheets = _sheets(tables, lang)
+    with atomic_path(final) as tmp:
+        if not write_sheets(tmp, sheets):  # a date or a decimal: pandas writes it
+            _pandas_workbook(tmp, sheets)
     return final
+
+
+def _sheets(tables: Mapping[str, pd.DataFrame], lang: str | None) -> list[Sheet]:
+    """Each table as a sheet: a unique name, labelled headers, safe cells, its share columns."""
+    names: set[str] = set()
+    sheets = []
+    for name, frame in tables.items():
+        sheet = _sheet_name(table_label(name, lang), names)
+        shown = _storable(frame)
+        if shown.index.name is not None:
+            shown = shown.reset_index()
+        shares = [i for i, c in enumerate(shown.columns) if is_share_column(str(c))]
+        headers = [column_label(str(c), lang) for c in shown.columns]
+        shown = shown.set_axis(headers, axis=1)  # a new frame: the result is not changed
+        sheets.append(Sheet(sheet, _without_control_characters(spreadsheet_safe(shown)), shares))
+    return sheets
+
+
+def _pandas_workbook(path: Path, sheets: Sequence[Sheet]) -> None:
+    """Write the sheets cell by cell through pandas and openpyxl (any value pandas writes)."""
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for sheet in sheets:
+            sheet.frame.to_excel(writer, sheet_name=sheet.name, index=False)
+            _percent_columns(writer.sheets[sheet.name], sheet.shares)
 
 
 def _percent_columns(sheet: Any, columns: Sequence[int]) -> None:

@@ -1,0 +1,87 @@
+"""Print maps drawn from street paths made once are the pages matplotlib draws from the lines.
+
+The oracle is the old drawing: ``LineCollection(lines)``, which makes a path of every
+street for every map. The pages must be the same bytes (PNG and PDF), and so the same
+pixels.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import geoplan
+from geoplan.config import parse_config
+from geoplan.outputs import print_maps
+from geoplan.outputs.fonts import print_typeface
+from geoplan.outputs.run import _settings_of
+
+
+def remade_streets(page):
+    """The old way: matplotlib makes each street's path from its coordinates, per map."""
+    from matplotlib.collections import LineCollection
+
+    return LineCollection(
+        page.network,
+        colors=print_maps._NETWORK_COLOUR,
+        linewidths=0.2,
+        alpha=0.7,
+        zorder=3,
+        rasterized=len(page.network) > print_maps.RASTER_EDGES_ABOVE,
+    )
+
+
+@pytest.fixture(scope="module")
+def result():
+    config = {
+        "study": {"name": "streets"},
+        "network": {"source": "synthetic"},
+        "synthetic": {"area_km2": 1.0, "seed": 5},
+        "communities": {"source": "synthetic"},
+        "population": {"source": "synthetic"},
+        "facilities": {"types": {"community_canteen": {}}},
+        "sites": [{"facility_type": "community_canteen", "p": 1}],
+        "outputs": {"basemap": "none", "rasters": False},
+    }
+    return geoplan.run_study(geoplan.Study.from_config(parse_config(config)))
+
+
+def pixels(data: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(data)) as image:
+        return np.asarray(image.convert("RGBA"))
+
+
+@pytest.mark.parametrize("raster_above", [0, 5000])  # streets rasterised in the PDF, or drawn
+def test_shared_paths_draw_the_same_pages(result, tmp_path, monkeypatch, raster_above):
+    monkeypatch.setattr(print_maps, "RASTER_EDGES_ABOVE", raster_above)
+    with _settings_of(result):
+        typeface, lang, _ = print_typeface("en")
+        new = print_maps.write_print_maps(result, tmp_path / "new", lang=lang, typeface=typeface)
+        with monkeypatch.context() as patch:
+            patch.setattr(print_maps, "_streets", remade_streets)
+            old = print_maps.write_print_maps(
+                result, tmp_path / "old", lang=lang, typeface=typeface
+            )
+    assert [p.name for p in new] == [p.name for p in old]
+    assert len(new) >= 4
+    for made, oracle in zip(new, old, strict=True):
+        assert made.read_bytes() == oracle.read_bytes(), made.name
+        if made.suffix == ".png":
+            image = pixels(made.read_bytes())
+            assert np.array_equal(image, pixels(oracle.read_bytes()))
+            assert (image[..., :3] < 200).any()  # something is drawn
+
+
+def test_each_street_is_one_path_shared_by_every_map(result):
+    _, edges = result.study.network.to_gdfs()
+    lines = print_maps._lines(edges, result.study.communities)
+    typeface, lang, _ = print_typeface("en")
+    with print_maps._style(typeface):
+        page = print_maps._page(lang, typeface, "", lines)
+    assert len(page.paths) == len(lines) == len(edges)
+    assert all(np.array_equal(p.vertices, line) for p, line in zip(page.paths, lines, strict=True))
+    first, second = print_maps._streets(page), print_maps._streets(page)
+    assert first.get_paths() is second.get_paths()
