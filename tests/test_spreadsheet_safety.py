@@ -158,3 +158,17 @@ def test_the_workbook_speaks_chinese_and_shows_shares_as_percentages(hostile_nam
     totals = pd.read_csv(hostile_names_run / "tables" / "coverage_totals.csv", encoding="utf-8-sig")
     assert list(totals.columns[:3]) == ["facility_type", "name_zh", "name_en"]
     assert [c.value for c in cells] == pytest.approx(totals["share"].tolist())
+
+
+def test_columns_that_share_a_header_are_each_neutralised():
+    """Two ids with the same Chinese label give one header twice: both columns are made safe."""
+    import pandas as pd
+
+    from geoplan.outputs.tables import spreadsheet_safe
+
+    frame = pd.DataFrame([["=1+1", "@SUM(A1)", 3]], columns=["名称", "名称", "n"])
+    safe = spreadsheet_safe(frame)
+    assert list(safe.columns) == ["名称", "名称", "n"]
+    assert [safe.iloc[0, 0][0], safe.iloc[0, 1][0]] == ["'", "'"]
+    assert safe.iloc[0, 2] == 3
+    assert frame.iloc[0, 0] == "=1+1"  # the caller's frame is not changed

@@ -217,12 +217,13 @@ def spreadsheet_safe(frame: _Frame) -> _Frame:
         A copy when anything needed neutralising, else ``frame`` itself.
     """
     out = frame
-    text_columns = [c for c in frame.columns if _may_hold_text(frame[c].dtype)]
-    changed = [c for c in text_columns if frame[c].map(_needs_neutralising).any()]
+    # by position: two columns may share a header (two ids with the same Chinese label)
+    text_columns = [i for i, dtype in enumerate(frame.dtypes) if _may_hold_text(dtype)]
+    changed = [i for i in text_columns if frame.iloc[:, i].map(_needs_neutralising).any()]
     if changed:
         out = frame.copy()
-        for column in changed:
-            out[column] = out[column].map(_neutralised)
+        for position in changed:
+            out.isetitem(position, out.iloc[:, position].map(_neutralised))
     columns = [_neutralised(c) for c in out.columns]
     if columns != list(out.columns):
         out = out.copy() if out is frame else out
