@@ -223,7 +223,7 @@ def spreadsheet_safe(frame: _Frame) -> _Frame:
     if changed:
         out = frame.copy()
         for position in changed:
-            out.isetitem(position, out.iloc[:, position].map(_neutralised))
+            out.isetitem(position, out.iloc[:, position].map(_neutralised).to_numpy(dtype=object))
     columns = [_neutralised(c) for c in out.columns]
     if columns != list(out.columns):
         out = out.copy() if out is frame else out
