@@ -223,7 +223,8 @@ def spreadsheet_safe(frame: _Frame) -> _Frame:
     if changed:
         out = frame.copy()
         for position in changed:
-            out.isetitem(position, out.iloc[:, position].map(_neutralised).to_numpy(dtype=object))
+            mapped: Any = out.iloc[:, position].map(_neutralised)  # keeps its dtype
+            out.isetitem(position, mapped)
     columns = [_neutralised(c) for c in out.columns]
     if columns != list(out.columns):
         out = out.copy() if out is frame else out
