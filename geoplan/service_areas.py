@@ -53,7 +53,7 @@ import shapely
 from numpy.typing import NDArray
 from rasterio.features import shapes
 from rasterio.transform import Affine
-from scipy.ndimage import distance_transform_edt
+from scipy.ndimage import distance_transform_edt, maximum_filter1d
 
 from geoplan._errors import InputError
 from geoplan._segments import expand_ranges
@@ -180,16 +180,24 @@ def group_areas(
     if len(labels) != len(snapped):
         msg = f"groups has {len(labels)} labels for {len(snapped)} points; give one label per point"
         raise InputError(msg)
-    empty = shapely.Polygon()
-    rows: list[_Row] = []
+    metres = [m for _, m in cutoffs]
+    tracer = _Tracer()
+    queued: list[tuple[Any, list[int]]] = []
     with rasterio.Env():
         for label in pd.unique(labels):
             members = snapped.take((labels == label) & snapped.reachable)
             if len(members) == 0:
-                rows.extend((label, 0.0, m, 0.0, d, empty) for m, d in cutoffs)
+                queued.append((label, [tracer.add(None) for _ in cutoffs]))
                 continue
-            found = _from_nearest(network, members, [label], cutoffs, grid, mode="dissolved")
-            rows.extend((label, *row[1:]) for row in found)
+            samples = _group_samples(network, members, metres[-1], grid)
+            queued.append((label, [tracer.add(t) for t in grid.tiles(samples, metres)]))
+        tracer.flush()  # every group's circles in few tracings
+        empty = shapely.Polygon()
+        rows: list[_Row] = [
+            (label, _from_minutes(minutes), minutes, 0.0, m, tracer.traced(handle).get(1, empty))
+            for label, handles in queued
+            for (minutes, m), handle in zip(cutoffs, handles, strict=True)
+        ]
     frame = _frame(rows, network, None, "")
     return frame.rename(columns={"facility": "group"}).drop(columns=["from_minutes", "from_m"])
 
@@ -352,8 +360,20 @@ class _Grid:
         Returns one ``{label: polygon}`` per cutoff: label 1 for the whole area,
         or facility number + 1 with ``split``.
         """
+        tracer = _Tracer()
+        tiles = self.tiles(samples, cutoffs, split=split)
+        return [tracer.traced(tracer.add(tile)) for tile in tiles]
+
+    def tiles(
+        self, samples: _Samples, cutoffs: list[float], *, split: bool = False
+    ) -> list[_Tile | None]:
+        """Rasterise, per cutoff, the cells within the buffer of samples within the cutoff.
+
+        Returns one label raster per cutoff (None when no sample is within
+        it): 1 in the area, or facility number + 1 with ``split``, 0 outside.
+        """
         if len(samples.dist) == 0:
-            return [{} for _ in cutoffs]
+            return [None for _ in cutoffs]
         margin = math.ceil(self.reach_cells) + 1
         i = np.floor(-samples.y / self.cell).astype(np.int64)
         j = np.floor(samples.x / self.cell).astype(np.int64)
@@ -377,12 +397,12 @@ class _Grid:
         else:
             np.minimum.at(dist, flat, samples.dist)
         dist2, owner2 = dist.reshape(shape), owner.reshape(shape)
-        traced: list[dict[int, Any]] = []
+        tiles: list[_Tile | None] = []
         for cutoff in cutoffs:
             # only the part of the window around samples within this cutoff
             inside = samples.dist <= cutoff
             if not inside.any():
-                traced.append({})
+                tiles.append(None)
                 continue
             r0, r1 = int(i[inside].min()) - i0 - margin, int(i[inside].max()) - i0 + margin + 1
             c0, c1 = int(j[inside].min()) - j0 - margin, int(j[inside].max()) - j0 + margin + 1
@@ -391,23 +411,151 @@ class _Grid:
                 gap, (ri, rj) = distance_transform_edt(~marked, return_indices=True)
                 labels = np.where(gap <= self.reach_cells, owner2[r0:r1, c0:c1][ri, rj] + 1, 0)
             else:
-                labels = distance_transform_edt(~marked) <= self.reach_cells
+                labels = disk_dilation(marked, self.reach_cells)
             x0, y0 = (j0 + c0) * self.cell, -(i0 + r0) * self.cell
             transform = Affine(self.cell, 0.0, x0, 0.0, -self.cell, y0)
-            traced.append(_trace(labels.astype(np.int32), transform))
-        return traced
+            tiles.append(_Tile(labels.astype(np.int32), transform))
+        return tiles
 
 
-def _trace(labels: NDArray[np.int32], transform: Affine) -> dict[int, Any]:
-    """One (Multi)Polygon per positive label of a raster."""
-    pieces: dict[int, list[Any]] = {}
-    for geometry, value in shapes(labels, mask=labels > 0, connectivity=4, transform=transform):
-        rings = geometry["coordinates"]
-        holes = np.empty(len(rings) - 1, dtype=object)
-        holes[:] = [shapely.linearrings(np.asarray(r)) for r in rings[1:]]
-        polygon = shapely.polygons(np.asarray(rings[0]), holes=holes if len(holes) else None)
-        pieces.setdefault(int(value), []).append(polygon)
-    return {k: v[0] if len(v) == 1 else shapely.MultiPolygon(v) for k, v in pieces.items()}
+def disk_dilation(marked: BoolArray, radius: float) -> BoolArray:
+    """Cells whose centre is within ``radius`` cells of a marked cell's centre.
+
+    The same cells as ``distance_transform_edt(~marked) <= radius`` (which
+    measures the distance to the nearest marked cell as
+    ``sqrt(di**2 + dj**2)``), found without the transform: the disk is cut
+    into rows, each row a run of cells dilated along the row by a running
+    maximum and shifted into place.
+
+    Parameters
+    ----------
+    marked
+        A 2-D boolean raster.
+    radius
+        The distance in cells (centre to centre).
+
+    Returns
+    -------
+    numpy.ndarray
+        A boolean raster of the shape of ``marked``.
+
+    Examples
+    --------
+    >>> marked = np.zeros((5, 5), dtype=bool)
+    >>> marked[2, 2] = True
+    >>> disk_dilation(marked, 1.5).astype(int)
+    array([[0, 0, 0, 0, 0],
+           [0, 1, 1, 1, 0],
+           [0, 1, 1, 1, 0],
+           [0, 1, 1, 1, 0],
+           [0, 0, 0, 0, 0]])
+    """
+    out = np.zeros(marked.shape, dtype=bool)
+    if radius < 0 or not marked.any():
+        return out
+    reach = math.floor(radius)
+    steps = np.arange(reach + 1, dtype=np.float64)
+    along: dict[int, BoolArray] = {}
+    rows = marked.shape[0]
+    for di in range(-reach, reach + 1):
+        within = np.sqrt(float(di * di) + steps * steps) <= radius  # as the transform measures
+        if not within.any():
+            continue
+        half = int(np.flatnonzero(within).max())
+        if half not in along:
+            along[half] = maximum_filter1d(marked, 2 * half + 1, axis=1, mode="constant")
+        run = along[half]
+        if di >= 0:
+            out[di:] |= run[: rows - di]
+        else:
+            out[:di] |= run[-di:]
+    return out
+
+
+@dataclass(frozen=True)
+class _Tile:
+    """A label raster (0: outside) and its transform, traced into one shape per label."""
+
+    labels: NDArray[np.int32]
+    transform: Affine
+
+
+class _Tracer:
+    """Trace many label rasters in few ``rasterio.features.shapes`` calls.
+
+    Tiles are stacked into mosaics of at most ``max_cells`` cells (each tile
+    keeps the empty border it was made with, so no two tiles' shapes touch),
+    traced in pixel coordinates and moved back with each tile's transform in
+    the order GDAL applies a geotransform, so every coordinate is the one a
+    call per tile gives. :meth:`add` queues a tile and returns a handle;
+    :meth:`traced` returns its ``{label: polygon}``, tracing the queue then.
+    """
+
+    def __init__(self, max_cells: int = 4_000_000) -> None:
+        self.max_cells = max_cells
+        self._queue: list[tuple[int, _Tile]] = []
+        self._queued_cells = 0
+        self._done: dict[int, dict[int, Any]] = {}
+        self._next = 0
+
+    def add(self, tile: _Tile | None) -> int:
+        """Queue a tile (None: nothing to trace); return its handle."""
+        handle = self._next
+        self._next += 1
+        if tile is None:
+            self._done[handle] = {}
+            return handle
+        self._queue.append((handle, tile))
+        self._queued_cells += tile.labels.size
+        if self._queued_cells >= self.max_cells:
+            self.flush()
+        return handle
+
+    def traced(self, handle: int) -> dict[int, Any]:
+        """Return (and forget) the shapes of a queued tile, tracing the queue if needed."""
+        if handle not in self._done:
+            self.flush()
+        return self._done.pop(handle)
+
+    def flush(self) -> None:
+        """Trace every queued tile."""
+        if not self._queue:
+            return
+        queue, self._queue, self._queued_cells = self._queue, [], 0
+        width = max(tile.labels.shape[1] for _, tile in queue)
+        heights = np.array([tile.labels.shape[0] for _, tile in queue])
+        top = np.concatenate([[0], np.cumsum(heights)])
+        tops = np.concatenate([[0], np.cumsum([int(t.labels.max()) for _, t in queue])])
+        mosaic = np.zeros((int(top[-1]), width), dtype=np.int32)
+        for k, (_, tile) in enumerate(queue):
+            rows, cols = tile.labels.shape
+            mosaic[top[k] : top[k] + rows, :cols] = np.where(
+                tile.labels > 0, tile.labels + tops[k], 0
+            )
+        pieces: list[dict[int, list[Any]]] = [{} for _ in queue]
+        for geometry, value in shapes(mosaic, mask=mosaic > 0, connectivity=4):
+            k = int(np.searchsorted(tops, value, side="left")) - 1
+            polygon = _polygon(geometry["coordinates"], queue[k][1].transform, float(top[k]))
+            pieces[k].setdefault(int(value) - int(tops[k]), []).append(polygon)
+        for (handle, _), found in zip(queue, pieces, strict=True):
+            self._done[handle] = {
+                label: parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+                for label, parts in found.items()
+            }
+
+
+def _polygon(rings: Any, transform: Affine, top: float) -> Any:
+    """Return a polygon of rings in mosaic pixels, placed with its tile's transform."""
+    placed = []
+    for ring in rings:
+        xy = np.asarray(ring, dtype=np.float64)
+        col, row = xy[:, 0], xy[:, 1] - top
+        x = transform.c + col * transform.a + row * transform.b  # as GDAL: gt0 + x gt1 + y gt2
+        y = transform.f + col * transform.d + row * transform.e
+        placed.append(np.column_stack([x, y]))
+    holes = np.empty(len(placed) - 1, dtype=object)
+    holes[:] = [shapely.linearrings(r) for r in placed[1:]]
+    return shapely.polygons(placed[0], holes=holes if len(holes) else None)
 
 
 # ----------------------------------------------------------------- modes
@@ -444,6 +592,19 @@ def _per_facility(
     return rows
 
 
+def _group_samples(network: Network, members: SnappedPoints, limit: float, grid: _Grid) -> _Samples:
+    """Return the reached street points within ``limit`` of any of a group's points."""
+    nearest = network.nearest(members, distance_m=limit)
+    return _reached_samples(
+        network,
+        nearest.node_distance_m,
+        nearest.node_source,
+        members,
+        spacing=grid.spacing,
+        limit=limit,
+    )
+
+
 def _from_nearest(
     network: Network,
     fac: SnappedPoints,
@@ -454,15 +615,7 @@ def _from_nearest(
     mode: str,
 ) -> list[_Row]:
     metres = [m for _, m in cutoffs]
-    nearest = network.nearest(fac, distance_m=metres[-1])
-    samples = _reached_samples(
-        network,
-        nearest.node_distance_m,
-        nearest.node_source,
-        fac,
-        spacing=grid.spacing,
-        limit=metres[-1],
-    )
+    samples = _group_samples(network, fac, metres[-1], grid)
     traced = grid.areas(samples, metres, split=mode == "split")
     empty = shapely.Polygon()
     rows: list[_Row] = []
