@@ -53,7 +53,7 @@ import shapely
 from numpy.typing import NDArray
 from rasterio.features import shapes
 from rasterio.transform import Affine
-from scipy.ndimage import distance_transform_edt, maximum_filter1d
+from scipy.ndimage import distance_transform_edt
 
 from geoplan._errors import InputError
 from geoplan._segments import expand_ranges
@@ -424,8 +424,8 @@ def disk_dilation(marked: BoolArray, radius: float) -> BoolArray:
     The same cells as ``distance_transform_edt(~marked) <= radius`` (which
     measures the distance to the nearest marked cell as
     ``sqrt(di**2 + dj**2)``), found without the transform: the disk is cut
-    into rows, each row a run of cells dilated along the row by a running
-    maximum and shifted into place.
+    into rows, each row a run of cells; every row of marks is widened by each
+    run's half-width (:func:`_widened_rows`) and shifted into place.
 
     Parameters
     ----------
@@ -455,21 +455,49 @@ def disk_dilation(marked: BoolArray, radius: float) -> BoolArray:
         return out
     reach = math.floor(radius)
     steps = np.arange(reach + 1, dtype=np.float64)
-    along: dict[int, BoolArray] = {}
-    rows = marked.shape[0]
+    halves = {}
     for di in range(-reach, reach + 1):
         within = np.sqrt(float(di * di) + steps * steps) <= radius  # as the transform measures
-        if not within.any():
-            continue
-        half = int(np.flatnonzero(within).max())
-        if half not in along:
-            along[half] = maximum_filter1d(marked, 2 * half + 1, axis=1, mode="constant")
-        run = along[half]
+        if within.any():
+            halves[di] = int(np.flatnonzero(within).max())
+    widened = _widened_rows(marked, sorted(set(halves.values())))
+    rows = marked.shape[0]
+    for di, half in halves.items():
+        run = widened[half]
         if di >= 0:
             out[di:] |= run[: rows - di]
         else:
             out[:di] |= run[-di:]
     return out
+
+
+def _widened_rows(marked: BoolArray, halves: list[int]) -> dict[int, BoolArray]:
+    """For each half-width ``w``: whether any cell ``j - w .. j + w`` of the row is marked.
+
+    Runs of a power of two are OR-ed from runs half as long; a run of any
+    length is the OR of two overlapping runs of the largest power of two in it.
+    """
+    widest = max(halves)
+    cols = marked.shape[1]
+    padded = np.zeros((marked.shape[0], cols + 2 * widest), dtype=bool)
+    padded[:, widest : widest + cols] = marked
+    runs = {1: padded}  # runs[p][:, k]: any of padded[:, k : k + p]
+    length = 1
+    while 2 * length <= 2 * widest + 1:
+        shorter = runs[length]
+        runs[2 * length] = shorter[:, :-length] | shorter[:, length:]
+        length *= 2
+    widened = {}
+    for half in halves:
+        size = 2 * half + 1
+        power = 1 << (size.bit_length() - 1)
+        start = widest - half  # padded column of cell 0's run start
+        table = runs[power]
+        widened[half] = (
+            table[:, start : start + cols]
+            | table[:, start + size - power : start + size - power + cols]
+        )
+    return widened
 
 
 @dataclass(frozen=True)

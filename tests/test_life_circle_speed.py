@@ -106,7 +106,9 @@ def _assert_same_polygons(frame: Any, expected: dict[tuple[Any, float], Any], ke
 
 
 # ----------------------------------------------------------------- the parts
-@pytest.mark.parametrize("radius", [0.0, 0.5, 1.0, 1.5, 2.0, 2.9, 5.0, 7.0, 8.585786437626905])
+@pytest.mark.parametrize(
+    "radius", [0.0, 0.5, 1.0, 1.5, 2.0, 2.9, 5.0, 7.0, 8.585786437626905, 13.7, 30.0]
+)
 def test_disk_dilation_is_the_distance_transform_threshold(radius: float) -> None:
     rng = np.random.default_rng(7)
     for density in (0.002, 0.03, 0.3):
@@ -114,6 +116,10 @@ def test_disk_dilation_is_the_distance_transform_threshold(radius: float) -> Non
         marked[0, 5] = marked[-1, -1] = True  # marks on the border too
         expected = distance_transform_edt(~marked) <= radius
         assert np.array_equal(disk_dilation(marked, radius), expected)
+        narrow = marked[:, 3:6]  # fewer columns than the radius (column 5 has a mark)
+        assert np.array_equal(
+            disk_dilation(narrow, radius), distance_transform_edt(~narrow) <= radius
+        )
 
 
 def test_disk_dilation_of_one_cell_is_the_disk_of_integer_offsets() -> None:
