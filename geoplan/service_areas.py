@@ -183,9 +183,13 @@ def group_areas(
     metres = [m for _, m in cutoffs]
     tracer = _Tracer()
     queued: list[tuple[Any, list[int]]] = []
+    codes, uniques = pd.factorize(labels, use_na_sentinel=False)  # in order of appearance
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
     with rasterio.Env():
-        for label in pd.unique(labels):
-            members = snapped.take((labels == label) & snapped.reachable)
+        for k, label in enumerate(uniques):
+            positions = order[bounds[k] : bounds[k + 1]]
+            members = snapped.take(positions[snapped.reachable[positions]])
             if len(members) == 0:
                 queued.append((label, [tracer.add(None) for _ in cutoffs]))
                 continue
