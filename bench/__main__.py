@@ -36,6 +36,7 @@ SUITES = (
     "siting",
     "maps",
     "scaling",
+    "study_ratio",
     "province",
 )
 

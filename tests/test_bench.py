@@ -19,7 +19,7 @@ def test_quick_engine_benchmark_runs_and_agrees():
 
 
 # (the province suite's run-many paths are tested in test_parallel.py)
-@pytest.mark.parametrize("suite", ["readers", "lines", "drive", "maps", "scaling"])
+@pytest.mark.parametrize("suite", ["readers", "lines", "drive", "maps", "scaling", "study_ratio"])
 def test_quick_suites_run(suite):
     module = pytest.importorskip(f"bench.{suite}")
     table = module.run(quick=True)
