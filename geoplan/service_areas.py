@@ -554,21 +554,20 @@ class _Tracer:
         if not self._queue:
             return
         queue, self._queue, self._queued_cells = self._queue, [], 0
-        width = max(tile.labels.shape[1] for _, tile in queue)
-        heights = np.array([tile.labels.shape[0] for _, tile in queue])
-        top = np.concatenate([[0], np.cumsum(heights)])
-        tops = np.concatenate([[0], np.cumsum([int(t.labels.max()) for _, t in queue])])
-        mosaic = np.zeros((int(top[-1]), width), dtype=np.int32)
-        for k, (_, tile) in enumerate(queue):
+        corners, shape = _shelves([tile.labels.shape for _, tile in queue])
+        firsts = np.concatenate([[0], np.cumsum([int(t.labels.max()) for _, t in queue])])
+        mosaic = np.zeros(shape, dtype=np.int32)
+        for k, ((_, tile), (top, left)) in enumerate(zip(queue, corners, strict=True)):
             rows, cols = tile.labels.shape
-            mosaic[top[k] : top[k] + rows, :cols] = np.where(
-                tile.labels > 0, tile.labels + tops[k], 0
+            mosaic[top : top + rows, left : left + cols] = np.where(
+                tile.labels > 0, tile.labels + firsts[k], 0
             )
         pieces: list[dict[int, list[Any]]] = [{} for _ in queue]
         for geometry, value in shapes(mosaic, mask=mosaic > 0, connectivity=4):
-            k = int(np.searchsorted(tops, value, side="left")) - 1
-            polygon = _polygon(geometry["coordinates"], queue[k][1].transform, float(top[k]))
-            pieces[k].setdefault(int(value) - int(tops[k]), []).append(polygon)
+            k = int(np.searchsorted(firsts, value, side="left")) - 1
+            top, left = corners[k]
+            polygon = _polygon(geometry["coordinates"], queue[k][1].transform, top, left)
+            pieces[k].setdefault(int(value) - int(firsts[k]), []).append(polygon)
         for (handle, _), found in zip(queue, pieces, strict=True):
             self._done[handle] = {
                 label: parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
@@ -576,12 +575,33 @@ class _Tracer:
             }
 
 
-def _polygon(rings: Any, transform: Affine, top: float) -> Any:
+def _shelves(shapes_: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], tuple[int, int]]:
+    """Place rectangles on shelves of a roughly square mosaic, tallest first.
+
+    Returns each rectangle's top-left (row, column) and the mosaic's shape.
+    Rectangles never overlap; the mosaic wastes little beyond them (every
+    cell is traced, empty or not).
+    """
+    total = sum(rows * cols for rows, cols in shapes_)
+    width = max(math.isqrt(total), *(cols for _, cols in shapes_))
+    corners: list[tuple[int, int]] = [(0, 0)] * len(shapes_)
+    top = left = shelf = 0
+    for k in sorted(range(len(shapes_)), key=lambda k: -shapes_[k][0]):
+        rows, cols = shapes_[k]
+        if left + cols > width:  # a new shelf under the last
+            top, left, shelf = top + shelf, 0, 0
+        corners[k] = (top, left)
+        left += cols
+        shelf = max(shelf, rows)
+    return corners, (top + shelf, width)
+
+
+def _polygon(rings: Any, transform: Affine, top: int, left: int) -> Any:
     """Return a polygon of rings in mosaic pixels, placed with its tile's transform."""
     placed = []
     for ring in rings:
         xy = np.asarray(ring, dtype=np.float64)
-        col, row = xy[:, 0], xy[:, 1] - top
+        col, row = xy[:, 0] - left, xy[:, 1] - top
         x = transform.c + col * transform.a + row * transform.b  # as GDAL: gt0 + x gt1 + y gt2
         y = transform.f + col * transform.d + row * transform.e
         placed.append(np.column_stack([x, y]))

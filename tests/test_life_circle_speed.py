@@ -26,6 +26,7 @@ from geoplan.service_areas import (
     _Grid,
     _group_samples,
     _Samples,
+    _shelves,
     _Tile,
     _Tracer,
     disk_dilation,
@@ -155,6 +156,20 @@ def test_mosaic_tracing_gives_each_tile_s_shapes_coordinate_for_coordinate() -> 
         assert sorted(traced) == sorted(expected)
         for label, polygon in expected.items():
             assert shapely.to_wkb(traced[label]) == shapely.to_wkb(polygon)
+
+
+def test_shelves_place_every_tile_inside_the_mosaic_without_overlap() -> None:
+    rng = np.random.default_rng(5)
+    sizes = [(int(r), int(c)) for r, c in rng.integers(1, 60, size=(40, 2))]
+    corners, shape = _shelves(sizes)
+    cover = np.zeros(shape, dtype=np.int64)
+    for (top, left), (rows, cols) in zip(corners, sizes, strict=True):
+        assert top + rows <= shape[0]
+        assert left + cols <= shape[1]
+        cover[top : top + rows, left : left + cols] += 1
+    assert cover.max() == 1
+    assert cover.sum() == sum(r * c for r, c in sizes)
+    assert cover.size < 1.6 * cover.sum()  # little empty space to trace
 
 
 # ----------------------------------------------------------------- whole life circles
