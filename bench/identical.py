@@ -80,11 +80,15 @@ def _layers_equal(left: Path, right: Path) -> list[str]:
     differ = []
     for name in names:
         a, b = gpd.read_file(left, layer=name), gpd.read_file(right, layer=name)
+        geometry = [a.geometry.name] if isinstance(a, gpd.GeoDataFrame) and "geometry" in a else []
         same_columns = list(a.columns) == list(b.columns) and len(a) == len(b)
-        if not same_columns or not a.drop(columns="geometry").equals(b.drop(columns="geometry")):
+        if not same_columns or not a.drop(columns=geometry).equals(b.drop(columns=geometry)):
             differ.append(name)
             continue
-        if not (shapely.to_wkb(a.geometry.values) == shapely.to_wkb(b.geometry.values)).all():
+        if (
+            geometry
+            and (shapely.to_wkb(a.geometry.values) != shapely.to_wkb(b.geometry.values)).any()
+        ):
             differ.append(f"{name} (geometry)")
     return differ
 
