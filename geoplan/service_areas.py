@@ -411,14 +411,17 @@ class _Grid:
             r0, r1 = int(i[inside].min()) - i0 - margin, int(i[inside].max()) - i0 + margin + 1
             c0, c1 = int(j[inside].min()) - j0 - margin, int(j[inside].max()) - j0 + margin + 1
             marked = dist2[r0:r1, c0:c1] <= cutoff
+            labels: NDArray[np.int32] | BoolArray
             if split:
                 gap, (ri, rj) = distance_transform_edt(~marked, return_indices=True)
-                labels = np.where(gap <= self.reach_cells, owner2[r0:r1, c0:c1][ri, rj] + 1, 0)
+                labels = np.where(
+                    gap <= self.reach_cells, owner2[r0:r1, c0:c1][ri, rj] + 1, 0
+                ).astype(np.int32)
             else:
                 labels = disk_dilation(marked, self.reach_cells)
             x0, y0 = (j0 + c0) * self.cell, -(i0 + r0) * self.cell
             transform = Affine(self.cell, 0.0, x0, 0.0, -self.cell, y0)
-            tiles.append(_Tile(labels.astype(np.int32), transform))
+            tiles.append(_Tile(labels, transform))  # (a whole area stays boolean: 1 byte a cell)
         return tiles
 
 
@@ -508,7 +511,7 @@ def _widened_rows(marked: BoolArray, halves: list[int]) -> dict[int, BoolArray]:
 class _Tile:
     """A label raster (0: outside) and its transform, traced into one shape per label."""
 
-    labels: NDArray[np.int32]
+    labels: NDArray[np.int32] | BoolArray
     transform: Affine
 
 
@@ -523,7 +526,7 @@ class _Tracer:
     :meth:`traced` returns its ``{label: polygon}``, tracing the queue then.
     """
 
-    def __init__(self, max_cells: int = 4_000_000) -> None:
+    def __init__(self, max_cells: int = 1_000_000) -> None:
         self.max_cells = max_cells
         self._queue: list[tuple[int, _Tile]] = []
         self._queued_cells = 0
