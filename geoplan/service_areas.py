@@ -6,8 +6,10 @@ on both sides. It is built on a grid of ``cell_m`` cells: points are sampled
 along every reached edge (at most a cell apart, each with its exact
 network distance), the cells holding samples within the cutoff are marked,
 and a cell is in the area when its centre lies within
-``buffer_m - cell_m * sqrt(2)`` of a marked cell's centre (a Euclidean
-distance transform). So every point of a polygon is within ``buffer_m`` of a
+``buffer_m - cell_m * sqrt(2)`` of a marked cell's centre (an exact disk
+dilation, :func:`disk_dilation`; a Euclidean distance transform where the
+area is split among facilities). Many areas (every community's life circles)
+are traced together in few passes over one mosaic. So every point of a polygon is within ``buffer_m`` of a
 point of the network reached within the cutoff: no polygon claims ground
 beyond that, whatever the shape of the network (a convex hull of the reached
 nodes does, across rivers and railways).
