@@ -9,10 +9,10 @@ and a cell is in the area when its centre lies within
 ``buffer_m - cell_m * sqrt(2)`` of a marked cell's centre (an exact disk
 dilation, :func:`disk_dilation`; a Euclidean distance transform where the
 area is split among facilities). Many areas (every community's life circles)
-are traced together in few passes over one mosaic. So every point of a polygon is within ``buffer_m`` of a
-point of the network reached within the cutoff: no polygon claims ground
-beyond that, whatever the shape of the network (a convex hull of the reached
-nodes does, across rivers and railways).
+are traced together in few passes over one mosaic. So every point of a
+polygon is within ``buffer_m`` of a point of the network reached within the
+cutoff: no polygon claims ground beyond that, whatever the shape of the
+network (a convex hull of the reached nodes does, across rivers and railways).
 
 Modes:
 
