@@ -39,6 +39,7 @@ SUITES = (
     "maps",
     "writers",
     "scaling",
+    "study_ratio",
     "province",
 )
 

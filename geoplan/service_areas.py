@@ -6,11 +6,13 @@ on both sides. It is built on a grid of ``cell_m`` cells: points are sampled
 along every reached edge (at most a cell apart, each with its exact
 network distance), the cells holding samples within the cutoff are marked,
 and a cell is in the area when its centre lies within
-``buffer_m - cell_m * sqrt(2)`` of a marked cell's centre (a Euclidean
-distance transform). So every point of a polygon is within ``buffer_m`` of a
-point of the network reached within the cutoff: no polygon claims ground
-beyond that, whatever the shape of the network (a convex hull of the reached
-nodes does, across rivers and railways).
+``buffer_m - cell_m * sqrt(2)`` of a marked cell's centre (an exact disk
+dilation, :func:`disk_dilation`; a Euclidean distance transform where the
+area is split among facilities). Many areas (every community's life circles)
+are traced together in few passes over one mosaic. So every point of a
+polygon is within ``buffer_m`` of a point of the network reached within the
+cutoff: no polygon claims ground beyond that, whatever the shape of the
+network (a convex hull of the reached nodes does, across rivers and railways).
 
 Modes:
 
@@ -180,16 +182,28 @@ def group_areas(
     if len(labels) != len(snapped):
         msg = f"groups has {len(labels)} labels for {len(snapped)} points; give one label per point"
         raise InputError(msg)
-    empty = shapely.Polygon()
-    rows: list[_Row] = []
+    metres = [m for _, m in cutoffs]
+    tracer = _Tracer()
+    queued: list[tuple[Any, list[int]]] = []
+    codes, uniques = pd.factorize(labels, use_na_sentinel=False)  # in order of appearance
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
     with rasterio.Env():
-        for label in pd.unique(labels):
-            members = snapped.take((labels == label) & snapped.reachable)
+        for k, label in enumerate(uniques):
+            positions = order[bounds[k] : bounds[k + 1]]
+            members = snapped.take(positions[snapped.reachable[positions]])
             if len(members) == 0:
-                rows.extend((label, 0.0, m, 0.0, d, empty) for m, d in cutoffs)
+                queued.append((label, [tracer.add(None) for _ in cutoffs]))
                 continue
-            found = _from_nearest(network, members, [label], cutoffs, grid, mode="dissolved")
-            rows.extend((label, *row[1:]) for row in found)
+            samples = _group_samples(network, members, metres[-1], grid)
+            queued.append((label, [tracer.add(t) for t in grid.tiles(samples, metres)]))
+        tracer.flush()  # every group's circles in few tracings
+        empty = shapely.Polygon()
+        rows: list[_Row] = [
+            (label, _from_minutes(minutes), minutes, 0.0, m, tracer.traced(handle).get(1, empty))
+            for label, handles in queued
+            for (minutes, m), handle in zip(cutoffs, handles, strict=True)
+        ]
     frame = _frame(rows, network, None, "")
     return frame.rename(columns={"facility": "group"}).drop(columns=["from_minutes", "from_m"])
 
@@ -352,8 +366,20 @@ class _Grid:
         Returns one ``{label: polygon}`` per cutoff: label 1 for the whole area,
         or facility number + 1 with ``split``.
         """
+        tracer = _Tracer()
+        tiles = self.tiles(samples, cutoffs, split=split)
+        return [tracer.traced(tracer.add(tile)) for tile in tiles]
+
+    def tiles(
+        self, samples: _Samples, cutoffs: list[float], *, split: bool = False
+    ) -> list[_Tile | None]:
+        """Rasterise, per cutoff, the cells within the buffer of samples within the cutoff.
+
+        Returns one label raster per cutoff (None when no sample is within
+        it): 1 in the area, or facility number + 1 with ``split``, 0 outside.
+        """
         if len(samples.dist) == 0:
-            return [{} for _ in cutoffs]
+            return [None for _ in cutoffs]
         margin = math.ceil(self.reach_cells) + 1
         i = np.floor(-samples.y / self.cell).astype(np.int64)
         j = np.floor(samples.x / self.cell).astype(np.int64)
@@ -377,37 +403,216 @@ class _Grid:
         else:
             np.minimum.at(dist, flat, samples.dist)
         dist2, owner2 = dist.reshape(shape), owner.reshape(shape)
-        traced: list[dict[int, Any]] = []
+        tiles: list[_Tile | None] = []
         for cutoff in cutoffs:
             # only the part of the window around samples within this cutoff
             inside = samples.dist <= cutoff
             if not inside.any():
-                traced.append({})
+                tiles.append(None)
                 continue
             r0, r1 = int(i[inside].min()) - i0 - margin, int(i[inside].max()) - i0 + margin + 1
             c0, c1 = int(j[inside].min()) - j0 - margin, int(j[inside].max()) - j0 + margin + 1
             marked = dist2[r0:r1, c0:c1] <= cutoff
+            labels: NDArray[np.int32] | BoolArray
             if split:
                 gap, (ri, rj) = distance_transform_edt(~marked, return_indices=True)
-                labels = np.where(gap <= self.reach_cells, owner2[r0:r1, c0:c1][ri, rj] + 1, 0)
+                labels = np.where(
+                    gap <= self.reach_cells, owner2[r0:r1, c0:c1][ri, rj] + 1, 0
+                ).astype(np.int32)
             else:
-                labels = distance_transform_edt(~marked) <= self.reach_cells
+                labels = disk_dilation(marked, self.reach_cells)
             x0, y0 = (j0 + c0) * self.cell, -(i0 + r0) * self.cell
             transform = Affine(self.cell, 0.0, x0, 0.0, -self.cell, y0)
-            traced.append(_trace(labels.astype(np.int32), transform))
-        return traced
+            tiles.append(_Tile(labels, transform))  # (a whole area stays boolean: 1 byte a cell)
+        return tiles
 
 
-def _trace(labels: NDArray[np.int32], transform: Affine) -> dict[int, Any]:
-    """One (Multi)Polygon per positive label of a raster."""
-    pieces: dict[int, list[Any]] = {}
-    for geometry, value in shapes(labels, mask=labels > 0, connectivity=4, transform=transform):
-        rings = geometry["coordinates"]
-        holes = np.empty(len(rings) - 1, dtype=object)
-        holes[:] = [shapely.linearrings(np.asarray(r)) for r in rings[1:]]
-        polygon = shapely.polygons(np.asarray(rings[0]), holes=holes if len(holes) else None)
-        pieces.setdefault(int(value), []).append(polygon)
-    return {k: v[0] if len(v) == 1 else shapely.MultiPolygon(v) for k, v in pieces.items()}
+def disk_dilation(marked: BoolArray, radius: float) -> BoolArray:
+    """Cells whose centre is within ``radius`` cells of a marked cell's centre.
+
+    The same cells as ``distance_transform_edt(~marked) <= radius`` (which
+    measures the distance to the nearest marked cell as
+    ``sqrt(di**2 + dj**2)``), found without the transform: the disk is cut
+    into rows, each row a run of cells; every row of marks is widened by each
+    run's half-width (:func:`_widened_rows`) and shifted into place.
+
+    Parameters
+    ----------
+    marked
+        A 2-D boolean raster.
+    radius
+        The distance in cells (centre to centre).
+
+    Returns
+    -------
+    numpy.ndarray
+        A boolean raster of the shape of ``marked``.
+
+    Examples
+    --------
+    >>> marked = np.zeros((5, 5), dtype=bool)
+    >>> marked[2, 2] = True
+    >>> disk_dilation(marked, 1.5).astype(int)
+    array([[0, 0, 0, 0, 0],
+           [0, 1, 1, 1, 0],
+           [0, 1, 1, 1, 0],
+           [0, 1, 1, 1, 0],
+           [0, 0, 0, 0, 0]])
+    """
+    out = np.zeros(marked.shape, dtype=bool)
+    if radius < 0 or not marked.any():
+        return out
+    reach = math.floor(radius)
+    steps = np.arange(reach + 1, dtype=np.float64)
+    halves = {}
+    for di in range(-reach, reach + 1):
+        within = np.sqrt(float(di * di) + steps * steps) <= radius  # as the transform measures
+        if within.any():
+            halves[di] = int(np.flatnonzero(within).max())
+    widened = _widened_rows(marked, sorted(set(halves.values())))
+    rows = marked.shape[0]
+    for di, half in halves.items():
+        run = widened[half]
+        if di >= 0:
+            out[di:] |= run[: rows - di]
+        else:
+            out[:di] |= run[-di:]
+    return out
+
+
+def _widened_rows(marked: BoolArray, halves: list[int]) -> dict[int, BoolArray]:
+    """For each half-width ``w``: whether any cell ``j - w .. j + w`` of the row is marked.
+
+    Runs of a power of two are OR-ed from runs half as long; a run of any
+    length is the OR of two overlapping runs of the largest power of two in it.
+    """
+    widest = max(halves)
+    cols = marked.shape[1]
+    padded = np.zeros((marked.shape[0], cols + 2 * widest), dtype=bool)
+    padded[:, widest : widest + cols] = marked
+    runs = {1: padded}  # runs[p][:, k]: any of padded[:, k : k + p]
+    length = 1
+    while 2 * length <= 2 * widest + 1:
+        shorter = runs[length]
+        runs[2 * length] = shorter[:, :-length] | shorter[:, length:]
+        length *= 2
+    widened = {}
+    for half in halves:
+        size = 2 * half + 1
+        power = 1 << (size.bit_length() - 1)
+        start = widest - half  # padded column of cell 0's run start
+        table = runs[power]
+        widened[half] = (
+            table[:, start : start + cols]
+            | table[:, start + size - power : start + size - power + cols]
+        )
+    return widened
+
+
+@dataclass(frozen=True)
+class _Tile:
+    """A label raster (0: outside) and its transform, traced into one shape per label."""
+
+    labels: NDArray[np.int32] | BoolArray
+    transform: Affine
+
+
+class _Tracer:
+    """Trace many label rasters in few ``rasterio.features.shapes`` calls.
+
+    Tiles are stacked into mosaics of at most ``max_cells`` cells (each tile
+    keeps the empty border it was made with, so no two tiles' shapes touch),
+    traced in pixel coordinates and moved back with each tile's transform in
+    the order GDAL applies a geotransform, so every coordinate is the one a
+    call per tile gives. :meth:`add` queues a tile and returns a handle;
+    :meth:`traced` returns its ``{label: polygon}``, tracing the queue then.
+    """
+
+    def __init__(self, max_cells: int = 1_000_000) -> None:
+        self.max_cells = max_cells
+        self._queue: list[tuple[int, _Tile]] = []
+        self._queued_cells = 0
+        self._done: dict[int, dict[int, Any]] = {}
+        self._next = 0
+
+    def add(self, tile: _Tile | None) -> int:
+        """Queue a tile (None: nothing to trace); return its handle."""
+        handle = self._next
+        self._next += 1
+        if tile is None:
+            self._done[handle] = {}
+            return handle
+        self._queue.append((handle, tile))
+        self._queued_cells += tile.labels.size
+        if self._queued_cells >= self.max_cells:
+            self.flush()
+        return handle
+
+    def traced(self, handle: int) -> dict[int, Any]:
+        """Return (and forget) the shapes of a queued tile, tracing the queue if needed."""
+        if handle not in self._done:
+            self.flush()
+        return self._done.pop(handle)
+
+    def flush(self) -> None:
+        """Trace every queued tile."""
+        if not self._queue:
+            return
+        queue, self._queue, self._queued_cells = self._queue, [], 0
+        corners, shape = _shelves([tile.labels.shape for _, tile in queue])
+        firsts = np.concatenate([[0], np.cumsum([int(t.labels.max()) for _, t in queue])])
+        mosaic = np.zeros(shape, dtype=np.int32)
+        for k, ((_, tile), (top, left)) in enumerate(zip(queue, corners, strict=True)):
+            rows, cols = tile.labels.shape
+            mosaic[top : top + rows, left : left + cols] = np.where(
+                tile.labels > 0, tile.labels + firsts[k], 0
+            )
+        pieces: list[dict[int, list[Any]]] = [{} for _ in queue]
+        for geometry, value in shapes(mosaic, mask=mosaic > 0, connectivity=4):
+            k = int(np.searchsorted(firsts, value, side="left")) - 1
+            top, left = corners[k]
+            polygon = _polygon(geometry["coordinates"], queue[k][1].transform, top, left)
+            pieces[k].setdefault(int(value) - int(firsts[k]), []).append(polygon)
+        for (handle, _), found in zip(queue, pieces, strict=True):
+            self._done[handle] = {
+                label: parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+                for label, parts in found.items()
+            }
+
+
+def _shelves(shapes_: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], tuple[int, int]]:
+    """Place rectangles on shelves of a roughly square mosaic, tallest first.
+
+    Returns each rectangle's top-left (row, column) and the mosaic's shape.
+    Rectangles never overlap; the mosaic wastes little beyond them (every
+    cell is traced, empty or not).
+    """
+    total = sum(rows * cols for rows, cols in shapes_)
+    width = max(math.isqrt(total), *(cols for _, cols in shapes_))
+    corners: list[tuple[int, int]] = [(0, 0)] * len(shapes_)
+    top = left = shelf = 0
+    for k in sorted(range(len(shapes_)), key=lambda k: -shapes_[k][0]):
+        rows, cols = shapes_[k]
+        if left + cols > width:  # a new shelf under the last
+            top, left, shelf = top + shelf, 0, 0
+        corners[k] = (top, left)
+        left += cols
+        shelf = max(shelf, rows)
+    return corners, (top + shelf, width)
+
+
+def _polygon(rings: Any, transform: Affine, top: int, left: int) -> Any:
+    """Return a polygon of rings in mosaic pixels, placed with its tile's transform."""
+    placed = []
+    for ring in rings:
+        xy = np.asarray(ring, dtype=np.float64)
+        col, row = xy[:, 0] - left, xy[:, 1] - top
+        x = transform.c + col * transform.a + row * transform.b  # as GDAL: gt0 + x gt1 + y gt2
+        y = transform.f + col * transform.d + row * transform.e
+        placed.append(np.column_stack([x, y]))
+    holes = np.empty(len(placed) - 1, dtype=object)
+    holes[:] = [shapely.linearrings(r) for r in placed[1:]]
+    return shapely.polygons(placed[0], holes=holes if len(holes) else None)
 
 
 # ----------------------------------------------------------------- modes
@@ -444,6 +649,19 @@ def _per_facility(
     return rows
 
 
+def _group_samples(network: Network, members: SnappedPoints, limit: float, grid: _Grid) -> _Samples:
+    """Return the reached street points within ``limit`` of any of a group's points."""
+    nearest = network.nearest(members, distance_m=limit)
+    return _reached_samples(
+        network,
+        nearest.node_distance_m,
+        nearest.node_source,
+        members,
+        spacing=grid.spacing,
+        limit=limit,
+    )
+
+
 def _from_nearest(
     network: Network,
     fac: SnappedPoints,
@@ -454,15 +672,7 @@ def _from_nearest(
     mode: str,
 ) -> list[_Row]:
     metres = [m for _, m in cutoffs]
-    nearest = network.nearest(fac, distance_m=metres[-1])
-    samples = _reached_samples(
-        network,
-        nearest.node_distance_m,
-        nearest.node_source,
-        fac,
-        spacing=grid.spacing,
-        limit=metres[-1],
-    )
+    samples = _group_samples(network, fac, metres[-1], grid)
     traced = grid.areas(samples, metres, split=mode == "split")
     empty = shapely.Polygon()
     rows: list[_Row] = []

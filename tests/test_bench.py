@@ -20,7 +20,8 @@ def test_quick_engine_benchmark_runs_and_agrees():
 
 # (the province suite's run-many paths are tested in test_parallel.py)
 @pytest.mark.parametrize(
-    "suite", ["readers", "lines", "drive", "maps", "writers", "scaling", "hard_location"]
+    "suite",
+    ["readers", "lines", "drive", "maps", "writers", "scaling", "hard_location", "study_ratio"],
 )
 def test_quick_suites_run(suite):
     module = pytest.importorskip(f"bench.{suite}")
