@@ -185,25 +185,13 @@ def _flow(
     """Most weight the ``sites`` can serve (demand split allowed) and each site's share."""
     if sites.size == 0:
         return 0.0, _empty_float()
-    sub = sp.csr_array(a[sites])
-    site_of = np.repeat(np.arange(sites.size), np.diff(sub.indptr))
-    keep = v[sub.indices] > 0
-    site_of, point = site_of[keep], sub.indices[keep]
-    if point.size == 0:
+    rows, upper, site_of = _flow_rows(a, v, cap, sites, weighted_only=True)
+    if site_of.size == 0:
         return 0.0, np.zeros(sites.size)
-    users, row = np.unique(point, return_inverse=True)
-    e = point.size
-    ids = np.arange(e)
-    a_ub = sp.vstack(
-        [
-            sp.csr_array((np.ones(e), (row, ids)), shape=(users.size, e)),
-            sp.csr_array((np.ones(e), (site_of, ids)), shape=(sites.size, e)),
-        ]
-    ).tocsr()
     res = linprog(
-        -np.ones(e),
-        A_ub=a_ub,
-        b_ub=np.concatenate([v[users], cap[sites]]),
+        -np.ones(site_of.size),
+        A_ub=rows,
+        b_ub=upper,
         bounds=(0, None),
         method="highs",
     )
@@ -212,6 +200,33 @@ def _flow(
         raise RuntimeError(msg)
     served = _sums(site_of, res.x, sites.size)
     return float(served.sum()), served.astype(np.float64)
+
+
+def _flow_rows(
+    a: sp.csr_array, v: FloatArray, cap: FloatArray, sites: IntArray, *, weighted_only: bool
+) -> tuple[sp.csr_array, FloatArray, IntArray]:
+    """Build the flow LP's rows over the (site, point) pairs of ``sites``.
+
+    One row per demand point (at most its weight), then one per site (at most
+    its capacity); a column per pair (``weighted_only``: pairs with a weight).
+    Returns the rows, their upper limits and each column's site.
+    """
+    sub = sp.csr_array(a[sites])
+    site_of = np.repeat(np.arange(sites.size), np.diff(sub.indptr))
+    point = sub.indices
+    if weighted_only:
+        keep = v[point] > 0
+        site_of, point = site_of[keep], point[keep]
+    users, row = np.unique(point, return_inverse=True)
+    e = point.size
+    ids = np.arange(e)
+    rows = sp.vstack(
+        [
+            sp.csr_array((np.ones(e), (row, ids)), shape=(users.size, e)),
+            sp.csr_array((np.ones(e), (site_of, ids)), shape=(sites.size, e)),
+        ]
+    ).tocsr()
+    return rows, np.concatenate([v[users], cap[sites]]), site_of
 
 
 def _greedy_capacitated(model: _Cover, cap: FloatArray, p: int) -> list[int]:
@@ -320,19 +335,8 @@ def _flow_program(
     a: sp.csr_array, v: FloatArray, cap: FloatArray, sites: IntArray
 ) -> tuple[_Program, list[int]]:
     """Build the flow LP of ``sites`` (max sum f; demand, capacity rows); each site's row."""
-    sub = sp.csr_array(a[sites])
-    site_of = np.repeat(np.arange(sites.size), np.diff(sub.indptr))
-    point = sub.indices
-    users, row = np.unique(point, return_inverse=True)
-    e = point.size
-    ids = np.arange(e)
-    rows = sp.vstack(
-        [
-            sp.csr_array((np.ones(e), (row, ids)), shape=(users.size, e)),
-            sp.csr_array((np.ones(e), (site_of, ids)), shape=(sites.size, e)),
-        ]
-    ).tocsr()
-    upper = np.concatenate([v[users], cap[sites]])
+    rows, upper, site_of = _flow_rows(a, v, cap, sites, weighted_only=False)
+    e = site_of.size
     prog = _Program(
         c=-np.ones(e),
         integrality=np.zeros(e),
@@ -343,4 +347,5 @@ def _flow_program(
         ub=np.full(e, np.inf),
         sign=-1.0,
     )
-    return prog, [users.size + k for k in range(sites.size)]
+    users = upper.size - sites.size
+    return prog, [users + k for k in range(sites.size)]

@@ -1432,17 +1432,6 @@ def network_map(
 # ------------------------------------------------------------------------------ saving
 
 
-def _render(m: folium.Map) -> str:
-    """Render the map with numbered element ids: the same map gives the same page.
-
-    folium adds to a map each time it renders it, and branca names every element
-    by a random id; :func:`geoplan.outputs._render.render_page` numbers the ids in
-    order, renders once (without recompiling the layers' data as templates) and
-    leaves the map as it was.
-    """
-    return render_page(m)
-
-
 def map_html(m: folium.Map, *, offline: bool | None = None) -> str:
     """Return the map as one HTML page; with ``offline`` every asset is embedded.
 
@@ -1459,7 +1448,7 @@ def map_html(m: folium.Map, *, offline: bool | None = None) -> str:
     -------
     str
     """
-    page = _render(m)
+    page = render_page(m)  # ids numbered in order: the same map, the same page
     if offline if offline is not None else settings.offline_maps:
         from geoplan.outputs.assets import make_self_contained
 
@@ -1560,7 +1549,7 @@ def save_map(
     if final.is_dir():
         msg = f"{final} is a folder; give the path of an .html file to write"
         raise DataSourceError(msg)
-    page = _render(m)
+    page = render_page(m)  # ids numbered in order: the same map, the same page
     if offline if offline is not None else settings.offline_maps:
         from geoplan.outputs.assets import make_self_contained
 
