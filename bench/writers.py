@@ -88,7 +88,7 @@ def encoded_line_by_line(kind: str, geometries: Any) -> Any:
 @contextlib.contextmanager
 def old_maps() -> Iterator[None]:
     with (
-        mock.patch.object(maps, "_render", deep_copy_render),
+        mock.patch.object(maps, "render_page", deep_copy_render),
         mock.patch.object(maps, "_features", features_via_json),
         mock.patch.object(maps, "_encoded", encoded_line_by_line),
     ):
