@@ -365,3 +365,39 @@ def test_indicators_need_a_register(tmp_path):
     result = invoke("indicators", str(_config(tmp_path, text)), "--out", str(tmp_path / "o"))
     assert result.exit_code == EXIT_BAD_INPUT
     assert "[register]" in result.output
+
+
+def test_the_run_summary_reads_in_chinese(tmp_path):
+    """With --lang zh the lines a planner reads are Chinese: the proposal's solver and gap too."""
+    out = tmp_path / "zh"
+    result = invoke("--lang", "zh", "run", str(SYNTHETIC), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("  ")]
+    proposal = next(line for line in lines if "→" in line)
+    assert "求解器" in proposal
+    assert "最优间隙" in proposal
+    # beyond the solver's name and file names, no English word is left
+    words = {w.lower() for line in lines for w in re.findall(r"[A-Za-z]{3,}", line)}
+    assert words <= {
+        "highs",
+        "greedy",
+        "tables",
+        "indicators",
+        "csv",
+        "report",
+        "html",
+        "pdf",
+        "maps",
+        "print",
+        "xlsx",
+        "layers",
+        "gpkg",
+        "rasters",
+        "run",
+        "json",
+        "sites",
+        "tmp",
+        "pytest",
+        "root",
+        "zh",
+    } | {w.lower() for w in re.findall(r"[A-Za-z]{3,}", str(out))}

@@ -186,7 +186,8 @@ def echo_summary(result: StudyResult, folder: Path) -> None:
     for type_id, summary in totals.get("proposals", {}).items():
         click.echo(
             f"  {facility_type_label(type_id, lang)}: +{summary['sites']} {label('sites', lang)} "
-            f"({summary['solver']}, gap {summary['gap']:.1%}): {summary['share_before']:.1%} → "
+            f"({label('solver', lang)} {summary['solver']}, {label('gap', lang)} "
+            f"{summary['gap']:.1%}): {summary['share_before']:.1%} → "
             f"{summary['share_after']:.1%}"
         )
     for note in sorted(set(result.notes)):
