@@ -20,8 +20,11 @@ __all__ = [
     "is_share_column",
     "label",
     "level_name",
+    "parameter_name",
+    "profile_name",
     "resolve_lang",
     "table_label",
+    "unit_name",
     "verification_name",
 ]
 
@@ -181,8 +184,70 @@ _VERIFICATION: dict[str, tuple[str, str]] = {
 
 def verification_name(verification: str, lang: str | None = None) -> str:
     """Return how well a figure was verified, in words in ``lang``."""
-    names = _VERIFICATION.get(verification)
-    return verification if names is None else names[0 if resolve_lang(lang) == "zh" else 1]
+    return _named(_VERIFICATION, verification, lang)
+
+
+#: Travel profiles: how people move on the network.
+_PROFILES = {"walk": ("步行", "walk"), "bike": ("骑行", "bike"), "drive": ("驾车", "drive")}
+
+#: The units of the standards' and geoplan's parameters (standards/*.toml).
+_UNITS = {
+    "persons/m2": ("人/平方米", "persons/m2"),
+    "levels": ("层", "levels"),
+    "m2": ("平方米", "m2"),
+    "m": ("米", "m"),
+    "m/s": ("米/秒", "m/s"),
+    "min": ("分钟", "min"),
+    "persons": ("人", "persons"),
+    "share": ("比例", "share"),
+    "ratio": ("比值", "ratio"),
+}
+
+#: The parameters a study's estimates use, named for a planner (standards/parameters.toml).
+_PARAMETERS = {
+    "persons_per_m2_floor": ("每平方米建筑面积人数", "persons per m2 of floor area"),
+    "default_building_levels": ("未标注层数建筑的层数", "levels of buildings without levels"),
+    "levels_single_storey_house": ("平房层数", "levels of a single-storey house"),
+    "levels_house": ("独立住宅层数", "levels of a house"),
+    "levels_village_house": ("村庄住宅层数", "levels of a village house"),
+    "max_untagged_footprint_m2": (
+        "未标注用途建筑的最大基底面积",
+        "largest footprint of an untagged building",
+    ),
+    "far_residential": ("居住用地容积率", "floor area ratio, residential"),
+    "far_residential_low_rise": ("低层居住用地容积率", "floor area ratio, low-rise residential"),
+    "far_residential_old": ("老旧居住区容积率", "floor area ratio, old residential"),
+    "far_rural_homestead": ("农村宅基地容积率", "floor area ratio, rural homesteads"),
+    "walk_speed_elderly_m_s": ("老年人步行速度", "walking speed of the elderly"),
+    "walk_speed_children_m_s": ("儿童步行速度", "walking speed of young children"),
+}
+
+
+def profile_name(profile: str, lang: str | None = None) -> str:
+    """Return a travel profile (``walk``, ``bike``, ``drive``) in words in ``lang``."""
+    return _named(_PROFILES, profile, lang)
+
+
+def unit_name(unit: str, lang: str | None = None) -> str:
+    """Return a parameter's unit in ``lang`` (the unit itself when unknown).
+
+    Examples
+    --------
+    >>> unit_name("persons/m2", "zh"), unit_name("persons/m2", "en"), unit_name("ha", "zh")
+    ('人/平方米', 'persons/m2', 'ha')
+    """
+    return _named(_UNITS, unit, lang)
+
+
+def parameter_name(name: str, lang: str | None = None) -> str:
+    """Return a parameter by its name for a planner in ``lang`` (the id itself when unknown)."""
+    return _named(_PARAMETERS, name, lang)
+
+
+def _named(names: dict[str, tuple[str, str]], key: str, lang: str | None) -> str:
+    """Return ``key``'s (Chinese, English) name in ``lang``, or ``key`` when it has none."""
+    found = names.get(key)
+    return key if found is None else found[0 if resolve_lang(lang) == "zh" else 1]
 
 
 def level_name(level: str, lang: str | None = None) -> str:

@@ -115,6 +115,11 @@ _SPATIAL_METHOD = (
     + f" or {COMPREHENSIVE_FACILITY_TYPES[-1]} facility inside (or on the boundary of) "
     "the community polygon"
 )
+#: The two methods in Chinese, for the summary a Chinese report shows.
+_METHODS_ZH = {
+    _REGISTER_METHOD: "台账：服务用房面积（service_floor_area_m2）大于 0",
+    _SPATIAL_METHOD: "空间判定：社区边界内（或边界上）有社区综合服务设施",
+}
 _STUDY = "study"
 
 _TABLE_COLUMNS = [
@@ -218,8 +223,8 @@ class IndicatorResult:
             column names: number, indicator name, type (预期性/约束性), value,
             target, the plan's target text, comparison, meets, gap, unit,
             communities evaluated and missing, and a note (the method of
-            indicators 1 and 2; the reason an indicator is unsupported, in
-            English). Unsupported indicators have no value.
+            indicators 1 and 2, in ``lang``; the reason an indicator is
+            unsupported, in English). Unsupported indicators have no value.
 
         Examples
         --------
@@ -242,6 +247,7 @@ class IndicatorResult:
             if found is None and ind not in reasons:
                 continue  # not asked for
             note = str(found["method"]) if found is not None and ind in _COVERAGE_IDS else ""
+            note = _METHODS_ZH.get(note, note) if k == 0 else note
             rows.append(
                 {
                     "id": ind,

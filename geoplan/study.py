@@ -129,6 +129,8 @@ class MeasuredType:
         Why there are none, when there are none.
     custom
         A type of the user's own (not one of the standards).
+    source_zh, note_zh
+        ``source`` and ``note`` in Chinese.
     """
 
     id: str
@@ -141,10 +143,20 @@ class MeasuredType:
     n_sites: int = 0
     note: str = ""
     custom: bool = False
+    source_zh: str = ""
+    note_zh: str = ""
 
     def label(self, lang: str) -> str:
         """Return the type's name in ``lang``."""
         return self.name_zh if lang == "zh" else self.name_en
+
+    def source_in(self, lang: str) -> str:
+        """Return where its sites came from, in ``lang``."""
+        return self.source_zh if lang == "zh" and self.source_zh else self.source
+
+    def note_in(self, lang: str) -> str:
+        """Return why there are none (when there are none), in ``lang``."""
+        return self.note_zh if lang == "zh" and self.note_zh else self.note
 
     def row(self) -> dict[str, Any]:
         """Return the type as a row of the ``facility_types`` table."""
@@ -565,14 +577,7 @@ def _measured(
     """Resolve one measured type: names, threshold, where its sites came from, how many."""
     ftype = standards.facility_type(source.type_id, exact=True)
     count = int((facilities["facility_type"] == source.type_id).sum())
-    if source.file is not None:
-        described = f"file {source.file.name}"
-    elif source.tags is not None:
-        described = f"OpenStreetMap tags {tag_text(source.tags)}"
-    else:
-        described = "classified points of interest (names and OSM tags)"
-    if source.polygons_only:
-        described += "; areas only"
+    described, described_zh = _described(source)
     return MeasuredType(
         id=ftype.id,
         name_zh=ftype.name_zh,
@@ -582,9 +587,28 @@ def _measured(
         stand_in=_stand_in(source, ftype.osm_tags),
         capacity=source.capacity,
         n_sites=count,
-        note=_why_none(source, described) if count == 0 else "",
+        note=_why_none(source)[1] if count == 0 else "",
         custom=source.custom,
+        source_zh=described_zh,
+        note_zh=_why_none(source)[0] if count == 0 else "",
     )
+
+
+def _described(source: FacilitySource) -> tuple[str, str]:
+    """Return where a type's sites come from, in English and in Chinese."""
+    if source.file is not None:
+        en, zh = f"file {source.file.name}", f"文件 {source.file.name}"
+    elif source.tags is not None:
+        tags = tag_text(source.tags)
+        en, zh = f"OpenStreetMap tags {tags}", f"OpenStreetMap 标签 {tags}"
+    else:
+        en, zh = (
+            "classified points of interest (names and OSM tags)",
+            "按名称与 OSM 标签分类的兴趣点",
+        )
+    if source.polygons_only:
+        en, zh = f"{en}; areas only", f"{zh}（仅面状要素）"
+    return en, zh
 
 
 def _stand_in(source: FacilitySource, standard_tags: Sequence[Any]) -> str:
@@ -600,14 +624,24 @@ def _stand_in(source: FacilitySource, standard_tags: Sequence[Any]) -> str:
     return ", ".join(extra)
 
 
-def _why_none(source: FacilitySource, described: str) -> str:
+def _why_none(source: FacilitySource) -> tuple[str, str]:
+    """Return why a type has no sites, in Chinese and in English."""
     if source.file is not None:
-        return f"none in {source.file.name} within the study area: coverage 0"
-    if source.tags is not None:
+        name = source.file.name
         return (
-            f"OpenStreetMap has none tagged {tag_text(source.tags)} in the study area: coverage 0"
+            f"研究范围内 {name} 中没有该类设施：覆盖率为 0",
+            f"none in {name} within the study area: coverage 0",
         )
-    return "no point of interest was classified as this type in the study area: coverage 0"
+    if source.tags is not None:
+        tags = tag_text(source.tags)
+        return (
+            f"研究范围内 OpenStreetMap 没有标注为 {tags} 的设施：覆盖率为 0",
+            f"OpenStreetMap has none tagged {tags} in the study area: coverage 0",
+        )
+    return (
+        "研究范围内没有兴趣点被归入该类型：覆盖率为 0",
+        "no point of interest was classified as this type in the study area: coverage 0",
+    )
 
 
 def _input_caveats(
@@ -670,10 +704,13 @@ def _threshold_caveat(t: MeasuredType) -> Caveat:
         "default": ("geoplan 默认值", "geoplan's default"),
     }
     zh, en = levels.get(value.verification, (value.verification, value.verification))
+    try:
+        cited = current_standards().source(value.source).name_in("zh")
+    except KeyError:  # a source the standards in force do not hold
+        cited = value.source
     return Caveat(
         "threshold",
-        f"{t.name_zh}的服务范围 {t.cutoff.text_in('zh')} 来自{zh}（{value.source}），"
-        "未经国家标准核实。",
+        f"{t.name_zh}的服务范围 {t.cutoff.text_in('zh')} 来自{zh}（{cited}），未经国家标准核实。",
         f"{t.name_en}: its threshold of {t.cutoff.text} comes from {en} ({value.source}), not a "
         "verified national standard.",
     )
@@ -1080,7 +1117,8 @@ def _run_caveats(result: StudyResult) -> list[Caveat]:
             out.append(
                 Caveat(
                     "no_sites",
-                    f"{t.name_zh}：研究范围内未找到设施（来源：{t.source}），覆盖率记为 0。",
+                    f"{t.name_zh}：研究范围内未找到设施（来源：{t.source_in('zh')}），"
+                    "覆盖率记为 0。",
                     f"{t.name_en}: {t.note} (source: {t.source}).",
                 )
             )

@@ -528,3 +528,19 @@ def test_report_pdf_carries_the_groups_and_scenarios_of_its_page(cjk, tmp_path):
     compared = result.scenarios["铁路"].table.set_index(["topic", "subject", "measure"])
     row = compared.loc[("coverage", "community_canteen", "covered")]
     assert squeezed(f"{row['before']:,.0f}{row['after']:,.0f}") in flat
+
+
+def test_the_demo_report_page_reads_in_chinese(demo):
+    """report.html in zh: no English word left but names, tags, ids of data and the solver's."""
+    _, folder, _ = demo
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", page, flags=re.S)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", body))
+    tokens = [t for t in re.split(r"[\s，。；：、（）(),;:]+", text) if t]
+    # OSM tags (key=value), file names and paths are data, not words
+    plain = [t for t in tokens if "=" not in t and "/" not in t and not re.search(r"\.\w+$", t)]
+    words = {w for t in plain for w in re.findall(r"[A-Za-z][A-Za-z_]{3,}", t)}
+    data = {"Helsinki", "central", "demo", "geoplan", "OpenStreetMap", "ODbL", "outside"}
+    solver = {"HiGHS", "highs"}
+    register_column = {"service_floor_area_m"}  # service_floor_area_m2, the register's column
+    assert words - data - solver - register_column == set()

@@ -19,7 +19,7 @@ from __future__ import annotations
 import html
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,10 @@ from geoplan._i18n import (
     is_share_column,
     label,
     level_name,
+    parameter_name,
+    profile_name,
     resolve_lang,
+    unit_name,
     verification_name,
 )
 from geoplan._io import atomic_path, sha256
@@ -417,7 +420,7 @@ def _coverage_table(result: StudyResult, lang: str) -> str:
             figure(row["population"], "coverage_totals", key, "population"),
             figure(row["covered"], "coverage_totals", key, "covered"),
             figure(row["share"], "coverage_totals", key, "share", fmt="percent"),
-            (measured.note if measured and measured.note else row["note"]) or "",
+            (measured.note_in(lang) if measured and measured.note else row["note"]) or "",
         ]
         rows.append(cells)
     return _table(head, rows)
@@ -735,6 +738,7 @@ _STEPS = {
     "load_population": ("读取人口", "reading the population"),
     "load_facilities": ("读取设施", "reading the facilities"),
     "load_register": ("读取社区台账", "reading the register"),
+    "load_base_layers": ("读取底图要素", "reading the base map's features"),
     "resolve": ("整合输入", "resolving the inputs"),
     "life_circles": ("生活圈完整度", "life circles"),
     "service_areas": ("服务范围", "service areas"),
@@ -823,12 +827,23 @@ def _data_sources(result: StudyResult, lang: str) -> Markup:
     network = study.network
     text = (
         f"路网：{network.name}（{network.n_nodes:,} 个节点，{network.n_edges:,} 条路段，"
-        f"{network.profile}）。OpenStreetMap 数据 © OpenStreetMap 贡献者，ODbL 1.0。"
+        f"{profile_name(network.profile, lang)}）。OpenStreetMap 数据 © OpenStreetMap 贡献者，"
+        "ODbL 1.0。"
         if zh
         else f"Network: {network.name} ({network.n_nodes:,} nodes, {network.n_edges:,} edges, "
         f"{network.profile}). OpenStreetMap data © OpenStreetMap contributors, ODbL 1.0."
     )
     return Markup("<p>{}</p>{}").format(text, table)
+
+
+def _source_name(source_id: str, lang: str, cites: Mapping[Any, Any]) -> str:
+    """Return what a threshold cites: the source's Chinese name in zh, its full citation in en.
+
+    The citations quote the sources with English notes; a Chinese page names them.
+    """
+    if lang == "zh" and source_id in cites:
+        return current_standards().source(source_id).name_in("zh")
+    return str(cites.get(source_id, source_id))
 
 
 def _thresholds(result: StudyResult, lang: str) -> Markup:
@@ -843,9 +858,9 @@ def _thresholds(result: StudyResult, lang: str) -> Markup:
                 t.label(lang),
                 t.cutoff.text_in(lang),
                 basis,
-                cites.get(value.source, value.source),
+                _source_name(value.source, lang, cites),
                 verification_name(value.verification, lang),
-                t.source,
+                t.source_in(lang),
                 t.stand_in or "—",
             ]
         )
@@ -912,11 +927,12 @@ def _population_method(result: StudyResult, lang: str) -> Markup:
         return Markup("")
     zh = lang == "zh"
     text = method.get("method", {}).get("zh" if zh else "en", "")
+    cites = current_standards().sources()["cite"].to_dict()
     rows = [
         [
-            str(d.get("name", "")),
-            f"{d.get('value', '')} {d.get('unit', '')}".strip(),
-            str(d.get("source", "")),
+            parameter_name(str(d.get("name", "")), lang),
+            f"{d.get('value', '')} {unit_name(str(d.get('unit', '')), lang)}".strip(),
+            _source_name(str(d.get("source", "")), lang, cites),
             verification_name(str(d.get("verification", "")), lang),
         ]
         for d in method.get("defaults", [])

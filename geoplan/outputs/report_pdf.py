@@ -361,7 +361,7 @@ class _Writer:
                     figure_text(row["population"], "count"),
                     figure_text(row["covered"], "count"),
                     figure_text(row["share"], "percent"),
-                    (measured.note if measured and measured.note else row["note"]) or "",
+                    (measured.note_in(lang) if measured and measured.note else row["note"]) or "",
                 ]
             )
         head = [
