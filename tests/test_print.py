@@ -544,3 +544,21 @@ def test_the_demo_report_page_reads_in_chinese(demo):
     solver = {"HiGHS", "highs"}
     register_column = {"service_floor_area_m"}  # service_floor_area_m2, the register's column
     assert words - data - solver - register_column == set()
+
+
+def test_the_demo_report_pdf_has_the_methods_chapter_of_its_page(demo):
+    """Methods and assumptions: every threshold source, parameter and file of the page."""
+    from geoplan.outputs.report_page import methods
+
+    result, folder, _ = demo
+    flat = squeezed(pdf_text(folder / "report.pdf"))
+    assert squeezed("方法与假设") in flat
+    sections = methods(result, "zh")
+    assert len(sections) >= 4
+    for heading, blocks in sections:
+        assert squeezed(heading) in flat, heading
+        for block in blocks:
+            for cell in (c for row in block.rows for c in row):
+                assert squeezed(str(cell)) in flat, cell
+            for item in block.items:
+                assert squeezed(item) in flat, item

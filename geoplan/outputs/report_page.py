@@ -49,9 +49,11 @@ from geoplan.study import StudyResult, study_totals
 
 __all__ = [
     "FORMATS",
+    "Block",
     "bar_chart",
     "figure",
     "group_coverage",
+    "methods",
     "scenario_tables",
     "write_report_page",
 ]
@@ -312,7 +314,7 @@ def write_report_page(result: StudyResult, folder: Path, written: dict[str, list
             for p in written.get(kind, [])
         ],
         timings=[(step_name(k, lang), f"{v:,.2f}") for k, v in result.timings.items()],
-        methods=methods(result, lang),
+        methods=[(heading, _blocks_html(blocks)) for heading, blocks in methods(result, lang)],
     )
     path = folder / "report.html"
     with atomic_path(path) as tmp:
@@ -789,8 +791,21 @@ _HOW = {
 }
 
 
-def methods(result: StudyResult, lang: str) -> list[tuple[str, Markup]]:
-    """Return the report's chapter on methods and assumptions: (heading, HTML) sections."""
+@dataclass(frozen=True)
+class Block:
+    """A piece of the methods chapter, for the page and for report.pdf alike.
+
+    A paragraph (``text``), a table (``head`` and ``rows``) or a list (``items``).
+    """
+
+    text: str = ""
+    head: Sequence[str] = ()
+    rows: Sequence[Sequence[str]] = ()
+    items: Sequence[str] = ()
+
+
+def methods(result: StudyResult, lang: str) -> list[tuple[str, list[Block]]]:
+    """Return the report's chapter on methods and assumptions: (heading, blocks) sections."""
     zh = lang == "zh"
     sections = [
         ("数据来源" if zh else "Data", _data_sources(result, lang)),
@@ -804,14 +819,27 @@ def methods(result: StudyResult, lang: str) -> list[tuple[str, Markup]]:
     population = _population_method(result, lang)
     if population:
         sections.append(("人口估算" if zh else "How the population was estimated", population))
-    items = Markup("").join(Markup("<li>{}</li>").format(text) for text in _HOW[lang])
     sections.append(
-        ("计算方法" if zh else "How the figures are computed", Markup("<ul>{}</ul>").format(items))
+        ("计算方法" if zh else "How the figures are computed", [Block(items=_HOW[lang])])
     )
     return sections
 
 
-def _data_sources(result: StudyResult, lang: str) -> Markup:
+def _blocks_html(blocks: Sequence[Block]) -> Markup:
+    """Return the blocks as HTML (every text escaped)."""
+    out = []
+    for block in blocks:
+        if block.head:
+            out.append(_table(block.head, block.rows))
+        elif block.items:
+            items = Markup("").join(Markup("<li>{}</li>").format(t) for t in block.items)
+            out.append(Markup("<ul>{}</ul>").format(items))
+        elif block.text:
+            out.append(Markup("<p>{}</p>").format(block.text))
+    return Markup("").join(out)
+
+
+def _data_sources(result: StudyResult, lang: str) -> list[Block]:
     study = result.study
     zh = lang == "zh"
     rows = []
@@ -823,7 +851,6 @@ def _data_sources(result: StudyResult, lang: str) -> Markup:
         "大小" if zh else "size",
         "SHA-256（前 12 位）" if zh else "SHA-256 (first 12)",
     ]
-    table = _table(head, rows) if rows else Markup("")
     network = study.network
     text = (
         f"路网：{network.name}（{network.n_nodes:,} 个节点，{network.n_edges:,} 条路段，"
@@ -833,7 +860,7 @@ def _data_sources(result: StudyResult, lang: str) -> Markup:
         else f"Network: {network.name} ({network.n_nodes:,} nodes, {network.n_edges:,} edges, "
         f"{network.profile}). OpenStreetMap data © OpenStreetMap contributors, ODbL 1.0."
     )
-    return Markup("<p>{}</p>{}").format(text, table)
+    return [Block(text=text), Block(head=head, rows=rows)] if rows else [Block(text=text)]
 
 
 def _source_name(source_id: str, lang: str, cites: Mapping[Any, Any]) -> str:
@@ -846,7 +873,7 @@ def _source_name(source_id: str, lang: str, cites: Mapping[Any, Any]) -> str:
     return str(cites.get(source_id, source_id))
 
 
-def _thresholds(result: StudyResult, lang: str) -> Markup:
+def _thresholds(result: StudyResult, lang: str) -> list[Block]:
     zh = lang == "zh"
     cites = current_standards().sources()["cite"].to_dict()
     rows = []
@@ -877,10 +904,10 @@ def _thresholds(result: StudyResult, lang: str) -> Markup:
             "stand-in",
         ]
     )
-    return _table(head, rows)
+    return [Block(head=head, rows=rows)]
 
 
-def _walk_speeds(result: StudyResult, lang: str) -> Markup:
+def _walk_speeds(result: StudyResult, lang: str) -> list[Block]:
     """Everyone's and each group's walking speed, its source and how well it was checked."""
     study = result.study
     zh = lang == "zh"
@@ -901,7 +928,7 @@ def _walk_speeds(result: StudyResult, lang: str) -> Markup:
                 name,
                 counted,
                 f"{float(row['walk_speed_m_s']):.2f}",
-                cites.get(source, source),
+                _source_name(source, lang, cites),
                 verification_name(str(row["speed_verification"]), lang),
             ]
         )
@@ -918,13 +945,13 @@ def _walk_speeds(result: StudyResult, lang: str) -> Markup:
         "v_everyone minutes (its time on every edge scales by the ratio of the speeds); the "
         "life circles and the site proposals use everyone's speed."
     )
-    return Markup("{}<p>{}</p>").format(_table(head, rows), note)
+    return [Block(head=head, rows=rows), Block(text=note)]
 
 
-def _population_method(result: StudyResult, lang: str) -> Markup:
+def _population_method(result: StudyResult, lang: str) -> list[Block]:
     method = result.study.population_method
     if not method:
-        return Markup("")
+        return []
     zh = lang == "zh"
     text = method.get("method", {}).get("zh" if zh else "en", "")
     cites = current_standards().sources()["cite"].to_dict()
@@ -954,9 +981,7 @@ def _population_method(result: StudyResult, lang: str) -> Markup:
         if zh
         else "Left out (count and people by the formula): "
     )
-    extra = (
-        Markup("<p>{}{}</p>").format(note, "；".join(items) if zh else "; ".join(items))
-        if items
-        else Markup("")
-    )
-    return Markup("<p>{}</p>{}{}").format(text, _table(head, rows), extra)
+    blocks = [Block(text=text), Block(head=head, rows=rows)]
+    if items:
+        blocks.append(Block(text=note + ("；".join(items) if zh else "; ".join(items))))
+    return blocks

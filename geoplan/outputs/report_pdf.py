@@ -33,7 +33,7 @@ from geoplan._io import atomic_path
 from geoplan._version import __version__
 from geoplan.outputs.fonts import Typeface, latin_typeface, print_typeface
 from geoplan.outputs.print_maps import data_sources, figure_text, write_print_maps
-from geoplan.outputs.report_page import group_coverage, scenario_tables
+from geoplan.outputs.report_page import group_coverage, methods, scenario_tables
 from geoplan.study import StudyResult, study_totals
 
 if TYPE_CHECKING:
@@ -119,6 +119,7 @@ def write_report_pdf(
     writer.indicators(result)
     writer.proposals(result)
     writer.scenarios(result)
+    writer.methods(result)
     writer.caveats(result)
     writer.figures(figures)
     path = folder / "report.pdf"
@@ -462,6 +463,20 @@ class _Writer:
             self.heading(f"{label('scenario', lang)}: {scenario['name']}", size=11)
             self.paragraph(scenario["text"])
             self.table(scenario["head"], scenario["rows"], size=8)
+
+    def methods(self, result: StudyResult) -> None:
+        """Write the methods and assumptions chapter, as the page has it."""
+        self.portrait()
+        self.heading(label("methods", self.lang))
+        for heading, blocks in methods(result, self.lang):
+            self.heading(heading, size=11)
+            for block in blocks:
+                if block.head:
+                    self.table(block.head, block.rows, size=7)
+                elif block.items:
+                    self.bullets(block.items, colour=(34, 34, 34))
+                elif block.text:
+                    self.paragraph(block.text)
 
     def caveats(self, result: StudyResult) -> None:
         lang = self.lang
