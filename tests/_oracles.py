@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import networkx as nx
 import numpy as np
+from shapely.geometry import LineString
 
 from geoplan import Network
 
@@ -84,3 +86,28 @@ def oracle_digraph(net: Network, *snapped_sets):
             add(a, b, (o2 - o1) * float(forward[e]))
             add(b, a, (o2 - o1) * float(backward[e]))
     return graph
+
+
+def bent_edges(xy, pairs, bends, *, straight_every: int) -> list[LineString]:
+    """Edges of a random test network: loops, straight lines and lines bent by ``bend``.
+
+    A pair ``(u, u)`` is a loop; a bend that ``straight_every`` divides gives a
+    straight line; any other bend pushes the line's middle sideways by ``bend``.
+    """
+    geoms = []
+    for (u, v), bend in zip(pairs, bends, strict=True):
+        (x0, y0), (x1, y1) = xy[u], xy[v]
+        if u == v:
+            geoms.append(
+                LineString([(x0, y0), (x0 + 30, y0 + bend), (x0, y0 + 1 + abs(bend)), (x0, y0)])
+            )
+        elif bend % straight_every == 0:
+            geoms.append(LineString([(x0, y0), (x1, y1)]))
+        else:
+            mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+            dx, dy = y1 - y0, x0 - x1
+            norm = math.hypot(dx, dy)
+            geoms.append(
+                LineString([(x0, y0), (mx + bend * dx / norm, my + bend * dy / norm), (x1, y1)])
+            )
+    return geoms

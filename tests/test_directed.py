@@ -16,10 +16,10 @@ import networkx as nx
 import numpy as np
 import pytest
 import shapely
-from _oracles import oracle_digraph
+from _oracles import bent_edges, oracle_digraph
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from shapely.geometry import LineString, Point
+from shapely.geometry import Point
 
 from geoplan import InputError, Network, NetworkError, UnreachablePointsWarning
 
@@ -55,22 +55,7 @@ def directed_case(draw):
         st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), min_size=m, max_size=m)
     )
     bends = draw(st.lists(st.integers(-30, 30), min_size=m, max_size=m))
-    geoms = []
-    for (u, v), bend in zip(pairs, bends, strict=True):
-        (x0, y0), (x1, y1) = xy[u], xy[v]
-        if u == v:
-            geoms.append(
-                LineString([(x0, y0), (x0 + 30, y0 + bend), (x0, y0 + 1 + abs(bend)), (x0, y0)])
-            )
-        elif bend % 2 == 0:
-            geoms.append(LineString([(x0, y0), (x1, y1)]))
-        else:
-            mx, my = (x0 + x1) / 2, (y0 + y1) / 2
-            dx, dy = y1 - y0, x0 - x1
-            norm = math.hypot(dx, dy)
-            geoms.append(
-                LineString([(x0, y0), (mx + bend * dx / norm, my + bend * dy / norm), (x1, y1)])
-            )
+    geoms = bent_edges(xy, pairs, bends, straight_every=2)
     oneway = draw(st.lists(st.sampled_from([0, 0, 1, -1]), min_size=m, max_size=m))
     # speeds from a crawl to five times the reference speed of 10 m/s, per direction
     speed = st.sampled_from([2.0, 5.0, 10.0, 10.0, 25.0, 50.0])

@@ -11,7 +11,7 @@ import networkx as nx
 import numpy as np
 import pytest
 import shapely
-from _oracles import oracle_distances, oracle_graph
+from _oracles import bent_edges, oracle_distances, oracle_graph
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point
@@ -42,22 +42,7 @@ def random_case(draw):
         st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), min_size=m, max_size=m)
     )
     bends = draw(st.lists(st.integers(-40, 40), min_size=m, max_size=m))
-    geoms = []
-    for (u, v), bend in zip(pairs, bends, strict=True):
-        (x0, y0), (x1, y1) = xy[u], xy[v]
-        if u == v:
-            geoms.append(
-                LineString([(x0, y0), (x0 + 30, y0 + bend), (x0, y0 + 1 + abs(bend)), (x0, y0)])
-            )
-        elif bend % 3 == 0:
-            geoms.append(LineString([(x0, y0), (x1, y1)]))
-        else:
-            mx, my = (x0 + x1) / 2, (y0 + y1) / 2
-            dx, dy = y1 - y0, x0 - x1
-            norm = math.hypot(dx, dy)
-            geoms.append(
-                LineString([(x0, y0), (mx + bend * dx / norm, my + bend * dy / norm), (x1, y1)])
-            )
+    geoms = bent_edges(xy, pairs, bends, straight_every=3)
     n_src = draw(st.integers(1, 6))
     n_tgt = draw(st.integers(0, 12))
     pts = draw(
