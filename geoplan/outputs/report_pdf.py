@@ -472,7 +472,8 @@ class _Writer:
             self.heading(heading, size=11)
             for block in blocks:
                 if block.head:
-                    self.table(block.head, block.rows, size=7)
+                    if block.rows:  # a table of nothing (no type measured) is left out
+                        self.table(block.head, block.rows, size=7)
                 elif block.items:
                     self.bullets(block.items, colour=(34, 34, 34))
                 elif block.text:
