@@ -379,6 +379,10 @@ def test_capacitated_mclp_matches_brute_force(seed):
     assert sol.marginal_gain.sum() == pytest.approx(sol.objective)
     greedy = capacitated_mclp(cover, w, P, cap, covered0=covered0, solver="greedy")
     _within(greedy, best, maximise=True)
+    open_demand = (w > 0) & ~covered0
+    for found in (sol, greedy):  # each gain is what its site adds to the sites before it
+        prefix = [max_flow(cover, w, open_demand, cap, found.chosen[:k]) for k in range(P + 1)]
+        assert found.marginal_gain == pytest.approx(np.diff(prefix), abs=1e-6)
 
 
 @pytest.mark.parametrize("seed", SEEDS)

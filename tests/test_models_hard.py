@@ -262,27 +262,15 @@ def _hard_call(name, cover, median):
     return calls[name]
 
 
-#: Models whose bookkeeping steps do not yet stop at the deadline (measured with
-#: LIMIT = 2 s: capacitated_mclp 7-10 s, the flow LPs of its answer and marginal gains).
-OVERRUN = {"capacitated_mclp"}
-
 MODELS = [
-    pytest.param(
-        name,
-        marks=pytest.mark.xfail(reason="overruns its time limit (see OVERRUN)", strict=False)
-        if name in OVERRUN
-        else (),
-    )
-    for name in (
-        "mclp",
-        "lscp",
-        "lscp_b",
-        "equity_mclp",
-        "capacitated_mclp",
-        "p_median",
-        "p_center",
-        "capacitated_p_median",
-    )
+    "mclp",
+    "lscp",
+    "lscp_b",
+    "equity_mclp",
+    "capacitated_mclp",
+    "p_median",
+    "p_center",
+    "capacitated_p_median",
 ]
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
-from scipy.optimize import linprog
 
 from geoplan.models._arrays import (
     _TOL,
@@ -22,7 +22,7 @@ from geoplan.models._arrays import (
 from geoplan.models._covering import _Demand
 from geoplan.models._explain import _explained, _idle_note
 from geoplan.models._greedy import _newly
-from geoplan.models._highs import _run_lp_closing
+from geoplan.models._highs import _run_lp, _run_lp_opening
 from geoplan.models._program import _Program, _site_flags
 from geoplan.models._reduce import _Cover
 from geoplan.models._solve import (
@@ -37,6 +37,11 @@ from geoplan.models._solve import (
 )
 from geoplan.models._validate import _as_pattern, _count, _fail, _flags, _vector, _weights
 from geoplan.models.solution import Solution
+
+#: The time the answer's flows (each site's share, then one flow per prefix of the sites
+#: for the marginal gains) take, in flows of the greedy sites: the solver stops this many
+#: of those flows' time before the deadline. Measured 5.5 (30 sites, 8,000 points).
+_ANSWER_FLOWS = 8.0
 
 
 def capacitated_mclp(
@@ -182,23 +187,22 @@ def _capacities(capacity: ArrayLike, m: int, total: float) -> FloatArray:
 def _flow(
     a: sp.csr_array, v: FloatArray, cap: FloatArray, sites: IntArray
 ) -> tuple[float, FloatArray]:
-    """Most weight the ``sites`` can serve (demand split allowed) and each site's share."""
+    """Most weight the ``sites`` can serve (demand split allowed) and each site's share.
+
+    Solved by HiGHS's interior-point method (with crossover, so the shares are a
+    basic optimal allocation): on the 14,500-pair flow of 30 sites over 8,000
+    points it took 0.12 s where dual simplex took 1.5 s.
+    """
     if sites.size == 0:
         return 0.0, _empty_float()
-    rows, upper, site_of = _flow_rows(a, v, cap, sites, weighted_only=True)
+    prog, site_of = _flow_program(a, v, cap, sites, weighted_only=True)
     if site_of.size == 0:
         return 0.0, np.zeros(sites.size)
-    res = linprog(
-        -np.ones(site_of.size),
-        A_ub=rows,
-        b_ub=upper,
-        bounds=(0, None),
-        method="highs",
-    )
-    if res.status != 0:
-        msg = f"the allocation LP failed: {res.message}"
+    run = _run_lp(prog, math.inf, method="ipm")
+    if run.status != "optimal" or run.x is None:
+        msg = f"the allocation LP ended {run.status}"
         raise RuntimeError(msg)
-    served = _sums(site_of, res.x, sites.size)
+    served = _sums(site_of, run.x, sites.size)
     return float(served.sum()), served.astype(np.float64)
 
 
@@ -295,16 +299,19 @@ def _solve_capacitated(
         return _flow(model.a, model.v, cap, np.asarray(sites, dtype=np.int64))[0]
 
     greedy = _greedy_capacitated(model, cap, p)
+    started = time.perf_counter()
+    value = served(greedy)
+    answer_seconds = _ANSWER_FLOWS * (time.perf_counter() - started)
     return _improve_greedy(
         _capacitated_program(model, cap, p),
         greedy,
-        value=served(greedy),
+        value=value,
         cheap=min(float(model.v.sum()), float(np.sort(cap)[::-1][:p].sum())),
         objective=served,
         maximise=True,
         cand=model.cand,
         solver=solver,
-        deadline=deadline,
+        deadline=deadline - answer_seconds,
         mip_gap=mip_gap,
     )
 
@@ -323,19 +330,20 @@ def _capacity_order(
 def _prefix_flows(a: sp.csr_array, v: FloatArray, cap: FloatArray, order: IntArray) -> list[float]:
     """Most weight served by each prefix order[:k], k = 1..len(order), as one warm-started LP.
 
-    The flow LP of all the sites is solved once; then the last site's capacity
-    row is closed, and so on back to the first (each solve from the one before).
+    The flow LP of all the sites starts with every site's capacity row closed;
+    the rows are then opened in ``order``, each solve starting from the one
+    before (see :func:`~geoplan.models._highs._run_lp_opening`).
     """
-    prog, site_rows = _flow_program(a, v, cap, order)
-    closing = _run_lp_closing(prog, [site_rows[k] for k in range(order.size - 1, 0, -1)])
-    return [max(0.0, x) for x in closing[::-1]]
+    prog, _ = _flow_program(a, v, cap, order, weighted_only=False)
+    site_rows = list(range(prog.a.shape[0] - order.size, prog.a.shape[0]))  # the last rows
+    return [max(0.0, x) for x in _run_lp_opening(prog, site_rows)[1:]]
 
 
 def _flow_program(
-    a: sp.csr_array, v: FloatArray, cap: FloatArray, sites: IntArray
-) -> tuple[_Program, list[int]]:
-    """Build the flow LP of ``sites`` (max sum f; demand, capacity rows); each site's row."""
-    rows, upper, site_of = _flow_rows(a, v, cap, sites, weighted_only=False)
+    a: sp.csr_array, v: FloatArray, cap: FloatArray, sites: IntArray, *, weighted_only: bool
+) -> tuple[_Program, IntArray]:
+    """Build the flow LP of ``sites`` (max sum f; demand rows, then capacity rows); column sites."""
+    rows, upper, site_of = _flow_rows(a, v, cap, sites, weighted_only=weighted_only)
     e = site_of.size
     prog = _Program(
         c=-np.ones(e),
@@ -347,5 +355,4 @@ def _flow_program(
         ub=np.full(e, np.inf),
         sign=-1.0,
     )
-    users = upper.size - sites.size
-    return prog, [users + k for k in range(sites.size)]
+    return prog, site_of
