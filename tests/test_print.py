@@ -231,6 +231,28 @@ def test_no_data_is_hatched_and_unlike_zero(cjk):
     assert min(p[0] for p in greys) <= int(NO_DATA_EDGE[1:3], 16) + 40
 
 
+def test_holes_stay_empty_and_every_class_keeps_its_colour(cjk):
+    # each class is drawn as one path: a hole (either ring orientation) stays paper,
+    # a multipolygon's parts and a community inside another's hole keep their own class
+    outer = shapely.box(0.0, 0.0, 3000.0, 3000.0)
+    hole = shapely.box(1000.0, 1000.0, 2000.0, 2000.0)
+    donut = shapely.Polygon(outer.exterior.coords, [hole.exterior.coords])  # hole same way round
+    island = shapely.box(1400.0, 1400.0, 1600.0, 1600.0)
+    pair = shapely.MultiPolygon(
+        [shapely.box(4000.0, 0.0, 4900.0, 900.0), shapely.box(4000, 2000, 4900, 2900)]
+    )
+    frame = gpd.GeoDataFrame(
+        {"value": [0.0, 1.0, float("nan")]}, geometry=[donut, island, pair], crs="EPSG:32651"
+    )
+    figure = draw_print_map(PrintMap("t", "标题", "副标题", "覆盖率", frame), cjk, lang="zh")
+    image = pixels(figure)
+    assert {tuple(p) for p in at(figure, image, 500, 500)} == {hex_rgb(SHARE_COLOURS[0])}
+    assert {tuple(p) for p in at(figure, image, 1200, 1200, half=3)} == {(255, 255, 255)}
+    assert {tuple(p) for p in at(figure, image, 1500, 1500, half=2)} == {hex_rgb(SHARE_COLOURS[-1])}
+    for y in (450, 2450):  # both parts hatched: white paper and grey lines
+        assert len({tuple(p) for p in at(figure, image, 4450, y)}) > 2
+
+
 def test_the_scale_bar_is_as_long_as_its_label(cjk):
     from matplotlib.patches import Rectangle
 

@@ -68,41 +68,45 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _text_cell(ref: str, text: str) -> str:
+def _text_tail(text: str) -> str:
+    """Return a text cell after its reference (``<c r="A1"`` + this)."""
     if _ILLEGAL.search(text):
         raise _NotHereError(text)
     text = text[:_MAX_TEXT]
     if text == "":
-        return f'<c r="{ref}" t="inlineStr" />'
+        return ' t="inlineStr" />'
     if len(text) > 1 and text.startswith("="):
-        return f'<c r="{ref}"><f>{_escape(text[1:])}</f><v /></c>'
+        return f"><f>{_escape(text[1:])}</f><v /></c>"
     if text in _ERROR_CODES:
-        return f'<c r="{ref}" t="e"><v>{_escape(text)}</v></c>'
+        return f' t="e"><v>{_escape(text)}</v></c>'
     stripped = text.strip()
     space = ' xml:space="preserve"' if stripped and stripped != text else ""
-    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{_escape(text)}</t></is></c>'
+    return f' t="inlineStr"><is><t{space}>{_escape(text)}</t></is></c>'
 
 
-def _float_cell(ref: str, number: float, style: str) -> str:
+def _float_tail(number: float, style: str) -> str:
     if math.isnan(number):  # pandas writes missing values as empty text
-        return f'<c r="{ref}" t="inlineStr" />'
+        return ' t="inlineStr" />'
     if math.isinf(number):  # and infinities as text
-        return _text_cell(ref, "inf" if number > 0 else "-inf")
-    return f'<c r="{ref}"{style} t="n"><v>{number:.16g}</v></c>'
+        return _text_tail("inf" if number > 0 else "-inf")
+    return f'{style} t="n"><v>{number:.16g}</v></c>'
 
 
-def _cell(ref: str, value: Any, style: str) -> str:
-    """Return the cell pandas' ``to_excel`` would write through openpyxl for ``value``."""
+def _tail(value: Any, style: str) -> str:
+    """Return the cell pandas' ``to_excel`` would write through openpyxl for ``value``.
+
+    Everything after the cell's reference: ``<c r="B2"`` + this is the cell.
+    """
     if isinstance(value, bool | np.bool_):
-        return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
+        return f'{style} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, Integral):
-        return f'<c r="{ref}"{style} t="n"><v>{int(value):.16g}</v></c>'
+        return f'{style} t="n"><v>{int(value):.16g}</v></c>'
     if isinstance(value, float | np.floating):
-        return _float_cell(ref, float(value), style)
+        return _float_tail(float(value), style)
     if value is None or value is pd.NA or value is pd.NaT:
-        return f'<c r="{ref}" t="inlineStr" />'
+        return ' t="inlineStr" />'
     if isinstance(value, str):
-        return _text_cell(ref, value)
+        return _text_tail(value)
     raise _NotHereError(type(value).__name__)
 
 
@@ -111,12 +115,21 @@ def column_cells(
 ) -> list[str]:
     """Return the ``<c>`` elements of one column, rows ``first_row`` onward.
 
-    ``style`` is the percent style's id, given to the column's numbers (a share column).
+    ``style`` is the percent style's id, given to the column's numbers (a share
+    column). A text met again (a type's name on every row of it) reuses its cell's text.
     """
     attribute = "" if style is None else f' s="{style}"'
-    return [
-        _cell(f"{letter}{row}", value, attribute) for row, value in enumerate(values, first_row)
-    ]
+    tails: dict[str, str] = {}
+    cells = []
+    for row, value in enumerate(values, first_row):
+        if type(value) is str:
+            tail = tails.get(value)
+            if tail is None:
+                tail = tails[value] = _text_tail(value)
+        else:
+            tail = _tail(value, attribute)
+        cells.append(f'<c r="{letter}{row}"{tail}')
+    return cells
 
 
 def _series_cells(series: pd.Series, letter: str, style: int | None) -> list[str]:
@@ -130,6 +143,7 @@ def _series_cells(series: pd.Series, letter: str, style: int | None) -> list[str
             return [f'<c r="{letter}{row}"{attribute} t="b"><v>{int(v)}</v></c>' for row, v in rows]
         if dtype.kind in "iu" or np.isfinite(values).all():
             return [f'<c r="{letter}{row}"{attribute} t="n"><v>{v:.16g}</v></c>' for row, v in rows]
+        return [f'<c r="{letter}{row}"{_float_tail(v, attribute)}' for row, v in rows]
     return column_cells(series.tolist(), letter, first_row=2, style=style)
 
 
@@ -137,7 +151,8 @@ def _sheet_data(sheet: Sheet, style: int | None) -> str:
     frame = sheet.frame
     letters = [_letter(j + 1) for j in range(frame.shape[1])]
     header = [
-        _cell(f"{letter}1", str(c), "") for letter, c in zip(letters, frame.columns, strict=True)
+        f'<c r="{letter}1"{_tail(str(c), "")}'
+        for letter, c in zip(letters, frame.columns, strict=True)
     ]
     columns = [
         _series_cells(frame.iloc[:, j], letters[j], style if j in sheet.shares else None)

@@ -632,22 +632,53 @@ def _metric(spec: PrintMap) -> dict[str, gpd.GeoDataFrame]:
 
 
 def _draw_communities(axes: Any, communities: gpd.GeoDataFrame) -> None:
+    """Fill the communities by share class, those without a value hatched; outline each.
+
+    Each class is one compound path: Agg hatches (and matplotlib bounds) every path
+    on its own, so one path per community took 3.5 s a page for Harbin's 2,849
+    street blocks, one per class 0.6 s.
+    """
     values = communities["value"].to_numpy(dtype=float)
-    valued = np.isfinite(values)
-    if valued.any():
-        colours = [share_colour(v) for v in values[valued]]
-        communities[valued].plot(
-            ax=axes, color=colours, edgecolor="#ffffff", linewidth=0.3, zorder=1
-        )
-    if (~valued).any():
-        communities[~valued].plot(
-            ax=axes,
-            facecolor=NO_DATA_FACE,
-            edgecolor=NO_DATA_EDGE,
-            hatch=NO_DATA_HATCH,
-            linewidth=0.3,
-            zorder=1,
-        )
+    geometry = communities.geometry.to_numpy()
+    colours = np.array([share_colour(v) or "" for v in values])
+    for colour in [c for c in SHARE_COLOURS if c in set(colours)]:
+        style = {"facecolor": colour, "edgecolor": "#ffffff"}
+        axes.add_artist(_class_patch(geometry[colours == colour], style))
+    if (colours == "").any():
+        style = {
+            "facecolor": NO_DATA_FACE,
+            "edgecolor": NO_DATA_EDGE,
+            "hatch": NO_DATA_HATCH,
+            "hatchcolor": NO_DATA_EDGE,
+        }
+        axes.add_artist(_class_patch(geometry[colours == ""], style))
+
+
+def _class_patch(geometries: np.ndarray, style: dict[str, str]) -> Any:
+    """Return the polygons of one class as one patch, outlined 0.3 pt, under the streets."""
+    from matplotlib.patches import PathPatch
+
+    return PathPatch(_rings_path(geometries), linewidth=0.3, zorder=1, **style)
+
+
+def _rings_path(geometries: np.ndarray) -> Any:
+    """Return every ring of the polygons in ``geometries`` as one compound matplotlib path.
+
+    Rings are normalised (outer rings clockwise, holes the other way), so the
+    non-zero winding rule leaves the holes empty.
+    """
+    import shapely
+    from matplotlib.path import Path as Polyline
+
+    parts = shapely.get_parts(geometries)
+    parts = shapely.normalize(parts[shapely.get_type_id(parts) == 3])  # Polygon
+    rings = shapely.get_rings(parts)
+    if rings.size == 0:
+        return Polyline(np.zeros((0, 2)))
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    codes = np.full(ring.size, Polyline.LINETO, dtype=Polyline.code_type)
+    codes[np.flatnonzero(np.diff(ring, prepend=-1))] = Polyline.MOVETO
+    return Polyline(xy, codes)
 
 
 def _frame(axes: Any, communities: gpd.GeoDataFrame) -> None:

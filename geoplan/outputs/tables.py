@@ -14,11 +14,12 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -142,11 +143,11 @@ def _without_control_characters(frame: _Frame) -> _Frame:
     and carriage return; openpyxl refuses the others, so one name holding one would
     stop the whole workbook.
     """
-    text_columns = [c for c in frame.columns if _may_hold_text(frame[c].dtype)]
-    changed = [c for c in text_columns if frame[c].map(_has_control_character).any()]
+    changed = _text_columns_where(frame, _has_control_character)
     out = frame.copy() if changed else frame
-    for column in changed:
-        out[column] = out[column].map(_without_control)
+    for position in changed:
+        mapped: Any = out.iloc[:, position].map(_without_control)
+        out.isetitem(position, mapped)
     if any(_has_control_character(c) for c in out.columns):
         out = out.copy() if out is frame else out
         out.columns = pd.Index([_without_control(c) for c in out.columns])
@@ -217,9 +218,7 @@ def spreadsheet_safe(frame: _Frame) -> _Frame:
         A copy when anything needed neutralising, else ``frame`` itself.
     """
     out = frame
-    # by position: two columns may share a header (two ids with the same Chinese label)
-    text_columns = [i for i, dtype in enumerate(frame.dtypes) if _may_hold_text(dtype)]
-    changed = [i for i in text_columns if frame.iloc[:, i].map(_needs_neutralising).any()]
+    changed = _text_columns_where(frame, _needs_neutralising)
     if changed:
         out = frame.copy()
         for position in changed:
@@ -235,6 +234,24 @@ def spreadsheet_safe(frame: _Frame) -> _Frame:
             [_neutralised(v) for v in out.index], name=_neutralised(out.index.name)
         )
     return out
+
+
+def _text_columns_where(frame: _Frame, test: Callable[[Any], bool]) -> list[int]:
+    """Return the positions of the text columns with a cell that passes ``test``.
+
+    By position, as two columns may share a header (two ids with the same Chinese
+    label); each distinct value is tested once (a type's name is on thousands of rows).
+    """
+    found = []
+    for position, dtype in enumerate(frame.dtypes):
+        if not _may_hold_text(dtype):
+            continue
+        values = frame.iloc[:, position].to_numpy(dtype=object)
+        with contextlib.suppress(TypeError):  # unhashable cells (OSM tags): each is tested
+            values = pd.unique(values)
+        if any(test(v) for v in values):
+            found.append(position)
+    return found
 
 
 def _may_hold_text(dtype: Any) -> bool:
