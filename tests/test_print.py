@@ -381,6 +381,9 @@ def test_report_pdf_has_a_landscape_page_per_map(run):
     assert len(pictured) == len(maps)
     with Image.open(maps[0]) as image:
         assert pictured[0].images[0].image.size == image.size  # at full resolution
+        page = np.asarray(pictured[0].images[0].image.convert("RGB"), dtype=int)
+        png = np.asarray(image.convert("RGB"), dtype=int)
+    assert np.abs(page - png).max() <= 16  # 256 colours, each pixel close to its own
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) absent")
