@@ -20,7 +20,7 @@ import scipy.sparse as sp
 from geoplan import models
 from geoplan.datasets._location import clustered_coverage, dense_median
 from geoplan.models import _facility
-from geoplan.models._lagrange import _facility_dual, _fixed_sites
+from geoplan.models._lagrange import _facility_dual, _fixed_sites, _top
 
 SEEDS = range(6)
 
@@ -317,3 +317,20 @@ def test_auto_and_exact_are_never_worse_than_greedy_given_the_time(p):
         sol = models.p_median(med.cost, med.w, p, solver=solver, time_limit=120)
         assert sol.objective <= greedy.objective + 1e-6 * greedy.objective
         assert sol.gap <= greedy.gap + 1e-12
+
+
+def sorted_top(values, p):
+    """The p largest positive values' positions by a full sort (ties to the lowest position)."""
+    positive = np.flatnonzero(values > 0)
+    order = np.lexsort((positive, -values[positive]))
+    return np.sort(positive[order[:p]])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_linear_time_top_p_is_the_sorted_one(seed):
+    rng = np.random.default_rng(seed)
+    for trial in range(2_000):
+        m, p = int(rng.integers(0, 40)), int(rng.integers(0, 10))
+        # ties and non-positive values on odd trials, distinct reals on even ones
+        values = rng.integers(-3, 4, m).astype(float) if trial % 2 else rng.normal(size=m)
+        assert np.array_equal(_top(values, p), sorted_top(values, p))

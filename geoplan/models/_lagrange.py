@@ -141,12 +141,22 @@ class _Pairs:
 
 
 def _top(values: FloatArray, p: int) -> IntArray:
-    """Positions of the p largest positive ``values`` (ties to the lowest position)."""
+    """Positions of the p largest positive ``values`` (ties to the lowest position).
+
+    In linear time: everything above the p-th largest value, then the lowest
+    positions holding that value (a full sort of 13,500 candidates at every
+    subgradient step took 3 s of a 50k-node city's siting).
+    """
     positive = np.flatnonzero(values > 0)
     if positive.size <= p:
         return positive.astype(np.int64)
-    order = np.lexsort((positive, -values[positive]))
-    return np.sort(positive[order[:p]]).astype(np.int64)
+    if p <= 0:
+        return np.zeros(0, dtype=np.int64)
+    candidates = values[positive]
+    kth = np.partition(candidates, candidates.size - p)[candidates.size - p]
+    above = positive[candidates > kth]
+    tied = positive[candidates == kth][: p - above.size]
+    return np.sort(np.concatenate([above, tied])).astype(np.int64)
 
 
 def _knapsack(
