@@ -504,15 +504,11 @@ def _street_paths(lines: list[np.ndarray]) -> list[Any]:
     levels). A path decides at birth whether to simplify (``path.simplify``), so
     this runs inside :func:`_style`; the path serves every map of a run.
     """
-    from matplotlib.path import Path as Polyline
-
-    lines = [line for line in lines if len(line)]
     if not lines:
         return []
-    xy = np.concatenate([np.asarray(line, float) for line in lines])
-    codes = np.full(len(xy), Polyline.LINETO, dtype=Polyline.code_type)
-    codes[np.cumsum([0, *(len(line) for line in lines[:-1])])] = Polyline.MOVETO
-    return [Polyline(xy, codes)]
+    xy = np.concatenate([np.asarray(line, float).reshape(-1, 2) for line in lines])
+    street = np.repeat(np.arange(len(lines)), [len(line) for line in lines])
+    return [_compound_path(xy, street)]
 
 
 def _streets(page: _Page) -> Any:
@@ -650,7 +646,8 @@ def _draw_communities(axes: Any, communities: gpd.GeoDataFrame) -> None:
     values = communities["value"].to_numpy(dtype=float)
     geometry = communities.geometry.to_numpy()
     colours = np.array([share_colour(v) or "" for v in values])
-    for colour in [c for c in SHARE_COLOURS if c in set(colours)]:
+    present = set(colours)
+    for colour in [c for c in SHARE_COLOURS if c in present]:
         style = {"facecolor": colour, "edgecolor": "#ffffff"}
         axes.add_artist(_class_patch(geometry[colours == colour], style))
     if (colours == "").any():
@@ -677,17 +674,23 @@ def _rings_path(geometries: np.ndarray) -> Any:
     non-zero winding rule leaves the holes empty.
     """
     import shapely
-    from matplotlib.path import Path as Polyline
 
     parts = shapely.get_parts(geometries)
     parts = shapely.normalize(parts[shapely.get_type_id(parts) == 3])  # Polygon
-    rings = shapely.get_rings(parts)
-    if rings.size == 0:
-        return Polyline(np.zeros((0, 2)))
-    xy, ring = shapely.get_coordinates(rings, return_index=True)
-    codes = np.full(ring.size, Polyline.LINETO, dtype=Polyline.code_type)
-    codes[np.flatnonzero(np.diff(ring, prepend=-1))] = Polyline.MOVETO
-    return Polyline(xy, codes)
+    xy, ring = shapely.get_coordinates(shapely.get_rings(parts), return_index=True)
+    return _compound_path(xy, ring)
+
+
+def _compound_path(xy: np.ndarray, run: np.ndarray) -> Any:
+    """Return one matplotlib path of the runs of ``xy`` (``run``: each vertex's run, ascending).
+
+    Each run starts anew (a move, then lines), as a path per run would draw it.
+    """
+    from matplotlib.path import Path as Polyline
+
+    codes = np.full(len(xy), Polyline.LINETO, dtype=Polyline.code_type)
+    codes[np.flatnonzero(np.diff(run, prepend=-1))] = Polyline.MOVETO
+    return Polyline(np.asarray(xy, float).reshape(-1, 2), codes)
 
 
 def _frame(axes: Any, communities: gpd.GeoDataFrame) -> None:

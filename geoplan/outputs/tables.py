@@ -143,11 +143,7 @@ def _without_control_characters(frame: _Frame) -> _Frame:
     and carriage return; openpyxl refuses the others, so one name holding one would
     stop the whole workbook.
     """
-    changed = _text_columns_where(frame, _has_control_character)
-    out = frame.copy() if changed else frame
-    for position in changed:
-        mapped: Any = out.iloc[:, position].map(_without_control)
-        out.isetitem(position, mapped)
+    out = _mend_text_columns(frame, _has_control_character, _without_control)
     if any(_has_control_character(c) for c in out.columns):
         out = out.copy() if out is frame else out
         out.columns = pd.Index([_without_control(c) for c in out.columns])
@@ -217,13 +213,7 @@ def spreadsheet_safe(frame: _Frame) -> _Frame:
     pandas.DataFrame
         A copy when anything needed neutralising, else ``frame`` itself.
     """
-    out = frame
-    changed = _text_columns_where(frame, _needs_neutralising)
-    if changed:
-        out = frame.copy()
-        for position in changed:
-            mapped: Any = out.iloc[:, position].map(_neutralised)  # keeps its dtype
-            out.isetitem(position, mapped)
+    out = _mend_text_columns(frame, _needs_neutralising, _neutralised)
     columns = [_neutralised(c) for c in out.columns]
     if columns != list(out.columns):
         out = out.copy() if out is frame else out
@@ -236,22 +226,27 @@ def spreadsheet_safe(frame: _Frame) -> _Frame:
     return out
 
 
-def _text_columns_where(frame: _Frame, test: Callable[[Any], bool]) -> list[int]:
-    """Return the positions of the text columns with a cell that passes ``test``.
+def _mend_text_columns(
+    frame: _Frame, needs: Callable[[Any], bool], mend: Callable[[Any], Any]
+) -> _Frame:
+    """Return ``frame`` with ``mend`` applied to every text column holding a cell that ``needs`` it.
 
     By position, as two columns may share a header (two ids with the same Chinese
-    label); each distinct value is tested once (a type's name is on thousands of rows).
+    label); each distinct value is tested once (a type's name is on thousands of
+    rows). A copy when a column changed, else ``frame`` itself.
     """
-    found = []
+    out = frame
     for position, dtype in enumerate(frame.dtypes):
         if not _may_hold_text(dtype):
             continue
         values = frame.iloc[:, position].to_numpy(dtype=object)
         with contextlib.suppress(TypeError):  # unhashable cells (OSM tags): each is tested
             values = pd.unique(values)
-        if any(test(v) for v in values):
-            found.append(position)
-    return found
+        if any(needs(v) for v in values):
+            out = frame.copy() if out is frame else out
+            mapped: Any = out.iloc[:, position].map(mend)  # keeps its dtype
+            out.isetitem(position, mapped)
+    return out
 
 
 def _may_hold_text(dtype: Any) -> bool:
