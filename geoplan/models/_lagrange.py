@@ -114,7 +114,10 @@ class _Pairs:
         """Each point's best saving among ``sites`` (0 where none reaches it)."""
         at = _ranges(self.s.indptr[sites], self.s.indptr[sites + 1])
         best = np.zeros(self.n)
-        np.maximum.at(best, self.s.indices[at], self.s.data[at])
+        if self.unit:  # every saving 1: a point is reached or not (no np.maximum.at)
+            best[self.s.indices[at]] = 1.0
+        else:
+            np.maximum.at(best, self.s.indices[at], self.s.data[at])
         return best
 
     def value(self, sites: IntArray) -> float:
@@ -133,10 +136,10 @@ class _Pairs:
             i = self.by.point[at][use]
             return 1.0 - _sums(i, x[j[use]], self.n)
         open_ = np.flatnonzero(x > 0)
-        entries = _ranges(self.s.indptr[open_], self.s.indptr[open_ + 1])
-        idx = self.s.indices[entries]
-        weight = np.repeat(x[open_], np.diff(self.s.indptr)[open_])
-        hit = self.v[idx] > lam[idx]
+        lo, hi = self.s.indptr[open_], self.s.indptr[open_ + 1]
+        idx = self.s.indices[_ranges(lo, hi)]
+        weight = np.repeat(x[open_], hi - lo)
+        hit = (self.v > lam)[idx]
         return 1.0 - _sums(idx[hit], weight[hit], self.n)
 
 
