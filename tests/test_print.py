@@ -4,6 +4,7 @@ colours that tell no data from 0 %, and a PDF whose figures are report.html's.""
 from __future__ import annotations
 
 import html
+import io
 import re
 import shutil
 import subprocess
@@ -371,6 +372,31 @@ def test_report_pdf_embeds_a_subset_of_the_chinese_font(run, cjk):
     assert all(re.match(r"/[A-Z]{6}\+", n) for n in cjk_fonts)  # subset tags
     assert all(size < 2_000_000 for size in cjk_fonts.values())  # not the 20 MB font
     assert cjk.regular.path.stat().st_size > 5 * max(cjk_fonts.values())
+
+
+def test_every_embedded_glyph_lies_inside_its_font_box(run):
+    """The subsets keep the whole font's box (not recomputed): it must still hold every glyph."""
+    cff_lib = pytest.importorskip("fontTools.cffLib")
+    reader = pypdf.PdfReader(run / "report.pdf")
+    checked = 0
+    for page in reader.pages:
+        for reference in page["/Resources"]["/Font"].values():
+            descendant = reference.get_object()["/DescendantFonts"][0].get_object()
+            descriptor = descendant["/FontDescriptor"].get_object()
+            if "/FontFile3" not in descriptor:
+                continue
+            fonts = cff_lib.CFFFontSet()
+            fonts.decompile(io.BytesIO(descriptor["/FontFile3"].get_object().get_data()), None)
+            top = fonts[fonts.fontNames[0]]
+            left, bottom, right, top_edge = top.FontBBox
+            for name in top.charset:
+                bounds = top.CharStrings[name].calcBounds(top.CharStrings)
+                if bounds is not None:
+                    x0, y0, x1, y1 = bounds
+                    inside = left <= x0 and bottom <= y0 and x1 <= right and y1 <= top_edge
+                    assert inside, (name, bounds, top.FontBBox)
+                    checked += 1
+    assert checked > 50
 
 
 def test_report_pdf_has_a_landscape_page_per_map(run):
