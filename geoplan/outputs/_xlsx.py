@@ -179,6 +179,10 @@ def _literally(text: str) -> Callable[[re.Match[str]], str]:
     return lambda _: text
 
 
+#: zlib level of the workbook's parts: Harbin's 88 MB coverage sheet took 0.32 s at level 3
+#: (7.4 MB) against 1.09 s at zlib's default 6 (6.8 MB); the cells are the same.
+_ZIP_LEVEL = 3
+
 _SHEET_DATA = re.compile(r"<sheetData\s*/>|<sheetData>.*?</sheetData>", re.DOTALL)
 _DIMENSION = re.compile(r'<dimension ref="[^"]*" />')
 
@@ -210,7 +214,7 @@ def write_sheets(path: Path, sheets: Sequence[Sheet]) -> bool:
     parts = {f"xl/worksheets/sheet{i + 1}.xml": i for i in range(len(sheets))}
     with (
         zipfile.ZipFile(skeleton) as source,
-        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=_ZIP_LEVEL) as out,
     ):
         for info in source.infolist():
             data = source.read(info.filename)

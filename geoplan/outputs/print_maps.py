@@ -82,6 +82,9 @@ _MAP_BOX = (0.03, 0.075, 0.69, 0.8)
 PAGE_INCHES = (297 / 25.4, 210 / 25.4)
 #: Pixels per inch of the PNG pages (and of the network where a PDF page rasterises it).
 DPI = 200
+#: zlib level of the PNG pages: on a Harbin page level 3 wrote 881 KB in 0.13 s where
+#: Pillow's default 6 wrote 927 KB in 0.21 s (flat map colours compress well either way).
+_PNG_COMPRESSION = 3
 #: The footer's line length, in Latin characters (a Chinese one counts two).
 FOOTER_WIDTH = 190
 #: Networks with more edges than this are rasterised inside the PDF pages (smaller files).
@@ -968,7 +971,13 @@ def save_page(figure: Figure, stem: Path, title: str, *, dpi: int = DPI) -> list
     """
     png, pdf = stem.with_suffix(".png"), stem.with_suffix(".pdf")
     with atomic_path(png) as tmp:
-        figure.savefig(tmp, format="png", dpi=dpi, metadata={"Software": None})
+        figure.savefig(
+            tmp,
+            format="png",
+            dpi=dpi,
+            metadata={"Software": None},
+            pil_kwargs={"compress_level": _PNG_COMPRESSION},
+        )
     with atomic_path(pdf) as tmp:
         figure.savefig(
             tmp,
