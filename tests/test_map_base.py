@@ -90,6 +90,28 @@ def test_the_base_layer_holds_streets_water_green_and_buildings(city, net):
     assert drawn == pytest.approx(edges.length.sum(), rel=0.02)
 
 
+def test_holes_and_parts_keep_their_rings_in_order(city, net):
+    """A park with a pond and a lake in two parts: each polygon's rings stay its own."""
+    x0, y0, x1, y1 = net.bounds
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    park = shapely.box(x0 + 50, y0 + 50, x0 + 250, y0 + 250).difference(
+        shapely.box(x0 + 100, y0 + 100, x0 + 160, y0 + 160)
+    )
+    lake = shapely.MultiPolygon(
+        [shapely.Point(cx, cy).buffer(60), shapely.box(cx + 200, cy, cx + 260, cy + 40)]
+    )
+    layers = gpd.GeoDataFrame({"kind": ["green", "water"]}, geometry=[park, lake], crs=net.crs)
+    data = decoded(
+        maps.base_layer_json(net, maps.base_map(city.communities, basemap="none"), layers)
+    )
+    shapes = {f["kind"]: f["geometry"] for f in data["features"]}
+    assert [len(p.interiors) for p in shapes["green"].geoms] == [1]
+    assert sorted(len(p.interiors) for p in shapes["water"].geoms) == [0, 0]
+    for kind, truth in (("green", park), ("water", lake)):
+        drawn = gpd.GeoSeries([shapes[kind]], crs="EPSG:4326").to_crs(net.crs).iloc[0]
+        assert drawn.symmetric_difference(truth).area < 0.05 * truth.area
+
+
 def test_a_city_of_buildings_is_left_out_of_the_base_layer(city, net, monkeypatch):
     monkeypatch.setattr(maps, "MAX_BUILDINGS_DRAWN", 2)
     m = maps.base_map(city.communities, basemap="none")

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import itertools
 import json
 import logging
 import os
@@ -1735,11 +1736,13 @@ def _encoded(kind: str, geometries: NDArray[Any]) -> dict[str, Any]:
         ends = np.cumsum(shapely.get_num_coordinates(lines))[:-1]
         pieces = np.split(shapely.get_coordinates(lines), ends) if len(lines) else []
         return {"kind": kind, "lines": encode_parts(pieces)}
-    polygons = [
-        encode_parts([shapely.get_coordinates(r) for r in (p.exterior, *p.interiors)])
-        for p in parts[types == 3]
-    ]
-    return {"kind": kind, "polygons": polygons}
+    # every ring at once (each polygon's exterior, then its holes), then cut by polygon
+    polygons = parts[types == 3]
+    rings = shapely.get_rings(polygons)
+    ends = np.cumsum(shapely.get_num_coordinates(rings))[:-1]
+    encoded = encode_parts(np.split(shapely.get_coordinates(rings), ends) if len(rings) else [])
+    bounds = [0, *np.cumsum(shapely.get_num_interior_rings(polygons) + 1).tolist()]
+    return {"kind": kind, "polygons": [encoded[a:b] for a, b in itertools.pairwise(bounds)]}
 
 
 def _street_kinds(network: Network) -> gpd.GeoDataFrame:
