@@ -377,6 +377,23 @@ def hostile_page(
     return lang, render(m)
 
 
+def page_titles(page: str) -> list[str]:
+    return re.findall(r"<title>(.*?)</title>", page, flags=re.DOTALL)
+
+
+def test_the_page_is_named_by_its_map_title_in_its_language(hostile_page):
+    lang, page = hostile_page
+    (title,) = page_titles(page)  # one, the first map's (a map drawn onto keeps it)
+    assert title.startswith("生活圈完整度: " if lang == "zh" else "life-circle completeness: ")
+
+
+def test_the_page_title_is_escaped_and_follows_the_last_title(city):
+    m = maps.base_map(city.communities, basemap="none")
+    maps.add_title(m, "first")
+    maps.add_title(m, SCRIPT + " 社区", "subtitle")
+    assert page_titles(render(m)) == [html.escape(SCRIPT + " 社区")]
+
+
 def test_raw_markup_never_reaches_the_page(hostile_page):
     _, page = hostile_page
     for raw in RAW_MARKUP:

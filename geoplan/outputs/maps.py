@@ -41,7 +41,7 @@ import folium
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.plugins import FastMarkerCluster
 from jinja2 import Template
 from numpy.typing import NDArray
@@ -508,6 +508,9 @@ def add_layer(
 def add_title(m: folium.Map, title: str, subtitle: str = "") -> folium.Map:
     """Put a title (and a subtitle) at the top of a map, replacing any earlier one.
 
+    The title also names the page (its HTML ``<title>``: the browser tab, a
+    bookmark, what a screen reader announces first).
+
     Parameters
     ----------
     m
@@ -525,6 +528,9 @@ def add_title(m: folium.Map, title: str, subtitle: str = "") -> folium.Map:
         m._children.pop(state.title.get_name(), None)
     state.title = MapTitle(title, subtitle)
     m.add_child(state.title)
+    root = m.get_root()
+    if isinstance(root, Figure):
+        root.title = html.escape(title)  # branca writes it into the page as it is
     return m
 
 
