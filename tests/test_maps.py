@@ -394,6 +394,13 @@ def test_the_page_title_is_escaped_and_follows_the_last_title(city):
     assert page_titles(render(m)) == [html.escape(SCRIPT + " 社区")]
 
 
+@pytest.mark.parametrize(("lang", "code"), [("zh", "zh-CN"), ("en", "en")])
+def test_a_saved_page_says_its_language(city, lang, code, tmp_path):
+    m = maps.base_map(city.communities, basemap="none", lang=lang)
+    page = maps.save_map(m, tmp_path / "m.html").read_text(encoding="utf-8")
+    assert re.findall(r"<html[^>]*>", page) == [f'<html lang="{code}">']
+
+
 def test_raw_markup_never_reaches_the_page(hostile_page):
     _, page = hostile_page
     for raw in RAW_MARKUP:
@@ -747,6 +754,12 @@ def test_bytes_grow_linearly_with_features(city):
 # -------------------------------------------------------------------------------- saving
 
 
+def without_language(page: str) -> str:
+    """The page as folium renders it: geoplan adds its language to ``<html>``."""
+    assert page.count('<html lang="zh-CN">') == 1
+    return page.replace('<html lang="zh-CN">', "<html>", 1)
+
+
 def test_save_map_writes_the_rendered_page(build, tmp_path):
     m = build("coverage", basemap="none")
     twin = copy.deepcopy(m)  # rendered separately: folium's render is not idempotent
@@ -754,7 +767,8 @@ def test_save_map_writes_the_rendered_page(build, tmp_path):
     path = maps.save_map(m, folder / "coverage.html", offline=False)
     assert path == folder / "coverage.html"
     assert [p.name for p in folder.iterdir()] == ["coverage.html"]
-    assert without_ids(path.read_text(encoding="utf-8")) == without_ids(render(twin))
+    saved = path.read_text(encoding="utf-8")
+    assert without_ids(without_language(saved)) == without_ids(render(twin))
     # overwriting leaves no temporary file behind either
     maps.save_map(build("site", basemap="none"), path, offline=False)
     assert [p.name for p in folder.iterdir()] == ["coverage.html"]
@@ -765,7 +779,8 @@ def test_map_html_is_the_rendered_page(build):
     m = build("site", basemap="none")
     twin = copy.deepcopy(m)
     page = maps.map_html(m, offline=False)
-    assert without_ids(page) == without_ids(render(twin))  # folium's page, ids renumbered
+    # folium's page, ids renumbered, and saying its language
+    assert without_ids(without_language(page)) == without_ids(render(twin))
     assert page == maps.map_html(m, offline=False)  # and the same every time
     assert "_00000000000000000000000000000001" in page
 

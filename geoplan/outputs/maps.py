@@ -1455,7 +1455,7 @@ def map_html(m: folium.Map, *, offline: bool | None = None) -> str:
     -------
     str
     """
-    page = render_page(m)  # ids numbered in order: the same map, the same page
+    page = _with_language(render_page(m), m)  # ids numbered in order: same map, same page
     if offline if offline is not None else settings.offline_maps:
         from geoplan.outputs.assets import make_self_contained
 
@@ -1556,7 +1556,7 @@ def save_map(
     if final.is_dir():
         msg = f"{final} is a folder; give the path of an .html file to write"
         raise DataSourceError(msg)
-    page = render_page(m)  # ids numbered in order: the same map, the same page
+    page = _with_language(render_page(m), m)  # ids numbered in order: same map, same page
     if offline if offline is not None else settings.offline_maps:
         from geoplan.outputs.assets import make_self_contained
 
@@ -1565,6 +1565,15 @@ def save_map(
     with atomic_path(final) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return final
+
+
+def _with_language(page: str, m: folium.Map) -> str:
+    """Say the page's language on its ``<html>`` (screen readers, translation, fonts)."""
+    state: _MapState | None = getattr(m, _STATE_ATTRIBUTE, None)
+    if state is None:  # a map geoplan did not draw: its language is unknown
+        return page
+    code = "zh-CN" if state.lang == "zh" else "en"
+    return page.replace("<html>", f'<html lang="{code}">', 1)
 
 
 _SHARED_DATA = re.compile(r'<script id="geoplan-data-([a-z0-9_]+)">(.*?)</script>', re.DOTALL)
