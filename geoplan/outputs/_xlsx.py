@@ -116,56 +116,63 @@ def column_cells(
     """Return the ``<c>`` elements of one column, rows ``first_row`` onward.
 
     ``style`` is the percent style's id, given to the column's numbers (a share
-    column). A text met again (a type's name on every row of it) reuses its cell's text.
+    column).
     """
-    attribute = "" if style is None else f' s="{style}"'
-    tails: dict[str, str] = {}
-    cells = []
-    for row, value in enumerate(values, first_row):
+    tails = _value_tails(values, "" if style is None else f' s="{style}"')
+    return [f'<c r="{letter}{row}"{tail}' for row, tail in enumerate(tails, first_row)]
+
+
+def _value_tails(values: Sequence[Any], attribute: str) -> list[str]:
+    """Return each cell after its reference; a text met again reuses its cell's text."""
+    known: dict[str, str] = {}
+    tails = []
+    for value in values:
         if type(value) is str:
-            tail = tails.get(value)
+            tail = known.get(value)
             if tail is None:
-                tail = tails[value] = _text_tail(value)
+                tail = known[value] = _text_tail(value)
         else:
             tail = _tail(value, attribute)
-        cells.append(f'<c r="{letter}{row}"{tail}')
-    return cells
+        tails.append(tail)
+    return tails
 
 
-def _series_cells(series: pd.Series, letter: str, style: int | None) -> list[str]:
-    """Return a column's cells from row 2: numbers and booleans at once, anything else by value."""
+def _series_tails(series: pd.Series, style: int | None) -> list[str]:
+    """Return a column's cells after their references: numbers and booleans at once."""
     attribute = "" if style is None else f' s="{style}"'
     dtype = series.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
         values = series.to_numpy()
-        rows = enumerate(values.tolist(), 2)
         if dtype.kind == "b":
-            return [f'<c r="{letter}{row}"{attribute} t="b"><v>{int(v)}</v></c>' for row, v in rows]
+            return [f'{attribute} t="b"><v>{int(v)}</v></c>' for v in values.tolist()]
         if dtype.kind in "iu" or np.isfinite(values).all():
-            return [f'<c r="{letter}{row}"{attribute} t="n"><v>{v:.16g}</v></c>' for row, v in rows]
-        return [f'<c r="{letter}{row}"{_float_tail(v, attribute)}' for row, v in rows]
-    return column_cells(series.tolist(), letter, first_row=2, style=style)
+            return [f'{attribute} t="n"><v>{v:.16g}</v></c>' for v in values.tolist()]
+        return [_float_tail(v, attribute) for v in values.tolist()]
+    return _value_tails(series.tolist(), attribute)
 
 
 def _sheet_data(sheet: Sheet, style: int | None) -> str:
+    """Return the sheet's ``<sheetData>``: a header row, then one row per frame row.
+
+    Each body row is one ``str.format`` of a template holding every cell's
+    reference, so the cells' texts are not joined one by one.
+    """
     frame = sheet.frame
     letters = [_letter(j + 1) for j in range(frame.shape[1])]
-    header = [
-        f'<c r="{letter}1"{_tail(str(c), "")}'
-        for letter, c in zip(letters, frame.columns, strict=True)
-    ]
-    columns = [
-        _series_cells(frame.iloc[:, j], letters[j], style if j in sheet.shares else None)
-        for j in range(frame.shape[1])
-    ]
     if not letters:
         return "<sheetData></sheetData>"
-    rows = [f'<row r="1">{"".join(header)}</row>']
-    rows += [
-        f'<row r="{i + 2}">{"".join(cells)}</row>'
-        for i, cells in enumerate(zip(*columns, strict=True))
+    header = "".join(
+        f'<c r="{letter}1"{_tail(str(c), "")}'
+        for letter, c in zip(letters, frame.columns, strict=True)
+    )
+    columns = [
+        _series_tails(frame.iloc[:, j], style if j in sheet.shares else None)
+        for j in range(frame.shape[1])
     ]
-    return f"<sheetData>{''.join(rows)}</sheetData>"
+    cells = "".join(f'<c r="{letter}{{0}}"{{{j}}}' for j, letter in enumerate(letters, 1))
+    row = f'<row r="{{0}}">{cells}</row>'.format
+    body = [row(i, *tails) for i, tails in enumerate(zip(*columns, strict=True), 2)]
+    return f'<sheetData><row r="1">{header}</row>{"".join(body)}</sheetData>'
 
 
 def _dimension(frame: pd.DataFrame) -> str:
