@@ -399,6 +399,44 @@ def test_every_embedded_glyph_lies_inside_its_font_box(run):
     assert checked > 50
 
 
+def test_a_fallback_font_subset_keeps_valid_boxes_and_glyph_count(cjk, tmp_path):
+    """Letters the Chinese font lacks come from DejaVu Sans, embedded as a TrueType subset."""
+    tt_lib = pytest.importorskip("fontTools.ttLib")
+    from geoplan.outputs.report_pdf import _document
+
+    with (
+        tt_lib.TTFont(str(cjk.regular.path), fontNumber=cjk.regular.index) as chinese,
+        tt_lib.TTFont(str(fonts.latin_typeface().regular.path)) as latin,
+    ):
+        missing = sorted(set(latin.getBestCmap()) - set(chinese.getBestCmap()))
+    letters = "".join(chr(c) for c in missing if chr(c).isalpha())[:30]
+    assert len(letters) == 30
+    pdf = _document(cjk, "t", "f")
+    pdf.add_page()
+    pdf.set_font("body", size=10)
+    pdf.multi_cell(0, 5, "社区 " + letters)
+    pdf.output(str(tmp_path / "fallback.pdf"))
+    page = pypdf.PdfReader(tmp_path / "fallback.pdf").pages[0]
+    embedded = []
+    for reference in page["/Resources"]["/Font"].values():
+        descendant = reference.get_object()["/DescendantFonts"][0].get_object()
+        descriptor = descendant["/FontDescriptor"].get_object()
+        if "/FontFile2" in descriptor:
+            data = descriptor["/FontFile2"].get_object().get_data()
+            embedded.append(tt_lib.TTFont(io.BytesIO(data)))
+    (subset,) = embedded
+    assert subset["maxp"].numGlyphs == len(subset.getGlyphOrder()) >= len(letters)
+    head, glyphs = subset["head"], subset["glyf"]
+    for name in subset.getGlyphOrder():
+        glyph = glyphs[name]
+        if glyph.numberOfContours:
+            glyph.recalcBounds(glyphs)
+            box = (glyph.xMin, glyph.yMin, glyph.xMax, glyph.yMax)
+            inside = head.xMin <= box[0] and head.yMin <= box[1]
+            inside = inside and box[2] <= head.xMax and box[3] <= head.yMax
+            assert inside, (name, box)
+
+
 def test_report_pdf_has_a_landscape_page_per_map(run):
     reader = pypdf.PdfReader(run / "report.pdf")
     maps = sorted((run / "print").glob("*.png"))
