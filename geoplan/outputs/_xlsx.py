@@ -1,4 +1,4 @@
-"""Worksheets written as text: the cells openpyxl writes, without a cell object each.
+r"""Worksheets written as text: the cells openpyxl writes, without a cell object each.
 
 pandas writes a workbook through openpyxl one cell object at a time, and openpyxl
 serialises each through an XML tree: 40,000 rows of a city's life-circle table
@@ -12,9 +12,14 @@ on share columns. Values this writer does not know (dates, decimals) return
 
 Examples
 --------
->>> column_cells(["a", 1, None, 0.25], "B", first_row=2, style=None)
-['<c r="B2" t="inlineStr"><is><t>a</t></is></c>', '<c r="B3" t="n"><v>1</v></c>', \
-'<c r="B4" t="inlineStr" />', '<c r="B5" t="n"><v>0.25</v></c>']
+>>> frame = pd.DataFrame({"name": ["a", 1, None, 0.25]})
+>>> print(_sheet_data(Sheet("s", frame, ()), None).replace("<row", "\n<row"))
+<sheetData>
+<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c></row>
+<row r="2"><c r="A2" t="inlineStr"><is><t>a</t></is></c></row>
+<row r="3"><c r="A3" t="n"><v>1</v></c></row>
+<row r="4"><c r="A4" t="inlineStr" /></row>
+<row r="5"><c r="A5" t="n"><v>0.25</v></c></row></sheetData>
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Sheet", "column_cells", "write_sheets"]
+__all__ = ["Sheet", "write_sheets"]
 
 #: openpyxl's error values: strings that are written as errors, not text.
 _ERROR_CODES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
@@ -108,18 +113,6 @@ def _tail(value: Any, style: str) -> str:
     if isinstance(value, str):
         return _text_tail(value)
     raise _NotHereError(type(value).__name__)
-
-
-def column_cells(
-    values: Sequence[Any], letter: str, *, first_row: int, style: int | None
-) -> list[str]:
-    """Return the ``<c>`` elements of one column, rows ``first_row`` onward.
-
-    ``style`` is the percent style's id, given to the column's numbers (a share
-    column).
-    """
-    tails = _value_tails(values, "" if style is None else f' s="{style}"')
-    return [f'<c r="{letter}{row}"{tail}' for row, tail in enumerate(tails, first_row)]
 
 
 def _value_tails(values: Sequence[Any], attribute: str) -> list[str]:

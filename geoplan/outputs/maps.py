@@ -1455,7 +1455,7 @@ def map_html(m: folium.Map, *, offline: bool | None = None) -> str:
     -------
     str
     """
-    page = _with_language(render_page(m), m)  # ids numbered in order: same map, same page
+    page = _page(m)
     if offline if offline is not None else settings.offline_maps:
         from geoplan.outputs.assets import make_self_contained
 
@@ -1556,7 +1556,7 @@ def save_map(
     if final.is_dir():
         msg = f"{final} is a folder; give the path of an .html file to write"
         raise DataSourceError(msg)
-    page = _with_language(render_page(m), m)  # ids numbered in order: same map, same page
+    page = _page(m)
     if offline if offline is not None else settings.offline_maps:
         from geoplan.outputs.assets import make_self_contained
 
@@ -1567,10 +1567,15 @@ def save_map(
     return final
 
 
-def _with_language(page: str, m: folium.Map) -> str:
-    """Say the page's language on its ``<html>`` (screen readers, translation, fonts)."""
+def _page(m: folium.Map) -> str:
+    """Return the map's page, ids numbered in order (the same map, the same page).
+
+    A map geoplan drew says its language on ``<html>`` (screen readers,
+    translation, fonts); another map's language is unknown and left unsaid.
+    """
+    page = render_page(m)
     state: _MapState | None = getattr(m, _STATE_ATTRIBUTE, None)
-    if state is None:  # a map geoplan did not draw: its language is unknown
+    if state is None:
         return page
     code = "zh-CN" if state.lang == "zh" else "en"
     return page.replace("<html>", f'<html lang="{code}">', 1)
@@ -1746,18 +1751,20 @@ def _encoded(kind: str, geometries: NDArray[Any]) -> dict[str, Any]:
     parts = shapely.get_parts(shapely.get_parts(geometries))  # collections too
     types = shapely.get_type_id(parts)
     if kind in ("road", "main_road"):
-        lines = parts[types == 1]
-        # every line's coordinates at once, cut into lines (one call, not one per line)
-        ends = np.cumsum(shapely.get_num_coordinates(lines))[:-1]
-        pieces = np.split(shapely.get_coordinates(lines), ends) if len(lines) else []
-        return {"kind": kind, "lines": encode_parts(pieces)}
+        return {"kind": kind, "lines": encode_parts(_coordinates_of_each(parts[types == 1]))}
     # every ring at once (each polygon's exterior, then its holes), then cut by polygon
     polygons = parts[types == 3]
-    rings = shapely.get_rings(polygons)
-    ends = np.cumsum(shapely.get_num_coordinates(rings))[:-1]
-    encoded = encode_parts(np.split(shapely.get_coordinates(rings), ends) if len(rings) else [])
+    encoded = encode_parts(_coordinates_of_each(shapely.get_rings(polygons)))
     bounds = [0, *np.cumsum(shapely.get_num_interior_rings(polygons) + 1).tolist()]
     return {"kind": kind, "polygons": [encoded[a:b] for a, b in itertools.pairwise(bounds)]}
+
+
+def _coordinates_of_each(lines: NDArray[Any]) -> list[NDArray[np.float64]]:
+    """Each line's (or ring's) coordinates, from one call for all of them."""
+    if not len(lines):
+        return []
+    ends = np.cumsum(shapely.get_num_coordinates(lines))[:-1]
+    return np.split(shapely.get_coordinates(lines), ends)
 
 
 def _street_kinds(network: Network) -> gpd.GeoDataFrame:
