@@ -47,7 +47,13 @@ _MARGIN_MM = 15.0
 _TEXT_PT = 10.0
 
 
-def write_print(result: StudyResult, folder: Path, *, lang: str | None = None) -> list[str]:
+def write_print(
+    result: StudyResult,
+    folder: Path,
+    *,
+    lang: str | None = None,
+    typeface: Typeface | None = None,
+) -> list[str]:
     """Write the print maps (``print/*.png``, ``print/*.pdf``) and ``report.pdf``.
 
     When the run is in Chinese and the machine has no Chinese font, both are
@@ -62,15 +68,21 @@ def write_print(result: StudyResult, folder: Path, *, lang: str | None = None) -
         The run folder.
     lang
         ``"zh"`` or ``"en"``; default ``settings.lang``.
+    typeface
+        The typeface, chosen by the caller with
+        :func:`~geoplan.outputs.fonts.print_typeface` (which then keeps the
+        note); ``lang`` is then the language it draws.
 
     Returns
     -------
     list of str
         The files written, relative to ``folder``.
     """
-    typeface, lang, note = print_typeface(resolve_lang(lang))
-    if note is not None:
-        result.notes.append(note)
+    if typeface is None:
+        typeface, lang, note = print_typeface(resolve_lang(lang))
+        if note is not None:
+            result.notes.append(note)
+    lang = resolve_lang(lang)
     maps = write_print_maps(result, folder, lang=lang, typeface=typeface)
     figures = [path for path in maps if path.suffix == ".png"]
     report = write_report_pdf(result, folder, figures=figures, lang=lang, typeface=typeface)

@@ -25,12 +25,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geoplan._i18n import describe_cutoff, facility_type_label, level_name
+from geoplan._i18n import describe_cutoff, facility_type_label, level_name, resolve_lang
 from geoplan._io import atomic_path, safe_name, sha256
 from geoplan._study_groups import groups_table
 from geoplan._version import __version__
 from geoplan.coverage import write_travel_time_raster
 from geoplan.outputs import maps
+from geoplan.outputs._background import Job
+from geoplan.outputs._background import start as start_job
 from geoplan.outputs.qgis import style_geopackage
 from geoplan.outputs.run_folder import RunFolder
 from geoplan.outputs.sites import locate_sites, write_sites
@@ -77,7 +79,10 @@ def write_all(
     """Write layers, tables, rasters, maps, print maps, report.pdf and report.html.
 
     ``print_outputs`` writes ``print/*.png|pdf`` and ``report.pdf``; by default
-    when the study's ``[outputs] maps`` and ``print`` are on.
+    when the study's ``[outputs] maps`` and ``print`` are on. They are written
+    by a second process while this one writes the rest, where that is safe
+    (``settings.write_in_parallel``, :mod:`geoplan.outputs._background`); the
+    files are the same either way.
 
     Returns
     -------
@@ -89,34 +94,53 @@ def write_all(
 
     written: Written = {"layers": [], "tables": [], "sites": [], "rasters": [], "maps": []}
     config = result.study.config
-    timings: dict[str, float] = {}
-    for kind, writer in (
-        ("layers", _layers),
-        ("tables", _tables),
-        ("sites", _sites),
-        ("rasters", _rasters),
-    ):
-        if kind == "rasters" and config is not None and not config.rasters:
-            continue
-        start = time.perf_counter()
-        written[kind] = writer(result, folder)
-        timings[f"write_{kind}"] = round(time.perf_counter() - start, 3)
-    if config is None or config.maps:
-        start = time.perf_counter()
-        written["maps"] = _maps(result, folder, offline_maps, network_map)
-        timings["write_maps"] = round(time.perf_counter() - start, 3)
-    # print maps and report.pdf (geoplan/outputs/print_maps.py, report_pdf.py)
     if print_outputs is None:
         print_outputs = config is None or (config.maps and config.print_outputs)
-    if print_outputs:
-        from geoplan.outputs.report_pdf import write_print
-
-        start = time.perf_counter()
-        written["print"] = write_print(result, folder)
-        timings["write_print"] = round(time.perf_counter() - start, 3)
+    # print maps and report.pdf (print_maps.py, report_pdf.py): in a second process
+    # while this one writes the rest, where it may fork (_background.py)
+    printing = _start_print(result, folder) if print_outputs else None
+    timings: dict[str, float] = {}
+    try:
+        for kind, writer in (
+            ("layers", _layers),
+            ("tables", _tables),
+            ("sites", _sites),
+            ("rasters", _rasters),
+        ):
+            if kind == "rasters" and config is not None and not config.rasters:
+                continue
+            start = time.perf_counter()
+            written[kind] = writer(result, folder)
+            timings[f"write_{kind}"] = round(time.perf_counter() - start, 3)
+        if config is None or config.maps:
+            start = time.perf_counter()
+            written["maps"] = _maps(result, folder, offline_maps, network_map)
+            timings["write_maps"] = round(time.perf_counter() - start, 3)
+        if printing is not None:
+            written["print"] = printing.result()
+            timings["write_print"] = round(printing.seconds, 3)
+    except BaseException:  # a failure or Ctrl-C: the print writer writes nothing more
+        if printing is not None:
+            printing.cancel()
+        raise
     result.timings.update(timings)
     written["report"] = [write_report_page(result, folder, written).name]
     return written
+
+
+def _start_print(result: StudyResult, folder: Path) -> Job[list[str]]:
+    """Start writing the print maps and report.pdf (see :func:`~.report_pdf.write_print`).
+
+    The typeface is chosen here, so that the note a missing Chinese font leaves
+    reaches run.json and report.html whichever process writes the files.
+    """
+    from geoplan.outputs.fonts import print_typeface
+    from geoplan.outputs.report_pdf import write_print
+
+    typeface, lang, note = print_typeface(resolve_lang(None))
+    if note is not None:
+        result.notes.append(note)
+    return start_job(lambda: write_print(result, folder, lang=lang, typeface=typeface))
 
 
 def write_run(

@@ -1,0 +1,214 @@
+"""One piece of a run's writing done in a second process while this one writes the rest.
+
+A run folder's print maps and report.pdf take about as long as everything else
+written (layers, tables, rasters, HTML maps), and neither half needs the other.
+:func:`start` forks a child that runs the function and sends back what it
+returns; :meth:`Job.result` waits for it. The child is a copy of this process
+at the moment of the fork (the study's frames are shared, not pickled), so what
+it writes is byte for byte what this process would write.
+
+The child is forked only where that is known to be safe: on Linux, from a
+process that is not itself a daemonic worker and runs no other Python thread
+(a notebook's kernel or a Dask worker runs threads whose locks a child could
+inherit held; the only other threads of a ``geoplan run`` are the OpenBLAS
+pools of numpy and scipy, which prepare themselves for a fork, and tqdm's
+progress-bar monitor, which is stopped first and restarts with the next bar). Anywhere else,
+or with ``settings.write_in_parallel`` off, the function runs in this process
+when its result is asked for, as it always did.
+
+Kill-safety: the child ignores Ctrl-C (this process stops it and waits for it
+before the run's staging folder is removed) and is stopped by the kernel when
+this process dies, so a killed run leaves only its staging folder, which the
+next run removes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing
+import os
+import pickle
+import signal
+import sys
+import threading
+import time
+import traceback
+import warnings
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any, Generic, TypeVar
+
+from geoplan._errors import OutputError
+from geoplan.settings import settings
+
+__all__ = ["Job", "can_fork", "start"]
+
+T = TypeVar("T")
+
+#: prctl(2) option asking the kernel to signal a child when its parent dies.
+_PR_SET_PDEATHSIG = 1
+
+
+class Job(Generic[T]):
+    """A function's result, computed in this process when asked for.
+
+    Parameters
+    ----------
+    function
+        What to run (no arguments).
+    """
+
+    def __init__(self, function: Callable[[], T]) -> None:
+        self._function = function
+        self.seconds = 0.0
+        self.forked = False
+
+    def result(self) -> T:
+        """Run the function and return what it returns (its time in :attr:`seconds`)."""
+        begin = time.perf_counter()
+        value = self._function()
+        self.seconds = time.perf_counter() - begin
+        return value
+
+    def cancel(self) -> None:
+        """Give up the result (nothing runs)."""
+
+
+class _ForkedJob(Job[T]):
+    """A function running in a forked child process."""
+
+    def __init__(self, function: Callable[[], T]) -> None:
+        super().__init__(function)
+        self.forked = True
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
+        parent = os.getpid()
+        self._receive = receive
+        self._process = context.Process(
+            target=_child, args=(function, send, parent), name="geoplan-print", daemon=True
+        )
+        with warnings.catch_warnings():
+            # Python 3.12+ warns of any other thread at a fork; can_fork() allowed only
+            # the OpenBLAS pools, which prepare themselves for it (pthread_atfork)
+            warnings.filterwarnings("ignore", ".*fork", DeprecationWarning)
+            self._process.start()
+        send.close()
+
+    def result(self) -> T:
+        """Wait for the child; return its result or raise its exception here."""
+        try:
+            message = self._receive.recv()
+        except EOFError:
+            message = None
+        self._process.join()
+        self._receive.close()
+        if message is None:
+            code = self._process.exitcode
+            msg = (
+                f"the process writing the print maps and report.pdf ended without a result "
+                f"(exit code {code}; a negative code is the signal that stopped it, e.g. "
+                "-9 when the machine ran out of memory); run again, or set "
+                "`[outputs] print = false` to leave them out"
+            )
+            raise OutputError(msg)
+        kind, value, seconds = message
+        self.seconds = seconds
+        if kind == "error":
+            raise _exception(value)
+        return value  # type: ignore[no-any-return]
+
+    def cancel(self) -> None:
+        """Stop the child and wait for it (so it writes nothing more)."""
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+        self._receive.close()
+
+
+def can_fork() -> bool:
+    """Whether :func:`start` may run work in a forked child here (see the module's notes)."""
+    return (
+        settings.write_in_parallel
+        and sys.platform.startswith("linux")
+        and "fork" in multiprocessing.get_all_start_methods()
+        and not multiprocessing.current_process().daemon
+        and _no_other_threads()
+    )
+
+
+def _no_other_threads() -> bool:
+    return threading.active_count() == 1
+
+
+def start(function: Callable[[], T]) -> Job[T]:
+    """Start ``function`` in a forked child where :func:`can_fork`; else run it when asked.
+
+    Examples
+    --------
+    >>> job = start(lambda: 6 * 7)
+    >>> job.result()
+    42
+    """
+    if settings.write_in_parallel:
+        _stop_progress_monitors()
+    return _ForkedJob(function) if can_fork() else Job(function)
+
+
+def _stop_progress_monitors() -> None:
+    """Stop tqdm's monitor threads, so that they hold no lock at a fork.
+
+    A progress bar starts one (it wakes every 10 s to redraw slow bars); tqdm
+    starts a new one with its next bar.
+    """
+    monitor_type = getattr(sys.modules.get("tqdm._monitor"), "TMonitor", None)
+    if monitor_type is None:
+        return
+    for thread in threading.enumerate():
+        if isinstance(thread, monitor_type):
+            thread.exit()
+            owner = getattr(thread, "tqdm_cls", None)
+            if owner is not None and getattr(owner, "monitor", None) is thread:
+                owner.monitor = None
+
+
+def _child(function: Callable[[], Any], send: Connection, parent: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us, after cleaning up
+    _stop_with(parent)
+    begin = time.perf_counter()
+    try:
+        message: tuple[str, Any, float] = ("ok", function(), 0.0)
+    except BaseException as exc:  # every failure goes back to the parent
+        message = ("error", _portable(exc), 0.0)
+    message = (message[0], message[1], time.perf_counter() - begin)
+    try:
+        send.send(message)
+    except Exception as exc:  # a result that does not pickle
+        send.send(("error", "".join(traceback.format_exception(exc)), message[2]))
+    send.close()
+
+
+def _stop_with(parent: int) -> None:
+    """Ask the kernel to stop this process when ``parent`` dies (Linux's prctl)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _portable(exc: BaseException) -> BaseException | str:
+    """``exc`` if it survives pickling, else its traceback as text."""
+    try:
+        pickle.loads(pickle.dumps(exc))  # noqa: S301 - our own bytes, just made
+    except Exception:  # any exception that does not pickle
+        return "".join(traceback.format_exception(exc))
+    return exc
+
+
+def _exception(value: BaseException | str) -> BaseException:
+    if isinstance(value, BaseException):
+        value.add_note("(raised while writing the print maps and report.pdf)")
+        return value
+    msg = f"writing the print maps and report.pdf failed:\n{value}"
+    return OutputError(msg)
