@@ -140,6 +140,15 @@ def test_cancel_stops_the_child_before_it_writes(tmp_path, forks):
     assert not late.exists()
 
 
+def test_no_fork_without_free_memory_for_a_copy_of_the_process(monkeypatch):
+    sizes = {"/proc/self/status": "VmRSS:\t 900000 kB", "/proc/meminfo": "MemAvailable: 800000 kB"}
+    monkeypatch.setattr(_background, "_no_other_threads", lambda: True)
+    monkeypatch.setattr(Path, "read_text", lambda self, **kw: sizes[str(self)])
+    assert not can_fork()
+    sizes["/proc/meminfo"] = "MemTotal: 9 kB\nMemAvailable: 900000 kB"
+    assert can_fork()
+
+
 def test_no_fork_when_switched_off_or_with_other_threads():
     with geoplan.settings.override(write_in_parallel=False):
         assert not can_fork()
