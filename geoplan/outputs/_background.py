@@ -10,13 +10,14 @@ it writes is byte for byte what this process would write.
 The child is forked only where that is known to be safe: on Linux, with free
 memory for a copy of this whole process (the child shares its pages until it
 writes them; Harbin's child held 0.32 GB of its own beside the parent's 0.94),
-from a process that is not itself a daemonic worker and runs no other Python thread
-(a notebook's kernel or a Dask worker runs threads whose locks a child could
-inherit held; the only other threads of a ``geoplan run`` are the OpenBLAS
-pools of numpy and scipy, which prepare themselves for a fork, and tqdm's
-progress-bar monitor, which is stopped first and restarts with the next bar). Anywhere else,
-or with ``settings.write_in_parallel`` off, the function runs in this process
-when its result is asked for, as it always did.
+from a process that is not itself a daemonic worker and runs no other Python
+thread (a notebook's kernel or a Dask worker runs threads whose locks a child
+could inherit held). The only other threads of a ``geoplan run`` are then the
+OpenBLAS pools of numpy and scipy, which prepare themselves for a fork (Python
+3.12 and 3.13 fork such a process without their warning about threads), and
+tqdm's progress-bar monitor, which is stopped first and restarts with the next
+bar. Anywhere else, or with ``settings.write_in_parallel`` off, the function
+runs in this process when its result is asked for, as it always did.
 
 Kill-safety: the child ignores Ctrl-C (this process stops it and waits for it
 before the run's staging folder is removed) and is stopped by the kernel when
@@ -37,7 +38,6 @@ import sys
 import threading
 import time
 import traceback
-import warnings
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -98,11 +98,7 @@ class _ForkedJob(Job[T]):
         # so that its collections do not touch (and copy) every page they lie on
         gc.freeze()
         try:
-            with warnings.catch_warnings():
-                # Python 3.12+ warns of any other thread at a fork; can_fork() allowed only
-                # the OpenBLAS pools, which prepare themselves for it (pthread_atfork)
-                warnings.filterwarnings("ignore", ".*fork", DeprecationWarning)
-                self._process.start()
+            self._process.start()
         finally:
             gc.unfreeze()
             if was_enabled:
