@@ -21,6 +21,7 @@ from geoplan.outputs import _background
 from geoplan.outputs import run as run_module
 from geoplan.outputs._background import _ForkedJob, can_fork, start
 from geoplan.report import RUN_MARKER
+from tests.test_print import synthetic_config
 
 pytestmark = [
     pytest.mark.skipif(
@@ -35,22 +36,9 @@ REPO = Path(__file__).resolve().parents[1]
 SYNTHETIC = REPO / "studies" / "synthetic.toml"
 
 
-def study_config() -> dict:
-    return {
-        "study": {"name": "parallel", "title": "示例城区 社区服务设施"},
-        "network": {"source": "synthetic"},
-        "synthetic": {"area_km2": 1.0, "seed": 3},
-        "communities": {"source": "synthetic"},
-        "population": {"source": "synthetic"},
-        "facilities": {"types": {"community_canteen": {}, "kindergarten": {}}},
-        "sites": [{"facility_type": "community_canteen", "p": 1}],
-        "outputs": {"basemap": "none"},
-    }
-
-
 @pytest.fixture(scope="module")
 def result():
-    return geoplan.run_study(geoplan.Study.from_config(parse_config(study_config())))
+    return geoplan.run_study(geoplan.Study.from_config(parse_config(synthetic_config())))
 
 
 def printed(folder: Path) -> dict[str, str]:

@@ -63,10 +63,12 @@ class Job(Generic[T]):
         What to run (no arguments).
     """
 
+    #: Whether the function runs in a forked child.
+    forked = False
+
     def __init__(self, function: Callable[[], T]) -> None:
         self._function = function
         self.seconds = 0.0
-        self.forked = False
 
     def result(self) -> T:
         """Run the function and return what it returns (its time in :attr:`seconds`)."""
@@ -82,9 +84,10 @@ class Job(Generic[T]):
 class _ForkedJob(Job[T]):
     """A function running in a forked child process."""
 
+    forked = True
+
     def __init__(self, function: Callable[[], T]) -> None:
         super().__init__(function)
-        self.forked = True
         context = multiprocessing.get_context("fork")
         receive, send = context.Pipe(duplex=False)
         parent = os.getpid()
@@ -138,12 +141,16 @@ class _ForkedJob(Job[T]):
 
 def can_fork() -> bool:
     """Whether :func:`start` may run work in a forked child here (see the module's notes)."""
+    return _fork_allowed() and _no_other_threads()
+
+
+def _fork_allowed() -> bool:
+    """Every condition of :func:`can_fork` but the threads."""
     return (
         settings.write_in_parallel
         and sys.platform.startswith("linux")
         and "fork" in multiprocessing.get_all_start_methods()
         and not multiprocessing.current_process().daemon
-        and _no_other_threads()
         and _room_for_a_copy()
     )
 
@@ -184,9 +191,10 @@ def start(function: Callable[[], T]) -> Job[T]:
     >>> job.result()
     42
     """
-    if settings.write_in_parallel:
-        _stop_progress_monitors()
-    return _ForkedJob(function) if can_fork() else Job(function)
+    if not _fork_allowed():
+        return Job(function)
+    _stop_progress_monitors()
+    return _ForkedJob(function) if _no_other_threads() else Job(function)
 
 
 def _stop_progress_monitors() -> None:
@@ -211,15 +219,16 @@ def _child(function: Callable[[], Any], send: Connection, parent: int) -> None:
     gc.enable()  # for what the child makes; the parent's objects stay frozen here
     _stop_with(parent)
     begin = time.perf_counter()
+    kind, value = "ok", None
     try:
-        message: tuple[str, Any, float] = ("ok", function(), 0.0)
+        value = function()
     except BaseException as exc:  # every failure goes back to the parent
-        message = ("error", _portable(exc), 0.0)
-    message = (message[0], message[1], time.perf_counter() - begin)
+        kind, value = "error", _portable(exc)
+    seconds = time.perf_counter() - begin
     try:
-        send.send(message)
+        send.send((kind, value, seconds))
     except Exception as exc:  # a result that does not pickle
-        send.send(("error", "".join(traceback.format_exception(exc)), message[2]))
+        send.send(("error", "".join(traceback.format_exception(exc)), seconds))
     send.close()
 
 
