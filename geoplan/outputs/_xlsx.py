@@ -147,8 +147,10 @@ def _series_tails(series: pd.Series, style: int | None) -> list[str]:
 def _sheet_data(sheet: Sheet, style: int | None) -> str:
     """Return the sheet's ``<sheetData>``: a header row, then one row per frame row.
 
-    Each body row is one ``str.format`` of a template holding every cell's
-    reference, so the cells' texts are not joined one by one.
+    The body is one join of pieces laid out row by row (a row's opening, then
+    per cell its column's letter, the row's number and the cell's text, then the
+    row's end), each kind placed with one slice assignment, so that no cell's
+    text is formatted or joined on its own.
     """
     frame = sheet.frame
     letters = [_letter(j + 1) for j in range(frame.shape[1])]
@@ -158,14 +160,19 @@ def _sheet_data(sheet: Sheet, style: int | None) -> str:
         f'<c r="{letter}1"{_tail(str(c), "")}'
         for letter, c in zip(letters, frame.columns, strict=True)
     )
-    columns = [
-        _series_tails(frame.iloc[:, j], style if j in sheet.shares else None)
-        for j in range(frame.shape[1])
-    ]
-    cells = "".join(f'<c r="{letter}{{0}}"{{{j}}}' for j, letter in enumerate(letters, 1))
-    row = f'<row r="{{0}}">{cells}</row>'.format
-    body = [row(i, *tails) for i, tails in enumerate(zip(*columns, strict=True), 2)]
-    return f'<sheetData><row r="1">{header}</row>{"".join(body)}</sheetData>'
+    rows = len(frame)
+    numbers = range(2, rows + 2)
+    references = [f'{i}"' for i in numbers]  # a cell's row after its column's letter
+    stride = 3 * len(letters) + 2
+    pieces = [""] * (rows * stride)
+    pieces[0::stride] = [f'<row r="{i}">' for i in numbers]
+    for j, letter in enumerate(letters):
+        tails = _series_tails(frame.iloc[:, j], style if j in sheet.shares else None)
+        pieces[1 + 3 * j :: stride] = [f'<c r="{letter}'] * rows
+        pieces[2 + 3 * j :: stride] = references
+        pieces[3 + 3 * j :: stride] = tails
+    pieces[stride - 1 :: stride] = ["</row>"] * rows
+    return f'<sheetData><row r="1">{header}</row>{"".join(pieces)}</sheetData>'
 
 
 def _dimension(frame: pd.DataFrame) -> str:
