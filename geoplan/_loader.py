@@ -12,17 +12,20 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from geoplan._background import Job, Task, can_fork
+from geoplan._background import start as start_job
 from geoplan._errors import ConfigError, GeoplanWarning, InputError, NetworkError
 from geoplan._validate import containing
 from geoplan.config import FacilitySource, StudyConfig, is_line_file
@@ -65,6 +68,18 @@ from geoplan.standards import current_standards
 __all__ = ["SYNTHETIC_PERSONS_PER_HOUSEHOLD", "Loaded", "Loader"]
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+
+#: What the second process read from the extract, by name: the frame (or None), the
+#: warnings its reading raised (text, category) and the exception it raised, if any.
+_Reads = dict[str, tuple[Any, list[tuple[str, type[Warning]]], Exception | None]]
+
+#: The extract reads' task, for the messages of the process that may make them.
+_READING = Task(
+    "reading the extract's buildings, land use and points of interest",
+    "set `[settings] parallel = false` to read them in one process",
+)
 
 _RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".img")
 _POPULATION_FIX = "give points (or areas) of where people live with a population column"
@@ -135,6 +150,9 @@ class Loader:
         self._extract: Path | None = None
         self._area: Any = None
         self._buildings: gpd.GeoDataFrame | None = None
+        self._caught: list[warnings.WarningMessage] = []
+        self._reading: Job[_Reads] | None = None
+        self._read: _Reads = {}
 
     @contextmanager
     def _timed(self, step: str) -> Iterator[None]:
@@ -146,24 +164,36 @@ class Loader:
         """Read every input the configuration names."""
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", GeoplanWarning)
-            with self._timed("network"):
-                network = self.network()
-            with self._timed("communities"):
-                communities = self.communities(network)
-            with self._timed("population"):
-                demand = self.demand(network)
-            with self._timed("facilities"):
-                classified = self.classified(network)
-                own = {
-                    source.type_id: self.own_sites(source, network)
-                    for source in self.config.facility_sources
-                    if source.file is not None or source.tags is not None
-                }
-            with self._timed("register"):
-                register, unmatched = self.register(communities, demand)
-            with self._timed("base_layers"):
-                base_layers = self.base_layers(network)
-        _check_people(demand, self.config)
+            self._caught = caught
+            self._reading = self._start_extract_reads()
+            try:
+                loaded = self._load(caught)
+            except BaseException:  # a failure or Ctrl-C: the second process's reads are not wanted
+                if self._reading is not None:
+                    self._reading.cancel()
+                raise
+        _check_people(loaded.demand, self.config)
+        return loaded
+
+    def _load(self, caught: list[warnings.WarningMessage]) -> Loaded:
+        with self._timed("network"):
+            network = self.network()
+        with self._timed("communities"):
+            communities = self.communities(network)
+        with self._timed("population"):
+            demand = self.demand(network)
+        with self._timed("facilities"):
+            classified = self.classified(network)
+            own = {
+                source.type_id: self.own_sites(source, network)
+                for source in self.config.facility_sources
+                if source.file is not None or source.tags is not None
+            }
+        with self._timed("register"):
+            register, unmatched = self.register(communities, demand)
+        with self._timed("base_layers"):
+            base_layers = self.base_layers(network)
+        self._extract_frames()  # the second process is done with (and waited for)
         return Loaded(
             network=network,
             communities=communities,
@@ -188,11 +218,90 @@ class Loader:
         osm = self.osm
         if not self.config.maps or osm is None:
             return None
-        context = read_context(osm, clip=self.clip_or_none()).to_crs(network.crs)
+        context = self._from_extract(
+            "context", lambda: read_context(osm, clip=self.clip_or_none())
+        ).to_crs(network.crs)
         if self._buildings is None:
             return context
         buildings = self._buildings[["geometry"]].assign(kind="building")
         return pd.concat([context, buildings[["kind", "geometry"]]], ignore_index=True)
+
+    # ------------------------------------------------ reading the extract meanwhile
+    def _start_extract_reads(self) -> Job[_Reads] | None:
+        """Start reading what the study takes from its OSM extract besides the network.
+
+        A second process (where it may fork, :mod:`geoplan._background`) reads
+        the buildings, land use, points of interest and the maps' context while
+        this one reads the network and makes the communities; each is taken
+        from it, with the warnings its reading raised, when the loading comes
+        to it. The frames are those this process would read.
+        """
+        reads = self._extract_reads() if can_fork() else {}
+        if not reads:  # nothing to read, or no second process: each is read when needed
+            return None
+
+        def read_all() -> _Reads:
+            done: _Reads = {}
+            with settings.override(progress=False):  # the progress bars are this process's
+                for name, read in reads.items():
+                    with warnings.catch_warnings(record=True) as raised:
+                        warnings.simplefilter("always", GeoplanWarning)
+                        frame, error = None, None
+                        try:
+                            frame = read()
+                        except Exception as exc:  # raised here when the loading comes to it
+                            error = exc
+                    done[name] = (frame, [(str(w.message), w.category) for w in raised], error)
+            return done
+
+        return start_job(read_all, _READING)
+
+    def _extract_reads(self) -> dict[str, Callable[[], Any]]:
+        """Return the reads of the extract the loading will make besides the network's, by name."""
+        cfg = self.config
+        if cfg.network_source == "synthetic" or is_line_file(cfg.network_source):
+            return {}
+        osm = self.osm
+        if osm is None or osm.suffix.lower() != ".pbf":
+            return {}
+        clip = self.clip_or_none()
+        reads: dict[str, Callable[[], Any]] = {}
+        source = cfg.population_source
+        if source == "buildings" or (
+            isinstance(source, Path) and cfg.population_class_column is not None
+        ):
+            reads["buildings"] = lambda: read_buildings(osm, clip=clip)
+        landuse = cfg.population_landuse  # None: OpenStreetMap's
+        if source == "buildings" and landuse != "none" and not isinstance(landuse, Path):
+            reads["landuse"] = lambda: read_landuse(osm, clip=clip)
+        if cfg.classify:
+            tags = current_standards().osm_filter()
+            reads["pois"] = lambda: read_facilities(osm, tags=tags, clip=clip)
+        for facility in cfg.facility_sources:
+            if facility.file is None and facility.tags is not None:
+                reads[f"tags:{facility.type_id}"] = partial(
+                    read_facilities, osm, tags=facility.tags, clip=clip
+                )
+        if cfg.maps:
+            reads["context"] = lambda: read_context(osm, clip=clip)
+        return reads
+
+    def _extract_frames(self) -> _Reads:
+        """Return what the second process read (waiting for it the first time)."""
+        if self._reading is not None:
+            self._read, self._reading = self._reading.result(), None
+        return self._read
+
+    def _from_extract(self, name: str, read: Callable[[], _T]) -> _T:
+        """``read()``, or what the second process read for ``name``, with its warnings."""
+        found = self._extract_frames().pop(name, None)
+        if found is None:
+            return read()
+        frame, raised, error = found
+        self._caught += [warnings.WarningMessage(text, kind, "", 0) for text, kind in raised]
+        if error is not None:
+            raise error
+        return frame  # type: ignore[no-any-return]
 
     # ----------------------------------------------------------------- sources
     @property
@@ -359,7 +468,9 @@ class Loader:
                     "source; give a population raster or file instead"
                 )
                 raise ConfigError(msg)
-            buildings = read_buildings(osm, clip=self.clip_or_none()).to_crs(network.crs)
+            buildings = self._from_extract(
+                "buildings", lambda: read_buildings(osm, clip=self.clip_or_none())
+            ).to_crs(network.crs)
             self._buildings = buildings
             landuse, classes = self._landuse(osm, network)
             return population_from_buildings(
@@ -381,7 +492,13 @@ class Loader:
         frame = drop_empty_geometries(frame, source, what).to_crs(network.crs)
         if cfg.population_class_column is not None:
             osm = self.osm
-            homes = None if osm is None else read_buildings(osm, clip=self.clip_or_none())
+            homes = (
+                None
+                if osm is None
+                else self._from_extract(
+                    "buildings", lambda: read_buildings(osm, clip=self.clip_or_none())
+                )
+            )
             self._buildings = None if homes is None else homes.to_crs(network.crs)
             return population_from_parcels(
                 frame,
@@ -412,7 +529,7 @@ class Loader:
             require_features(frame, path, "land-use file", "give land-use polygons")
             frame = drop_empty_geometries(frame, path, "land-use file")
             return frame.to_crs(network.crs), cfg.population_class_column
-        land = read_landuse(osm, clip=self.clip_or_none())
+        land = self._from_extract("landuse", lambda: read_landuse(osm, clip=self.clip_or_none()))
         return (land.to_crs(network.crs) if len(land) else None), None
 
     def classified(self, network: Network) -> gpd.GeoDataFrame:
@@ -436,7 +553,9 @@ class Loader:
         if osm is None:
             return empty_points(network)
         tags = current_standards().osm_filter()
-        found = read_facilities(osm, tags=tags, clip=self.clip_or_none())
+        found = self._from_extract(
+            "pois", lambda: read_facilities(osm, tags=tags, clip=self.clip_or_none())
+        )
         classified = classify_facilities(found.to_crs(network.crs))
         return classified.assign(source=f"OpenStreetMap ({osm.name}), classified")
 
@@ -477,7 +596,11 @@ class Loader:
                     "network source; give file = ... instead"
                 )
                 raise ConfigError(msg)
-            sites = read_facilities(osm, tags=source.tags, clip=self.clip_or_none())
+            tags = source.tags
+            sites = self._from_extract(
+                f"tags:{source.type_id}",
+                lambda: read_facilities(osm, tags=tags, clip=self.clip_or_none()),
+            )
             sites = sites.to_crs(network.crs)
             described = f"OpenStreetMap tags {tag_text(source.tags)}"
         return sites.assign(facility_type=source.type_id, source=described)

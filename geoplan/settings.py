@@ -52,11 +52,13 @@ max_memory_mb : float, 4096.0
     The largest single array (a grid, a raster) geoplan allocates; larger
     requests are refused before allocating, with the estimate and the fix.
     A documented default for a 16-24 GB machine; raise it on a bigger one.
-write_in_parallel : bool, True
-    Write the print maps and report.pdf in a second process while the rest of
-    the run folder is written (on Linux, from a process running no other
-    Python thread; elsewhere everything is written in this process). The files
-    are the same either way; ``False`` writes them one after another.
+parallel : bool, True
+    Do two independent pieces of a run at once, in a second process: the site
+    proposals while the life circles are computed, and the print maps and
+    report.pdf while the rest of the run folder is written (on Linux, from a
+    process running no other Python thread; elsewhere everything runs in this
+    process). The results and files are the same either way; ``False`` does
+    them one after another.
 map_tolerance_m : float, 2.0
     Polygons and lines are simplified to this precision before they go into
     a map (map precision, not analysis precision).
@@ -171,7 +173,7 @@ class Settings:
         "service_area_cell_m": _positive_float,
         "basemap": _basemap,
         "offline_maps": _bool,
-        "write_in_parallel": _bool,
+        "parallel": _bool,
         "map_tolerance_m": _positive_float,
         "max_memory_mb": _positive_float,
     }
@@ -191,7 +193,7 @@ class Settings:
         "service_area_cell_m": 10.0,
         "basemap": "osm",
         "offline_maps": True,
-        "write_in_parallel": True,
+        "parallel": True,
         "map_tolerance_m": 2.0,
         "max_memory_mb": 4096.0,
     }
@@ -211,7 +213,7 @@ class Settings:
     service_area_cell_m: float
     basemap: str
     offline_maps: bool
-    write_in_parallel: bool
+    parallel: bool
     map_tolerance_m: float
     max_memory_mb: float
 

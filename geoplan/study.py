@@ -56,6 +56,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoplan._background import Job, Task
+from geoplan._background import start as start_job
 from geoplan._caveats import Caveat, people_text, travel_caveats, travel_record
 from geoplan._errors import ConfigError, GeoplanWarning, InputError
 from geoplan._loader import Loaded, Loader, empty_points, tag_text
@@ -68,6 +70,7 @@ from geoplan.facilities import access_points
 from geoplan.groups import PopulationGroup
 from geoplan.indicators import IndicatorResult, evaluate_indicators
 from geoplan.life_circles import LifeCircles, life_circles, street_blocks
+from geoplan.models._highs import highs_started
 from geoplan.network import Network, connectivity
 from geoplan.scenarios import Scenario, ScenarioResult, before_after
 from geoplan.service_areas import service_areas
@@ -852,35 +855,99 @@ def run_study(
         study=study, steps=chosen, notes=list(study.notes), timings=dict(study.timings)
     )
     config = study.config
+    life = "life_circles" in chosen and (config is None or config.life_circles)
+    areas = "service_areas" in chosen and (config is None or config.service_areas)
+    requests = config.sites if config is not None and "sites" in chosen else ()
     with (
         study_settings(config),
         using_standards(study.standards),
         warnings.catch_warnings(record=True) as caught,
     ):
         warnings.simplefilter("always", GeoplanWarning)
-        if "life_circles" in chosen and (config is None or config.life_circles):
-            with _timed(result, "life_circles", on_step):
-                result.life_circles = _life_circles(study)
-        if "service_areas" in chosen and (config is None or config.service_areas):
-            with _timed(result, "service_areas", on_step):
-                result.service_areas = _service_areas(study)
-        if "coverage" in chosen or "sites" in chosen:
-            with _timed(result, "coverage", on_step):
-                _coverage(study, result)
-        if "indicators" in chosen and study.register is not None:
-            with _timed(result, "indicators", on_step):
-                result.indicators = _indicators(study)
-        if "sites" in chosen:
-            with _timed(result, "sites", on_step):
-                for request in config.sites if config is not None else ():
-                    result.proposals[request.facility_type] = _propose(study, result, request)
-        if "scenarios" in chosen and study.scenarios:
-            with _timed(result, "scenarios", on_step):
-                for scenario in study.scenarios:
-                    result.scenarios[scenario.name] = _scenario(study, result, scenario)
+        # the proposals need nothing of the steps before them: a second process makes
+        # them while this one computes the life circles, where it may (_background.py)
+        proposing = _start_proposals(study, requests, fork=True) if life or areas else None
+        try:
+            _run_steps(study, result, chosen, on_step=on_step, proposing=proposing, caught=caught)
+        except BaseException:  # a failure or Ctrl-C: the proposals are not wanted
+            if proposing is not None:
+                proposing.cancel()
+            raise
     result.notes += [str(w.message) for w in caught]
     result.caveats = [*study.caveats, *_run_caveats(result)]
     return result
+
+
+def _run_steps(
+    study: Study,
+    result: StudyResult,
+    chosen: tuple[str, ...],
+    *,
+    on_step: Callable[[str], None] | None,
+    proposing: Job[_Proposals] | None,
+    caught: list[warnings.WarningMessage],
+) -> None:
+    """Run the chosen steps in order, into ``result`` (the proposals from ``proposing``).
+
+    ``caught`` records the run's warnings; those raised making the proposals are
+    added to it in the order a run making them here would record them.
+    """
+    config = study.config
+    if "life_circles" in chosen and (config is None or config.life_circles):
+        with _timed(result, "life_circles", on_step):
+            result.life_circles = _life_circles(study)
+    if "service_areas" in chosen and (config is None or config.service_areas):
+        with _timed(result, "service_areas", on_step):
+            result.service_areas = _service_areas(study)
+    if "coverage" in chosen or "sites" in chosen:
+        with _timed(result, "coverage", on_step):
+            _coverage(study, result)
+    if "indicators" in chosen and study.register is not None:
+        with _timed(result, "indicators", on_step):
+            result.indicators = _indicators(study)
+    if "sites" in chosen:
+        with _timed(result, "sites", on_step):
+            if proposing is None:
+                requests = config.sites if config is not None else ()
+                proposing = _start_proposals(study, requests, fork=False)
+            result.proposals, raised = proposing.result()
+            caught += [warnings.WarningMessage(text, kind, "", 0) for text, kind in raised]
+        result.timings["sites"] = round(proposing.seconds, 3)  # its own time, wherever made
+    if "scenarios" in chosen and study.scenarios:
+        with _timed(result, "scenarios", on_step):
+            for scenario in study.scenarios:
+                result.scenarios[scenario.name] = _scenario(study, result, scenario)
+
+
+#: The proposals by facility type, and the warnings raised making them (text, category).
+_Proposals = tuple[dict[str, Proposal], list[tuple[str, type[Warning]]]]
+
+#: The site proposals' task, for the messages of the process that may make them.
+_PROPOSING = Task(
+    "proposing sites", "set `[settings] parallel = false` to propose them in one process"
+)
+
+
+def _start_proposals(
+    study: Study, requests: Sequence[SiteRequest], *, fork: bool
+) -> Job[_Proposals]:
+    """Start proposing sites for ``requests``, in a forked child where it may (and ``fork``).
+
+    Otherwise they are made in this process when asked for.
+
+    The warnings raised are returned with the proposals, so that they reach the
+    run's notes (in the order a run making them in this process would give).
+    """
+
+    def propose() -> _Proposals:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", GeoplanWarning)
+            proposals = {r.facility_type: _propose(study, r) for r in requests}
+        return proposals, [(str(w.message), w.category) for w in caught]
+
+    # a child cannot use HiGHS once this process has started its worker threads
+    forked = fork and requests and not highs_started()
+    return start_job(propose, _PROPOSING) if forked else Job(propose, _PROPOSING)
 
 
 def _steps(steps: Iterable[str] | None) -> tuple[str, ...]:
@@ -1006,7 +1073,7 @@ def _cutoff_of(study: Study, request: SiteRequest) -> dict[str, float]:
     return {"minutes": cutoff.minutes}
 
 
-def _propose(study: Study, result: StudyResult, request: SiteRequest) -> Proposal:
+def _propose(study: Study, request: SiteRequest) -> Proposal:
     type_id = request.facility_type
     existing = study.sites(type_id)
     cutoff = _cutoff_of(study, request)

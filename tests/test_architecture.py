@@ -20,6 +20,7 @@ LAYERS = {
     "geoplan._io": 0,
     "geoplan._version": 0,
     "geoplan._segments": 0,
+    "geoplan._background": 0,
     "geoplan.standards": 1,
     "geoplan.coords": 1,
     "geoplan._i18n": 1,

@@ -621,6 +621,48 @@ def test_grid_traced_polygons_lose_their_staircase_and_specks(city):
     assert ring.area == pytest.approx(polygon.area, rel=0.02)
 
 
+def specks_one_by_one(geometry: np.ndarray, min_area_m2: float) -> np.ndarray:
+    """The rule, shape by shape: parts and holes under the area go; if no part is left,
+    the largest (the first of equals) stays as it is."""
+    out = geometry.copy()
+    for i, shape in enumerate(geometry):
+        if shape is None or shape.is_empty or shape.geom_type not in ("Polygon", "MultiPolygon"):
+            continue
+        parts = list(getattr(shape, "geoms", [shape]))
+        kept = [
+            shapely.Polygon(
+                p.exterior, [h for h in p.interiors if shapely.Polygon(h).area >= min_area_m2]
+            )
+            for p in parts
+            if p.area >= min_area_m2
+        ] or [max(parts, key=lambda p: p.area)]
+        out[i] = kept[0] if len(kept) == 1 else shapely.MultiPolygon(kept)
+    return out
+
+
+@pytest.mark.parametrize("min_area_m2", [0.0, 10.0, 400.0, 5000.0, 1e7])
+def test_specks_are_dropped_as_shape_by_shape(min_area_m2):
+    rng = np.random.default_rng(7)
+    shapes = [shapely.LineString([(0, 0), (1, 1)]), None, shapely.Point(1, 1), shapely.Polygon()]
+    for _ in range(300):
+        blobs = shapely.points(rng.uniform(0, 1000, (rng.integers(1, 8), 2)))
+        shape = shapely.union_all(shapely.buffer(blobs, rng.uniform(1, 80, len(blobs))))
+        if rng.random() < 0.5:  # holes of every size
+            holes = shapely.points(rng.uniform(0, 1000, (6, 2)))
+            shape = shape.difference(
+                shapely.union_all(shapely.buffer(holes, rng.uniform(1, 30, 6)))
+            )
+        shapes.append(shape)
+    geometry = np.array(shapes, dtype=object)
+    got = maps._without_specks(geometry, min_area_m2)
+    expected = specks_one_by_one(geometry, min_area_m2)
+    assert [None if g is None else g.wkb for g in got] == [
+        None if g is None else g.wkb for g in expected
+    ]
+    changed = sum(a.wkb != b.wkb for a, b in zip(got[4:], geometry[4:], strict=True))
+    assert changed > 0 if min_area_m2 >= 10 else changed == 0
+
+
 def test_simplification_drops_vertices_but_keeps_area(city):
     square = _wobbly_square(city.crs)
     original = square.geometry.iloc[0]

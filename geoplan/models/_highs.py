@@ -94,8 +94,27 @@ def _interrupt_at(deadline: float) -> Any:
     return callback
 
 
+#: Whether this process has made a HiGHS instance: HiGHS then keeps a pool of worker
+#: threads, which a forked child does not have, so a child that solved with HiGHS would
+#: wait for them forever (seen: a child spinning at 100 % CPU). See :func:`highs_started`.
+_started = False
+
+
+def highs_started() -> bool:
+    """Whether HiGHS's worker threads may be running in this process (no fork may use HiGHS).
+
+    Examples
+    --------
+    >>> isinstance(highs_started(), bool)
+    True
+    """
+    return _started
+
+
 def _solver(deadline: float, **options: Any) -> _Highs:
     """Make a silent HiGHS instance that stops at ``deadline`` (``perf_counter`` seconds)."""
+    global _started  # noqa: PLW0603 - one flag for the process, read before a fork
+    _started = True
     h = _Highs()
     h.setOptionValue("output_flag", False)
     for name, value in options.items():

@@ -321,24 +321,48 @@ def _to_map_coordinates(
 
 
 def _without_specks(geometry: np.ndarray, min_area_m2: float) -> np.ndarray:
-    """Drop polygon holes and parts smaller than ``min_area_m2`` (invisible on a map)."""
+    """Drop polygon holes and parts smaller than ``min_area_m2`` (invisible on a map).
+
+    A shape with no part that large keeps its largest part as it is (a small
+    area still shows). Every shape's parts and rings are handled at once.
+    """
     out = geometry.copy()
-    for i, shape in enumerate(geometry):
-        if shape is None or shape.geom_type not in ("Polygon", "MultiPolygon"):
-            continue
-        parts = shape.geoms if shape.geom_type == "MultiPolygon" else [shape]
-        kept = [
-            shapely.Polygon(
-                part.exterior,
-                [h for h in part.interiors if shapely.Polygon(h).area >= min_area_m2],
-            )
-            for part in parts
-            if part.area >= min_area_m2
-        ]
-        if not kept:
-            kept = [max(parts, key=lambda p: p.area)]  # a small area still shows, as itself
-        out[i] = kept[0] if len(kept) == 1 else shapely.MultiPolygon(kept)
+    types = shapely.get_type_id(geometry)
+    which = np.flatnonzero(np.isin(types, (3, 6)) & ~shapely.is_empty(geometry))
+    if not len(which):
+        return out
+    parts, owner = shapely.get_parts(geometry[which], return_index=True)
+    area = shapely.area(parts)
+    whole = _largest_where_none_is_kept(owner, area, area >= min_area_m2, len(which))
+    keep = (area >= min_area_m2) | whole
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    shell = np.r_[True, ring_part[1:] != ring_part[:-1]]
+    big_ring = shapely.area(shapely.polygons(rings)) >= min_area_m2
+    kept_ring = keep[ring_part] & (shell | whole[ring_part] | big_ring)
+    new_part = np.cumsum(keep) - 1
+    polygons = shapely.polygons(rings[kept_ring], indices=new_part[ring_part[kept_ring]])
+    owners = owner[keep]
+    single = np.bincount(owners, minlength=len(which))[owners] == 1
+    shapes = np.empty(len(which), dtype=object)
+    shapes[owners[single]] = polygons[single]
+    if not single.all():
+        multi, position = np.unique(owners[~single], return_inverse=True)
+        shapes[multi] = shapely.multipolygons(polygons[~single], indices=position)
+    out[which] = shapes
     return out
+
+
+def _largest_where_none_is_kept(
+    owner: np.ndarray, area: np.ndarray, kept: np.ndarray, shapes: int
+) -> np.ndarray:
+    """Mark each shape's largest part (the first of equals) where none of its parts is kept."""
+    largest = np.zeros(len(owner), dtype=bool)
+    lacking = np.bincount(owner, weights=kept, minlength=shapes) == 0
+    if lacking.any():
+        order = np.lexsort((-area, owner))
+        first = order[np.r_[True, owner[order][1:] != owner[order][:-1]]]
+        largest[first[lacking[owner[first]]]] = True
+    return largest
 
 
 def _features(

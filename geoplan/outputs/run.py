@@ -25,14 +25,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geoplan._background import Job, SharedWork, Task, can_fork
+from geoplan._background import start as start_job
+from geoplan._errors import OutputError
 from geoplan._i18n import describe_cutoff, facility_type_label, level_name, resolve_lang
 from geoplan._io import atomic_path, safe_name, sha256
 from geoplan._study_groups import groups_table
 from geoplan._version import __version__
 from geoplan.coverage import write_travel_time_raster
 from geoplan.outputs import maps
-from geoplan.outputs._background import Job
-from geoplan.outputs._background import start as start_job
 from geoplan.outputs.qgis import style_geopackage
 from geoplan.outputs.run_folder import RunFolder
 from geoplan.outputs.sites import locate_sites, write_sites
@@ -81,8 +82,9 @@ def write_all(
     ``print_outputs`` writes ``print/*.png|pdf`` and ``report.pdf``; by default
     when the study's ``[outputs] maps`` and ``print`` are on. They are written
     by a second process while this one writes the rest, where that is safe
-    (``settings.write_in_parallel``, :mod:`geoplan.outputs._background`); the
-    files are the same either way.
+    (``settings.parallel``, :mod:`geoplan._background`); the layers and
+    rasters by whichever process is free first. The files are the same
+    either way.
 
     Returns
     -------
@@ -96,43 +98,60 @@ def write_all(
     config = result.study.config
     if print_outputs is None:
         print_outputs = config is None or (config.maps and config.print_outputs)
-    # print maps and report.pdf (print_maps.py, report_pdf.py): in a second process
-    # while this one writes the rest, where it may fork (_background.py)
-    printing = _start_print(result, folder) if print_outputs else None
-    timings: dict[str, float] = {}
+    # layers and rasters are written by whichever process is free first: the print
+    # writer's (print maps and report.pdf, in a second process where it may fork,
+    # _background.py) once its own files are written, or this one once it has written
+    # the tables and HTML maps
+    shared = {"layers": lambda: _layers(result, folder)}
+    if config is None or config.rasters:
+        shared["rasters"] = lambda: _rasters(result, folder)
+    work = SharedWork(shared, across_processes=print_outputs and can_fork())
+    printing = _start_print(result, folder, work) if print_outputs else None
+    seconds: dict[str, float] = {}
     try:
-        for kind, writer in (
-            ("layers", _layers),
-            ("tables", _tables),
-            ("sites", _sites),
-            ("rasters", _rasters),
-        ):
-            if kind == "rasters" and config is not None and not config.rasters:
-                continue
+        for kind, writer in (("tables", _tables), ("sites", _sites)):
             start = time.perf_counter()
             written[kind] = writer(result, folder)
-            timings[f"write_{kind}"] = round(time.perf_counter() - start, 3)
+            seconds[kind] = time.perf_counter() - start
         if config is None or config.maps:
             start = time.perf_counter()
             written["maps"] = _maps(result, folder, offline_maps, network_map)
-            timings["write_maps"] = round(time.perf_counter() - start, 3)
+            seconds["maps"] = time.perf_counter() - start
+        done, took = work.do_the_rest()
         if printing is not None:
-            written["print"] = printing.result()
-            timings["write_print"] = round(printing.seconds, 3)
+            written["print"], (theirs, their_seconds) = printing.result()
+            seconds["print"] = printing.seconds - sum(their_seconds.values())
+            done, took = {**done, **theirs}, {**took, **their_seconds}
     except BaseException:  # a failure or Ctrl-C: the print writer writes nothing more
         if printing is not None:
             printing.cancel()
         raise
-    result.timings.update(timings)
+    written.update(done)
+    seconds.update(took)
+    result.timings.update(
+        {f"write_{kind}": round(seconds[kind], 3) for kind in written if kind in seconds}
+    )
     written["report"] = [write_report_page(result, folder, written).name]
     return written
 
 
-def _start_print(result: StudyResult, folder: Path) -> Job[list[str]]:
-    """Start writing the print maps and report.pdf (see :func:`~.report_pdf.write_print`).
+#: The print writer's task, for its messages.
+_PRINTING = Task(
+    "writing the print maps and report.pdf (and the layers or rasters, when free first)",
+    "set `[settings] parallel = false` to write them in one process, or "
+    "`[outputs] print = false` to leave the print maps and report.pdf out",
+    OutputError,
+)
 
-    The typeface is chosen here, so that the note a missing Chinese font leaves
-    reaches run.json and report.html whichever process writes the files.
+
+def _start_print(
+    result: StudyResult, folder: Path, work: SharedWork
+) -> Job[tuple[list[str], tuple[dict[str, Any], dict[str, float]]]]:
+    """Start writing the print maps and report.pdf, then what is left of ``work``.
+
+    See :func:`~.report_pdf.write_print`. The typeface is chosen here, so that
+    the note a missing Chinese font leaves reaches run.json and report.html
+    whichever process writes the files.
     """
     from geoplan.outputs.fonts import print_typeface
     from geoplan.outputs.report_pdf import write_print
@@ -140,7 +159,12 @@ def _start_print(result: StudyResult, folder: Path) -> Job[list[str]]:
     typeface, lang, note = print_typeface(resolve_lang(None))
     if note is not None:
         result.notes.append(note)
-    return start_job(lambda: write_print(result, folder, lang=lang, typeface=typeface))
+
+    def write() -> tuple[list[str], tuple[dict[str, Any], dict[str, float]]]:
+        printed = write_print(result, folder, lang=lang, typeface=typeface)
+        return printed, work.do_the_rest()
+
+    return start_job(write, _PRINTING)
 
 
 def write_run(

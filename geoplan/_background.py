@@ -1,11 +1,12 @@
-"""One piece of a run's writing done in a second process while this one writes the rest.
+"""One piece of a run done in a second process while this one does another.
 
-A run folder's print maps and report.pdf take about as long as everything else
-written (layers, tables, rasters, HTML maps), and neither half needs the other.
-:func:`start` forks a child that runs the function and sends back what it
-returns; :meth:`Job.result` waits for it. The child is a copy of this process
-at the moment of the fork (the study's frames are shared, not pickled), so what
-it writes is byte for byte what this process would write.
+Two pairs of a run's pieces need nothing of each other and take about as long:
+the site proposals and the life circles (``run_study``), and the print maps and
+report.pdf against the rest of the run folder (``write_all``). :func:`start`
+forks a child that runs a function and sends back what it returns;
+:meth:`Job.result` waits for it. The child is a copy of this process at the
+moment of the fork (the study's frames are shared, not pickled), so what it
+computes or writes is byte for byte what this process would.
 
 The child is forked only where that is known to be safe: on Linux, with free
 memory for a copy of this whole process (the child shares its pages until it
@@ -16,11 +17,11 @@ could inherit held). The only other threads of a ``geoplan run`` are then the
 OpenBLAS pools of numpy and scipy, which prepare themselves for a fork (Python
 3.12 and 3.13 fork such a process without their warning about threads), and
 tqdm's progress-bar monitor, which is stopped first and restarts with the next
-bar. Anywhere else, or with ``settings.write_in_parallel`` off, the function
-runs in this process when its result is asked for, as it always did.
+bar. Anywhere else, or with ``settings.parallel`` off, the function runs in
+this process when its result is asked for, as it always did.
 
-Kill-safety: the child ignores Ctrl-C (this process stops it and waits for it
-before the run's staging folder is removed) and is stopped by the kernel when
+Kill-safety: the child ignores Ctrl-C (this process stops it and waits for it,
+before a run's staging folder is removed) and is stopped by the kernel when
 this process dies, so a killed run leaves only its staging folder, which the
 next run removes.
 """
@@ -39,19 +40,40 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from geoplan._errors import OutputError
+from geoplan._errors import GeoplanError
 from geoplan.settings import settings
 
-__all__ = ["Job", "can_fork", "start"]
+__all__ = ["Job", "SharedWork", "Task", "can_fork", "start"]
 
 T = TypeVar("T")
 
 #: prctl(2) option asking the kernel to signal a child when its parent dies.
 _PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True)
+class Task:
+    """What a job does, for its messages.
+
+    Attributes
+    ----------
+    doing
+        "writing the print maps and report.pdf": an error's note says it was
+        raised while doing this.
+    remedy
+        What a user can do when the job's process is killed ("set ... to leave them out").
+    error
+        The error raised when the process is killed or its exception does not pickle.
+    """
+
+    doing: str
+    remedy: str
+    error: type[GeoplanError] = GeoplanError
 
 
 class Job(Generic[T]):
@@ -61,13 +83,16 @@ class Job(Generic[T]):
     ----------
     function
         What to run (no arguments).
+    task
+        What it does, for messages.
     """
 
     #: Whether the function runs in a forked child.
     forked = False
 
-    def __init__(self, function: Callable[[], T]) -> None:
+    def __init__(self, function: Callable[[], T], task: Task) -> None:
         self._function = function
+        self.task = task
         self.seconds = 0.0
 
     def result(self) -> T:
@@ -86,14 +111,14 @@ class _ForkedJob(Job[T]):
 
     forked = True
 
-    def __init__(self, function: Callable[[], T]) -> None:
-        super().__init__(function)
+    def __init__(self, function: Callable[[], T], task: Task) -> None:
+        super().__init__(function, task)
         context = multiprocessing.get_context("fork")
         receive, send = context.Pipe(duplex=False)
         parent = os.getpid()
         self._receive = receive
         self._process = context.Process(
-            target=_child, args=(function, send, parent), name="geoplan-print", daemon=True
+            target=_child, args=(function, send, parent), name="geoplan-job", daemon=True
         )
         was_enabled = gc.isenabled()
         gc.disable()
@@ -119,16 +144,15 @@ class _ForkedJob(Job[T]):
         if message is None:
             code = self._process.exitcode
             msg = (
-                f"the process writing the print maps and report.pdf ended without a result "
-                f"(exit code {code}; a negative code is the signal that stopped it, e.g. "
-                "-9 when the machine ran out of memory); run again, or set "
-                "`[outputs] print = false` to leave them out"
+                f"the process {self.task.doing} ended without a result (exit code {code}; "
+                "a negative code is the signal that stopped it, e.g. -9 when the machine "
+                f"ran out of memory); run again, or {self.task.remedy}"
             )
-            raise OutputError(msg)
+            raise self.task.error(msg)
         kind, value, seconds = message
         self.seconds = seconds
         if kind == "error":
-            raise _exception(value)
+            raise _exception(value, self.task)
         return value  # type: ignore[no-any-return]
 
     def cancel(self) -> None:
@@ -139,6 +163,59 @@ class _ForkedJob(Job[T]):
         self._receive.close()
 
 
+class SharedWork:
+    """Pieces of work either of two processes may do: each is done once, by the first to ask.
+
+    A forked job and this process both call :meth:`do_the_rest` when they are
+    done with their own work; a shared counter hands each piece to one of them,
+    so the one that finishes first takes more. Within one process (no fork) a
+    plain counter does the same.
+
+    Parameters
+    ----------
+    pieces
+        Name to function (no arguments), in the order they are handed out.
+    across_processes
+        Whether a forked child will share them (a counter in shared memory).
+
+    Examples
+    --------
+    >>> work = SharedWork({"a": lambda: 1, "b": lambda: 2}, across_processes=False)
+    >>> done, seconds = work.do_the_rest()
+    >>> done
+    {'a': 1, 'b': 2}
+    >>> work.do_the_rest()
+    ({}, {})
+    """
+
+    def __init__(self, pieces: dict[str, Callable[[], Any]], *, across_processes: bool) -> None:
+        self._pieces = list(pieces.items())
+        self._counter: Any = None
+        if across_processes:
+            self._counter = multiprocessing.get_context("fork").Value("i", 0)
+        self._taken = 0
+
+    def _take(self) -> int:
+        if self._counter is None:
+            self._taken += 1
+            return self._taken - 1
+        with self._counter.get_lock():
+            index = int(self._counter.value)
+            self._counter.value = index + 1
+        return index
+
+    def do_the_rest(self) -> tuple[dict[str, Any], dict[str, float]]:
+        """Do every piece no process has taken yet; return their results and seconds by name."""
+        done: dict[str, Any] = {}
+        seconds: dict[str, float] = {}
+        while (index := self._take()) < len(self._pieces):
+            name, function = self._pieces[index]
+            begin = time.perf_counter()
+            done[name] = function()
+            seconds[name] = time.perf_counter() - begin
+        return done, seconds
+
+
 def can_fork() -> bool:
     """Whether :func:`start` may run work in a forked child here (see the module's notes)."""
     return _fork_allowed() and _no_other_threads()
@@ -147,7 +224,7 @@ def can_fork() -> bool:
 def _fork_allowed() -> bool:
     """Every condition of :func:`can_fork` but the threads."""
     return (
-        settings.write_in_parallel
+        settings.parallel
         and sys.platform.startswith("linux")
         and "fork" in multiprocessing.get_all_start_methods()
         and not multiprocessing.current_process().daemon
@@ -182,19 +259,27 @@ def _kilobytes(path: Path, key: str) -> int:
     raise ValueError(msg)
 
 
-def start(function: Callable[[], T]) -> Job[T]:
+def start(function: Callable[[], T], task: Task) -> Job[T]:
     """Start ``function`` in a forked child where :func:`can_fork`; else run it when asked.
+
+    Parameters
+    ----------
+    function
+        What to run (no arguments); what it returns must pickle.
+    task
+        What it does, for messages.
 
     Examples
     --------
-    >>> job = start(lambda: 6 * 7)
+    >>> job = start(lambda: 6 * 7, Task("multiplying", "multiply by hand"))
     >>> job.result()
     42
     """
     if not _fork_allowed():
-        return Job(function)
+        return Job(function, task)
     _stop_progress_monitors()
-    return _ForkedJob(function) if _no_other_threads() else Job(function)
+    job = _ForkedJob if _no_other_threads() else Job
+    return job(function, task)
 
 
 def _stop_progress_monitors() -> None:
@@ -250,9 +335,9 @@ def _portable(exc: BaseException) -> BaseException | str:
     return exc
 
 
-def _exception(value: BaseException | str) -> BaseException:
+def _exception(value: BaseException | str, task: Task) -> BaseException:
     if isinstance(value, BaseException):
-        value.add_note("(raised while writing the print maps and report.pdf)")
+        value.add_note(f"(raised while {task.doing} in a second process)")
         return value
-    msg = f"writing the print maps and report.pdf failed:\n{value}"
-    return OutputError(msg)
+    msg = f"{task.doing} failed:\n{value}"
+    return task.error(msg)

@@ -1,0 +1,531 @@
+"""Work done in a second process (the site proposals beside the life circles, the print
+maps and report.pdf beside the rest of the run folder): the same results and files,
+errors raised here, nothing written after a failure, nothing left running after a kill."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from geopandas.testing import assert_geodataframe_equal
+
+import geoplan
+from geoplan import _background
+from geoplan import _loader as loader_module
+from geoplan import study as study_module
+from geoplan._background import SharedWork, _ForkedJob, can_fork
+from geoplan._background import start as start_job
+from geoplan._errors import DataSourceError, GeoplanWarning, InputError, OutputError
+from geoplan._loader import Loader
+from geoplan.cli.demo import demo_config
+from geoplan.config import parse_config
+from geoplan.outputs import run as run_module
+from geoplan.report import RUN_MARKER
+from tests.test_print import synthetic_config
+
+pytestmark = [
+    pytest.mark.skipif(
+        not sys.platform.startswith("linux"), reason="the print writer forks on Linux only"
+    ),
+    # the `forks` fixture forks beside the idle threads earlier tests leave (Dask's), which
+    # Python 3.12+ warns of; geoplan itself forks only without them
+    pytest.mark.filterwarnings("ignore:.*fork:DeprecationWarning"),
+]
+
+REPO = Path(__file__).resolve().parents[1]
+SYNTHETIC = REPO / "studies" / "synthetic.toml"
+
+
+@pytest.fixture(scope="module")
+def result():
+    return geoplan.run_study(geoplan.Study.from_config(parse_config(synthetic_config())))
+
+
+def printed(folder: Path) -> dict[str, str]:
+    """The digests of what the print writer writes (the print maps and report.pdf).
+
+    The other files are written by this process either way (tests/test_faults.py
+    shows two runs write them alike; layers.gpkg and the workbooks hold the time
+    they were written, report.html and run.json how long each step took).
+    """
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and (p.name == "report.pdf" or p.parent.name == "print")
+    }
+
+
+@pytest.fixture
+def forks(monkeypatch):
+    """Fork even though earlier tests of the suite left idle threads behind (Dask's)."""
+    monkeypatch.setattr(_background, "_no_other_threads", lambda: True)
+
+
+@pytest.fixture
+def jobs(monkeypatch) -> list:
+    """The print jobs the runs of a test start."""
+    started: list = []
+    real_start = run_module.start_job
+
+    def start_and_keep(function, task):
+        started.append(real_start(function, task))
+        return started[-1]
+
+    monkeypatch.setattr(run_module, "start_job", start_and_keep)
+    return started
+
+
+# ------------------------------------------------------------------------ the job itself
+
+
+def start(function):
+    """Start ``function`` as the print writer is started."""
+    return start_job(function, run_module._PRINTING)
+
+
+def test_a_forked_job_returns_its_value_and_time(forks):
+    job = start(lambda: sum(range(1_000)))
+    assert job.forked
+    assert job.result() == 499_500
+    assert job.seconds >= 0.0
+
+
+def test_the_childs_exception_is_raised_here_with_its_type_and_a_note(forks):
+    def fails() -> None:
+        msg = "no room on the disk"
+        raise OutputError(msg)
+
+    job = start(fails)
+    assert job.forked
+    with pytest.raises(OutputError, match="no room on the disk") as caught:
+        job.result()
+    assert "while writing the print maps and report.pdf" in " ".join(caught.value.__notes__)
+
+
+def test_an_exception_that_does_not_pickle_arrives_as_its_traceback(forks):
+    class LocalError(Exception):  # a class defined in a function cannot be pickled
+        pass
+
+    def fails() -> None:
+        msg = "an odd failure"
+        raise LocalError(msg)
+
+    with pytest.raises(OutputError, match="an odd failure") as caught:
+        start(fails).result()
+    assert "Traceback" in str(caught.value)
+
+
+def test_a_killed_child_is_an_error_that_names_its_exit_code():
+    def dies() -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    job = _ForkedJob(dies, run_module._PRINTING)  # never in this process
+    with pytest.raises(OutputError, match=r"exit code -9.*\[outputs\] print = false"):
+        job.result()
+
+
+def test_cancel_stops_the_child_before_it_writes(tmp_path, forks):
+    late = tmp_path / "late.txt"
+
+    def slow() -> None:
+        time.sleep(2)
+        late.write_text("written after the run failed")
+
+    job = start(slow)
+    assert job.forked
+    job.cancel()
+    time.sleep(2.5)
+    assert not late.exists()
+
+
+def test_no_fork_without_free_memory_for_a_copy_of_the_process(monkeypatch):
+    sizes = {"/proc/self/status": "VmRSS:\t 900000 kB", "/proc/meminfo": "MemAvailable: 800000 kB"}
+    monkeypatch.setattr(_background, "_no_other_threads", lambda: True)
+    monkeypatch.setattr(Path, "read_text", lambda self, **kw: sizes[str(self)])
+    assert not can_fork()
+    sizes["/proc/meminfo"] = "MemTotal: 9 kB\nMemAvailable: 900000 kB"
+    assert can_fork()
+
+
+def test_no_fork_when_switched_off_or_with_other_threads():
+    with geoplan.settings.override(parallel=False):
+        assert not can_fork()
+        job = start(os.getpid)
+        assert not job.forked
+        assert job.result() == os.getpid()  # ran here, when asked for
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not can_fork()
+    finally:
+        stop.set()
+        other.join()
+
+
+def monitors() -> list[threading.Thread]:
+    from tqdm._monitor import TMonitor
+
+    return [t for t in threading.enumerate() if isinstance(t, TMonitor)]
+
+
+def test_a_progress_bars_monitor_is_stopped_for_the_fork_and_comes_back(forks):
+    from tqdm import tqdm
+
+    with tqdm(total=2, mininterval=0, file=sys.stderr) as bar:
+        bar.update(1)
+    assert monitors()
+    job = start(lambda: "forked")
+    assert not monitors()  # stopped before the fork
+    assert job.forked
+    assert job.result() == "forked"
+    with tqdm(total=1, file=sys.stderr) as bar:
+        bar.update(1)
+    assert monitors()
+
+
+def test_shared_work_is_done_once_by_whichever_process_asks_first(tmp_path, forks):
+    def piece(name: str):
+        def write() -> int:
+            time.sleep(0.05)
+            (tmp_path / f"{name}-{os.getpid()}").write_text(name)
+            return os.getpid()
+
+        return write
+
+    names = [f"piece{i}" for i in range(12)]
+    work = SharedWork({n: piece(n) for n in names}, across_processes=True)
+    job = start(work.do_the_rest)
+    assert job.forked
+    here, _ = work.do_the_rest()
+    there, seconds = job.result()
+    assert sorted([*here, *there]) == sorted(names)  # each piece once
+    assert set(here.values()) == {os.getpid()}
+    assert here  # both took some
+    assert there
+    assert os.getpid() not in there.values()
+    assert set(seconds) == set(there)
+    assert sorted(p.name.split("-")[0] for p in tmp_path.iterdir()) == sorted(names)
+
+
+# ------------------------------------------------------------------------ the extract's reads
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list:
+    """The extract-reading jobs the loadings of a test start."""
+    started: list = []
+    real_start = loader_module.start_job
+
+    def start_and_keep(function, task):
+        started.append(real_start(function, task))
+        return started[-1]
+
+    monkeypatch.setattr(loader_module, "start_job", start_and_keep)
+    return started
+
+
+def test_the_extract_read_beside_the_network_is_the_serial_read(forks, reads):
+    config = demo_config()
+    parallel = Loader(config).load()
+    with geoplan.settings.override(parallel=False):
+        serial = Loader(config).load()
+    assert [job.forked for job in reads] == [True]  # none started with parallel off
+    for name in ("network", "communities", "demand", "classified", "base_layers"):
+        ours, theirs = getattr(parallel, name), getattr(serial, name)
+        if name == "network":
+            ours, theirs = ours.to_gdfs()[1], theirs.to_gdfs()[1]
+        assert_geodataframe_equal(ours, theirs)
+    assert list(parallel.own_sites) == list(serial.own_sites)
+    assert len(parallel.own_sites) == 3
+    for type_id, sites in parallel.own_sites.items():
+        assert_geodataframe_equal(sites, serial.own_sites[type_id])
+    assert parallel.notes == serial.notes
+    assert parallel.inputs == serial.inputs
+    assert list(parallel.timings) == list(serial.timings)
+
+
+def test_a_warning_or_error_of_a_read_comes_where_the_loading_reads_it(forks, reads, monkeypatch):
+    real_context = loader_module.read_context
+
+    def warns(*args, **kwargs):
+        warnings.warn("context read", GeoplanWarning, stacklevel=1)
+        return real_context(*args, **kwargs)
+
+    monkeypatch.setattr(loader_module, "read_context", warns)
+    loaded = Loader(demo_config()).load()
+    assert reads[0].forked
+    assert loaded.notes[-1:] == ["context read"]  # the base layers are read last
+
+    def fails(*args, **kwargs):
+        msg = "the extract has no water"
+        raise DataSourceError(msg)
+
+    monkeypatch.setattr(loader_module, "read_context", fails)
+    with pytest.raises(DataSourceError, match="the extract has no water"):
+        Loader(demo_config()).load()
+    assert reads[1].forked
+
+
+def test_a_failing_network_read_stops_the_extract_reads(forks, reads, monkeypatch):
+    def fails(self):
+        msg = "the network could not be read"
+        raise DataSourceError(msg)
+
+    monkeypatch.setattr(Loader, "_network", fails)
+    with pytest.raises(DataSourceError, match="the network could not be read"):
+        Loader(demo_config()).load()
+    assert reads[0].forked
+    assert not reads[0]._process.is_alive()
+
+
+# ------------------------------------------------------------------------ the proposals
+
+
+def two_requests(solver: str = "greedy") -> dict:
+    config = synthetic_config()
+    config["sites"] = [
+        {"facility_type": "community_canteen", "p": 2, "solver": solver},
+        {"facility_type": "kindergarten", "model": "p_median", "p": 1, "solver": solver},
+    ]
+    return config
+
+
+@pytest.fixture
+def proposals(monkeypatch) -> list:
+    """The proposal jobs the runs of a test start.
+
+    Earlier tests of the suite have run HiGHS in this process, after which no child
+    may use it (see the last test of this section); these proposals are greedy, so
+    their child never does.
+    """
+    monkeypatch.setattr(study_module, "highs_started", lambda: False)
+    started: list = []
+    real_start = study_module.start_job
+
+    def start_and_keep(function, task):
+        started.append(real_start(function, task))
+        return started[-1]
+
+    monkeypatch.setattr(study_module, "start_job", start_and_keep)
+    return started
+
+
+def same_proposal(a, b) -> None:
+    assert_geodataframe_equal(a.proposal.sites, b.proposal.sites)
+    pd.testing.assert_frame_equal(a.proposal.before, b.proposal.before)
+    pd.testing.assert_frame_equal(a.proposal.after, b.proposal.after)
+    assert a.proposal.totals == b.proposal.totals
+    assert a.proposal.solution.objective == b.proposal.solution.objective
+    assert a.proposal.solution.bound == b.proposal.solution.bound
+    assert_geodataframe_equal(a.new_area, b.new_area)
+
+
+def test_proposals_made_beside_the_life_circles_are_the_serial_ones(forks, proposals):
+    study = geoplan.Study.from_config(parse_config(two_requests()))
+    parallel = geoplan.run_study(study)
+    with geoplan.settings.override(parallel=False):
+        serial = geoplan.run_study(study)
+    assert [job.forked for job in proposals] == [True, False]
+    assert (
+        list(parallel.proposals) == list(serial.proposals) == ["community_canteen", "kindergarten"]
+    )
+    for type_id in serial.proposals:
+        same_proposal(parallel.proposals[type_id], serial.proposals[type_id])
+    assert list(parallel.timings) == list(serial.timings)
+    assert parallel.timings["sites"] > 0
+    assert parallel.notes == serial.notes
+
+
+def test_a_warning_raised_making_the_proposals_reaches_the_notes_in_order(
+    forks, proposals, monkeypatch
+):
+    real_propose = study_module._propose
+
+    def warns(study, request):
+        warnings.warn(f"proposing {request.facility_type}", GeoplanWarning, stacklevel=1)
+        return real_propose(study, request)
+
+    def life_warns(study):
+        warnings.warn("life circles", GeoplanWarning, stacklevel=1)
+        return real_life_circles(study)
+
+    real_life_circles = study_module._life_circles
+    monkeypatch.setattr(study_module, "_propose", warns)
+    monkeypatch.setattr(study_module, "_life_circles", life_warns)
+    result = geoplan.run_study(geoplan.Study.from_config(parse_config(two_requests())))
+    assert proposals[0].forked
+    ours = [n for n in result.notes if n.startswith(("proposing", "life circles"))]
+    # the order a run making them in one process gives: life circles first
+    assert ours == ["life circles", "proposing community_canteen", "proposing kindergarten"]
+
+
+def test_an_error_making_the_proposals_is_raised_with_its_type(forks, proposals, monkeypatch):
+    def fails(study, request):
+        msg = f"no candidates for {request.facility_type}"
+        raise InputError(msg)
+
+    monkeypatch.setattr(study_module, "_propose", fails)
+    study = geoplan.Study.from_config(parse_config(two_requests()))
+    with pytest.raises(InputError, match="no candidates for community_canteen") as caught:
+        geoplan.run_study(study)
+    assert proposals[0].forked
+    assert "while proposing sites in a second process" in " ".join(caught.value.__notes__)
+
+
+def test_a_failing_life_circle_step_stops_the_proposals(forks, proposals, monkeypatch):
+    def fails(study):
+        time.sleep(0.2)  # the proposals are under way
+        msg = "the life circles failed"
+        raise InputError(msg)
+
+    monkeypatch.setattr(study_module, "_life_circles", fails)
+    with pytest.raises(InputError, match="the life circles failed"):
+        geoplan.run_study(geoplan.Study.from_config(parse_config(two_requests())))
+    assert proposals[0].forked
+    assert not proposals[0]._process.is_alive()
+
+
+def test_no_fork_for_proposals_once_highs_has_run_here(forks, monkeypatch):
+    # HiGHS keeps worker threads a forked child lacks: a child solving with it waits
+    # for them forever (seen: a child spinning at 100 % CPU for minutes)
+    cover = np.random.default_rng(0).random((60, 300)) < 0.05
+    assert geoplan.models.mclp(cover, np.ones(300), p=3, solver="exact").solver == "highs"
+    assert study_module.highs_started()
+    started: list = []
+    real_start = study_module.start_job
+    monkeypatch.setattr(study_module, "start_job", lambda *a: started.append(1) or real_start(*a))
+    result = geoplan.run_study(geoplan.Study.from_config(parse_config(two_requests("exact"))))
+    assert started == []  # made in this process, when asked for
+    assert list(result.proposals) == ["community_canteen", "kindergarten"]
+
+
+def test_proposals_alone_are_made_in_this_process(forks, proposals):
+    study = geoplan.Study.from_config(parse_config(two_requests()))
+    result = geoplan.run_study(study, steps=["sites"])  # nothing to make them beside
+    assert proposals == []  # made here when asked for
+    assert list(result.proposals) == ["community_canteen", "kindergarten"]
+
+
+# ------------------------------------------------------------------------ a whole run
+
+
+def rasters(folder: Path) -> dict[str, str]:
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted((folder / "rasters").glob("*.tif"))
+    }
+
+
+def layers(folder: Path) -> dict[str, gpd.GeoDataFrame]:
+    path = folder / "layers.gpkg"
+    return {name: gpd.read_file(path, layer=name) for name in gpd.list_layers(path)["name"]}
+
+
+def test_parallel_and_serial_runs_write_the_same_files(tmp_path, forks, jobs):
+    config = synthetic_config()
+    config["outputs"]["rasters"] = True
+    result = geoplan.run_study(geoplan.Study.from_config(parse_config(config)))
+    parallel = geoplan.write_run(result, tmp_path / "parallel")
+    with geoplan.settings.override(parallel=False):
+        serial = geoplan.write_run(result, tmp_path / "serial")
+    assert [job.forked for job in jobs] == [True, False]
+    files = printed(parallel)
+    assert sum(p.startswith("print/") for p in files) >= 4
+    assert "report.pdf" in files
+    assert files == printed(serial)
+    # written by whichever process was free first: the same either way
+    assert len(rasters(parallel)) >= 2
+    assert rasters(parallel) == rasters(serial)
+    ours, theirs = layers(parallel), layers(serial)
+    assert list(ours) == list(theirs)
+    for name, frame in ours.items():
+        if name == "layer_styles":  # QGIS's, with the time each was written
+            pd.testing.assert_frame_equal(
+                pd.DataFrame(frame).drop(columns="update_time"),
+                pd.DataFrame(theirs[name]).drop(columns="update_time"),
+            )
+        else:
+            assert_geodataframe_equal(frame, theirs[name])
+    runs = [json.loads((f / "run.json").read_text(encoding="utf-8")) for f in (parallel, serial)]
+    assert list(runs[0]["timings_s"]) == list(runs[1]["timings_s"])
+
+
+def test_a_failure_here_stops_the_print_writer_and_leaves_nothing(
+    result, tmp_path, monkeypatch, forks, jobs
+):
+    def failing_maps(*args, **kwargs):
+        time.sleep(0.2)  # the print writer is under way
+        msg = "the maps could not be written"
+        raise OutputError(msg)
+
+    monkeypatch.setattr(run_module, "_maps", failing_maps)
+    with pytest.raises(OutputError, match="the maps could not be written"):
+        geoplan.write_run(result, tmp_path / "failed")
+    assert [job.forked for job in jobs] == [True]
+    assert not jobs[0]._process.is_alive()
+    time.sleep(1.0)  # a writer left running would add files now
+    assert list(tmp_path.iterdir()) == []
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stage", ["proposing", "writing"])
+def test_killing_the_run_stops_its_second_process_and_the_next_run_cleans_up(tmp_path, stage):
+    out = tmp_path / "synthetic"
+    command = [sys.executable, "-m", "geoplan", "-q", "run", str(SYNTHETIC), "--out", str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 180
+    children: list[int] = []
+    while time.monotonic() < deadline and process.poll() is None and not children:
+        # the proposals' process starts before anything is written, the print writer's
+        # once the run's staging folder is there
+        staging = any(p.name.startswith(".synthetic.partial") for p in tmp_path.iterdir())
+        if (stage == "writing") == staging:
+            children = children_of(process.pid)
+        time.sleep(0.02)
+    assert children, f"the run finished before its second process ({stage}) could be seen"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(alive(pid) for pid in children):
+        time.sleep(0.05)
+    assert not any(alive(pid) for pid in children), "the second process outlived its run"
+    assert not out.exists()
+    # the next run clears the staging folder the killed run left and writes the study
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["synthetic"]
+    assert (out / RUN_MARKER).is_file()
+    assert (out / "report.pdf").is_file()
