@@ -73,18 +73,23 @@ def forks(monkeypatch):
     monkeypatch.setattr(_background, "_no_other_threads", lambda: True)
 
 
-@pytest.fixture
-def jobs(monkeypatch) -> list:
-    """The print jobs the runs of a test start."""
+def started_jobs(monkeypatch, module) -> list:
+    """Keep the jobs ``module`` starts (through its ``start_job``), in order."""
     started: list = []
-    real_start = run_module.start_job
+    real_start = module.start_job
 
     def start_and_keep(function, task):
         started.append(real_start(function, task))
         return started[-1]
 
-    monkeypatch.setattr(run_module, "start_job", start_and_keep)
+    monkeypatch.setattr(module, "start_job", start_and_keep)
     return started
+
+
+@pytest.fixture
+def jobs(monkeypatch) -> list:
+    """The print jobs the runs of a test start."""
+    return started_jobs(monkeypatch, run_module)
 
 
 # ------------------------------------------------------------------------ the job itself
@@ -226,15 +231,7 @@ def test_shared_work_is_done_once_by_whichever_process_asks_first(tmp_path, fork
 @pytest.fixture
 def reads(monkeypatch) -> list:
     """The extract-reading jobs the loadings of a test start."""
-    started: list = []
-    real_start = loader_module.start_job
-
-    def start_and_keep(function, task):
-        started.append(real_start(function, task))
-        return started[-1]
-
-    monkeypatch.setattr(loader_module, "start_job", start_and_keep)
-    return started
+    return started_jobs(monkeypatch, loader_module)
 
 
 def test_the_extract_read_beside_the_network_is_the_serial_read(forks, reads):
@@ -312,15 +309,7 @@ def proposals(monkeypatch) -> list:
     their child never does.
     """
     monkeypatch.setattr(study_module, "highs_started", lambda: False)
-    started: list = []
-    real_start = study_module.start_job
-
-    def start_and_keep(function, task):
-        started.append(real_start(function, task))
-        return started[-1]
-
-    monkeypatch.setattr(study_module, "start_job", start_and_keep)
-    return started
+    return started_jobs(monkeypatch, study_module)
 
 
 def same_proposal(a, b) -> None:
@@ -404,9 +393,7 @@ def test_no_fork_for_proposals_once_highs_has_run_here(forks, monkeypatch):
     cover = np.random.default_rng(0).random((60, 300)) < 0.05
     assert geoplan.models.mclp(cover, np.ones(300), p=3, solver="exact").solver == "highs"
     assert study_module.highs_started()
-    started: list = []
-    real_start = study_module.start_job
-    monkeypatch.setattr(study_module, "start_job", lambda *a: started.append(1) or real_start(*a))
+    started = started_jobs(monkeypatch, study_module)
     result = geoplan.run_study(geoplan.Study.from_config(parse_config(two_requests("exact"))))
     assert started == []  # made in this process, when asked for
     assert list(result.proposals) == ["community_canteen", "kindergarten"]
