@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import geopandas as gpd
 import numpy as np
@@ -804,6 +805,27 @@ def test_names_read_in_context(name, not_a_home):
 def test_residential_words_win():
     names = pd.Series(["站前小区", "中心花园小区", "医院宿舍", "幸福里", "市政府", "体育馆", None])
     assert residential_name(names).tolist() == [True, True, True, True, False, False, False]
+
+
+def test_a_name_s_tail_is_set_aside_as_by_trying_every_split_of_its_runs():
+    """The tail pattern takes a run of letters or digits whole; the pattern that may split
+    runs between its parts (exponential on long Latin names) sets aside the same tails."""
+    from geoplan import population
+
+    fast = population._NAME_TAIL
+    splitting = re.compile(fast.pattern.replace("]++(?:号楼", "]+(?:号楼"))
+    assert splitting.pattern != fast.pattern
+    rng = np.random.default_rng(0)
+    alphabet = [*"aZ09ä -_#·.,，()（）[]【】一二十百零两号楼栋座单元期区门层"]
+    alphabet += [*"东南北侧口主副附小区府村"]
+    alphabet += [*"\uff11\uff21\uff5a\u3000\uff0d"]  # full-width 1, A, z, space, hyphen
+    names = ["".join(rng.choice(alphabet, rng.integers(0, 11))) for _ in range(20_000)]
+    names += ["幸福里3号楼", "站前小区A座", "中心花园（北门）", "市医院 2号楼 东门", "12栋"]
+    assert [fast.sub("", n) for n in names] == [splitting.sub("", n) for n in names]
+    # a long Latin name, which the splitting pattern takes minutes over: its trailing
+    # words are letters, set aside up to the first letter outside A-Z (ö)
+    long_name = "Svenska Social-och Kommunalhögskolan vid Helsingfors universitet"
+    assert fast.sub("", long_name) == "Svenska Social-och Kommunalhö"
 
 
 def test_names_leave_buildings_out_unless_the_tag_says_home():
