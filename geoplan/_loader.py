@@ -167,7 +167,7 @@ class Loader:
             self._caught = caught
             self._reading = self._start_extract_reads()
             try:
-                loaded = self._load(caught)
+                loaded = self._load()
             except BaseException:  # a failure or Ctrl-C: the second process's reads are not wanted
                 if self._reading is not None:
                     self._reading.cancel()
@@ -175,7 +175,7 @@ class Loader:
         _check_people(loaded.demand, self.config)
         return loaded
 
-    def _load(self, caught: list[warnings.WarningMessage]) -> Loaded:
+    def _load(self) -> Loaded:
         with self._timed("network"):
             network = self.network()
         with self._timed("communities"):
@@ -203,7 +203,7 @@ class Loader:
             register=register,
             register_unmatched=unmatched,
             inputs=list(dict.fromkeys(self.inputs)),
-            notes=[str(w.message) for w in caught],
+            notes=[str(w.message) for w in self._caught],
             timings=dict(self.timings),
             coordinate_checks=list(self.coordinate_checks),
             base_layers=base_layers,

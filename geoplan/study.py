@@ -855,20 +855,22 @@ def run_study(
         study=study, steps=chosen, notes=list(study.notes), timings=dict(study.timings)
     )
     config = study.config
-    life = "life_circles" in chosen and (config is None or config.life_circles)
-    areas = "service_areas" in chosen and (config is None or config.service_areas)
-    requests = config.sites if config is not None and "sites" in chosen else ()
+    running = _running(study, chosen)
     with (
         study_settings(config),
         using_standards(study.standards),
         warnings.catch_warnings(record=True) as caught,
     ):
         warnings.simplefilter("always", GeoplanWarning)
-        # the proposals need nothing of the steps before them: a second process makes
-        # them while this one computes the life circles, where it may (_background.py)
-        proposing = _start_proposals(study, requests, fork=True) if life or areas else None
+        proposing = None
+        if "sites" in running:
+            # the proposals need nothing of the steps before them: a second process makes
+            # them while this one computes the life circles, where it may (_background.py)
+            beside = "life_circles" in running or "service_areas" in running
+            requests = config.sites if config is not None else ()
+            proposing = _start_proposals(study, requests, fork=beside)
         try:
-            _run_steps(study, result, chosen, on_step=on_step, proposing=proposing, caught=caught)
+            _run_steps(study, result, running, on_step=on_step, proposing=proposing, caught=caught)
         except BaseException:  # a failure or Ctrl-C: the proposals are not wanted
             if proposing is not None:
                 proposing.cancel()
@@ -878,42 +880,50 @@ def run_study(
     return result
 
 
+def _running(study: Study, chosen: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the chosen steps the study runs: not those it switches off or has no input for."""
+    config = study.config
+    skipped = {
+        "life_circles": config is not None and not config.life_circles,
+        "service_areas": config is not None and not config.service_areas,
+        "indicators": study.register is None,
+        "scenarios": not study.scenarios,
+    }
+    return tuple(step for step in chosen if not skipped.get(step, False))
+
+
 def _run_steps(
     study: Study,
     result: StudyResult,
-    chosen: tuple[str, ...],
+    running: tuple[str, ...],
     *,
     on_step: Callable[[str], None] | None,
     proposing: Job[_Proposals] | None,
     caught: list[warnings.WarningMessage],
 ) -> None:
-    """Run the chosen steps in order, into ``result`` (the proposals from ``proposing``).
+    """Run the steps in order, into ``result`` (the proposals from ``proposing``).
 
     ``caught`` records the run's warnings; those raised making the proposals are
     added to it in the order a run making them here would record them.
     """
-    config = study.config
-    if "life_circles" in chosen and (config is None or config.life_circles):
+    if "life_circles" in running:
         with _timed(result, "life_circles", on_step):
             result.life_circles = _life_circles(study)
-    if "service_areas" in chosen and (config is None or config.service_areas):
+    if "service_areas" in running:
         with _timed(result, "service_areas", on_step):
             result.service_areas = _service_areas(study)
-    if "coverage" in chosen or "sites" in chosen:
+    if "coverage" in running:  # _steps adds it to sites and scenarios
         with _timed(result, "coverage", on_step):
             _coverage(study, result)
-    if "indicators" in chosen and study.register is not None:
+    if "indicators" in running:
         with _timed(result, "indicators", on_step):
             result.indicators = _indicators(study)
-    if "sites" in chosen:
+    if proposing is not None:
         with _timed(result, "sites", on_step):
-            if proposing is None:
-                requests = config.sites if config is not None else ()
-                proposing = _start_proposals(study, requests, fork=False)
             result.proposals, raised = proposing.result()
             caught += [warnings.WarningMessage(text, kind, "", 0) for text, kind in raised]
         result.timings["sites"] = round(proposing.seconds, 3)  # its own time, wherever made
-    if "scenarios" in chosen and study.scenarios:
+    if "scenarios" in running:
         with _timed(result, "scenarios", on_step):
             for scenario in study.scenarios:
                 result.scenarios[scenario.name] = _scenario(study, result, scenario)
