@@ -1,8 +1,10 @@
 """One piece of a run done in a second process while this one does another.
 
-Two pairs of a run's pieces need nothing of each other and take about as long:
-the site proposals and the life circles (``run_study``), and the print maps and
-report.pdf against the rest of the run folder (``write_all``). :func:`start`
+Three pairs of a run's pieces need nothing of each other: the extract's
+buildings and points of interest and its network (``Loader``), the site
+proposals and the life circles (``run_study``), and the print maps and
+report.pdf against the rest of the run folder (``write_all``, which shares
+the layers and rasters through :class:`SharedWork`). :func:`start`
 forks a child that runs a function and sends back what it returns;
 :meth:`Job.result` waits for it. The child is a copy of this process at the
 moment of the fork (the study's frames are shared, not pickled), so what it

@@ -53,9 +53,10 @@ max_memory_mb : float, 4096.0
     requests are refused before allocating, with the estimate and the fix.
     A documented default for a 16-24 GB machine; raise it on a bigger one.
 parallel : bool, True
-    Do two independent pieces of a run at once, in a second process: the site
-    proposals while the life circles are computed, and the print maps and
-    report.pdf while the rest of the run folder is written (on Linux, from a
+    Do independent pieces of a run at once, in a second process: the extract's
+    buildings and points of interest read while the network is, the site
+    proposals made while the life circles are computed, and the print maps and
+    report.pdf written while the rest of the run folder is (on Linux, from a
     process running no other Python thread; elsewhere everything runs in this
     process). The results and files are the same either way; ``False`` does
     them one after another.
