@@ -107,12 +107,17 @@ def test_a_forked_job_returns_its_value_and_time(forks):
     assert job.seconds >= 0.0
 
 
-def test_the_childs_exception_is_raised_here_with_its_type_and_a_note(forks):
-    def fails() -> None:
-        msg = "no room on the disk"
-        raise OutputError(msg)
+def raising(error: type[Exception], message: str):
+    """A function that raises ``error(message)``, whatever it is called with."""
 
-    job = start(fails)
+    def fails(*args, **kwargs):
+        raise error(message)
+
+    return fails
+
+
+def test_the_childs_exception_is_raised_here_with_its_type_and_a_note(forks):
+    job = start(raising(OutputError, "no room on the disk"))
     assert job.forked
     with pytest.raises(OutputError, match="no room on the disk") as caught:
         job.result()
@@ -266,10 +271,7 @@ def test_a_warning_or_error_of_a_read_comes_where_the_loading_reads_it(forks, re
     assert reads[0].forked
     assert loaded.notes[-1:] == ["context read"]  # the base layers are read last
 
-    def fails(*args, **kwargs):
-        msg = "the extract has no water"
-        raise DataSourceError(msg)
-
+    fails = raising(DataSourceError, "the extract has no water")
     monkeypatch.setattr(loader_module, "read_context", fails)
     with pytest.raises(DataSourceError, match="the extract has no water"):
         Loader(demo_config()).load()
@@ -277,10 +279,7 @@ def test_a_warning_or_error_of_a_read_comes_where_the_loading_reads_it(forks, re
 
 
 def test_a_failing_network_read_stops_the_extract_reads(forks, reads, monkeypatch):
-    def fails(self):
-        msg = "the network could not be read"
-        raise DataSourceError(msg)
-
+    fails = raising(DataSourceError, "the network could not be read")
     monkeypatch.setattr(Loader, "_network", fails)
     with pytest.raises(DataSourceError, match="the network could not be read"):
         Loader(demo_config()).load()
