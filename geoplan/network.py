@@ -1305,26 +1305,13 @@ class Network:
         direction = _direction(direction)
         cutoff = self.cutoff_m(minutes=minutes, distance_m=distance_m)
         seeds = self._seeds(sources, direction)
-        k = len(seeds.valid)
-        graph = _with_seed_rows(self._graph(direction), seeds.source, seeds.node, seeds.dist, k)
-        dist, _, origin = dijkstra(
-            graph,
-            directed=True,
-            indices=np.arange(self.n_nodes, self.n_nodes + k),
-            limit=cutoff,
-            min_only=True,
-            return_predecessors=True,
-        )
-        node_dist = np.asarray(dist[: self.n_nodes], dtype=np.float64)
-        node_source = np.where(
-            origin[: self.n_nodes] >= 0, origin[: self.n_nodes] - self.n_nodes, -1
-        )
+        node_dist, node_source = self._nearest_search(self._graph(direction), seeds, cutoff)
         target_dist: FloatArray | None = None
         target_source: IntArray | None = None
         if targets is not None:
             snapped = self.snap(targets)
             target_dist, target_source = self._targets_from_nodes(
-                snapped, node_dist, node_source.astype(np.int64), direction
+                snapped, node_dist, node_source, direction
             )
             _same_edge_nearest(
                 self, seeds, snapped, target_dist, target_source, direction=direction
@@ -1334,13 +1321,65 @@ class Network:
             target_source[beyond] = -1
         return Nearest(
             node_distance_m=node_dist,
-            node_source=node_source.astype(np.int64),
+            node_source=node_source,
             target_distance_m=target_dist,
             target_source=target_source,
             cutoff_m=cutoff,
             speed_m_s=self.speed_m_s,
             direction=direction,
         )
+
+    def _nearest_search(
+        self, graph: sp.csr_matrix, seeds: _Seeds, cutoff: float
+    ) -> tuple[FloatArray, IntArray]:
+        """Each node's distance to its nearest seed within ``cutoff``, and that seed's source.
+
+        Searched on the part of the network within the cutoff's straight radius
+        of the sources when that part is small (a few homes of one community on
+        a city's network): nothing beyond it is reached within the cutoff, the
+        part keeps the nodes' order and each node's edges in order, so the search
+        does the same steps and gives the same distances and sources, ties
+        included, without the work that grows with the whole network.
+        """
+        n, k = self.n_nodes, len(seeds.valid)
+        window = self._search_area(seeds, cutoff)
+        if window is None:
+            sub, rows, nodes, dist = graph, seeds.source, seeds.node, seeds.dist
+        else:
+            local = np.full(n, -1, dtype=np.int64)
+            local[window] = np.arange(len(window))
+            sub = _subgraph(graph, window, local)
+            inside = local[seeds.node] >= 0  # a seed's node outside is beyond the cutoff
+            rows, nodes, dist = seeds.source[inside], local[seeds.node[inside]], seeds.dist[inside]
+        w = sub.shape[0]
+        found, _, origin = dijkstra(
+            _with_seed_rows(sub, rows, nodes, dist, k),
+            directed=True,
+            indices=np.arange(w, w + k),
+            limit=cutoff,
+            min_only=True,
+            return_predecessors=True,
+        )
+        source = np.where(origin[:w] >= 0, origin[:w] - w, -1).astype(np.int64)
+        if window is None:
+            return np.asarray(found[:w], dtype=np.float64), source
+        node_dist, node_source = np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
+        node_dist[window], node_source[window] = found[:w], source
+        return node_dist, node_source
+
+    def _search_area(self, seeds: _Seeds, cutoff: float) -> IntArray | None:
+        """Return the nodes a search from the seeds may reach within ``cutoff`` (None: most)."""
+        valid = np.flatnonzero(seeds.valid)
+        if not (math.isfinite(cutoff) and len(valid)):
+            return None
+        x, y = seeds.x[valid], seeds.y[valid]
+        centre = ((x.min() + x.max()) / 2, (y.min() + y.max()) / 2)
+        half_diag = math.hypot(x.max() - x.min(), y.max() - y.min()) / 2
+        radius = cutoff * self._stretch + half_diag + 1e-6
+        ball = self._node_tree.query_ball_point(centre, radius, return_sorted=True)
+        if 2 * len(ball) > self.n_nodes:
+            return None
+        return np.asarray(ball, dtype=np.int64)
 
     def _targets_from_nodes(
         self,

@@ -130,6 +130,48 @@ def test_nearest_matches_networkx(case):
             check(("tgt", "p", j), result.target_distance_m[j], result.target_source[j])
 
 
+@pytest.mark.parametrize("direction", ["to_sources", "from_sources"])
+def test_nearest_on_the_part_in_reach_is_the_whole_network_search(monkeypatch, direction):
+    """A few sources search only the nodes within the cutoff's radius: the same arrays.
+
+    The synthetic city's regular grid makes many ties between sources; the part
+    of the network keeps the nodes' order, so even the tie-breaks are the same.
+    """
+    city = geoplan.datasets.synthetic_city(area_km2=6.0, spacing_m=80.0, seed=3)
+    net = city.network()
+    homes = city.buildings.geometry.centroid
+    rng = np.random.default_rng(7)
+    # a community's homes: the nearest to one home (and one group from all over the city)
+    xy = np.column_stack([homes.x, homes.y])
+    near = [np.argsort(((xy - xy[rng.integers(len(xy))]) ** 2).sum(1))[:n] for n in (1, 9, 40)]
+    groups = [*near, rng.choice(len(homes), size=30, replace=False)]
+    cases = [(homes.iloc[g], homes.iloc[rng.choice(len(homes), 60)]) for g in groups]
+    cases.append((np.array([0, 5, net.n_nodes - 1]), None))  # node sources, far apart
+    windowed = []
+    for sources, _ in cases:
+        for cutoff in (0.0, 240.0, 800.0):
+            area = net._search_area(net._seeds(sources, direction), cutoff)
+            windowed.append(area is not None and len(area) < net.n_nodes)
+    assert sum(windowed) >= 8  # most searches here do use a part of the network
+
+    def searches():
+        return [
+            net.nearest(sources, distance_m=cutoff, targets=targets, direction=direction)
+            for sources, targets in cases
+            for cutoff in (0.0, 240.0, 800.0)
+        ]
+
+    found = searches()
+    monkeypatch.setattr(Network, "_search_area", lambda self, seeds, cutoff: None)
+    whole = searches()
+    for got, expected in zip(found, whole, strict=True):
+        np.testing.assert_array_equal(got.node_distance_m, expected.node_distance_m)
+        np.testing.assert_array_equal(got.node_source, expected.node_source)
+        if expected.target_distance_m is not None:
+            np.testing.assert_array_equal(got.target_distance_m, expected.target_distance_m)
+            np.testing.assert_array_equal(got.target_source, expected.target_source)
+
+
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_case(), st.sampled_from([1e-4, 256.0]))
 def test_reach_matches_networkx(case, batch_mb):
