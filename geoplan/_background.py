@@ -235,7 +235,17 @@ def _fork_allowed() -> bool:
 
 
 def _no_other_threads() -> bool:
-    return threading.active_count() == 1
+    """Whether no other thread runs here but tqdm's progress monitors (:func:`start` stops them).
+
+    A command's progress bar starts one; counting it made every ``geoplan run``
+    do its work in one process, while benchmarks without a bar forked.
+    """
+    monitor_type = _progress_monitor_type()
+    here = threading.current_thread()
+    return all(
+        thread is here or (monitor_type is not None and isinstance(thread, monitor_type))
+        for thread in threading.enumerate()
+    )
 
 
 def _room_for_a_copy() -> bool:
@@ -277,10 +287,10 @@ def start(function: Callable[[], T], task: Task) -> Job[T]:
     >>> job.result()
     42
     """
-    if not _fork_allowed():
+    if not can_fork():
         return Job(function, task)
     _stop_progress_monitors()
-    job = _ForkedJob if _no_other_threads() else Job
+    job = _ForkedJob if _no_other_threads() else Job  # (a thread started meanwhile)
     return job(function, task)
 
 
@@ -290,7 +300,7 @@ def _stop_progress_monitors() -> None:
     A progress bar starts one (it wakes every 10 s to redraw slow bars); tqdm
     starts a new one with its next bar.
     """
-    monitor_type = getattr(sys.modules.get("tqdm._monitor"), "TMonitor", None)
+    monitor_type = _progress_monitor_type()
     if monitor_type is None:
         return
     for thread in threading.enumerate():
@@ -299,6 +309,11 @@ def _stop_progress_monitors() -> None:
             owner = getattr(thread, "tqdm_cls", None)
             if owner is not None and getattr(owner, "monitor", None) is thread:
                 owner.monitor = None
+
+
+def _progress_monitor_type() -> Any:
+    """Return the class of tqdm's monitor threads (None when tqdm is not in use)."""
+    return getattr(sys.modules.get("tqdm._monitor"), "TMonitor", None)
 
 
 def _child(function: Callable[[], Any], send: Connection, parent: int) -> None:
