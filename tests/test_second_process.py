@@ -206,24 +206,6 @@ def test_a_progress_bars_monitor_is_stopped_for_the_fork_and_comes_back(forks):
     assert monitors()
 
 
-def test_a_progress_bar_does_not_keep_a_command_from_forking():
-    # a command's bar starts tqdm's monitor thread: counted as another thread, it kept
-    # every `geoplan run` in one process (and its shared work unshared)
-    code = (
-        "import os, threading, tqdm\n"
-        "from geoplan._background import can_fork, start, Task\n"
-        "bar = tqdm.tqdm(total=2, disable=None)\n"
-        "assert threading.active_count() == 2, threading.enumerate()\n"
-        "assert can_fork()\n"
-        "job = start(os.getpid, Task('testing', 'nothing'))\n"
-        "assert job.forked and job.result() != os.getpid()\n"
-        "print('forked')\n"
-    )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == "forked"
-
-
 def test_shared_work_is_done_once_by_whichever_process_asks_first(tmp_path, forks):
     def piece(name: str):
         def write() -> int:
@@ -344,7 +326,7 @@ def test_proposals_made_beside_the_life_circles_are_the_serial_ones(forks, propo
     parallel = geoplan.run_study(study)
     with geoplan.settings.override(parallel=False):
         serial = geoplan.run_study(study)
-    assert [job.forked for job in proposals] == [True]  # the serial run makes them when asked
+    assert [job.forked for job in proposals] == [True, False]
     assert (
         list(parallel.proposals) == list(serial.proposals) == ["community_canteen", "kindergarten"]
     )
@@ -421,72 +403,6 @@ def test_proposals_alone_are_made_in_this_process(forks, proposals):
     result = geoplan.run_study(study, steps=["sites"])  # nothing to make them beside
     assert proposals == []  # made here when asked for
     assert list(result.proposals) == ["community_canteen", "kindergarten"]
-
-
-def test_work_given_meanwhile_is_done_once_by_a_process_with_spare_time(forks, proposals):
-    def whose(name):
-        return lambda: (name, os.getpid())
-
-    meanwhile = {name: whose(name) for name in ("first", "second", "third")}
-    study = geoplan.Study.from_config(parse_config(two_requests()))
-    result = geoplan.run_study(study, meanwhile=meanwhile)
-    assert proposals[0].forked
-    # each done once, by this process (waiting for the proposals) or by the proposals' own
-    assert sorted(result.prepared) == ["first", "second", "third"]
-    pids = {os.getpid(), proposals[0]._process.pid}
-    for name, (done, pid) in result.prepared.items():
-        assert done == name
-        assert pid in pids
-    with geoplan.settings.override(parallel=False):  # no spare time: nothing done ahead
-        serial = geoplan.run_study(study, meanwhile=meanwhile)
-    assert serial.prepared == {}
-    assert serial.notes == result.notes
-
-
-def test_a_warning_of_the_work_done_meanwhile_is_raised_after_the_run_not_noted(forks, proposals):
-    def warns():
-        warnings.warn("a warning of the work done meanwhile", GeoplanWarning, stacklevel=1)
-        return 1
-
-    study = geoplan.Study.from_config(parse_config(two_requests()))
-    with pytest.warns(GeoplanWarning, match="a warning of the work done meanwhile"):
-        result = geoplan.run_study(study, meanwhile={"warns": warns})
-    assert result.prepared == {"warns": 1}
-    assert not [n for n in result.notes if "meanwhile" in n]
-
-
-def test_the_maps_base_layer_made_ahead_is_the_one_the_maps_make(tmp_path, forks, proposals):
-    study = geoplan.Study.from_config(parse_config(two_requests()))
-    result = geoplan.run_study(study, meanwhile=run_module.preparations(study))
-    assert proposals[0].forked
-    key, made_ahead = result.prepared["map_base"]
-    with study_module.study_settings(study.config):  # made for the study's base map
-        assert key == (geoplan.settings.basemap, geoplan.settings.map_tolerance_m)
-    ahead = geoplan.write_run(result, tmp_path / "ahead")
-    del result.prepared["map_base"]
-    here = geoplan.write_run(result, tmp_path / "here")
-
-    def shared_scripts(folder: Path) -> dict[str, bytes]:
-        return {p.name: p.read_bytes() for p in sorted((folder / "maps" / "lib").glob("*.js"))}
-
-    scripts = shared_scripts(ahead)
-    assert [name for name in scripts if name.startswith("base-")]
-    assert scripts == shared_scripts(here)
-    # made for another base map (Amap's shifted coordinates), it is not used
-    result.prepared["map_base"] = (key, made_ahead)
-    with study_module.study_settings(study.config):
-        assert run_module._prepared_base(result) == made_ahead
-        with geoplan.settings.override(basemap="amap"):
-            assert run_module._prepared_base(result) is None
-            amap = geoplan.maps.base_layer_json(study.network, "amap", study.base_layers)
-    assert amap != made_ahead
-
-
-def test_no_base_layer_is_made_ahead_for_a_study_without_maps():
-    config = synthetic_config()
-    config["outputs"]["maps"] = False
-    study = geoplan.Study.from_config(parse_config(config))
-    assert run_module.preparations(study) == {}
 
 
 # ------------------------------------------------------------------------ a whole run
