@@ -44,7 +44,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -392,8 +392,9 @@ class _Grid:
         )
         flat = (i - i0) * shape[1] + (j - j0)
         dist = np.full(shape[0] * shape[1], np.inf)
-        owner = np.full(shape[0] * shape[1], -1, dtype=np.int64)
+        owner = np.empty(0, dtype=np.int64)  # (only a split area needs each cell's owner)
         if split:  # each cell keeps its nearest sample's owner
+            owner = np.full(shape[0] * shape[1], -1, dtype=np.int64)
             order = np.lexsort((samples.dist, flat))
             first = np.ones(len(order), dtype=bool)
             first[1:] = flat[order][1:] != flat[order][:-1]
@@ -402,7 +403,8 @@ class _Grid:
             owner[flat[best]] = samples.owner[best]
         else:
             np.minimum.at(dist, flat, samples.dist)
-        dist2, owner2 = dist.reshape(shape), owner.reshape(shape)
+        dist2 = dist.reshape(shape)
+        owner2 = owner.reshape(shape) if split else owner
         tiles: list[_Tile | None] = []
         for cutoff in cutoffs:
             # only the part of the window around samples within this cutoff
@@ -469,19 +471,21 @@ def disk_dilation(marked: BoolArray, radius: float) -> BoolArray:
         within = np.sqrt(float(di * di) + steps * steps) <= radius  # as the transform measures
         if within.any():
             halves[di] = int(np.flatnonzero(within).max())
-    widened = _widened_rows(marked, sorted(set(halves.values())))
     rows = marked.shape[0]
-    for di, half in halves.items():
-        run = widened[half]
-        if di >= 0:
-            out[di:] |= run[: rows - di]
-        else:
-            out[:di] |= run[-di:]
+    # one widening at a time, shifted into every row of the disk that has its half-width
+    for half, run in _widened_rows(marked, sorted(set(halves.values()))):
+        for di in (di for di, h in halves.items() if h == half):
+            if di >= 0:
+                out[di:] |= run[: rows - di]
+            else:
+                out[:di] |= run[-di:]
     return out
 
 
-def _widened_rows(marked: BoolArray, halves: list[int]) -> dict[int, BoolArray]:
+def _widened_rows(marked: BoolArray, halves: list[int]) -> Iterator[tuple[int, BoolArray]]:
     """For each half-width ``w``: whether any cell ``j - w .. j + w`` of the row is marked.
+
+    Yielded one at a time (``w``, the raster), so that only one is held at once.
 
     Runs of a power of two are OR-ed from runs half as long; a run of any
     length is the OR of two overlapping runs of the largest power of two in it.
@@ -496,17 +500,18 @@ def _widened_rows(marked: BoolArray, halves: list[int]) -> dict[int, BoolArray]:
         shorter = runs[length]
         runs[2 * length] = shorter[:, :-length] | shorter[:, length:]
         length *= 2
-    widened = {}
     for half in halves:
         size = 2 * half + 1
         power = 1 << (size.bit_length() - 1)
         start = widest - half  # padded column of cell 0's run start
         table = runs[power]
-        widened[half] = (
-            table[:, start : start + cols]
-            | table[:, start + size - power : start + size - power + cols]
+        yield (
+            half,
+            (
+                table[:, start : start + cols]
+                | table[:, start + size - power : start + size - power + cols]
+            ),
         )
-    return widened
 
 
 @dataclass(frozen=True)
@@ -564,9 +569,11 @@ class _Tracer:
         mosaic = np.zeros(shape, dtype=np.int32)
         for k, ((_, tile), (top, left)) in enumerate(zip(queue, corners, strict=True)):
             rows, cols = tile.labels.shape
-            mosaic[top : top + rows, left : left + cols] = np.where(
-                tile.labels > 0, tile.labels + firsts[k], 0
-            )
+            place = mosaic[top : top + rows, left : left + cols]
+            if tile.labels.dtype == bool:  # a whole area: one label, set where marked
+                place[tile.labels] = 1 + firsts[k]
+            else:
+                place[:] = np.where(tile.labels > 0, tile.labels + firsts[k], 0)
         pieces: list[dict[int, list[Any]]] = [{} for _ in queue]
         for geometry, value in shapes(mosaic, mask=mosaic > 0, connectivity=4):
             k = int(np.searchsorted(firsts, value, side="left")) - 1

@@ -143,6 +143,8 @@ def test_mosaic_tracing_gives_each_tile_s_shapes_coordinate_for_coordinate() -> 
         labels[1:-1, 1:-1] = np.where(core, rng.integers(1, 4, size=core.shape), 0)
         cell = 7.3 if k % 2 else 10.0  # cell sizes that are not whole numbers too
         x0, y0 = rng.uniform(-5e5, 5e5), rng.uniform(-5e6, 5e6)
+        if k % 3 == 0:  # a whole area: a boolean tile, label 1 where marked
+            labels = labels > 0
         tiles.append(_Tile(labels, Affine(cell, 0.0, x0, 0.0, -cell, y0)))
     tiles.insert(4, None)
     tracer = _Tracer(max_cells=2_000)  # several mosaics
@@ -152,7 +154,7 @@ def test_mosaic_tracing_gives_each_tile_s_shapes_coordinate_for_coordinate() -> 
         if tile is None:
             assert traced == {}
             continue
-        expected = _shapes_one_call(tile.labels, tile.transform)
+        expected = _shapes_one_call(tile.labels.astype(np.int32), tile.transform)
         assert sorted(traced) == sorted(expected)
         for label, polygon in expected.items():
             assert shapely.to_wkb(traced[label]) == shapely.to_wkb(polygon)
