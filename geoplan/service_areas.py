@@ -390,21 +390,11 @@ class _Grid:
             f"a {shape[0]:,} x {shape[1]:,} service-area grid of {self.cell:g} m cells",
             "raise settings.service_area_cell_m, or shorten the cutoff",
         )
-        flat = (i - i0) * shape[1] + (j - j0)
-        dist = np.full(shape[0] * shape[1], np.inf)
-        owner = np.empty(0, dtype=np.int64)  # (only a split area needs each cell's owner)
-        if split:  # each cell keeps its nearest sample's owner
-            owner = np.full(shape[0] * shape[1], -1, dtype=np.int64)
-            order = np.lexsort((samples.dist, flat))
-            first = np.ones(len(order), dtype=bool)
-            first[1:] = flat[order][1:] != flat[order][:-1]
-            best = order[first]
-            dist[flat[best]] = samples.dist[best]
-            owner[flat[best]] = samples.owner[best]
-        else:
-            np.minimum.at(dist, flat, samples.dist)
-        dist2 = dist.reshape(shape)
-        owner2 = owner.reshape(shape) if split else owner
+        # a split area keeps each cell's nearest sample (its distance and owner); a whole
+        # area only which cells hold a sample within each cutoff
+        dist2 = owner2 = None
+        if split:
+            dist2, owner2 = _nearest_in_cells(samples, (i - i0) * shape[1] + (j - j0), shape)
         tiles: list[_Tile | None] = []
         for cutoff in cutoffs:
             # only the part of the window around samples within this cutoff
@@ -414,19 +404,36 @@ class _Grid:
                 continue
             r0, r1 = int(i[inside].min()) - i0 - margin, int(i[inside].max()) - i0 + margin + 1
             c0, c1 = int(j[inside].min()) - j0 - margin, int(j[inside].max()) - j0 + margin + 1
-            marked = dist2[r0:r1, c0:c1] <= cutoff
             labels: NDArray[np.int32] | BoolArray
-            if split:
+            if dist2 is not None and owner2 is not None:
+                marked = dist2[r0:r1, c0:c1] <= cutoff
                 gap, (ri, rj) = distance_transform_edt(~marked, return_indices=True)
                 labels = np.where(
                     gap <= self.reach_cells, owner2[r0:r1, c0:c1][ri, rj] + 1, 0
                 ).astype(np.int32)
-            else:
+            else:  # a cell is marked when any of its samples is within the cutoff
+                marked = np.zeros((r1 - r0, c1 - c0), dtype=bool)
+                marked[i[inside] - i0 - r0, j[inside] - j0 - c0] = True
                 labels = disk_dilation(marked, self.reach_cells)
             x0, y0 = (j0 + c0) * self.cell, -(i0 + r0) * self.cell
             transform = Affine(self.cell, 0.0, x0, 0.0, -self.cell, y0)
             tiles.append(_Tile(labels, transform))  # (a whole area stays boolean: 1 byte a cell)
         return tiles
+
+
+def _nearest_in_cells(
+    samples: _Samples, flat: IntArray, shape: tuple[int, int]
+) -> tuple[FloatArray, IntArray]:
+    """Each cell's nearest sample: its distance (inf where none) and owner (-1 where none)."""
+    dist = np.full(shape[0] * shape[1], np.inf)
+    owner = np.full(shape[0] * shape[1], -1, dtype=np.int64)
+    order = np.lexsort((samples.dist, flat))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = flat[order][1:] != flat[order][:-1]
+    best = order[first]
+    dist[flat[best]] = samples.dist[best]
+    owner[flat[best]] = samples.owner[best]
+    return dist.reshape(shape), owner.reshape(shape)
 
 
 def disk_dilation(marked: BoolArray, radius: float) -> BoolArray:
