@@ -206,6 +206,24 @@ def test_a_progress_bars_monitor_is_stopped_for_the_fork_and_comes_back(forks):
     assert monitors()
 
 
+def test_a_progress_bar_does_not_keep_a_command_from_forking():
+    # a command's bar starts tqdm's monitor thread: counted as another thread, it kept
+    # every `geoplan run` from forking its extract reads (and its shared writes unshared)
+    code = (
+        "import os, threading, tqdm\n"
+        "from geoplan._background import can_fork, start, Task\n"
+        "bar = tqdm.tqdm(total=2, disable=None)\n"
+        "assert threading.active_count() == 2, threading.enumerate()\n"
+        "assert can_fork()\n"
+        "job = start(os.getpid, Task('testing', 'nothing'))\n"
+        "assert job.forked and job.result() != os.getpid()\n"
+        "print('forked')\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "forked"
+
+
 def test_shared_work_is_done_once_by_whichever_process_asks_first(tmp_path, forks):
     def piece(name: str):
         def write() -> int:
