@@ -1372,14 +1372,8 @@ class Network:
         valid = np.flatnonzero(seeds.valid)
         if not (math.isfinite(cutoff) and len(valid)):
             return None
-        x, y = seeds.x[valid], seeds.y[valid]
-        centre = ((x.min() + x.max()) / 2, (y.min() + y.max()) / 2)
-        half_diag = math.hypot(x.max() - x.min(), y.max() - y.min()) / 2
-        radius = cutoff * self._stretch + half_diag + 1e-6
-        ball = self._node_tree.query_ball_point(centre, radius, return_sorted=True)
-        if 2 * len(ball) > self.n_nodes:
-            return None
-        return np.asarray(ball, dtype=np.int64)
+        ball = _around(self._node_tree, seeds.x[valid], seeds.y[valid], cutoff * self._stretch)
+        return None if 2 * len(ball) > self.n_nodes else ball
 
     def _targets_from_nodes(
         self,
@@ -1507,15 +1501,7 @@ class Network:
         breaks = np.flatnonzero((np.diff(cx) != 0) | (np.diff(cy) != 0)) + 1
         for group in np.split(np.arange(len(valid)), breaks):
             members = valid[group]
-            gx, gy = seeds.x[members], seeds.y[members]
-            centre = ((gx.min() + gx.max()) / 2, (gy.min() + gy.max()) / 2)
-            half_diag = math.hypot(gx.max() - gx.min(), gy.max() - gy.min()) / 2
-            window = np.sort(
-                np.asarray(
-                    self._node_tree.query_ball_point(centre, cutoff + half_diag + 1e-6),
-                    dtype=np.int64,
-                )
-            )
+            window = _around(self._node_tree, seeds.x[members], seeds.y[members], cutoff)
             size = max(1, int(budget // (8 * 3 * max(len(window), 1))))
             for start in range(0, len(members), size):
                 yield members[start : start + size], window
@@ -1562,12 +1548,7 @@ class Network:
         direction: Direction,
     ) -> tuple[IntArray, IntArray, FloatArray]:
         """Reach of one batch's sources to the target points near them."""
-        radius = cutoff * self._stretch
-        bx, by = seeds.x[batch], seeds.y[batch]
-        centre = ((bx.min() + bx.max()) / 2, (by.min() + by.max()) / 2)
-        half_diag = math.hypot(bx.max() - bx.min(), by.max() - by.min()) / 2
-        ball = tree.query_ball_point(centre, radius + half_diag + 1e-6)
-        near = target_ids[np.sort(np.asarray(ball, dtype=np.int64))]
+        near = target_ids[_around(tree, seeds.x[batch], seeds.y[batch], cutoff * self._stretch)]
         if near.size == 0:
             empty = np.empty(0, dtype=np.int64)
             return empty, empty, np.empty(0)
@@ -1715,6 +1696,17 @@ def _kept_rows(table: pd.DataFrame, keep: BoolArray, name: str) -> pd.DataFrame:
         )
         raise InputError(msg)
     return table.iloc[np.flatnonzero(keep)]
+
+
+def _around(tree: cKDTree, x: FloatArray, y: FloatArray, radius: float) -> IntArray:
+    """Return the tree's points (sorted positions) within ``radius`` of the box of (x, y).
+
+    A ball around the box's centre: every point within ``radius`` of any of (x, y), and a few more.
+    """
+    centre = ((x.min() + x.max()) / 2, (y.min() + y.max()) / 2)
+    half_diag = math.hypot(x.max() - x.min(), y.max() - y.min()) / 2
+    ball = tree.query_ball_point(centre, radius + half_diag + 1e-6)
+    return np.sort(np.asarray(ball, dtype=np.int64))
 
 
 def _subgraph(graph: sp.csr_matrix, window: IntArray, local: IntArray) -> sp.csr_matrix:
