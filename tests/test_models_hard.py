@@ -19,7 +19,7 @@ import scipy.sparse as sp
 
 from geoplan import models
 from geoplan.datasets._location import clustered_coverage, dense_median
-from geoplan.models import _facility
+from geoplan.models import _facility, _perturb
 from geoplan.models._lagrange import _facility_dual, _fixed_sites, _top
 
 SEEDS = range(6)
@@ -334,3 +334,54 @@ def test_the_linear_time_top_p_is_the_sorted_one(seed):
         # ties and non-positive values on odd trials, distinct reals on even ones
         values = rng.integers(-3, 4, m).astype(float) if trial % 2 else rng.normal(size=m)
         assert np.array_equal(_top(values, p), sorted_top(values, p))
+
+
+# -- the iterated swap search ---------------------------------------------------------
+
+
+class _NeverTried(set):
+    """A set of untried kicks that never runs out: every round is made (the search before)."""
+
+    def __eq__(self, other):
+        return False
+
+    __hash__ = None
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("p", [1, 3, 6])
+@pytest.mark.parametrize("kind", ["coverage", "median"])
+def test_swaps_stop_once_every_single_kick_failed_with_the_sites_of_every_round(
+    seed, p, kind, monkeypatch
+):
+    # an undone round leaves the sites as they were, so once each of the 3p single kicks
+    # has failed every further round repeats one: stopping there finds the same sites
+    if kind == "coverage":
+        cover, w = _coverage_case(seed, m=30, n=120)
+        s = sp.csr_array(cover)
+    else:
+        cost, w = _median_case(seed, m=30, n=90)
+        s, _ = _savings(cost)
+    start = _greedy_sites(s, w, p)
+    rounds: list[int] = []
+    climb = _perturb._climb
+    monkeypatch.setattr(_perturb, "_climb", lambda *a: (rounds.append(1), climb(*a))[1])
+    stopped = _perturb._iterated_swaps(s, w, start, rounds=150, deadline=math.inf)
+    made = len(rounds)
+    monkeypatch.setattr(_perturb, "_every_kick", lambda state: _NeverTried({(-1, -1)}))
+    every = _perturb._iterated_swaps(s, w, start, rounds=150, deadline=math.inf)
+    assert stopped == every
+    assert len(rounds) - made == 150  # the search before: every round
+    assert made < 150  # and this one stopped
+    assert made >= min(3 * p, 30 - p)
+
+
+def test_a_round_without_a_possible_kick_does_not_stop_the_search(monkeypatch):
+    # p = 1 of 2 candidates: one kick only (the other candidate); tried, it stops
+    s = sp.csr_array(np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]]))
+    w = np.array([5.0, 1.0, 2.0])
+    rounds: list[int] = []
+    climb = _perturb._climb
+    monkeypatch.setattr(_perturb, "_climb", lambda *a: (rounds.append(1), climb(*a))[1])
+    assert _perturb._iterated_swaps(s, w, [0], rounds=50, deadline=math.inf) == [0]
+    assert len(rounds) == 1
