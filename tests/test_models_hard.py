@@ -19,7 +19,7 @@ import scipy.sparse as sp
 
 from geoplan import models
 from geoplan.datasets._location import clustered_coverage, dense_median
-from geoplan.models import _facility, _perturb
+from geoplan.models import _facility, _interchange, _perturb
 from geoplan.models._lagrange import _facility_dual, _fixed_sites, _top
 
 SEEDS = range(6)
@@ -385,3 +385,28 @@ def test_a_round_without_a_possible_kick_does_not_stop_the_search(monkeypatch):
     monkeypatch.setattr(_perturb, "_climb", lambda *a: (rounds.append(1), climb(*a))[1])
     assert _perturb._iterated_swaps(s, w, [0], rounds=50, deadline=math.inf) == [0]
     assert len(rounds) == 1
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("p", [1, 2, 4])
+def test_the_swap_tables_of_a_coverage_model_are_those_summed_pair_by_pair(seed, p):
+    # coverage builds what every uncovered point adds to the gains as one sparse product;
+    # the pairs' own sums (as for any savings) give the same bits, weights not whole
+    cover, _ = _coverage_case(seed, m=25, n=300)
+    w = np.random.default_rng(seed).random(300) * 97.0
+    s = sp.csr_array(cover)
+    state = _interchange._Interchange(s, w, _greedy_sites(s, w, p))
+    assert state.unit
+    fast = (state.gains.copy(), state.loss.copy(), state.extra.copy())
+    state.unit = False
+    state._rebuild()
+    for mine, pairwise in zip(fast, (state.gains, state.loss, state.extra), strict=True):
+        assert np.array_equal(mine, pairwise)
+    assert np.any(state.gains > 0)
+    assert np.any(state.extra != 0)
+    # unsorted points per candidate: summed pair by pair
+    shuffled = sp.csr_array((s.data, s.indices.copy(), s.indptr), shape=s.shape)
+    row = slice(shuffled.indptr[0], shuffled.indptr[1])
+    shuffled.indices[row] = shuffled.indices[row][::-1]
+    shuffled.has_sorted_indices = False
+    assert not _interchange._Interchange(shuffled, w, [0]).unit

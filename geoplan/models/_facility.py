@@ -97,6 +97,14 @@ class _Model:
         self.p = p
         self.unit = bool(np.all(s.data == 1.0))
         self.by = None if self.unit else _ByPoint(s)
+        self._pairs = self.by
+        self._swapped: dict[tuple[int, ...], list[int]] = {}
+
+    def pairs(self) -> _ByPoint:
+        """``s`` grouped by point for the swap searches (coverage too: built once, when asked)."""
+        if self._pairs is None:
+            self._pairs = _ByPoint(self.s)
+        return self._pairs
 
     @property
     def size(self) -> int:
@@ -108,8 +116,14 @@ class _Model:
         return _fl_value(self.s, self.v, sites)
 
     def swap(self, sites: list[int], deadline: float) -> list[int]:
-        """Swap search from ``sites``."""
-        return _interchange(self.s, self.v, sites, deadline, self.by)
+        """Swap search from ``sites`` (kept: the same start gives the same sites)."""
+        start = tuple(int(j) for j in sites)
+        if start not in self._swapped:
+            found = _interchange(self.s, self.v, sites, deadline, self.pairs())
+            if time.perf_counter() > deadline:  # perhaps cut short: not kept
+                return found
+            self._swapped[start] = found
+        return list(self._swapped[start])
 
     def best_of(self, options: list[list[int]], deadline: float) -> tuple[list[int], float]:
         """Pick the best of ``options``, each but the first swapped until no exchange helps."""
@@ -267,7 +281,7 @@ def _search_and_solve(task: _Task, dual: _Dual, best: _Choice) -> _Choice:
             best.sites,
             rounds=_ROUNDS,
             deadline=time.perf_counter() + share,
-            by=model.by,
+            by=model.pairs(),
         )
         dual = task.dual(best, steps=_STEPS, until=time.perf_counter() + share, lam=dual.last)
         best = task.improve(best, dual, sites, dual.best_sites)

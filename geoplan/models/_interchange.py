@@ -39,6 +39,9 @@ class _Interchange:
         self.m, self.n = s.shape
         self.v = v
         self.by = _ByPoint(s) if by is None else by
+        # coverage (every saving 1) with each candidate's points in order: what a point
+        # adds to ``gains`` is one sparse product (see _rebuild)
+        self.unit = bool(np.all(s.data == 1.0)) and bool(s.has_sorted_indices)
         self.current = list(chosen)
         self._rebuild()
 
@@ -54,7 +57,15 @@ class _Interchange:
         self.extra = np.zeros(k * self.m)
         everyone = np.arange(self.n)
         self._rank(everyone)
-        self._add(everyone, 1.0)
+        if not self.unit:
+            self._add(everyone, 1.0)
+            return
+        # coverage: a point no chosen site covers adds v_i to the gain of each candidate
+        # reaching it, in point order as _add sums them (1.0 * v_i is v_i, a covered
+        # point adds 0): s @ (v where uncovered), the same sums without every pair's
+        # arrays; the covered points' shares of loss and extra as _add gives them
+        self.gains = np.asarray(self.s @ np.where(self.b1 > 0, 0.0, self.v), dtype=np.float64)
+        self._add(np.flatnonzero(self.own >= 0), 1.0)
 
     def _rank(self, points: IntArray) -> None:
         """Recompute b1, b2 and ``own`` (position of the best site) of ``points``."""
