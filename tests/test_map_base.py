@@ -196,3 +196,15 @@ def test_a_threshold_is_described_in_words(lang, expected):
     assert not re.search(
         r"[a-z]+_[a-z]+", describe_cutoff(facility_type("kindergarten").cutoff, "zh")
     )
+
+
+def test_parts_given_end_to_end_encode_as_each_part_alone():
+    from geoplan.outputs._polyline import encode_joined, encode_parts
+
+    rng = np.random.default_rng(7)
+    parts = [ORIGIN + rng.normal(0, 0.01, (n, 2)) for n in (1, 2, 9, 3, 40)]
+    joined = encode_joined(np.concatenate(parts), np.array([len(p) for p in parts]))
+    assert joined == encode_parts(parts)
+    for text, part in zip(joined, parts, strict=True):
+        assert np.allclose(decode_polyline(text), part, atol=0.6e-5)
+    assert encode_joined(np.empty((0, 2)), np.array([], dtype=np.int64)) == []

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["DECODER_JS", "PRECISION", "encode_parts"]
+__all__ = ["DECODER_JS", "PRECISION", "encode_joined", "encode_parts"]
 
 #: Coordinates are written in units of 10**-PRECISION degrees (1e-5: about a metre).
 PRECISION = 5
@@ -69,6 +69,29 @@ def encode_parts(parts: Sequence[NDArray[np.float64]]) -> list[str]:
         return []
     lengths = np.array([len(p) for p in parts])
     coords = np.concatenate([np.asarray(p, dtype=float).reshape(-1, 2) for p in parts])
+    return encode_joined(coords, lengths)
+
+
+def encode_joined(coords: NDArray[np.float64], lengths: NDArray[np.int64]) -> list[str]:
+    """Encode parts given end to end: ``coords`` (lon/lat rows) cut after each of ``lengths``.
+
+    The same strings as :func:`encode_parts` on the parts, without splitting
+    the coordinates first (``shapely.get_coordinates`` of many lines at once).
+
+    Parameters
+    ----------
+    coords
+        Every part's lon/lat rows, one part after another.
+    lengths
+        The number of rows of each part.
+
+    Returns
+    -------
+    list of str
+        One string per part.
+    """
+    if not len(lengths):
+        return []
     units = np.round(coords[:, ::-1] * 10**PRECISION).astype(np.int64)  # lat, lng
     deltas = np.diff(units, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])

@@ -49,7 +49,7 @@ from pandas.api.types import is_numeric_dtype as is_numeric
 
 from geoplan._errors import ConfigError, CRSError, DataSourceError, InputError
 from geoplan._i18n import facility_type_label, label, level_name, resolve_lang
-from geoplan.outputs._polyline import DECODER_JS, encode_parts
+from geoplan.outputs._polyline import DECODER_JS, encode_joined
 from geoplan.outputs._render import LiteralElement, render_page
 from geoplan.outputs.cartography import (
     EXISTING_COLOUR,
@@ -1775,20 +1775,17 @@ def _encoded(kind: str, geometries: NDArray[Any]) -> dict[str, Any]:
     parts = shapely.get_parts(shapely.get_parts(geometries))  # collections too
     types = shapely.get_type_id(parts)
     if kind in ("road", "main_road"):
-        return {"kind": kind, "lines": encode_parts(_coordinates_of_each(parts[types == 1]))}
+        return {"kind": kind, "lines": _encoded_lines(parts[types == 1])}
     # every ring at once (each polygon's exterior, then its holes), then cut by polygon
     polygons = parts[types == 3]
-    encoded = encode_parts(_coordinates_of_each(shapely.get_rings(polygons)))
+    encoded = _encoded_lines(shapely.get_rings(polygons))
     bounds = [0, *np.cumsum(shapely.get_num_interior_rings(polygons) + 1).tolist()]
     return {"kind": kind, "polygons": [encoded[a:b] for a, b in itertools.pairwise(bounds)]}
 
 
-def _coordinates_of_each(lines: NDArray[Any]) -> list[NDArray[np.float64]]:
-    """Each line's (or ring's) coordinates, from one call for all of them."""
-    if not len(lines):
-        return []
-    ends = np.cumsum(shapely.get_num_coordinates(lines))[:-1]
-    return np.split(shapely.get_coordinates(lines), ends)
+def _encoded_lines(lines: NDArray[Any]) -> list[str]:
+    """Each line's (or ring's) polyline text, from one coordinate array for all of them."""
+    return encode_joined(shapely.get_coordinates(lines), shapely.get_num_coordinates(lines))
 
 
 def _street_kinds(network: Network) -> gpd.GeoDataFrame:
