@@ -82,7 +82,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from geoplan._errors import CRSError, InputError, NetworkError, UnreachablePointsWarning
-from geoplan._segments import SegmentIndex, expand_ranges
+from geoplan._segments import SegmentIndex, expand_ranges, sorted_unique
 from geoplan.settings import Settings, settings
 
 if TYPE_CHECKING:
@@ -758,7 +758,7 @@ class Network:
         """Return the sorted unique edges that touch any of the given nodes."""
         indptr, edges = self._incidence
         starts = indptr[nodes]
-        return np.unique(edges[expand_ranges(starts, indptr[nodes + 1] - starts)])
+        return sorted_unique(edges[expand_ranges(starts, indptr[nodes + 1] - starts)])
 
     @cached_property
     def _segments(self) -> SegmentIndex:
@@ -1341,12 +1341,52 @@ class Network:
         does the same steps and gives the same distances and sources, ties
         included, without the work that grows with the whole network.
         """
-        n, k = self.n_nodes, len(seeds.valid)
+        window, found, source = self._nearest_window(graph, seeds, cutoff)
+        if window is None:
+            return found, source
+        node_dist = np.full(self.n_nodes, np.inf)
+        node_source = np.full(self.n_nodes, -1, dtype=np.int64)
+        node_dist[window], node_source[window] = found, source
+        return node_dist, node_source
+
+    def _nearest_reached(
+        self, sources: SnappedPoints, distance_m: float
+    ) -> tuple[IntArray, FloatArray, IntArray]:
+        """Return the nodes within ``distance_m`` of their nearest source (trips to it).
+
+        What :meth:`nearest` gives for those nodes (``node_distance_m``,
+        ``node_source``), without arrays the size of the network: for the many
+        small searches of one community each.
+
+        Returns
+        -------
+        nodes : numpy.ndarray
+            The reached nodes, sorted.
+        distance : numpy.ndarray
+            Each one's distance to its nearest source.
+        source : numpy.ndarray
+            That source's position in ``sources``.
+        """
+        cutoff = self.cutoff_m(distance_m=distance_m)
+        seeds = self._seeds(sources, "to_sources")
+        window, found, source = self._nearest_window(self._graph("to_sources"), seeds, cutoff)
+        reached = np.flatnonzero(np.isfinite(found))
+        nodes = reached if window is None else window[reached]
+        return nodes, found[reached], source[reached]
+
+    def _nearest_window(
+        self, graph: sp.csr_matrix, seeds: _Seeds, cutoff: float
+    ) -> tuple[IntArray | None, FloatArray, IntArray]:
+        """Search as :meth:`_nearest_search` does, on its window (None: the whole network).
+
+        Returns the window's nodes (sorted), their distances and sources.
+        """
+        k = len(seeds.valid)
         window = self._search_area(seeds, cutoff)
         if window is None:
             sub, rows, nodes, dist = graph, seeds.source, seeds.node, seeds.dist
         else:
-            local = np.full(n, -1, dtype=np.int64)
+            local = np.full(self.n_nodes, -1, dtype=np.int64)
             local[window] = np.arange(len(window))
             sub = _subgraph(graph, window, local)
             inside = local[seeds.node] >= 0  # a seed's node outside is beyond the cutoff
@@ -1361,11 +1401,7 @@ class Network:
             return_predecessors=True,
         )
         source = np.where(origin[:w] >= 0, origin[:w] - w, -1).astype(np.int64)
-        if window is None:
-            return np.asarray(found[:w], dtype=np.float64), source
-        node_dist, node_source = np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
-        node_dist[window], node_source[window] = found[:w], source
-        return node_dist, node_source
+        return window, np.asarray(found[:w], dtype=np.float64), source
 
     def _search_area(self, seeds: _Seeds, cutoff: float) -> IntArray | None:
         """Return the nodes a search from the seeds may reach within ``cutoff`` (None: most)."""

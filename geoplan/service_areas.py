@@ -43,6 +43,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -58,7 +59,7 @@ from rasterio.transform import Affine
 from scipy.ndimage import distance_transform_edt
 
 from geoplan._errors import InputError
-from geoplan._segments import expand_ranges
+from geoplan._segments import expand_ranges, sorted_unique
 from geoplan._validate import check_memory
 from geoplan.network import Network, SnappedPoints
 from geoplan.settings import settings
@@ -184,6 +185,7 @@ def group_areas(
         raise InputError(msg)
     metres = [m for _, m in cutoffs]
     tracer = _Tracer()
+    scratch = _NodeScratch(network.n_nodes)
     queued: list[tuple[Any, list[int]]] = []
     codes, uniques = pd.factorize(labels, use_na_sentinel=False)  # in order of appearance
     order = np.argsort(codes, kind="stable")
@@ -195,7 +197,7 @@ def group_areas(
             if len(members) == 0:
                 queued.append((label, [tracer.add(None) for _ in cutoffs]))
                 continue
-            samples = _group_samples(network, members, metres[-1], grid)
+            samples = _group_samples(network, members, metres[-1], grid, scratch)
             queued.append((label, [tracer.add(t) for t in grid.tiles(samples, metres)]))
         tracer.flush()  # every group's circles in few tracings
         empty = shapely.Polygon()
@@ -266,10 +268,16 @@ def _reached_samples(
     *,
     spacing: float,
     limit: float,
+    reached: IntArray | None = None,
 ) -> _Samples:
-    """Sample the edges around reached nodes and facilities; keep points within ``limit``."""
-    reached = np.flatnonzero(np.isfinite(node_dist))
-    edges = np.union1d(network.incident_edges(reached), fac.edge[fac.reachable])
+    """Sample the edges around reached nodes and facilities; keep points within ``limit``.
+
+    ``reached`` are the nodes of finite ``node_dist`` when the caller knows them.
+    """
+    if reached is None:
+        reached = np.flatnonzero(np.isfinite(node_dist))
+    around = network.incident_edges(reached)
+    edges = sorted_unique(np.concatenate([around, fac.edge[fac.reachable]]))
     x, y, edge, t = network._segments.samples(edges, spacing)
     t = np.minimum(t, network.length_m[edge])
     u, v = network.edge_u[edge], network.edge_v[edge]
@@ -471,13 +479,7 @@ def disk_dilation(marked: BoolArray, radius: float) -> BoolArray:
     out = np.zeros(marked.shape, dtype=bool)
     if radius < 0 or not marked.any():
         return out
-    reach = math.floor(radius)
-    steps = np.arange(reach + 1, dtype=np.float64)
-    halves = {}
-    for di in range(-reach, reach + 1):
-        within = np.sqrt(float(di * di) + steps * steps) <= radius  # as the transform measures
-        if within.any():
-            halves[di] = int(np.flatnonzero(within).max())
+    halves = _disk_rows(float(radius))
     rows = marked.shape[0]
     # one widening at a time, shifted into every row of the disk that has its half-width
     for half, run in _widened_rows(marked, sorted(set(halves.values()))):
@@ -487,6 +489,23 @@ def disk_dilation(marked: BoolArray, radius: float) -> BoolArray:
             else:
                 out[:di] |= run[-di:]
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _disk_rows(radius: float) -> dict[int, int]:
+    """``{row offset: half-width}`` of the cells within ``radius`` cells of a centre (radius >= 0).
+
+    Measured as the distance transform measures, ``sqrt(di**2 + dj**2)``; one
+    disk serves every raster dilated by the same radius (every community's circles).
+    """
+    reach = math.floor(radius)
+    steps = np.arange(reach + 1, dtype=np.float64)
+    halves = {}
+    for di in range(-reach, reach + 1):
+        within = np.sqrt(float(di * di) + steps * steps) <= radius  # as the transform measures
+        if within.any():
+            halves[di] = int(np.flatnonzero(within).max())
+    return halves
 
 
 def _widened_rows(marked: BoolArray, halves: list[int]) -> Iterator[tuple[int, BoolArray]]:
@@ -652,7 +671,13 @@ def _per_facility(
             nodes = reach.reached_nodes(i)
             node_dist[nodes] = reach.nodes[i].data
             samples = _reached_samples(
-                network, node_dist, None, fac.take([i]), spacing=grid.spacing, limit=metres[-1]
+                network,
+                node_dist,
+                None,
+                fac.take([i]),
+                spacing=grid.spacing,
+                limit=metres[-1],
+                reached=nodes[np.isfinite(node_dist[nodes])],
             )
             node_dist[nodes] = np.inf
             traced = grid.areas(samples, metres)
@@ -663,17 +688,46 @@ def _per_facility(
     return rows
 
 
-def _group_samples(network: Network, members: SnappedPoints, limit: float, grid: _Grid) -> _Samples:
-    """Return the reached street points within ``limit`` of any of a group's points."""
-    nearest = network.nearest(members, distance_m=limit)
-    return _reached_samples(
-        network,
-        nearest.node_distance_m,
-        nearest.node_source,
-        members,
-        spacing=grid.spacing,
-        limit=limit,
-    )
+class _NodeScratch:
+    """Whole-network arrays of node distance (inf) and owner (-1), reused search after search.
+
+    Each search fills only the nodes it reached and clears them after, so
+    many small searches (one per community) cost what they reach, not the
+    network's size each.
+    """
+
+    def __init__(self, n_nodes: int) -> None:
+        self.dist = np.full(n_nodes, np.inf)
+        self.owner = np.full(n_nodes, -1, dtype=np.int64)
+
+
+def _group_samples(
+    network: Network,
+    members: SnappedPoints,
+    limit: float,
+    grid: _Grid,
+    scratch: _NodeScratch | None = None,
+) -> _Samples:
+    """Return the reached street points within ``limit`` of any of a group's points.
+
+    The nodes' distances and owners are :meth:`Network.nearest`'s
+    (``node_distance_m``, ``node_source``), set in ``scratch`` only where reached.
+    """
+    nodes, dist, source = network._nearest_reached(members, limit)
+    scratch = scratch if scratch is not None else _NodeScratch(network.n_nodes)
+    scratch.dist[nodes], scratch.owner[nodes] = dist, source
+    try:
+        return _reached_samples(
+            network,
+            scratch.dist,
+            scratch.owner,
+            members,
+            spacing=grid.spacing,
+            limit=limit,
+            reached=nodes,
+        )
+    finally:
+        scratch.dist[nodes], scratch.owner[nodes] = np.inf, -1
 
 
 def _from_nearest(

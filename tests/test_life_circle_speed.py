@@ -24,7 +24,7 @@ import geoplan
 from geoplan.network import Network
 from geoplan.service_areas import (
     _Grid,
-    _group_samples,
+    _reached_samples,
     _Samples,
     _shelves,
     _Tile,
@@ -76,6 +76,14 @@ def _areas_one_by_one(grid: _Grid, samples: _Samples, cutoffs: list[float]) -> l
     return areas
 
 
+def _samples_alone(network: Network, members: Any, limit: float) -> _Samples:
+    """A group's street samples from the public nearest search's whole-network arrays."""
+    nearest = network.nearest(members, distance_m=limit)
+    spacing = _Grid.make(None, None).spacing
+    node_dist, node_source = nearest.node_distance_m, nearest.node_source
+    return _reached_samples(network, node_dist, node_source, members, spacing=spacing, limit=limit)
+
+
 def _reference_group_areas(
     network: Network, points: Any, groups: np.ndarray, minutes: list[float]
 ) -> dict[tuple[Any, float], Any]:
@@ -89,9 +97,7 @@ def _reference_group_areas(
         if len(members) == 0:
             areas = [shapely.Polygon() for _ in minutes]
         else:
-            areas = _areas_one_by_one(
-                grid, _group_samples(network, members, metres[-1], grid), metres
-            )
+            areas = _areas_one_by_one(grid, _samples_alone(network, members, metres[-1]), metres)
         found.update({(label, m): a for m, a in zip(minutes, areas, strict=True)})
     return found
 
@@ -209,3 +215,18 @@ def test_life_circles_of_the_demo_are_the_one_by_one_tracing() -> None:
     expected = _reference_group_areas(study.network, points, groups, minutes)
     assert len(result.circles) == 3 * len(pd.unique(groups)) > 60
     _assert_same_polygons(result.circles, expected, "community")
+
+
+@pytest.mark.parametrize("homes_taken", [3, 40, 10_000])
+def test_a_groups_reached_nodes_are_the_nearest_search_where_finite(homes_taken: int) -> None:
+    city = geoplan.datasets.synthetic_city(area_km2=1.5, seed=11)
+    net = city.network()
+    members = net.snap(city.buildings.iloc[:homes_taken])  # few: a window; many: the whole
+    for limit in (150.0, 600.0, 5_000.0):
+        nodes, dist, source = net._nearest_reached(members, limit)
+        whole = net.nearest(members, distance_m=limit)
+        expected = np.flatnonzero(np.isfinite(whole.node_distance_m))
+        assert len(expected) > 0
+        assert np.array_equal(nodes, expected)
+        assert np.array_equal(dist, whole.node_distance_m[expected])
+        assert np.array_equal(source, whole.node_source[expected])
