@@ -292,6 +292,28 @@ class Contraction:
             direction=found.direction,
         )
 
+    def reach_targets(
+        self,
+        sources: Any,
+        targets: Any,
+        *,
+        minutes: float | None = None,
+        distance_m: float | None = None,
+        batch_mb: float | None = None,
+        direction: Direction = "to_sources",
+    ) -> sp.csr_matrix:
+        """:meth:`Network.reach_targets` of the original network: :meth:`reach`'s targets."""
+        found = self.reach(
+            sources,
+            minutes=minutes,
+            distance_m=distance_m,
+            targets=targets,
+            batch_mb=batch_mb,
+            direction=direction,
+        )
+        assert found.targets is not None
+        return found.targets
+
     def reach(
         self,
         sources: Any,

@@ -596,9 +596,7 @@ def capacity_coverage(
     facilities = access_points(facilities, network)  # one point per site: capacity is per site
     people = weight_column(demand, population)
     cutoff = network.cutoff_m(minutes=minutes, distance_m=distance_m)
-    reach = network.reach(facilities, distance_m=cutoff, targets=demand)
-    assert reach.targets is not None
-    pairs = reach.targets.tocoo()
+    pairs = network.reach_targets(facilities, demand, distance_m=cutoff).tocoo()
     fac, dem, dist = pairs.row.astype(np.int64), pairs.col.astype(np.int64), pairs.data
     if rule == "nearest":
         flow = _assign_nearest(fac, dem, dist, people, cap)

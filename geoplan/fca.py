@@ -571,11 +571,7 @@ def two_step_fca_from_network(
             msg = f"the {what} have no column {column!r}; columns are {list(frame.columns)}"
             raise InputError(msg)
     limit = _catchment(minutes)
-    reach = network.reach(facilities, minutes=limit, targets=demand)
-    metres = reach.targets
-    if metres is None:  # pragma: no cover - reach returns targets whenever they are given
-        msg = "Network.reach returned no target matrix"
-        raise InputError(msg)
+    metres = network.reach_targets(facilities, demand, minutes=limit)
     # reach keeps d <= minutes * 60 * speed; dividing back may overshoot by one ulp
     in_minutes = np.minimum(np.asarray(metres.data) / (60.0 * network.speed_m_s), limit)
     cost = sp.csr_matrix((in_minutes, metres.indices, metres.indptr), shape=metres.shape)

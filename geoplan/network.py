@@ -1472,6 +1472,66 @@ class Network:
         """
         direction = _direction(direction)
         cutoff = self.cutoff_m(minutes=minutes, distance_m=distance_m)
+        nodes, target_matrix = self._reach_matrices(
+            sources, targets, cutoff, batch_mb, direction, keep_nodes=True
+        )
+        assert nodes is not None
+        return Reach(
+            nodes=nodes,
+            targets=target_matrix,
+            cutoff_m=cutoff,
+            speed_m_s=self.speed_m_s,
+            direction=direction,
+        )
+
+    def reach_targets(
+        self,
+        sources: Any,
+        targets: Any,
+        *,
+        minutes: float | None = None,
+        distance_m: float | None = None,
+        batch_mb: float | None = None,
+        direction: Direction = "to_sources",
+    ) -> sp.csr_matrix:
+        """Per-source reach of target points only: :meth:`reach`'s ``targets`` matrix.
+
+        The same matrix, found by the same searches, without keeping the pairs
+        of sources and nodes: what a coverage or access model needs, in less
+        time and memory when there are many sources.
+
+        Parameters
+        ----------
+        sources, targets
+            As for :meth:`reach` (``targets`` required).
+        minutes, distance_m, batch_mb, direction
+            As for :meth:`reach`.
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix
+            Sources x targets, metres (cost metres on a time-weighted network);
+            every stored entry is a reached pair, explicit zeros included.
+        """
+        direction = _direction(direction)
+        cutoff = self.cutoff_m(minutes=minutes, distance_m=distance_m)
+        _, matrix = self._reach_matrices(
+            sources, targets, cutoff, batch_mb, direction, keep_nodes=False
+        )
+        assert matrix is not None
+        return matrix
+
+    def _reach_matrices(
+        self,
+        sources: Any,
+        targets: Any,
+        cutoff: float,
+        batch_mb: float | None,
+        direction: Direction,
+        *,
+        keep_nodes: bool,
+    ) -> tuple[sp.csr_matrix | None, sp.csr_matrix | None]:
+        """Search every batch of sources; assemble the node and target matrices asked for."""
         seeds = self._seeds(sources, direction)
         graph = self._graph(direction)
         snapped = self.snap(targets) if targets is not None else None
@@ -1487,10 +1547,12 @@ class Network:
         local = np.full(self.n_nodes, -1, dtype=np.int64)  # node -> position in the window
         for batch, window in self._reach_batches(seeds, cutoff, budget):
             local[window] = np.arange(len(window))
-            rows, cols, vals, local_dist = self._search_window(
+            local_dist = self._search_window(
                 graph, seeds, batch, window=window, local=local, cutoff=cutoff
             )
-            node_parts.append((rows, cols, vals))
+            if keep_nodes:
+                r, c = np.nonzero(np.isfinite(local_dist))
+                node_parts.append((batch[r], window[c], local_dist[r, c]))
             if snapped is not None and target_tree is not None and target_ids is not None:
                 target_parts.append(
                     self._window_targets(
@@ -1507,15 +1569,9 @@ class Network:
                 )
             local[window] = -1
         k = len(seeds.valid)
-        nodes = _assemble(node_parts, (k, self.n_nodes))
+        nodes = _assemble(node_parts, (k, self.n_nodes)) if keep_nodes else None
         target_matrix = _assemble(target_parts, (k, len(snapped))) if snapped is not None else None
-        return Reach(
-            nodes=nodes,
-            targets=target_matrix,
-            cutoff_m=cutoff,
-            speed_m_s=self.speed_m_s,
-            direction=direction,
-        )
+        return nodes, target_matrix
 
     def _reach_batches(
         self, seeds: _Seeds, cutoff: float, budget: float
@@ -1551,8 +1607,8 @@ class Network:
         window: IntArray,
         local: IntArray,
         cutoff: float,
-    ) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
-        """Search the sources of one batch on the subgraph of one window."""
+    ) -> FloatArray:
+        """Search the sources of one batch on the subgraph of one window: batch x window metres."""
         sub = graph if len(window) == self.n_nodes else _subgraph(graph, window, local)
         in_batch = np.full(len(seeds.valid), -1, dtype=np.int64)
         in_batch[batch] = np.arange(len(batch))
@@ -1566,9 +1622,7 @@ class Network:
         )
         w = len(window)
         dist = dijkstra(graph, directed=True, indices=np.arange(w, w + len(batch)), limit=cutoff)
-        local_dist = np.asarray(dist[:, :w], dtype=np.float64).reshape(len(batch), w)
-        r, c = np.nonzero(np.isfinite(local_dist))
-        return batch[r], window[c], local_dist[r, c], local_dist
+        return np.asarray(dist[:, :w], dtype=np.float64).reshape(len(batch), w)
 
     def _window_targets(
         self,

@@ -194,9 +194,7 @@ def coverage_matrix(
     scipy.sparse.csr_matrix
         Explicit entries (zeros included) are the pairs within reach.
     """
-    reach = network.reach(candidates, minutes=minutes, distance_m=distance_m, targets=demand)
-    assert reach.targets is not None
-    matrix = reach.targets.copy()
+    matrix = network.reach_targets(candidates, demand, minutes=minutes, distance_m=distance_m)
     matrix.data = matrix.data / network.speed_m_s / 60.0
     return matrix
 

@@ -111,3 +111,11 @@ def bent_edges(xy, pairs, bends, *, straight_every: int) -> list[LineString]:
                 LineString([(x0, y0), (mx + bend * dx / norm, my + bend * dy / norm), (x1, y1)])
             )
     return geoms
+
+
+def same_matrix(got, expected) -> None:
+    """Assert the same sparse matrix: shape, stored pattern (zeros too), values bit for bit."""
+    assert got.shape == expected.shape
+    np.testing.assert_array_equal(got.indptr, expected.indptr)
+    np.testing.assert_array_equal(got.indices, expected.indices)
+    np.testing.assert_array_equal(got.data, expected.data)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from _oracles import oracle_digraph
+from _oracles import oracle_digraph, same_matrix
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString
@@ -200,6 +200,10 @@ def test_contracted_reach_equals_the_original(seed, directed, batch_mb):
     for direction in ("to_sources", "from_sources"):
         kwargs = {"distance_m": 350.0, "targets": tgt, "batch_mb": batch_mb, "direction": direction}
         before, after = net.reach(src, **kwargs), small.reach(src, **kwargs)
+        alone = small.reach_targets(
+            src, tgt, distance_m=350.0, batch_mb=batch_mb, direction=direction
+        )
+        same_matrix(alone, after.targets)
         for name in ("nodes", "targets"):
             b, a = getattr(before, name), getattr(after, name)
             assert a.shape == b.shape

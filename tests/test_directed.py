@@ -16,7 +16,7 @@ import networkx as nx
 import numpy as np
 import pytest
 import shapely
-from _oracles import bent_edges, oracle_digraph
+from _oracles import bent_edges, oracle_digraph, same_matrix
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point
@@ -140,6 +140,11 @@ def test_directed_reach_matches_networkx(case, batch_mb):
     src = _snap(net, src_xy)
     tgt = _snap(net, tgt_xy) if tgt_xy else None
     reach = net.reach(src, distance_m=cutoff, targets=tgt, batch_mb=batch_mb, direction=direction)
+    if tgt is not None:
+        alone = net.reach_targets(
+            src, tgt, distance_m=cutoff, batch_mb=batch_mb, direction=direction
+        )
+        same_matrix(alone, reach.targets)
     graph = _truth_graph(net, src, tgt, direction)
     for s in range(len(src)):
         truth = nx.single_source_dijkstra_path_length(graph, ("src", "p", s), cutoff=cutoff)

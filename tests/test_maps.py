@@ -974,3 +974,37 @@ def test_show_embeds_leaflet_from_the_installed_packages(city, tmp_path):
     assert "Leaflet 1.9.3" in embedded.page
     assert "cdn.jsdelivr.net" not in embedded.page
     assert not (tmp_path / "empty").exists()  # nothing was fetched or cached
+
+
+def test_each_communitys_indicator_popup_shows_its_own_values_targets_and_marks():
+    import types
+
+    import pandas as pd
+
+    communities = gpd.GeoDataFrame(
+        index=pd.Index(["a", "b"]),
+        geometry=[shapely.box(0, 0, 500, 500), shapely.box(600, 0, 1100, 500)],
+        crs="EPSG:32651",
+    )
+    by_community = pd.DataFrame(
+        {
+            "community_name": ["甲<b>", "乙"],
+            "service_area_per_100_households": [35.0, 10.0],  # target 30 m2 (plan table)
+            "meets_service_area_per_100_households": [True, False],
+            "activity_area_share": [0.75, np.nan],  # target 60 %
+            "meets_activity_area_share": [True, None],
+        },
+        index=communities.index,
+    )
+    result = types.SimpleNamespace(by_community=by_community)
+    m = maps.indicator_map(result, communities, lang="en", basemap="none")
+    page = maps.map_html(m, offline=False)
+    popups = [json.loads(f'"{text}"') for text in re.findall(r'"pop": "((?:[^"\\]|\\.)*)"', page)]
+    assert len(popups) == 2
+    first, second = popups
+    expected = ("甲&lt;b&gt;", "floor area per 100 households", "35.0 (≥ 30.0) ✓", "75% (≥ 60%) ✓")
+    for shown in expected:
+        assert shown in first
+    for shown in ("乙", "10.0 (≥ 30.0) ✗"):
+        assert shown in second
+    assert "activity area" not in second  # no value: no line

@@ -11,7 +11,7 @@ import networkx as nx
 import numpy as np
 import pytest
 import shapely
-from _oracles import bent_edges, oracle_distances, oracle_graph
+from _oracles import bent_edges, oracle_distances, oracle_graph, same_matrix
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point
@@ -183,6 +183,10 @@ def test_reach_matches_networkx(case, batch_mb):
     reach = net.reach(src, distance_m=cutoff, targets=tgt, batch_mb=batch_mb)
     assert reach.nodes.has_sorted_indices
     assert tgt is None or reach.targets.has_sorted_indices
+    if tgt is not None:  # the targets alone: the same matrix, entry for entry
+        same_matrix(
+            net.reach_targets(src, tgt, distance_m=cutoff, batch_mb=batch_mb), reach.targets
+        )
     sets = [("src", src)] + ([("tgt", tgt)] if tgt is not None else [])
     graph = oracle_graph(net, *sets)
     for s in range(len(src)):

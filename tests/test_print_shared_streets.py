@@ -11,6 +11,7 @@ import io
 
 import numpy as np
 import pytest
+import shapely
 from PIL import Image
 
 import geoplan
@@ -89,6 +90,9 @@ def test_the_streets_are_one_path_shared_by_every_map(result):
     with print_maps._style(typeface):
         page = print_maps._page(lang, typeface, "", lines)
     assert len(lines) == len(edges)
+    assert edges.crs.is_projected  # drawn as they are: each line its street's coordinates
+    for line, street in zip(lines, edges.geometry, strict=True):
+        assert np.array_equal(line, shapely.get_coordinates(street))
     (path,) = page.paths
     assert np.array_equal(path.vertices, np.concatenate(lines))
     assert (path.codes == Polyline.MOVETO).sum() == len(lines)  # each street starts anew

@@ -1290,6 +1290,10 @@ def indicator_map(
     share = np.divide(met, evaluated, out=np.full(len(rows), np.nan), where=evaluated > 0)
     title = "规划指标达标比例" if lang == "zh" else "share of the plan's indicators met"
     names = _community_names(rows) if "community_name" not in rows else rows["community_name"]
+    title_column = "name_zh" if lang == "zh" else "name_en"
+    facts = {  # looked up once, not for every community
+        i: (spec.loc[i, "unit"], spec.loc[i, "target_2025"], spec.loc[i, title_column]) for i in ids
+    }
     layer = _layer(m, title)
     _polygons(
         layer,
@@ -1300,7 +1304,7 @@ def indicator_map(
             f"{_text(n)}: {int(a)}/{int(b)}" for n, a, b in zip(names, met, evaluated, strict=True)
         ],
         popup=[
-            _indicator_popup(row, spec, ids, lang, name)
+            _indicator_popup(row, facts, lang, name)
             for (_, row), name in zip(rows.iterrows(), names, strict=True)
         ],
     )
@@ -1311,19 +1315,17 @@ def indicator_map(
 
 
 def _indicator_popup(
-    row: pd.Series, spec: pd.DataFrame, ids: Sequence[str], lang: str, name: Any
+    row: pd.Series, facts: dict[str, tuple[Any, Any, Any]], lang: str, name: Any
 ) -> str:
+    """Return a community's indicators as a popup; ``facts``: each one's unit, target, title."""
     lines = [(label("community", lang), _text(name))]
-    for indicator in ids:
+    for indicator, (unit, target, title) in facts.items():
         value, meets = row.get(indicator), row.get(f"meets_{indicator}")
         if value is None or pd.isna(value):
             continue
-        unit = spec.loc[indicator, "unit"]
-        target = spec.loc[indicator, "target_2025"]
         shown = _percent(value) if unit == "share" else _number(value, 1)
         goal = _percent(target) if unit == "share" else _number(target, 1)
         mark = "✓" if meets is True else ("✗" if meets is False else "")
-        title = spec.loc[indicator, "name_zh" if lang == "zh" else "name_en"]
         lines.append((_text(title), f"{shown} (≥ {goal}) {mark}"))
     return _table(lines)
 

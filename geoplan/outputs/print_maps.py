@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import math
 import time
 import unicodedata
@@ -541,7 +542,9 @@ def _lines(network: gpd.GeoDataFrame | None, communities: gpd.GeoDataFrame) -> l
         network = network.to_crs(communities.estimate_utm_crs())
     parts = shapely.get_parts(network.geometry.to_numpy())
     parts = parts[shapely.get_type_id(parts) == 1]  # LineString
-    return [shapely.get_coordinates(line) for line in parts]
+    coordinates = shapely.get_coordinates(parts)  # every line's at once, then cut per line
+    bounds = [0, *np.cumsum(shapely.get_num_coordinates(parts)).tolist()]
+    return [coordinates[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def _draw(spec: PrintMap, page: _Page) -> Figure:
