@@ -1513,12 +1513,15 @@ class Network:
             Sources x targets, metres (cost metres on a time-weighted network);
             every stored entry is a reached pair, explicit zeros included.
         """
+        if targets is None:
+            msg = "reach_targets needs target points: net.reach_targets(clinics, homes, minutes=15)"
+            raise InputError(msg)
         direction = _direction(direction)
         cutoff = self.cutoff_m(minutes=minutes, distance_m=distance_m)
         _, matrix = self._reach_matrices(
             sources, targets, cutoff, batch_mb, direction, keep_nodes=False
         )
-        assert matrix is not None
+        assert matrix is not None  # targets were given
         return matrix
 
     def _reach_matrices(

@@ -274,6 +274,16 @@ def test_reach_keeps_zero_distance_entries(ell):
     np.testing.assert_allclose(reach.nodes[0].data, [0, 100])
 
 
+def test_reach_targets_keeps_zero_distances_and_asks_for_targets(ell):
+    homes = points([(0, 0), (100, 0), (400, 0)])  # on the source, 100 m along, beyond 150 m
+    pairs = ell.reach_targets(np.array([0]), homes, distance_m=150)
+    assert pairs.shape == (1, 3)
+    assert list(pairs[0].indices) == [0, 1]
+    np.testing.assert_allclose(pairs[0].data, [0, 100])
+    with pytest.raises(InputError, match="needs target points"):
+        ell.reach_targets(np.array([0]), None, distance_m=150)
+
+
 def test_parallel_edges_use_the_shortest(ell):
     bent = LineString([(0, 0), (50, 80), (100, 0)])
     net = Network(
