@@ -206,6 +206,22 @@ class SharedWork:
             self._counter.value = index + 1
         return index
 
+    def close(self) -> None:
+        """Let no process start a piece not yet taken (one already taken is still done).
+
+        Examples
+        --------
+        >>> work = SharedWork({"a": lambda: 1}, across_processes=False)
+        >>> work.close()
+        >>> work.do_the_rest()
+        ({}, {})
+        """
+        if self._counter is None:
+            self._taken = max(self._taken, len(self._pieces))
+            return
+        with self._counter.get_lock():
+            self._counter.value = max(int(self._counter.value), len(self._pieces))
+
     def do_the_rest(self) -> tuple[dict[str, Any], dict[str, float]]:
         """Do every piece no process has taken yet; return their results and seconds by name."""
         done: dict[str, Any] = {}

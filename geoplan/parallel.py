@@ -119,7 +119,7 @@ def run_one(
         Plain values (pickled back to the client).
     """
     from geoplan.config import load_config
-    from geoplan.outputs.run import write_run
+    from geoplan.outputs.run import preparations, write_run
     from geoplan.study import Study, run_study, study_settings, study_totals
 
     start = time.perf_counter()
@@ -127,7 +127,8 @@ def run_one(
         config = load_config(study_file)
         base = Path(out_dir) if out_dir is not None else (config.output_dir or settings.output_dir)
         with study_settings(config):
-            result = run_study(Study.from_config(config))
+            study = Study.from_config(config)
+            result = run_study(study, meanwhile=preparations(study))
             folder = write_run(result, base / config.name, force=force)
             totals = study_totals(result)
     nodes, _ = result.study.network.to_gdfs()

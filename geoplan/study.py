@@ -46,7 +46,7 @@ import logging
 import math
 import time
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan._background import Job, Task
+from geoplan._background import Job, SharedWork, Task, can_fork
 from geoplan._background import start as start_job
 from geoplan._caveats import Caveat, people_text, travel_caveats, travel_record
 from geoplan._errors import ConfigError, GeoplanWarning, InputError
@@ -812,6 +812,9 @@ class StudyResult:
         Warnings raised on the way, in their own words.
     caveats
         Every assumption of the run that changes a result (the study's and the run's).
+    prepared
+        The work given as ``run_study(meanwhile=...)`` that was done in the run's
+        spare time, by name (see :func:`run_study`).
     """
 
     study: Study
@@ -826,6 +829,7 @@ class StudyResult:
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     caveats: list[Caveat] = field(default_factory=list)
+    prepared: dict[str, Any] = field(default_factory=dict)
 
 
 def run_study(
@@ -833,6 +837,7 @@ def run_study(
     *,
     steps: Iterable[str] | None = None,
     on_step: Callable[[str], None] | None = None,
+    meanwhile: Mapping[str, Callable[[], Any]] | None = None,
 ) -> StudyResult:
     """Run a study's analyses.
 
@@ -845,6 +850,15 @@ def run_study(
         ``scenarios`` also run ``coverage``, whose figures they compare with.
     on_step
         Called with each step's name as it starts (progress bars).
+    meanwhile
+        Work for later to do in the run's spare time, by name (no arguments;
+        what it returns must pickle): where the site proposals are made in a
+        second process beside the life circles and that process is done before
+        this one has computed the rest, it does the work the rest of that time;
+        what it has not begun by then is not done. Its results are in
+        :attr:`StudyResult.prepared`; without spare time none of it is done.
+        ``geoplan run`` prepares the maps' base layer this way
+        (:func:`geoplan.outputs.run.preparations`).
 
     Returns
     -------
@@ -856,25 +870,28 @@ def run_study(
     )
     config = study.config
     running = _running(study, chosen)
+    proposing: _Proposing | None = None
     with (
         study_settings(config),
         using_standards(study.standards),
         warnings.catch_warnings(record=True) as caught,
     ):
         warnings.simplefilter("always", GeoplanWarning)
-        proposing = None
         if "sites" in running:
             # the proposals need nothing of the steps before them: a second process makes
             # them while this one computes the life circles, where it may (_background.py)
             beside = "life_circles" in running or "service_areas" in running
             requests = config.sites if config is not None else ()
-            proposing = _start_proposals(study, requests, fork=beside)
+            proposing = _start_proposals(study, requests, fork=beside, meanwhile=meanwhile or {})
         try:
             _run_steps(study, result, running, on_step=on_step, proposing=proposing, caught=caught)
         except BaseException:  # a failure or Ctrl-C: the proposals are not wanted
             if proposing is not None:
-                proposing.cancel()
+                proposing.job.cancel()
             raise
+    # the work done meanwhile warns as it would where it is used, not in the run's notes
+    for text, kind in proposing.aside if proposing is not None else []:
+        warnings.warn(text, kind, stacklevel=2)
     result.notes += [str(w.message) for w in caught]
     result.caveats = [*study.caveats, *_run_caveats(result)]
     return result
@@ -898,7 +915,7 @@ def _run_steps(
     running: tuple[str, ...],
     *,
     on_step: Callable[[str], None] | None,
-    proposing: Job[_Proposals] | None,
+    proposing: _Proposing | None,
     caught: list[warnings.WarningMessage],
 ) -> None:
     """Run the steps in order, into ``result`` (the proposals from ``proposing``).
@@ -920,17 +937,77 @@ def _run_steps(
             result.indicators = _indicators(study)
     if proposing is not None:
         with _timed(result, "sites", on_step):
-            result.proposals, raised = proposing.result()
-            caught += [warnings.WarningMessage(text, kind, "", 0) for text, kind in raised]
-        result.timings["sites"] = round(proposing.seconds, 3)  # its own time, wherever made
+            if proposing.spare is not None:
+                # what the proposals' process has not begun is left for write_run: made
+                # here, beside that process at its peak, it would raise the run's peak memory
+                proposing.spare.close()
+            made = proposing.job.result()
+            caught += [warnings.WarningMessage(text, kind, "", 0) for text, kind in made.raised]
+            result.proposals = made.proposals
+            result.prepared.update(made.prepared)
+            proposing.aside += made.aside
+        # the proposals' own time, wherever made
+        result.timings["sites"] = round(proposing.job.seconds - made.spare_seconds, 3)
     if "scenarios" in running:
         with _timed(result, "scenarios", on_step):
             for scenario in study.scenarios:
                 result.scenarios[scenario.name] = _scenario(study, result, scenario)
 
 
-#: The proposals by facility type, and the warnings raised making them (text, category).
-_Proposals = tuple[dict[str, Proposal], list[tuple[str, type[Warning]]]]
+#: A warning raised in another process, or put aside: its text and category.
+_Warning = tuple[str, type[Warning]]
+
+
+@dataclass
+class _Proposals:
+    """What the proposals' job returns: the proposals and the work done in its spare time."""
+
+    proposals: dict[str, Proposal]
+    raised: list[_Warning]  # making the proposals, for the run's notes
+    prepared: dict[str, Any] = field(default_factory=dict)
+    aside: list[_Warning] = field(default_factory=list)  # raised preparing
+    spare_seconds: float = 0.0
+
+
+@dataclass
+class _Proposing:
+    """The proposals under way, and the work either process may do meanwhile."""
+
+    job: Job[_Proposals]
+    spare: SharedWork | None
+    aside: list[_Warning] = field(default_factory=list)
+
+
+class _NotPrepared:
+    """What a piece of work done meanwhile returns when it failed: it is made later, again."""
+
+
+def _or_not_prepared(function: Callable[[], Any]) -> Callable[[], Any]:
+    """Return ``function`` giving :class:`_NotPrepared` instead of raising.
+
+    Work done ahead must not fail the run where it was done (the proposals):
+    left undone, it is made again where it is used, and fails there in its own
+    words if it fails again.
+    """
+
+    def done() -> Any:
+        try:
+            return function()
+        except Exception:
+            log.debug("work done meanwhile failed; it is left for later", exc_info=True)
+            return _NotPrepared()
+
+    return done
+
+
+def _in_spare_time(work: SharedWork, aside: list[_Warning]) -> dict[str, Any]:
+    """Do what is left of ``work``; its warnings go to ``aside``, not the run's notes."""
+    with warnings.catch_warnings(record=True) as raised:
+        warnings.simplefilter("always")
+        done, _ = work.do_the_rest()
+    aside += [(str(w.message), w.category) for w in raised]
+    return {name: made for name, made in done.items() if not isinstance(made, _NotPrepared)}
+
 
 #: The site proposals' task, for the messages of the process that may make them.
 _PROPOSING = Task(
@@ -939,25 +1016,40 @@ _PROPOSING = Task(
 
 
 def _start_proposals(
-    study: Study, requests: Sequence[SiteRequest], *, fork: bool
-) -> Job[_Proposals]:
+    study: Study,
+    requests: Sequence[SiteRequest],
+    *,
+    fork: bool,
+    meanwhile: Mapping[str, Callable[[], Any]],
+) -> _Proposing:
     """Start proposing sites for ``requests``, in a forked child where it may (and ``fork``).
 
-    Otherwise they are made in this process when asked for.
+    Otherwise they are made in this process when asked for. A forked child then
+    does ``meanwhile`` until this process closes it (when it waits for the proposals).
 
     The warnings raised are returned with the proposals, so that they reach the
     run's notes (in the order a run making them in this process would give).
     """
+    # a child cannot use HiGHS once this process has started its worker threads
+    forked = fork and bool(requests) and not highs_started() and can_fork()
+    spare = None
+    if forked and meanwhile:
+        pieces = {name: _or_not_prepared(function) for name, function in meanwhile.items()}
+        spare = SharedWork(pieces, across_processes=True)
 
     def propose() -> _Proposals:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", GeoplanWarning)
             proposals = {r.facility_type: _propose(study, r) for r in requests}
-        return proposals, [(str(w.message), w.category) for w in caught]
+        made = _Proposals(proposals, [(str(w.message), w.category) for w in caught])
+        if spare is not None:  # the proposals are made: this process's spare time
+            begin = time.perf_counter()
+            made.prepared = _in_spare_time(spare, made.aside)
+            made.spare_seconds = time.perf_counter() - begin
+        return made
 
-    # a child cannot use HiGHS once this process has started its worker threads
-    forked = fork and requests and not highs_started()
-    return start_job(propose, _PROPOSING) if forked else Job(propose, _PROPOSING)
+    job = start_job(propose, _PROPOSING) if forked else Job(propose, _PROPOSING)
+    return _Proposing(job, spare)
 
 
 def _steps(steps: Iterable[str] | None) -> tuple[str, ...]:

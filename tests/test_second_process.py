@@ -248,6 +248,34 @@ def test_shared_work_is_done_once_by_whichever_process_asks_first(tmp_path, fork
     assert sorted(p.name.split("-")[0] for p in tmp_path.iterdir()) == sorted(names)
 
 
+def wait_for(path: Path, seconds: float = 60.0) -> None:
+    """Wait until ``path`` exists (another process writes it)."""
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path.name} was never written"
+        time.sleep(0.01)
+
+
+def test_closed_shared_work_starts_no_piece_but_finishes_the_one_taken(tmp_path, forks):
+    def first() -> int:
+        (tmp_path / "taken").write_text("")
+        wait_for(tmp_path / "closed")
+        return os.getpid()
+
+    work = SharedWork(
+        {"first": first, "second": os.getpid, "third": os.getpid}, across_processes=True
+    )
+    job = start(work.do_the_rest)
+    assert job.forked
+    wait_for(tmp_path / "taken")  # the child is inside the first piece
+    work.close()
+    (tmp_path / "closed").write_text("")
+    there, _ = job.result()
+    assert list(there) == ["first"]  # finished; the others never started, by either
+    assert there["first"] != os.getpid()
+    assert work.do_the_rest() == ({}, {})
+
+
 # ------------------------------------------------------------------------ the extract's reads
 
 
@@ -344,7 +372,7 @@ def test_proposals_made_beside_the_life_circles_are_the_serial_ones(forks, propo
     parallel = geoplan.run_study(study)
     with geoplan.settings.override(parallel=False):
         serial = geoplan.run_study(study)
-    assert [job.forked for job in proposals] == [True, False]
+    assert [job.forked for job in proposals] == [True]  # the serial run makes them when asked
     assert (
         list(parallel.proposals) == list(serial.proposals) == ["community_canteen", "kindergarten"]
     )
@@ -421,6 +449,112 @@ def test_proposals_alone_are_made_in_this_process(forks, proposals):
     result = geoplan.run_study(study, steps=["sites"])  # nothing to make them beside
     assert proposals == []  # made here when asked for
     assert list(result.proposals) == ["community_canteen", "kindergarten"]
+
+
+def late_for(pieces: dict, folder: Path) -> tuple[dict, object]:
+    """Return ``pieces`` that mark when done, and an ``on_step`` that waits for the marks.
+
+    A run given both reaches its proposals after their process has done every
+    piece: that process had the spare time, deterministically.
+    """
+
+    def marked(name: str, function):
+        def done():
+            made = function()
+            (folder / f"done-{name}").write_text("")
+            return made
+
+        return done
+
+    def on_step(step: str) -> None:
+        if step == "sites":
+            for name in pieces:
+                wait_for(folder / f"done-{name}")
+
+    return {name: marked(name, f) for name, f in pieces.items()}, on_step
+
+
+def test_work_given_meanwhile_is_done_by_the_proposals_process_when_done_first(
+    tmp_path, forks, proposals
+):
+    names = ("first", "second", "third")
+    meanwhile, late = late_for({n: lambda n=n: (n, os.getpid()) for n in names}, tmp_path)
+    study = geoplan.Study.from_config(parse_config(two_requests()))
+    result = geoplan.run_study(study, meanwhile=meanwhile, on_step=late)
+    assert proposals[0].forked
+    assert list(result.prepared) == list(names)  # each once, by the proposals' process
+    for name, (done, pid) in result.prepared.items():
+        assert done == name
+        assert pid == proposals[0]._process.pid != os.getpid()
+    assert result.timings["sites"] < proposals[0].seconds  # the proposals' own time
+    with geoplan.settings.override(parallel=False):  # no spare time: nothing done ahead
+        serial = geoplan.run_study(study, meanwhile=meanwhile)
+    assert serial.prepared == {}
+    assert serial.notes == result.notes
+
+
+def test_a_warning_of_the_work_done_meanwhile_is_raised_after_the_run_not_noted(
+    tmp_path, forks, proposals
+):
+    def warns():
+        warnings.warn("a warning of the work done meanwhile", GeoplanWarning, stacklevel=1)
+        return 1
+
+    meanwhile, late = late_for({"warns": warns}, tmp_path)
+    study = geoplan.Study.from_config(parse_config(two_requests()))
+    with pytest.warns(GeoplanWarning, match="a warning of the work done meanwhile"):
+        result = geoplan.run_study(study, meanwhile=meanwhile, on_step=late)
+    assert result.prepared == {"warns": 1}
+    assert not [n for n in result.notes if "meanwhile" in n]
+
+
+def test_work_meanwhile_that_fails_is_left_for_later_and_the_run_goes_on(
+    tmp_path, forks, proposals
+):
+    def fails():
+        raise RuntimeError("failed ahead")
+
+    meanwhile, late = late_for({"fine": lambda: 1}, tmp_path)
+    study = geoplan.Study.from_config(parse_config(two_requests()))
+    result = geoplan.run_study(study, meanwhile={"fails": fails, **meanwhile}, on_step=late)
+    assert proposals[0].forked
+    assert result.prepared == {"fine": 1}  # "fails" was tried first, then "fine" done
+    assert list(result.proposals) == ["community_canteen", "kindergarten"]
+
+
+def test_the_maps_base_layer_made_ahead_is_the_one_the_maps_make(tmp_path, forks, proposals):
+    study = geoplan.Study.from_config(parse_config(two_requests()))
+    meanwhile, late = late_for(run_module.preparations(study), tmp_path)
+    result = geoplan.run_study(study, meanwhile=meanwhile, on_step=late)
+    assert proposals[0].forked
+    key, made_ahead = result.prepared["map_base"]
+    with study_module.study_settings(study.config):  # made for the study's base map
+        assert key == (geoplan.settings.basemap, geoplan.settings.map_tolerance_m)
+    ahead = geoplan.write_run(result, tmp_path / "ahead")
+    del result.prepared["map_base"]
+    here = geoplan.write_run(result, tmp_path / "here")
+
+    def shared_scripts(folder: Path) -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in sorted((folder / "maps" / "lib").glob("*.js"))}
+
+    scripts = shared_scripts(ahead)
+    assert [name for name in scripts if name.startswith("base-")]
+    assert scripts == shared_scripts(here)
+    # made for another base map (Amap's shifted coordinates), it is not used
+    result.prepared["map_base"] = (key, made_ahead)
+    with study_module.study_settings(study.config):
+        assert run_module._prepared_base(result) == made_ahead
+        with geoplan.settings.override(basemap="amap"):
+            assert run_module._prepared_base(result) is None
+            amap = geoplan.maps.base_layer_json(study.network, "amap", study.base_layers)
+    assert amap != made_ahead
+
+
+def test_no_base_layer_is_made_ahead_for_a_study_without_maps():
+    config = synthetic_config()
+    config["outputs"]["maps"] = False
+    study = geoplan.Study.from_config(parse_config(config))
+    assert run_module.preparations(study) == {}
 
 
 # ------------------------------------------------------------------------ a whole run

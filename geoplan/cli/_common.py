@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from geoplan._i18n import facility_type_label, label, level_name
 from geoplan.config import StudyConfig, load_config
+from geoplan.outputs.run import preparations
 from geoplan.report import RunFolder, write_run
 from geoplan.settings import BASEMAPS, settings
 from geoplan.study import Study, StudyResult, run_study, study_settings, study_totals
@@ -147,7 +148,7 @@ def run_steps(
                 bar.set_postfix_str(step)
                 bar.update()
 
-            result = run_study(study, steps=steps, on_step=advance)
+            result = run_study(study, steps=steps, on_step=advance, meanwhile=preparations(study))
             bar.n = len(stages) - 1
             bar.set_postfix_str("write")
             written = write_run(result, folder, network_map=network_map)

@@ -199,8 +199,7 @@ def base_map(
     m.options["maxZoom"] = 19  # marker clustering needs the map's own maximum zoom
     m.default_js = [_LEAFLET_JS]
     m.default_css = [_LEAFLET_CSS]
-    system = "gcj02" if choice == "amap" else "wgs84"
-    state = _MapState(system=system, lang=resolve_lang(lang))
+    state = _MapState(system=_system(choice), lang=resolve_lang(lang))
     setattr(m, _STATE_ATTRIBUTE, state)
     _add_tiles(m, choice, tianditu_key, state.lang)
     _root(m).header.add_child(Element(MAP_CSS), name="geoplan_css")
@@ -262,6 +261,19 @@ def _info(m: folium.Map) -> _MapState:
     return state
 
 
+def _system(m: folium.Map | str) -> str:
+    """Return the coordinates ``m`` draws in, or a map on the base map named ``m`` would.
+
+    ``"gcj02"`` on Amap's tiles (which are shifted), ``"wgs84"`` on the others.
+    """
+    if not isinstance(m, str):
+        return _info(m).system
+    if m not in BASEMAPS:
+        msg = f"basemap={m!r} is not one of {', '.join(BASEMAPS)}; e.g. basemap='osm'"
+        raise ConfigError(msg)
+    return "gcj02" if m == "amap" else "wgs84"
+
+
 def _fit(m: folium.Map, frame: gpd.GeoDataFrame | gpd.GeoSeries) -> None:
     shown = _to_map_coordinates(frame, m)
     if len(shown) == 0 or shown.geometry.is_empty.all():
@@ -276,7 +288,7 @@ def _fit(m: folium.Map, frame: gpd.GeoDataFrame | gpd.GeoSeries) -> None:
 
 def _to_map_coordinates(
     frame: gpd.GeoDataFrame | gpd.GeoSeries,
-    m: folium.Map,
+    m: folium.Map | str,
     *,
     simplify: bool = True,
     tolerance_m: float | None = None,
@@ -310,7 +322,7 @@ def _to_map_coordinates(
         geometry = shapely.simplify(geometry, tolerance, preserve_topology=True)
         out = out.set_geometry(gpd.GeoSeries(geometry, crs=metric.crs).to_crs(out.crs).to_numpy())
     out = out.to_crs("EPSG:4326")
-    if _info(m).system == "gcj02" and len(out):
+    if _system(m) == "gcj02" and len(out):
         from geoplan.coords import convert_frame
 
         out = convert_frame(out, source="wgs84", target="gcj02")
@@ -1751,14 +1763,15 @@ def add_base_layer(
 
 
 def base_layer_json(
-    network: Network, m: folium.Map, base_layers: gpd.GeoDataFrame | None = None
+    network: Network, m: folium.Map | str, base_layers: gpd.GeoDataFrame | None = None
 ) -> str:
     """Return the base layer as JSON text in ``m``'s coordinates, merged and simplified.
 
     One feature per kind (``road``, ``main_road``, ``water``, ``green``,
     ``building``), its lines or polygon rings as encoded polylines
     (:mod:`geoplan.outputs._polyline`, 1e-5 degrees): a city's streets take a
-    fifth of their GeoJSON size.
+    fifth of their GeoJSON size. ``m`` is the map, or the name of the base map
+    (``"osm"``, ``"amap"``, ...) of the maps it is for: the same text for all of them.
     """
     import geopandas as gpd
 
