@@ -6,9 +6,12 @@ proposals and the life circles (``run_study``), and the print maps and
 report.pdf against the rest of the run folder (``write_all``, which shares
 the layers and rasters through :class:`SharedWork`). :func:`start`
 forks a child that runs a function and sends back what it returns;
-:meth:`Job.result` waits for it. The child is a copy of this process at the
-moment of the fork (the study's frames are shared, not pickled), so what it
-computes or writes is byte for byte what this process would.
+:meth:`Job.result` waits for it. The child may then use its spare time for
+work given as ``afterwards`` (the maps' base layer, once the proposals are
+sent), which :meth:`Job.stop_afterwards` collects as far as it got. The
+child is a copy of this process at the moment of the fork (the study's frames
+are shared, not pickled), so what it computes or writes is byte for byte what
+this process would.
 
 The child is forked only where that is known to be safe: on Linux, with free
 memory for a copy of this whole process (the child shares its pages until it
@@ -33,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import logging
 import multiprocessing
 import os
 import pickle
@@ -41,7 +45,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -53,6 +57,8 @@ from geoplan.settings import settings
 __all__ = ["Job", "SharedWork", "Task", "can_fork", "start"]
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 #: prctl(2) option asking the kernel to signal a child when its parent dies.
 _PR_SET_PDEATHSIG = 1
@@ -107,20 +113,33 @@ class Job(Generic[T]):
     def cancel(self) -> None:
         """Give up the result (nothing runs)."""
 
+    def stop_afterwards(self) -> dict[str, Any]:
+        """Return what the job did after its result; here none (see :func:`start`)."""
+        return {}
+
 
 class _ForkedJob(Job[T]):
     """A function running in a forked child process."""
 
     forked = True
 
-    def __init__(self, function: Callable[[], T], task: Task) -> None:
+    def __init__(
+        self,
+        function: Callable[[], T],
+        task: Task,
+        afterwards: Mapping[str, Callable[[], Any]] | None = None,
+    ) -> None:
         super().__init__(function, task)
         context = multiprocessing.get_context("fork")
         receive, send = context.Pipe(duplex=False)
         parent = os.getpid()
         self._receive = receive
+        self._afterwards = dict(afterwards or {})
         self._process = context.Process(
-            target=_child, args=(function, send, parent), name="geoplan-job", daemon=True
+            target=_child,
+            args=(function, send, parent, self._afterwards),
+            name="geoplan-job",
+            daemon=True,
         )
         was_enabled = gc.isenabled()
         gc.disable()
@@ -141,8 +160,9 @@ class _ForkedJob(Job[T]):
             message = self._receive.recv()
         except EOFError:
             message = None
-        self._process.join()
-        self._receive.close()
+        if message is None or message[0] == "error" or not self._afterwards:
+            self._process.join()
+            self._receive.close()
         if message is None:
             code = self._process.exitcode
             msg = (
@@ -163,6 +183,22 @@ class _ForkedJob(Job[T]):
             self._process.terminate()
         self._process.join()
         self._receive.close()
+
+    def stop_afterwards(self) -> dict[str, Any]:
+        """Return the pieces of work done after the result so far; stop the child doing more.
+
+        Call it after :meth:`result`. A piece finished is kept, one under way is
+        abandoned (the child is stopped), one not begun is never done.
+        """
+        done: dict[str, Any] = {}
+        if self._receive.closed:
+            return done
+        with contextlib.suppress(EOFError, OSError):  # the child ended meanwhile
+            while self._receive.poll():
+                name, value = self._receive.recv()
+                done[name] = value
+        self.cancel()
+        return done
 
 
 class SharedWork:
@@ -205,22 +241,6 @@ class SharedWork:
             index = int(self._counter.value)
             self._counter.value = index + 1
         return index
-
-    def close(self) -> None:
-        """Let no process start a piece not yet taken (one already taken is still done).
-
-        Examples
-        --------
-        >>> work = SharedWork({"a": lambda: 1}, across_processes=False)
-        >>> work.close()
-        >>> work.do_the_rest()
-        ({}, {})
-        """
-        if self._counter is None:
-            self._taken = max(self._taken, len(self._pieces))
-            return
-        with self._counter.get_lock():
-            self._counter.value = max(int(self._counter.value), len(self._pieces))
 
     def do_the_rest(self) -> tuple[dict[str, Any], dict[str, float]]:
         """Do every piece no process has taken yet; return their results and seconds by name."""
@@ -287,7 +307,12 @@ def _kilobytes(path: Path, key: str) -> int:
     raise ValueError(msg)
 
 
-def start(function: Callable[[], T], task: Task) -> Job[T]:
+def start(
+    function: Callable[[], T],
+    task: Task,
+    *,
+    afterwards: Mapping[str, Callable[[], Any]] | None = None,
+) -> Job[T]:
     """Start ``function`` in a forked child where :func:`can_fork`; else run it when asked.
 
     Parameters
@@ -296,6 +321,12 @@ def start(function: Callable[[], T], task: Task) -> Job[T]:
         What to run (no arguments); what it returns must pickle.
     task
         What it does, for messages.
+    afterwards
+        Work for the child once it has sent the result, by name, in order (no
+        arguments; what it returns must pickle): the child's spare time while
+        this process goes on. :meth:`Job.stop_afterwards` collects the pieces
+        finished and stops the child; a piece that raises is left out. Not done
+        where the function runs in this process.
 
     Examples
     --------
@@ -306,8 +337,9 @@ def start(function: Callable[[], T], task: Task) -> Job[T]:
     if not can_fork():
         return Job(function, task)
     _stop_progress_monitors()
-    job = _ForkedJob if _no_other_threads() else Job  # (a thread started meanwhile)
-    return job(function, task)
+    if not _no_other_threads():  # a thread started meanwhile
+        return Job(function, task)
+    return _ForkedJob(function, task, afterwards)
 
 
 def _stop_progress_monitors() -> None:
@@ -332,7 +364,12 @@ def _progress_monitor_type() -> Any:
     return getattr(sys.modules.get("tqdm._monitor"), "TMonitor", None)
 
 
-def _child(function: Callable[[], Any], send: Connection, parent: int) -> None:
+def _child(
+    function: Callable[[], Any],
+    send: Connection,
+    parent: int,
+    afterwards: Mapping[str, Callable[[], Any]],
+) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us, after cleaning up
     gc.enable()  # for what the child makes; the parent's objects stay frozen here
     _stop_with(parent)
@@ -347,7 +384,19 @@ def _child(function: Callable[[], Any], send: Connection, parent: int) -> None:
         send.send((kind, value, seconds))
     except Exception as exc:  # a result that does not pickle
         send.send(("error", "".join(traceback.format_exception(exc)), seconds))
+        kind = "error"
+    if kind == "ok":
+        _do_afterwards(afterwards, send)
     send.close()
+
+
+def _do_afterwards(afterwards: Mapping[str, Callable[[], Any]], send: Connection) -> None:
+    """Do each piece and send it as ``(name, result)``; one that fails is left out."""
+    for name, piece in afterwards.items():
+        try:
+            send.send((name, piece()))  # pickled whole before any byte is sent
+        except Exception:  # made again, and reported, where it is used
+            log.debug("%r, done after the result, failed; it is left out", name, exc_info=True)
 
 
 def _stop_with(parent: int) -> None:

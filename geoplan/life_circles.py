@@ -24,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import logging
 import warnings
 from collections.abc import Sequence
@@ -280,6 +281,11 @@ class _People:
     home: np.ndarray
     communities: pd.Index
 
+    @functools.cached_property
+    def labels(self) -> tuple[Any, ...]:
+        """The communities' ids as Python values, read once (a table per type lists them)."""
+        return tuple(self.communities)
+
     def per_community(self, values: np.ndarray) -> np.ndarray:
         """Sum ``values`` (one per point) by community."""
         assigned = self.home >= 0
@@ -359,7 +365,7 @@ def _by_community(
     """One row per community, and one for the people in none (never counted as missing)."""
     pop = people.per_community(people.weights)
     cov = people.per_community(people.weights * covered)
-    labels: list[Any] = list(people.communities)
+    labels: list[Any] = list(people.labels)
     inside = np.ones(len(pop), dtype=bool)
     if people.any_outside:
         pop = np.append(pop, people.outside(people.weights))

@@ -283,6 +283,13 @@ MAX_SPEED_M_S = 70.0
 _SPEED_WORDS = {"walk": "walking", "bike": "cycling", "drive": "driving"}
 
 
+#: Seconds to set up one search window (its subgraph, seeds and targets) and to search
+#: one source over one node of a window: measured on the proposals of Harbin and of the
+#: 200k-node synthetic city (bench/README.md, stop 29); only their ratio chooses.
+_WINDOW_SECONDS = 6e-4
+_SOURCE_NODE_SECONDS = 8.6e-8
+
+
 class Network:
     """A projected travel network held as compressed sparse arrays.
 
@@ -1588,7 +1595,7 @@ class Network:
             for start in range(0, len(valid), size):
                 yield valid[start : start + size], window
             return
-        cell = max(cutoff, 50.0)
+        cell = self._cell_side(seeds.x[valid], seeds.y[valid], cutoff)
         cx = np.floor(seeds.x[valid] / cell).astype(np.int64)
         cy = np.floor(seeds.y[valid] / cell).astype(np.int64)
         order = np.lexsort((cy, cx))
@@ -1600,6 +1607,32 @@ class Network:
             size = max(1, int(budget // (8 * 3 * max(len(window), 1))))
             for start in range(0, len(members), size):
                 yield members[start : start + size], window
+
+    def _cell_side(self, x: FloatArray, y: FloatArray, reach: float) -> float:
+        """Return the side of the grid cells whose sources share one search window.
+
+        A window holds the nodes within ``reach`` of its cell's sources, so a
+        bigger cell makes fewer windows, each wider: of one to four reaches, the
+        side with the least estimated work (the windows' setup against each
+        source's search over its window's nodes, at the nodes' mean density).
+        Sources far apart (a city's candidate sites) share windows of a few
+        cells; dense ones keep cells of one reach. The distances are the same
+        whichever side is chosen.
+        """
+        if len(x) == 0:
+            return max(reach, 50.0)
+        span = float(np.ptp(self.x) * np.ptp(self.y)) if self.n_nodes else 0.0
+        density = self.n_nodes / span if span > 0 else 0.0
+        best, least = max(reach, 50.0), math.inf
+        for side in (max(reach * k, 50.0) for k in (1, 2, 3, 4)):
+            cx = np.floor(x / side).astype(np.int64)
+            cy = np.floor(y / side).astype(np.int64)
+            cells = len(np.unique((cx - cx.min()) * (int(cy.max() - cy.min()) + 1) + cy - cy.min()))
+            window_nodes = density * math.pi * (reach + side / math.sqrt(2)) ** 2
+            work = cells * _WINDOW_SECONDS + len(x) * window_nodes * _SOURCE_NODE_SECONDS
+            if work < least:
+                best, least = side, work
+        return best
 
     def _search_window(
         self,

@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan._background import Job, SharedWork, Task, can_fork
+from geoplan._background import Job, Task
 from geoplan._background import start as start_job
 from geoplan._caveats import Caveat, people_text, travel_caveats, travel_record
 from geoplan._errors import ConfigError, GeoplanWarning, InputError
@@ -853,12 +853,13 @@ def run_study(
     meanwhile
         Work for later to do in the run's spare time, by name (no arguments;
         what it returns must pickle): where the site proposals are made in a
-        second process beside the life circles and that process is done before
-        this one has computed the rest, it does the work the rest of that time;
-        what it has not begun by then is not done. Its results are in
-        :attr:`StudyResult.prepared`; without spare time none of it is done.
-        ``geoplan run`` prepares the maps' base layer this way
-        (:func:`geoplan.outputs.run.preparations`).
+        second process beside the life circles and are done first, that process
+        then does this work, in order, until this process has computed the rest
+        and asks for the proposals; it keeps what is finished by then and stops
+        the rest (never waiting for it). Its results are in
+        :attr:`StudyResult.prepared`; without spare time none of it is done, and
+        work that fails is left out. ``geoplan run`` prepares the maps' base
+        layer this way (:func:`geoplan.outputs.run.preparations`).
 
     Returns
     -------
@@ -937,17 +938,15 @@ def _run_steps(
             result.indicators = _indicators(study)
     if proposing is not None:
         with _timed(result, "sites", on_step):
-            if proposing.spare is not None:
-                # what the proposals' process has not begun is left for write_run: made
-                # here, beside that process at its peak, it would raise the run's peak memory
-                proposing.spare.close()
-            made = proposing.job.result()
-            caught += [warnings.WarningMessage(text, kind, "", 0) for text, kind in made.raised]
-            result.proposals = made.proposals
-            result.prepared.update(made.prepared)
-            proposing.aside += made.aside
-        # the proposals' own time, wherever made
-        result.timings["sites"] = round(proposing.job.seconds - made.spare_seconds, 3)
+            proposals, raised = proposing.job.result()
+            caught += [warnings.WarningMessage(text, kind, "", 0) for text, kind in raised]
+            result.proposals = proposals
+            # what their process has made since, while this one computed the rest; it is
+            # stopped there: the rest is made where it is used, never while waiting here
+            for name, (made, warned) in proposing.job.stop_afterwards().items():
+                result.prepared[name] = made
+                proposing.aside += warned
+        result.timings["sites"] = round(proposing.job.seconds, 3)  # their own time
     if "scenarios" in running:
         with _timed(result, "scenarios", on_step):
             for scenario in study.scenarios:
@@ -956,57 +955,28 @@ def _run_steps(
 
 #: A warning raised in another process, or put aside: its text and category.
 _Warning = tuple[str, type[Warning]]
-
-
-@dataclass
-class _Proposals:
-    """What the proposals' job returns: the proposals and the work done in its spare time."""
-
-    proposals: dict[str, Proposal]
-    raised: list[_Warning]  # making the proposals, for the run's notes
-    prepared: dict[str, Any] = field(default_factory=dict)
-    aside: list[_Warning] = field(default_factory=list)  # raised preparing
-    spare_seconds: float = 0.0
+#: The proposals by facility type, and the warnings raised making them.
+_Proposals = tuple[dict[str, Proposal], list[_Warning]]
 
 
 @dataclass
 class _Proposing:
-    """The proposals under way, and the work either process may do meanwhile."""
+    """The proposals under way, and the warnings of the work their process did afterwards."""
 
     job: Job[_Proposals]
-    spare: SharedWork | None
     aside: list[_Warning] = field(default_factory=list)
 
 
-class _NotPrepared:
-    """What a piece of work done meanwhile returns when it failed: it is made later, again."""
+def _with_warnings(function: Callable[[], Any]) -> Callable[[], tuple[Any, list[_Warning]]]:
+    """Return ``function`` giving what it returns and the warnings it raised (to raise later)."""
 
-
-def _or_not_prepared(function: Callable[[], Any]) -> Callable[[], Any]:
-    """Return ``function`` giving :class:`_NotPrepared` instead of raising.
-
-    Work done ahead must not fail the run where it was done (the proposals):
-    left undone, it is made again where it is used, and fails there in its own
-    words if it fails again.
-    """
-
-    def done() -> Any:
-        try:
-            return function()
-        except Exception:
-            log.debug("work done meanwhile failed; it is left for later", exc_info=True)
-            return _NotPrepared()
+    def done() -> tuple[Any, list[_Warning]]:
+        with warnings.catch_warnings(record=True) as raised:
+            warnings.simplefilter("always")
+            made = function()
+        return made, [(str(w.message), w.category) for w in raised]
 
     return done
-
-
-def _in_spare_time(work: SharedWork, aside: list[_Warning]) -> dict[str, Any]:
-    """Do what is left of ``work``; its warnings go to ``aside``, not the run's notes."""
-    with warnings.catch_warnings(record=True) as raised:
-        warnings.simplefilter("always")
-        done, _ = work.do_the_rest()
-    aside += [(str(w.message), w.category) for w in raised]
-    return {name: made for name, made in done.items() if not isinstance(made, _NotPrepared)}
 
 
 #: The site proposals' task, for the messages of the process that may make them.
@@ -1024,32 +994,26 @@ def _start_proposals(
 ) -> _Proposing:
     """Start proposing sites for ``requests``, in a forked child where it may (and ``fork``).
 
-    Otherwise they are made in this process when asked for. A forked child then
-    does ``meanwhile`` until this process closes it (when it waits for the proposals).
+    Otherwise they are made in this process when asked for. A forked child,
+    once it has sent the proposals, does ``meanwhile`` until this process asks
+    for them (see :meth:`~geoplan._background.Job.stop_afterwards`).
 
     The warnings raised are returned with the proposals, so that they reach the
     run's notes (in the order a run making them in this process would give).
     """
-    # a child cannot use HiGHS once this process has started its worker threads
-    forked = fork and bool(requests) and not highs_started() and can_fork()
-    spare = None
-    if forked and meanwhile:
-        pieces = {name: _or_not_prepared(function) for name, function in meanwhile.items()}
-        spare = SharedWork(pieces, across_processes=True)
 
     def propose() -> _Proposals:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", GeoplanWarning)
             proposals = {r.facility_type: _propose(study, r) for r in requests}
-        made = _Proposals(proposals, [(str(w.message), w.category) for w in caught])
-        if spare is not None:  # the proposals are made: this process's spare time
-            begin = time.perf_counter()
-            made.prepared = _in_spare_time(spare, made.aside)
-            made.spare_seconds = time.perf_counter() - begin
-        return made
+        return proposals, [(str(w.message), w.category) for w in caught]
 
-    job = start_job(propose, _PROPOSING) if forked else Job(propose, _PROPOSING)
-    return _Proposing(job, spare)
+    # a child cannot use HiGHS once this process has started its worker threads
+    forked = fork and requests and not highs_started()
+    if not forked:
+        return _Proposing(Job(propose, _PROPOSING))
+    afterwards = {name: _with_warnings(function) for name, function in meanwhile.items()}
+    return _Proposing(start_job(propose, _PROPOSING, afterwards=afterwards))
 
 
 def _steps(steps: Iterable[str] | None) -> tuple[str, ...]:

@@ -172,6 +172,54 @@ def test_nearest_on_the_part_in_reach_is_the_whole_network_search(monkeypatch, d
             np.testing.assert_array_equal(got.target_source, expected.target_source)
 
 
+@pytest.mark.parametrize("direction", ["to_sources", "from_sources"])
+def test_reach_is_the_same_whichever_cell_side_groups_the_sources(monkeypatch, direction):
+    """Sources grouped in cells of one to four reaches: the same matrices, bit for bit.
+
+    The grid city's many ties included: a window keeps the nodes' order, so the
+    searches take the same steps whichever sources share it.
+    """
+    city = geoplan.datasets.synthetic_city(area_km2=6.0, spacing_m=80.0, seed=3)
+    net = city.network()
+    homes = city.buildings.geometry.centroid
+    rng = np.random.default_rng(11)
+    sources = homes.iloc[rng.choice(len(homes), size=120, replace=False)]
+    targets = homes.iloc[rng.choice(len(homes), size=300, replace=False)]
+
+    def matrices():
+        reach = net.reach(sources, distance_m=400.0, targets=targets, direction=direction)
+        alone = net.reach_targets(sources, targets, distance_m=400.0, direction=direction)
+        return reach.nodes, reach.targets, alone
+
+    chosen = Network._cell_side
+    expected = None
+    for k in (1, 2, 3, 4):
+        monkeypatch.setattr(Network, "_cell_side", lambda self, x, y, reach, k=k: k * reach)
+        found = matrices()
+        assert found[0].nnz > 0
+        if expected is None:
+            expected = found
+        for got, want in zip(found, expected, strict=True):
+            same_matrix(got, want)
+    monkeypatch.setattr(Network, "_cell_side", chosen)
+    for got, want in zip(matrices(), expected, strict=True):
+        same_matrix(got, want)
+
+
+def test_sources_far_apart_share_wider_cells_and_dense_ones_keep_one_reach():
+    city = geoplan.datasets.synthetic_city(area_km2=6.0, spacing_m=80.0, seed=3)
+    net = city.network()
+    rng = np.random.default_rng(5)
+    # 200 sources over 6 km2: a cell of one reach (100 m) holds a third of one on average,
+    # so each source would set up a window of its own; a cell of four reaches holds five
+    x = rng.uniform(net.x.min(), net.x.max(), 200)
+    y = rng.uniform(net.y.min(), net.y.max(), 200)
+    assert net._cell_side(x, y, 100.0) > 100.0
+    # every node a source, at a reach of 1 km: one reach already holds hundreds
+    assert net._cell_side(net.x, net.y, 1000.0) == 1000.0
+    assert net._cell_side(np.empty(0), np.empty(0), 100.0) == 100.0
+
+
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_case(), st.sampled_from([1e-4, 256.0]))
 def test_reach_matches_networkx(case, batch_mb):

@@ -78,8 +78,8 @@ def started_jobs(monkeypatch, module) -> list:
     started: list = []
     real_start = module.start_job
 
-    def start_and_keep(function, task):
-        started.append(real_start(function, task))
+    def start_and_keep(function, task, **options):
+        started.append(real_start(function, task, **options))
         return started[-1]
 
     monkeypatch.setattr(module, "start_job", start_and_keep)
@@ -256,24 +256,55 @@ def wait_for(path: Path, seconds: float = 60.0) -> None:
         time.sleep(0.01)
 
 
-def test_closed_shared_work_starts_no_piece_but_finishes_the_one_taken(tmp_path, forks):
-    def first() -> int:
-        (tmp_path / "taken").write_text("")
-        wait_for(tmp_path / "closed")
-        return os.getpid()
+def test_work_afterwards_is_kept_when_finished_and_stopped_when_not(tmp_path, forks):
+    def second() -> int:
+        (tmp_path / "second-began").write_text("")
+        wait_for(tmp_path / "never", seconds=120)
+        return 2
 
-    work = SharedWork(
-        {"first": first, "second": os.getpid, "third": os.getpid}, across_processes=True
-    )
-    job = start(work.do_the_rest)
+    def third() -> int:
+        (tmp_path / "third-began").write_text("")
+        return 3
+
+    afterwards = {"first": os.getpid, "second": second, "third": third}
+    job = start_job(lambda: 42, run_module._PRINTING, afterwards=afterwards)
     assert job.forked
-    wait_for(tmp_path / "taken")  # the child is inside the first piece
-    work.close()
-    (tmp_path / "closed").write_text("")
-    there, _ = job.result()
-    assert list(there) == ["first"]  # finished; the others never started, by either
-    assert there["first"] != os.getpid()
-    assert work.do_the_rest() == ({}, {})
+    assert job.result() == 42  # sent before the work afterwards
+    wait_for(tmp_path / "second-began")  # the first is done and sent
+    done = job.stop_afterwards()
+    assert list(done) == ["first"]
+    assert done["first"] != os.getpid()  # done by the child
+    assert not job._process.is_alive()  # stopped inside the second: never waited for
+    assert not (tmp_path / "third-began").exists()
+    assert job.stop_afterwards() == {}
+
+
+def test_work_afterwards_that_fails_is_left_out_and_the_rest_is_done(forks):
+    def fails() -> int:
+        raise RuntimeError("failed afterwards")
+
+    job = start_job(
+        lambda: 42, run_module._PRINTING, afterwards={"fails": fails, "fine": lambda: 1}
+    )
+    assert job.result() == 42
+    job._process.join(60)  # the child ends once it has sent everything
+    assert job.stop_afterwards() == {"fine": 1}
+
+
+def test_no_work_afterwards_without_a_child_or_after_a_failure(forks, monkeypatch):
+    def fails() -> int:
+        raise ValueError("the job failed")
+
+    job = start_job(fails, run_module._PRINTING, afterwards={"never": lambda: 1})
+    assert job.forked
+    with pytest.raises(ValueError, match="the job failed"):
+        job.result()
+    assert job.stop_afterwards() == {}
+    with geoplan.settings.override(parallel=False):
+        here = start_job(lambda: 42, run_module._PRINTING, afterwards={"never": lambda: 1})
+    assert not here.forked
+    assert here.result() == 42
+    assert here.stop_afterwards() == {}
 
 
 # ------------------------------------------------------------------------ the extract's reads
@@ -372,7 +403,7 @@ def test_proposals_made_beside_the_life_circles_are_the_serial_ones(forks, propo
     parallel = geoplan.run_study(study)
     with geoplan.settings.override(parallel=False):
         serial = geoplan.run_study(study)
-    assert [job.forked for job in proposals] == [True]  # the serial run makes them when asked
+    assert [job.forked for job in proposals] == [True, False]
     assert (
         list(parallel.proposals) == list(serial.proposals) == ["community_canteen", "kindergarten"]
     )
@@ -451,42 +482,33 @@ def test_proposals_alone_are_made_in_this_process(forks, proposals):
     assert list(result.proposals) == ["community_canteen", "kindergarten"]
 
 
-def late_for(pieces: dict, folder: Path) -> tuple[dict, object]:
-    """Return ``pieces`` that mark when done, and an ``on_step`` that waits for the marks.
+def late_for(jobs: list):
+    """Return an ``on_step`` that makes the run reach its proposals after their process ends.
 
-    A run given both reaches its proposals after their process has done every
-    piece: that process had the spare time, deterministically.
+    That process has then done all the work given meanwhile: deterministically
+    the case where it had the spare time.
     """
-
-    def marked(name: str, function):
-        def done():
-            made = function()
-            (folder / f"done-{name}").write_text("")
-            return made
-
-        return done
 
     def on_step(step: str) -> None:
         if step == "sites":
-            for name in pieces:
-                wait_for(folder / f"done-{name}")
+            jobs[0]._process.join(60)
 
-    return {name: marked(name, f) for name, f in pieces.items()}, on_step
+    return on_step
 
 
 def test_work_given_meanwhile_is_done_by_the_proposals_process_when_done_first(
     tmp_path, forks, proposals
 ):
     names = ("first", "second", "third")
-    meanwhile, late = late_for({n: lambda n=n: (n, os.getpid()) for n in names}, tmp_path)
+    meanwhile = {n: lambda n=n: (n, os.getpid()) for n in names}
     study = geoplan.Study.from_config(parse_config(two_requests()))
-    result = geoplan.run_study(study, meanwhile=meanwhile, on_step=late)
+    result = geoplan.run_study(study, meanwhile=meanwhile, on_step=late_for(proposals))
     assert proposals[0].forked
     assert list(result.prepared) == list(names)  # each once, by the proposals' process
     for name, (done, pid) in result.prepared.items():
         assert done == name
         assert pid == proposals[0]._process.pid != os.getpid()
-    assert result.timings["sites"] < proposals[0].seconds  # the proposals' own time
+    assert result.timings["sites"] == round(proposals[0].seconds, 3)  # their own time
     with geoplan.settings.override(parallel=False):  # no spare time: nothing done ahead
         serial = geoplan.run_study(study, meanwhile=meanwhile)
     assert serial.prepared == {}
@@ -500,32 +522,17 @@ def test_a_warning_of_the_work_done_meanwhile_is_raised_after_the_run_not_noted(
         warnings.warn("a warning of the work done meanwhile", GeoplanWarning, stacklevel=1)
         return 1
 
-    meanwhile, late = late_for({"warns": warns}, tmp_path)
     study = geoplan.Study.from_config(parse_config(two_requests()))
     with pytest.warns(GeoplanWarning, match="a warning of the work done meanwhile"):
-        result = geoplan.run_study(study, meanwhile=meanwhile, on_step=late)
+        result = geoplan.run_study(study, meanwhile={"warns": warns}, on_step=late_for(proposals))
     assert result.prepared == {"warns": 1}
     assert not [n for n in result.notes if "meanwhile" in n]
 
 
-def test_work_meanwhile_that_fails_is_left_for_later_and_the_run_goes_on(
-    tmp_path, forks, proposals
-):
-    def fails():
-        raise RuntimeError("failed ahead")
-
-    meanwhile, late = late_for({"fine": lambda: 1}, tmp_path)
-    study = geoplan.Study.from_config(parse_config(two_requests()))
-    result = geoplan.run_study(study, meanwhile={"fails": fails, **meanwhile}, on_step=late)
-    assert proposals[0].forked
-    assert result.prepared == {"fine": 1}  # "fails" was tried first, then "fine" done
-    assert list(result.proposals) == ["community_canteen", "kindergarten"]
-
-
 def test_the_maps_base_layer_made_ahead_is_the_one_the_maps_make(tmp_path, forks, proposals):
     study = geoplan.Study.from_config(parse_config(two_requests()))
-    meanwhile, late = late_for(run_module.preparations(study), tmp_path)
-    result = geoplan.run_study(study, meanwhile=meanwhile, on_step=late)
+    meanwhile = run_module.preparations(study)
+    result = geoplan.run_study(study, meanwhile=meanwhile, on_step=late_for(proposals))
     assert proposals[0].forked
     key, made_ahead = result.prepared["map_base"]
     with study_module.study_settings(study.config):  # made for the study's base map
