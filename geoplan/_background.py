@@ -48,6 +48,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -381,22 +382,37 @@ def _child(
         kind, value = "error", _portable(exc)
     seconds = time.perf_counter() - begin
     try:
-        send.send((kind, value, seconds))
+        message = ForkingPickler.dumps((kind, value, seconds))
     except Exception as exc:  # a result that does not pickle
-        send.send(("error", "".join(traceback.format_exception(exc)), seconds))
         kind = "error"
-    if kind == "ok":
-        _do_afterwards(afterwards, send)
+        message = ForkingPickler.dumps(("error", "".join(traceback.format_exception(exc)), seconds))
+    if kind != "ok" or not afterwards:
+        send.send_bytes(message)
+    else:
+        _send_then_do_afterwards(message, afterwards, send)
     send.close()
 
 
-def _do_afterwards(afterwards: Mapping[str, Callable[[], Any]], send: Connection) -> None:
-    """Do each piece and send it as ``(name, result)``; one that fails is left out."""
+def _send_then_do_afterwards(
+    message: Any, afterwards: Mapping[str, Callable[[], Any]], send: Connection
+) -> None:
+    """Send the result while doing each piece of ``afterwards``; send each as ``(name, result)``.
+
+    A large result fills the pipe until the parent reads it, which it does only
+    once it wants the result: a thread of this child sends it meanwhile, so the
+    pieces are done in the time between. A piece that fails is left out.
+    """
+    sender = threading.Thread(target=send.send_bytes, args=(message,), daemon=True)
+    sender.start()
     for name, piece in afterwards.items():
         try:
-            send.send((name, piece()))  # pickled whole before any byte is sent
+            done = ForkingPickler.dumps((name, piece()))
         except Exception:  # made again, and reported, where it is used
             log.debug("%r, done after the result, failed; it is left out", name, exc_info=True)
+            continue
+        sender.join()  # the result first
+        send.send_bytes(done)
+    sender.join()
 
 
 def _stop_with(parent: int) -> None:

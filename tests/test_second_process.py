@@ -279,6 +279,20 @@ def test_work_afterwards_is_kept_when_finished_and_stopped_when_not(tmp_path, fo
     assert job.stop_afterwards() == {}
 
 
+def test_work_afterwards_is_done_before_a_large_result_is_read(tmp_path, forks):
+    # a result larger than the pipe holds: the child must not wait for it to be read
+    def piece() -> int:
+        (tmp_path / "done").write_text("")
+        return 1
+
+    job = start_job(lambda: b"x" * 2**22, run_module._PRINTING, afterwards={"piece": piece})
+    assert job.forked
+    wait_for(tmp_path / "done")  # before this process reads anything
+    assert job.result() == b"x" * 2**22
+    job._process.join(60)
+    assert job.stop_afterwards() == {"piece": 1}
+
+
 def test_work_afterwards_that_fails_is_left_out_and_the_rest_is_done(forks):
     def fails() -> int:
         raise RuntimeError("failed afterwards")
