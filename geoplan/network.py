@@ -1614,15 +1614,14 @@ class Network:
         A window holds the nodes within ``reach`` of its cell's sources, so a
         bigger cell makes fewer windows, each wider: of one to four reaches, the
         side with the least estimated work (the windows' setup against each
-        source's search over its window's nodes, at the nodes' mean density).
-        Sources far apart (a city's candidate sites) share windows of a few
-        cells; dense ones keep cells of one reach. The distances are the same
-        whichever side is chosen.
+        source's search over its window's nodes, at the density of nodes around
+        the sources). Sources far apart (a city's candidate sites) share windows
+        of a few cells; dense ones keep cells of one reach. The distances are
+        the same whichever side is chosen.
         """
         if len(x) == 0:
             return max(reach, 50.0)
-        span = float(np.ptp(self.x) * np.ptp(self.y)) if self.n_nodes else 0.0
-        density = self.n_nodes / span if span > 0 else 0.0
+        density = self._density_around(x, y, max(reach, 50.0))
         best, least = max(reach, 50.0), math.inf
         for side in (max(reach * k, 50.0) for k in (1, 2, 3, 4)):
             cx = np.floor(x / side).astype(np.int64)
@@ -1633,6 +1632,18 @@ class Network:
             if work < least:
                 best, least = side, work
         return best
+
+    def _density_around(self, x: FloatArray, y: FloatArray, radius: float) -> float:
+        """Return the nodes per square metre within ``radius`` of (up to 64 of) the points.
+
+        Where the sources are, not over the whole extract: a province's cities
+        are as dense as a city's, whatever the countryside between them.
+        """
+        sample = np.unique(np.linspace(0, len(x) - 1, min(len(x), 64)).astype(np.int64))
+        counts = self._node_tree.query_ball_point(
+            np.column_stack([x[sample], y[sample]]), radius, return_length=True
+        )
+        return float(np.mean(counts)) / (math.pi * radius**2)
 
     def _search_window(
         self,

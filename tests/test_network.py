@@ -220,6 +220,17 @@ def test_sources_far_apart_share_wider_cells_and_dense_ones_keep_one_reach():
     assert net._cell_side(np.empty(0), np.empty(0), 100.0) == 100.0
 
 
+def test_node_density_is_measured_around_the_sources():
+    city = geoplan.datasets.synthetic_city(area_km2=6.0, spacing_m=80.0, seed=3)
+    net = city.network()
+    # inside the grid city: about one node per 80 m x 80 m block
+    cx, cy = np.median(net.x), np.median(net.y)
+    x, y = cx + np.linspace(-300, 300, 9), cy + np.linspace(-300, 300, 9)
+    assert net._density_around(x, y, 200.0) == pytest.approx(1 / 80**2, rel=0.3)
+    # far outside it (a province's countryside): no nodes, whatever the extract's size
+    assert net._density_around(x + 50_000, y, 200.0) == 0.0
+
+
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_case(), st.sampled_from([1e-4, 256.0]))
 def test_reach_matches_networkx(case, batch_mb):
