@@ -4,7 +4,7 @@ Three pairs of a run's pieces need nothing of each other: the extract's
 buildings and points of interest and its network (``Loader``), the site
 proposals and the life circles (``run_study``), and the print maps and
 report.pdf against the rest of the run folder (``write_all``, which shares
-the layers and rasters through :class:`SharedWork`). :func:`start`
+the tables, layers and rasters through :class:`SharedWork`). :func:`start`
 forks a child that runs a function and sends back what it returns;
 :meth:`Job.result` waits for it. The child may then use its spare time for
 work given as ``afterwards`` (the maps' base layer, once the proposals are

@@ -82,8 +82,8 @@ def write_all(
     ``print_outputs`` writes ``print/*.png|pdf`` and ``report.pdf``; by default
     when the study's ``[outputs] maps`` and ``print`` are on. They are written
     by a second process while this one writes the rest, where that is safe
-    (``settings.parallel``, :mod:`geoplan._background`); the layers and
-    rasters by whichever process is free first. The files are the same
+    (``settings.parallel``, :mod:`geoplan._background`); the tables, layers
+    and rasters by whichever process is free first. The files are the same
     either way.
 
     Returns
@@ -98,21 +98,20 @@ def write_all(
     config = result.study.config
     if print_outputs is None:
         print_outputs = config is None or (config.maps and config.print_outputs)
-    # layers and rasters are written by whichever process is free first: the print
-    # writer's (print maps and report.pdf, in a second process where it may fork,
+    # tables, layers and rasters are written by whichever process is free first: the
+    # print writer's (print maps and report.pdf, in a second process where it may fork,
     # _background.py) once its own files are written, or this one once it has written
-    # the tables and HTML maps
-    shared = {"layers": lambda: _layers(result, folder)}
+    # the sites and HTML maps (on a big city the maps outlast the print maps)
+    shared = {"tables": lambda: _tables(result, folder), "layers": lambda: _layers(result, folder)}
     if config is None or config.rasters:
         shared["rasters"] = lambda: _rasters(result, folder)
     work = SharedWork(shared, across_processes=print_outputs and can_fork())
     printing = _start_print(result, folder, work) if print_outputs else None
     seconds: dict[str, float] = {}
     try:
-        for kind, writer in (("tables", _tables), ("sites", _sites)):
-            start = time.perf_counter()
-            written[kind] = writer(result, folder)
-            seconds[kind] = time.perf_counter() - start
+        start = time.perf_counter()
+        written["sites"] = _sites(result, folder)
+        seconds["sites"] = time.perf_counter() - start
         if config is None or config.maps:
             start = time.perf_counter()
             written["maps"] = _maps(result, folder, offline_maps, network_map)
@@ -137,7 +136,7 @@ def write_all(
 
 #: The print writer's task, for its messages.
 _PRINTING = Task(
-    "writing the print maps and report.pdf (and the layers or rasters, when free first)",
+    "writing the print maps and report.pdf (and tables, layers or rasters, when free first)",
     "set `[settings] parallel = false` to write them in one process, or "
     "`[outputs] print = false` to leave the print maps and report.pdf out",
     OutputError,
