@@ -1947,10 +1947,30 @@ def _assemble(
     # sort by row is enough (and much faster than a lexsort on millions of entries),
     # and none is needed when the batches came in row order
     if len(rows) > 1 and np.any(rows[1:] < rows[:-1]):
-        order = np.argsort(rows, kind="stable")
-        rows, cols, vals = rows[order], cols[order], vals[order]
+        cols, vals = _in_row_order(rows, cols, vals)
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=shape[0]))])
     return sp.csr_matrix((vals, cols, indptr), shape=shape)
+
+
+def _in_row_order(rows: IntArray, *columns: NDArray[Any]) -> list[NDArray[Any]]:
+    """Return ``columns`` stably sorted by ``rows``, moving runs of one row, not entries.
+
+    What ``column[numpy.argsort(rows, kind="stable")]`` gives. A reach matrix's
+    entries come in runs, one per source (a batch's rows one after another):
+    the 200k city's 57,243 runs sort and copy in 0.6 s where a sort of its 21.8
+    million entries took 1.3 s. Stable either way: runs of one row keep their
+    order, and so do their entries.
+
+    Examples
+    --------
+    >>> _in_row_order(np.array([2, 2, 0, 1, 1, 0]), np.arange(6))[0].tolist()
+    [2, 5, 3, 4, 0, 1]
+    """
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    ends = np.r_[starts[1:], len(rows)]
+    runs = np.argsort(rows[starts], kind="stable")
+    spans = list(zip(starts[runs].tolist(), ends[runs].tolist(), strict=True))
+    return [np.concatenate([column[i:j] for i, j in spans]) for column in columns]
 
 
 def _orient(geometry: NDArray[Any], net: Network) -> NDArray[Any]:

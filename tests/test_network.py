@@ -220,6 +220,20 @@ def test_sources_far_apart_share_wider_cells_and_dense_ones_keep_one_reach():
     assert net._cell_side(np.empty(0), np.empty(0), 100.0) == 100.0
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 12), st.integers(1, 6)), min_size=1, max_size=40))
+def test_entries_in_row_order_are_a_stable_sort_by_row(runs):
+    from geoplan.network import _in_row_order
+
+    rows = np.repeat([r for r, _ in runs], [n for _, n in runs])
+    cols = np.arange(len(rows))
+    vals = np.linspace(0.0, 1.0, len(rows))
+    order = np.argsort(rows, kind="stable")
+    got_cols, got_vals = _in_row_order(rows, cols, vals)
+    np.testing.assert_array_equal(got_cols, cols[order])
+    np.testing.assert_array_equal(got_vals, vals[order])
+
+
 def test_node_density_is_measured_around_the_sources():
     city = geoplan.datasets.synthetic_city(area_km2=6.0, spacing_m=80.0, seed=3)
     net = city.network()
