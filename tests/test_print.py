@@ -337,6 +337,19 @@ def test_same_result_same_bytes(result, cjk, tmp_path):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
+def test_report_pdf_shows_the_pixels_of_the_png_pages(result, cjk, tmp_path):
+    # write_print hands report.pdf each page's pixels as drawn; read back from the PNGs, the
+    # same report comes out byte for byte
+    with _settings_of(result):
+        written = write_print(result, tmp_path / "a")
+        pages = [tmp_path / "a" / name for name in written if name.endswith(".png")]
+        (tmp_path / "b").mkdir()
+        write_report_pdf(result, tmp_path / "b", figures=pages)
+    assert len(pages) == 6
+    report = (tmp_path / "a" / "report.pdf").read_bytes()
+    assert report == (tmp_path / "b" / "report.pdf").read_bytes()
+
+
 def test_report_pdf_shows_the_page_figures_in_chinese(run):
     text = pdf_text(run / "report.pdf")
     assert "示例城区 社区服务设施" in text

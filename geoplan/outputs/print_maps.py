@@ -28,7 +28,7 @@ import itertools
 import math
 import time
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,6 +47,7 @@ from geoplan.study import StudyResult, study_totals
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+    from numpy.typing import NDArray
 
     from geoplan.standards import Cutoff
     from geoplan.study import Proposal, Study
@@ -922,6 +923,7 @@ def write_print_maps(
     lang: str | None = None,
     typeface: Typeface | None = None,
     dpi: int = DPI,
+    on_pixels: Callable[[Path, NDArray[np.uint8]], None] | None = None,
 ) -> list[Path]:
     """Write every print map of a run as ``print/<name>.png`` and ``print/<name>.pdf``.
 
@@ -939,6 +941,8 @@ def write_print_maps(
         machine has no Chinese font).
     dpi
         Pixels per inch of the PNG pages.
+    on_pixels
+        Called with each PNG page's path and its pixels (see :func:`save_page`).
 
     Returns
     -------
@@ -957,22 +961,44 @@ def write_print_maps(
     for spec in print_maps(result, lang):
         with _style(typeface):
             figure = _draw(spec, page)
-            paths += save_page(figure, folder / "print" / safe_name(spec.name), spec.title, dpi=dpi)
+            stem = folder / "print" / safe_name(spec.name)
+            paths += save_page(figure, stem, spec.title, dpi=dpi, on_pixels=on_pixels)
     return paths
 
 
-def save_page(figure: Figure, stem: Path, title: str, *, dpi: int = DPI) -> list[Path]:
+def save_page(
+    figure: Figure,
+    stem: Path,
+    title: str,
+    *,
+    dpi: int = DPI,
+    on_pixels: Callable[[Path, NDArray[np.uint8]], None] | None = None,
+) -> list[Path]:
     """Write a figure as ``<stem>.png`` and ``<stem>.pdf``, atomically and reproducibly.
 
     Neither file records when it was made (no creation date, no software
     version in the PNG), so the same figure gives the same bytes.
+
+    Parameters
+    ----------
+    figure, stem, title
+        The page, where to write it (without suffix) and its title (the PDF's).
+    dpi
+        Pixels per inch of the PNG.
+    on_pixels
+        Called with the PNG's path and its pixels (rows x columns x RGBA, the
+        array the PNG was written from; valid only during the call), so that a
+        caller needs not read the PNG back.
 
     Returns
     -------
     list of pathlib.Path
         The PNG and the PDF.
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     png, pdf = stem.with_suffix(".png"), stem.with_suffix(".pdf")
+    canvas = FigureCanvasAgg(figure)  # savefig draws the PNG on it, and its pixels stay
     with atomic_path(png) as tmp:
         figure.savefig(
             tmp,
@@ -981,6 +1007,8 @@ def save_page(figure: Figure, stem: Path, title: str, *, dpi: int = DPI) -> list
             metadata={"Software": None},
             pil_kwargs={"compress_level": _PNG_COMPRESSION},
         )
+    if on_pixels is not None:
+        on_pixels(png, np.asarray(canvas.buffer_rgba()))  # type: ignore[no-untyped-call]
     with atomic_path(pdf) as tmp:
         figure.savefig(
             tmp,

@@ -83,9 +83,14 @@ def write_print(
         if note is not None:
             result.notes.append(note)
     lang = resolve_lang(lang)
-    maps = write_print_maps(result, folder, lang=lang, typeface=typeface)
-    figures = [path for path in maps if path.suffix == ".png"]
-    report = write_report_pdf(result, folder, figures=figures, lang=lang, typeface=typeface)
+    indexed: dict[Path, Any] = {}  # each page for report.pdf, from the pixels its PNG was made of
+
+    def keep(png: Path, pixels: Any) -> None:
+        indexed[png] = _indexed(_image(pixels))
+
+    maps = write_print_maps(result, folder, lang=lang, typeface=typeface, on_pixels=keep)
+    figures = [(path, indexed[path]) for path in maps if path.suffix == ".png"]
+    report = _write_report_pdf(result, folder, figures, lang, typeface)
     return [path.relative_to(folder).as_posix() for path in [*maps, report]]
 
 
@@ -120,6 +125,18 @@ def write_report_pdf(
     lang = resolve_lang(lang)
     if typeface is None:
         typeface, lang, _ = print_typeface(lang)
+    pages = [(image, _indexed(_read(image))) for image in figures]
+    return _write_report_pdf(result, folder, pages, lang, typeface)
+
+
+def _write_report_pdf(
+    result: StudyResult,
+    folder: Path,
+    figures: Sequence[tuple[Path, Any]],
+    lang: str,
+    typeface: Typeface,
+) -> Path:
+    """Write ``folder/report.pdf`` with ``figures`` (each print map's PNG and its indexed image)."""
     study = result.study
     title = study.config.title if study.config is not None else study.name
     writer = _Writer(typeface, lang, title, study.started)
@@ -520,22 +537,23 @@ class _Writer:
             self.heading(label("technical_notes", lang), size=11)
             self.bullets(notes, colour=(119, 119, 119))
 
-    def figures(self, images: Sequence[Path]) -> None:
-        """List the print maps, then add each on a landscape page of its own."""
+    def figures(self, images: Sequence[tuple[Path, Any]]) -> None:
+        """List the print maps, then add each on a landscape page of its own.
+
+        ``images`` holds each map's PNG and the image to show (:func:`_indexed`).
+        """
         if not images:
             return
         self.portrait()
         self.heading(label("print_maps", self.lang))
-        self.paragraph(", ".join(f"print/{image.stem}.pdf" for image in images))
+        self.paragraph(", ".join(f"print/{path.stem}.pdf" for path, _ in images))
         pdf = self.pdf
-        for image in images:
+        for _, image in images:
             pdf.add_page(orientation="landscape")
             width = pdf.w - 2 * _MARGIN_MM + 10
             top = _MARGIN_MM + 2
             height = pdf.h - top - 14
-            pdf.image(
-                _indexed(image), x=_MARGIN_MM - 5, y=top, w=width, h=height, keep_aspect_ratio=True
-            )
+            pdf.image(image, x=_MARGIN_MM - 5, y=top, w=width, h=height, keep_aspect_ratio=True)
 
 
 def _plain_figure(value: Any, table: str, key: Any, column: str, *, fmt: str = "count") -> str:
@@ -543,7 +561,7 @@ def _plain_figure(value: Any, table: str, key: Any, column: str, *, fmt: str = "
     return figure_text(value, fmt)
 
 
-def _indexed(image: Path) -> Any:
+def _indexed(image: Any) -> Any:
     """Return a print map with its colours indexed (256): a third of the bytes in the PDF.
 
     The maps are flat colours and antialiased text, which 256 colours hold; the
@@ -553,10 +571,25 @@ def _indexed(image: Path) -> Any:
     """
     from PIL import Image
 
-    with Image.open(image) as opened:
-        return opened.convert("RGB").quantize(
-            256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
-        )
+    return image.convert("RGB").quantize(
+        256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+    )
+
+
+def _read(png: Path) -> Any:
+    """Return a PNG's image, read whole (the file is closed)."""
+    from PIL import Image
+
+    with Image.open(png) as opened:
+        opened.load()
+        return opened.copy()
+
+
+def _image(pixels: Any) -> Any:
+    """Return the image of a page's pixels (rows x columns x RGBA), as its PNG holds them."""
+    from PIL import Image
+
+    return Image.fromarray(pixels, mode="RGBA")
 
 
 def _alignment(cells: Sequence[Sequence[str]], column: int) -> str:
