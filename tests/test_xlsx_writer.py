@@ -35,6 +35,7 @@ def mixed_frame(seed: int, rows: int = 60) -> pd.DataFrame:
     shares[::7] = np.nan
     counts = pd.array(rng.integers(-(2**60), 2**60, size=rows), dtype="Int64")
     counts[::5] = pd.NA
+    labels = [TEXT[i] if i < len(TEXT) else None for i in rng.integers(0, len(TEXT) + 2, rows)]
     return pd.DataFrame(
         {
             "name": [TEXT[i] for i in rng.integers(0, len(TEXT), size=rows)],
@@ -51,6 +52,8 @@ def mixed_frame(seed: int, rows: int = 60) -> pd.DataFrame:
             "share_mixed": pd.Series([True, 0.5, "n/a", None] * (rows // 4), dtype=object),
             "objects": pd.Series([1, 2.5, "x", None] * (rows // 4), dtype=object),
             "float32": rng.random(rows).astype(np.float32),
+            "label": pd.Series(labels, dtype="str"),  # text with missing values (NaN)
+            "label_na": pd.Series(labels, dtype="string"),  # and with pd.NA
         }
     )
 

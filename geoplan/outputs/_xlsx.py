@@ -141,6 +141,10 @@ def _series_tails(series: pd.Series, style: int | None) -> list[str]:
         if dtype.kind in "iu" or np.isfinite(values).all():
             return [f'{attribute} t="n"><v>{v:.16g}</v></c>' for v in values.tolist()]
         return [_float_tail(v, attribute) for v in values.tolist()]
+    if isinstance(dtype, pd.StringDtype):  # text and missing values: each text made once
+        codes, texts = pd.factorize(series, use_na_sentinel=True)
+        tails = np.array([*(_text_tail(t) for t in texts), ' t="inlineStr" />'], dtype=object)
+        return list(tails[codes])  # a missing value's code, -1, takes the last: an empty cell
     return _value_tails(series.tolist(), attribute)
 
 
