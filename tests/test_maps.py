@@ -1008,3 +1008,35 @@ def test_each_communitys_indicator_popup_shows_its_own_values_targets_and_marks(
     for shown in ("乙", "10.0 (≥ 30.0) ✗"):
         assert shown in second
     assert "activity area" not in second  # no value: no line
+
+
+@pytest.mark.parametrize("repeated", [False, True])
+def test_popup_rows_hold_what_iterrows_gives(repeated):
+    # the popups read rows without a Series each; every value, its type and the row's
+    # name and columns are those iterrows gives (a repeated column name: iterrows itself)
+    import pandas as pd
+
+    frame = gpd.GeoDataFrame(
+        {
+            "name": ["甲", None, "<b>", np.nan],
+            "population": [1200, 0, 35, 7],
+            "meets": [True, False, True, False],
+            "score": [0.5, np.nan, 1.0, 0.0],
+        },
+        geometry=[shapely.Point(i, i) for i in range(4)],
+        index=pd.Index(["C1", "C2", "C3", "C4"], name="community"),
+    )
+    if repeated:
+        frame = pd.concat([frame, frame[["score"]]], axis=1)
+    for row, (name, series) in zip(maps._rows(frame), frame.iterrows(), strict=True):
+        assert row.name == name
+        assert list(row.index) == list(series.index)
+        for column in dict.fromkeys(series.index):
+            got, want = row[column], series[column]
+            if isinstance(want, pd.Series):  # a repeated name gives a Series, as iterrows does
+                assert isinstance(got, pd.Series)
+                assert got.equals(want)
+                continue
+            assert type(got) is type(want)
+            assert got is want or got == want or (pd.isna(got) and pd.isna(want))
+        assert row.get("absent", "none") == series.get("absent", "none")
