@@ -25,6 +25,7 @@ True
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import warnings
 from collections.abc import Sequence
@@ -208,7 +209,18 @@ def street_blocks(network: Network, *, min_area_m2: float = 2000.0) -> gpd.GeoDa
     faces = faces[order]
     index = pd.Index([f"B{i + 1:05d}" for i in range(len(faces))], name="community")
     log.info("made %d street blocks of at least %g m2 as communities", len(faces), min_area_m2)
-    return gpd.GeoDataFrame(geometry=faces, index=index, crs=network.crs)
+    blocks = gpd.GeoDataFrame(geometry=faces, index=index, crs=network.crs)
+    blocks.attrs[_STREET_BLOCKS] = _fingerprint(faces)  # faces of one plane never overlap
+    return blocks
+
+
+#: ``attrs`` key of street blocks: the fingerprint of the polygons as made.
+_STREET_BLOCKS = "geoplan_street_blocks"
+
+
+def _fingerprint(polygons: np.ndarray) -> str:
+    """Return a digest of the polygons' exact coordinates (their WKB), in order."""
+    return hashlib.sha256(b"".join(shapely.to_wkb(polygons).tolist())).hexdigest()
 
 
 # ----------------------------------------------------------------- inputs
@@ -242,6 +254,10 @@ def _valid_communities(communities: gpd.GeoDataFrame, network: Network) -> gpd.G
 def _report_overlaps(communities: gpd.GeoDataFrame) -> None:
     polys = np.asarray(communities.geometry.values)
     if not np.isin(shapely.get_type_id(polys), (3, 6)).all():  # villages as points
+        return
+    # street blocks, unchanged since made, are faces of one noded plane: none overlaps another
+    # (Harbin's 2,849: the pairwise test took 0.2 s, the digest 0.01 s)
+    if communities.attrs.get(_STREET_BLOCKS) == _fingerprint(polys):
         return
     tree = shapely.STRtree(polys)
     left, right = tree.query(polys, predicate="overlaps")
