@@ -581,7 +581,6 @@ def _read(png: Path) -> Any:
     from PIL import Image
 
     with Image.open(png) as opened:
-        opened.load()
         return opened.copy()
 
 

@@ -8,6 +8,7 @@ moved in complete); every file inside is written atomically.
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 import json
 import logging
@@ -346,14 +347,11 @@ class _Tables:
 
     def __init__(self, result: StudyResult) -> None:
         self.result = result
-        self._frames: dict[str, pd.DataFrame] | None = None
 
-    @property
+    @functools.cached_property
     def frames(self) -> dict[str, pd.DataFrame]:
         """The tables by name, in the order they are written."""
-        if self._frames is None:
-            self._frames = _table_frames(self.result)
-        return self._frames
+        return _table_frames(self.result)
 
     def csv(self, folder: Path) -> list[str]:
         """Write each table as ``tables/<name>.csv``; return their paths."""
