@@ -5,6 +5,7 @@ errors raised here, nothing written after a failure, nothing left running after 
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 import signal
@@ -620,6 +621,34 @@ def test_parallel_and_serial_runs_write_the_same_files(tmp_path, forks, jobs):
             assert_geodataframe_equal(frame, theirs[name])
     runs = [json.loads((f / "run.json").read_text(encoding="utf-8")) for f in (parallel, serial)]
     assert list(runs[0]["timings_s"]) == list(runs[1]["timings_s"])
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_a_missing_chinese_font_is_noted_and_warned_here_by_either_process(
+    result, tmp_path, monkeypatch, forks, jobs, parallel
+):
+    from geoplan.outputs import fonts
+
+    monkeypatch.setattr(fonts, "cjk_typeface", lambda: None)  # the fork copies it too
+    notes_before = list(result.notes)
+    try:
+        with (
+            geoplan.settings.override(parallel=parallel, lang="zh"),
+            pytest.warns(fonts.MissingFontWarning, match="fonts-noto-cjk") as warned,
+        ):
+            folder = geoplan.write_run(result, tmp_path / "run")
+        assert [job.forked for job in jobs] == [parallel]
+        written = json.loads((folder / "run.json").read_text(encoding="utf-8"))["notes"]
+        # once, after the notes the run had before writing, in run.json and report.html
+        english = [n for n in written if "English" in n and "fonts-noto-cjk" in n]
+        assert len(english) == 1
+        assert written[: len(notes_before)] == notes_before
+        assert written[len(notes_before)] == english[0]
+        assert html.escape(english[0]) in (folder / "report.html").read_text(encoding="utf-8")
+        assert sum(w.category is fonts.MissingFontWarning for w in warned) == 1
+        assert result.notes.count(english[0]) == 1
+    finally:
+        result.notes[:] = notes_before
 
 
 def test_a_failure_here_stops_the_print_writer_and_leaves_nothing(

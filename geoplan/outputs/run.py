@@ -17,7 +17,9 @@ import platform
 import re
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -29,7 +31,7 @@ import pandas as pd
 from geoplan._background import Job, SharedWork, Task, can_fork
 from geoplan._background import start as start_job
 from geoplan._errors import OutputError
-from geoplan._i18n import describe_cutoff, facility_type_label, level_name, resolve_lang
+from geoplan._i18n import describe_cutoff, facility_type_label, level_name
 from geoplan._io import atomic_path, safe_name, sha256
 from geoplan._study_groups import groups_table
 from geoplan._version import __version__
@@ -114,6 +116,7 @@ def write_all(
         shared["rasters"] = lambda: _rasters(result, folder)
     shared["tables"] = lambda: tables.csv(folder)
     work = SharedWork(shared, across_processes=print_outputs and can_fork())
+    notes_at = len(result.notes)  # the print writer's notes go here, as if written first
     printing = _start_print(result, folder, work) if print_outputs else None
     seconds: dict[str, float] = {}
     try:
@@ -126,9 +129,11 @@ def write_all(
             seconds["maps"] = time.perf_counter() - start
         done, took = work.do_the_rest()
         if printing is not None:
-            written["print"], (theirs, their_seconds) = printing.result()
-            seconds["print"] = printing.seconds - sum(their_seconds.values())
-            done, took = {**done, **theirs}, {**took, **their_seconds}
+            printed = printing.result()
+            printed.tell(result, notes_at)
+            written["print"] = printed.paths
+            seconds["print"] = printing.seconds - sum(printed.seconds.values())
+            done, took = {**done, **printed.shared}, {**took, **printed.seconds}
     except BaseException:  # a failure or Ctrl-C: the print writer writes nothing more
         if printing is not None:
             printing.cancel()
@@ -154,25 +159,43 @@ _PRINTING = Task(
 )
 
 
-def _start_print(
-    result: StudyResult, folder: Path, work: SharedWork
-) -> Job[tuple[list[str], tuple[dict[str, Any], dict[str, float]]]]:
+@dataclass(frozen=True)
+class _Printed:
+    """What the print writer did: its files, the notes and warnings it left, the shared pieces."""
+
+    paths: list[str]
+    notes: list[str]
+    warned: list[tuple[str, type[Warning]]]
+    shared: dict[str, Any]
+    seconds: dict[str, float]
+
+    def tell(self, result: StudyResult, at: int) -> None:
+        """Put the notes into ``result``'s at ``at``, and raise the warnings, here."""
+        result.notes[at:at] = self.notes
+        for text, kind in self.warned:
+            warnings.warn(text, kind, stacklevel=3)
+
+
+def _start_print(result: StudyResult, folder: Path, work: SharedWork) -> Job[_Printed]:
     """Start writing the print maps and report.pdf, then what is left of ``work``.
 
-    See :func:`~.report_pdf.write_print`. The typeface is chosen here, so that
-    the note a missing Chinese font leaves reaches run.json and report.html
-    whichever process writes the files.
+    See :func:`~.report_pdf.write_print`. The typeface is chosen by the
+    process that writes them (finding the fonts and loading matplotlib took
+    Harbin's run 0.6 s before the second process could start); the note a
+    missing Chinese font leaves, and its warning, come back with the files
+    for :meth:`_Printed.tell` to add where this process chose it before.
     """
-    from geoplan.outputs.fonts import print_typeface
-    from geoplan.outputs.report_pdf import write_print
 
-    typeface, lang, note = print_typeface(resolve_lang(None))
-    if note is not None:
-        result.notes.append(note)
+    def write() -> _Printed:
+        from geoplan.outputs.report_pdf import write_print
 
-    def write() -> tuple[list[str], tuple[dict[str, Any], dict[str, float]]]:
-        printed = write_print(result, folder, lang=lang, typeface=typeface)
-        return printed, work.do_the_rest()
+        before = len(result.notes)
+        with warnings.catch_warnings(record=True) as raised:
+            paths = write_print(result, folder)
+        notes = result.notes[before:]
+        del result.notes[before:]  # this process's result, where it is not a copy
+        warned = [(str(w.message), w.category) for w in raised]
+        return _Printed(paths, notes, warned, *work.do_the_rest())
 
     return start_job(write, _PRINTING)
 
