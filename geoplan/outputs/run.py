@@ -170,7 +170,7 @@ class _Printed:
     seconds: dict[str, float]
 
     def tell(self, result: StudyResult, at: int) -> None:
-        """Put the notes into ``result``'s at ``at``, and raise the warnings, here."""
+        """Insert the notes into ``result.notes`` at ``at``; raise the warnings in this process."""
         result.notes[at:at] = self.notes
         for text, kind in self.warned:
             warnings.warn(text, kind, stacklevel=3)
