@@ -631,8 +631,9 @@ def _shelves(shapes_: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], tup
     widths = {square, *(widest + (2 * square - widest) * i // 10 for i in range(11))}
     flush = itertools.accumulate(shapes_[k][1] for k in order)
     widths.update(w for w in flush if widest <= w <= 2 * square)
-    width = min(sorted(widths), key=lambda w: _on_shelves(shapes_, order, w)[1] * w)
-    corners, height = _on_shelves(shapes_, order, width)
+    packed = {w: _on_shelves(shapes_, order, w) for w in sorted(widths)}
+    width = min(packed, key=lambda w: packed[w][1] * w)
+    corners, height = packed[width]
     return corners, (height, width)
 
 
