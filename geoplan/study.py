@@ -60,6 +60,7 @@ from geoplan._background import Job, Task
 from geoplan._background import start as start_job
 from geoplan._caveats import Caveat, people_text, travel_caveats, travel_record
 from geoplan._errors import ConfigError, GeoplanWarning, InputError
+from geoplan._gc import fewer_collections
 from geoplan._loader import Loaded, Loader, empty_points, tag_text
 from geoplan._scenario_inputs import read_scenarios
 from geoplan._study_groups import group_caveats, resolve_groups
@@ -263,6 +264,7 @@ class Study:
     scenarios: tuple[Scenario, ...] = ()
 
     @classmethod
+    @fewer_collections()
     def from_config(cls, config: StudyConfig) -> Study:
         """Read everything a study configuration names and resolve it.
 
@@ -832,6 +834,7 @@ class StudyResult:
     prepared: dict[str, Any] = field(default_factory=dict)
 
 
+@fewer_collections()
 def run_study(
     study: Study,
     *,

@@ -21,6 +21,7 @@ LAYERS = {
     "geoplan._version": 0,
     "geoplan._segments": 0,
     "geoplan._background": 0,
+    "geoplan._gc": 0,
     "geoplan.standards": 1,
     "geoplan.coords": 1,
     "geoplan._i18n": 1,

@@ -31,6 +31,7 @@ import pandas as pd
 from geoplan._background import Job, SharedWork, Task, can_fork
 from geoplan._background import start as start_job
 from geoplan._errors import OutputError
+from geoplan._gc import fewer_collections
 from geoplan._i18n import describe_cutoff, facility_type_label, level_name
 from geoplan._io import atomic_path, safe_name, sha256
 from geoplan._study_groups import groups_table
@@ -200,6 +201,7 @@ def _start_print(result: StudyResult, folder: Path, work: SharedWork) -> Job[_Pr
     return start_job(write, _PRINTING)
 
 
+@fewer_collections()
 def write_run(
     result: StudyResult,
     target: str | os.PathLike[str] | RunFolder,
