@@ -8,10 +8,11 @@ and frees nearly all of them by reference counting, not by the collector;
 the collections found little and cost time. Inside :func:`fewer_collections`
 a young collection runs every :data:`THRESHOLDS` ``[0]`` allocations and the
 older ones rarely, so cyclic garbage is still collected, later. Measured on
-Harbin's whole study, four rounds alternately (2026-12-04): 11.65 -> 10.66 s
-on average, CPU 19.3 -> 17.8 s, peak PSS of the process tree 1,084-1,143 ->
-1,122-1,130 MB. A forked child (:mod:`geoplan._background`) inherits the
-setting, so it also touches fewer of the pages it shares with this process.
+Harbin's whole study, ten pairs alternately (2026-12-04, bench/README.md):
+10.93 -> 10.51 s on average, CPU 18.5 -> 17.7 s, peak PSS of the process tree
+unchanged within its spread. A forked child (:mod:`geoplan._background`)
+inherits the setting, so it also touches fewer of the pages it shares with
+this process (the 200k city's tree peaked 60-80 MB lower).
 
 The previous thresholds come back on leaving: a notebook's own work is
 collected as before. The setting is the process's, not a thread's.

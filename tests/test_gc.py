@@ -10,6 +10,7 @@ import geoplan
 from geoplan._gc import THRESHOLDS, fewer_collections
 from geoplan.config import parse_config
 from geoplan.study import Study, run_study
+from tests.test_study import _synthetic_config
 
 USERS = (1_234, 5, 6)  # a notebook's own thresholds, to be found again after each call
 
@@ -54,16 +55,7 @@ def test_loading_running_and_writing_a_study_collect_less_and_restore(
 
     monkeypatch.setattr(Loader, "load", loading)
     monkeypatch.setattr(run_module, "write_all", writing)
-    config = parse_config(
-        {
-            "study": {"name": "collections"},
-            "network": {"source": "synthetic"},
-            "synthetic": {"area_km2": 1.0, "seed": 2},
-            "communities": {"source": "synthetic"},
-            "population": {"source": "synthetic"},
-            "outputs": {"maps": False},
-        }
-    )
+    config = parse_config(_synthetic_config(outputs={"maps": False}))
     study = Study.from_config(config)
     assert gc.get_threshold() == USERS
     result = run_study(study, on_step=lambda step: seen.setdefault(step, gc.get_threshold()))
