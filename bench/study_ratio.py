@@ -28,7 +28,7 @@ import geoplan
 from geoplan.config import StudyConfig, parse_config
 from geoplan.datasets import area_for_nodes
 from geoplan.outputs import write_run
-from geoplan.outputs.run import preparations
+from geoplan.outputs.run import preparations, print_ahead
 from geoplan.study import study_settings
 
 from ._harness import Table
@@ -79,9 +79,10 @@ def whole_study(config: StudyConfig) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp, study_settings(config):
         start, cpu = time.perf_counter(), _cpu_seconds()
         study = geoplan.Study.from_config(config)
-        result = geoplan.run_study(study, meanwhile=preparations(study))
-        written = time.perf_counter()
-        write_run(result, Path(tmp) / config.name)
+        with print_ahead(study) as ahead:
+            result = geoplan.run_study(study, meanwhile=preparations(study))
+            written = time.perf_counter()
+            write_run(result, Path(tmp) / config.name, print_ahead=ahead)
         end, cpu = time.perf_counter(), _cpu_seconds() - cpu
     steps = dict(result.timings)
     steps["write"] = round(end - written, 3)

@@ -13,6 +13,11 @@ child is a copy of this process at the moment of the fork (the study's frames
 are shared, not pickled), so what it computes or writes is byte for byte what
 this process would.
 
+A job may also be forked before what it works on exists (:func:`start_given`):
+the child gets ready (the print writer loads matplotlib, fpdf and the fonts
+while the run's steps go on) and then waits for this process to
+:meth:`~GivenJob.give` it its input, which is pickled (the run's results).
+
 The child is forked only where that is known to be safe: on Linux, with free
 memory for a copy of this whole process (the child shares its pages until it
 writes them; Harbin's child held 0.32 GB of its own beside the parent's 0.94),
@@ -55,7 +60,7 @@ from typing import Any, Generic, TypeVar
 from geoplan._errors import GeoplanError
 from geoplan.settings import settings
 
-__all__ = ["Job", "SharedWork", "Task", "can_fork", "start"]
+__all__ = ["GivenJob", "Job", "SharedWork", "Task", "can_fork", "start", "start_given"]
 
 T = TypeVar("T")
 
@@ -202,6 +207,90 @@ class _ForkedJob(Job[T]):
         return done
 
 
+#: How much lower than this process's the priority of a child getting ready is (nice(2)):
+#: it then uses the time the run's own processes leave, not theirs.
+_READYING_NICENESS = 10
+
+
+class GivenJob(_ForkedJob[Any], Generic[T]):
+    """A forked child that gets ready, waits for its input, then runs a function of it.
+
+    Made by :func:`start_given`. :meth:`give` sends the input (pickled; the
+    child reads it while it is still getting ready, so this process never
+    waits for it); :meth:`~Job.result` and :meth:`~Job.cancel` are a
+    forked job's.
+    """
+
+    def __init__(
+        self,
+        function: Callable[[Any], T],
+        task: Task,
+        ready: Callable[[], None] | None = None,
+    ) -> None:
+        context = multiprocessing.get_context("fork")
+        inbox, outbox = context.Pipe(duplex=False)
+        self._outbox: Connection | None = outbox
+
+        def when_given() -> tuple[T, float]:
+            outbox.close()  # this child's copy: only this process's closing ends the wait
+            given: list[Any] = []
+            reader = threading.Thread(target=_read_into, args=(inbox, given), daemon=True)
+            reader.start()
+            _get_ready(ready)
+            reader.join()
+            if not given:
+                msg = f"{task.doing}: the run ended before its results were given"
+                raise task.error(msg)
+            begin = time.perf_counter()
+            return function(given[0]), time.perf_counter() - begin
+
+        super().__init__(when_given, task)
+        inbox.close()
+
+    def result(self) -> T:
+        """Wait for the child; return its result (its time, once given, in :attr:`seconds`)."""
+        timed: tuple[T, float] = super().result()
+        value, self.seconds = timed
+        return value
+
+    def give(self, value: Any) -> None:
+        """Send the child its input (once); it then runs the function of it."""
+        if self._outbox is None:
+            msg = "a given job's input is given once"
+            raise RuntimeError(msg)
+        outbox, self._outbox = self._outbox, None
+        try:
+            outbox.send_bytes(ForkingPickler.dumps(value))
+        finally:
+            outbox.close()
+
+    def cancel(self) -> None:
+        """Stop the child, given its input or not."""
+        if self._outbox is not None:
+            self._outbox.close()
+            self._outbox = None
+        super().cancel()
+
+
+def _read_into(inbox: Connection, given: list[Any]) -> None:
+    """Append what ``inbox`` receives to ``given`` (nothing when it is closed unsent)."""
+    with contextlib.suppress(EOFError, OSError):
+        given.append(pickle.loads(inbox.recv_bytes()))  # noqa: S301 - our own process's bytes
+    inbox.close()
+
+
+def _get_ready(ready: Callable[[], None] | None) -> None:
+    """Run ``ready`` at a lower priority; a failure leaves the work to be done when needed."""
+    with contextlib.suppress(OSError):
+        os.nice(_READYING_NICENESS)
+    if ready is None:
+        return
+    try:
+        ready()
+    except Exception:  # done again, and reported, where it is needed
+        log.debug("getting ready failed; it is left to the job", exc_info=True)
+
+
 class SharedWork:
     """Pieces of work either of two processes may do: each is done once, by the first to ask.
 
@@ -216,6 +305,9 @@ class SharedWork:
         Name to function (no arguments), in the order they are handed out.
     across_processes
         Whether a forked child will share them (a counter in shared memory).
+    counter
+        The shared counter to use, made before a child was forked
+        (:func:`shared_counter`); it implies ``across_processes``.
 
     Examples
     --------
@@ -227,11 +319,17 @@ class SharedWork:
     ({}, {})
     """
 
-    def __init__(self, pieces: dict[str, Callable[[], Any]], *, across_processes: bool) -> None:
+    def __init__(
+        self,
+        pieces: dict[str, Callable[[], Any]],
+        *,
+        across_processes: bool,
+        counter: Any = None,
+    ) -> None:
         self._pieces = list(pieces.items())
-        self._counter: Any = None
-        if across_processes:
-            self._counter = multiprocessing.get_context("fork").Value("i", 0)
+        self._counter: Any = counter
+        if counter is None and across_processes:
+            self._counter = shared_counter()
         self._taken = 0
 
     def _take(self) -> int:
@@ -253,6 +351,11 @@ class SharedWork:
             done[name] = function()
             seconds[name] = time.perf_counter() - begin
         return done, seconds
+
+
+def shared_counter() -> Any:
+    """Return a counter at 0 in shared memory, for a :class:`SharedWork` of a child forked later."""
+    return multiprocessing.get_context("fork").Value("i", 0)
 
 
 def can_fork() -> bool:
@@ -341,6 +444,48 @@ def start(
     if not _no_other_threads():  # a thread started meanwhile
         return Job(function, task)
     return _ForkedJob(function, task, afterwards)
+
+
+def start_given(
+    function: Callable[[Any], T],
+    task: Task,
+    *,
+    ready: Callable[[], None] | None = None,
+) -> GivenJob[T] | None:
+    """Fork a child that runs ``ready`` now and ``function(input)`` once given its input.
+
+    Returns None where :func:`can_fork` does not hold: the caller then does
+    the work itself, when it has the input.
+
+    Parameters
+    ----------
+    function
+        What to run on the input :meth:`GivenJob.give` sends (it must pickle);
+        what it returns must pickle.
+    task
+        What it does, for messages.
+    ready
+        Work that makes ``function`` quicker (imports, files read), done in
+        the child meanwhile at a lower priority (nice 10); a failure in it is
+        ignored.
+
+    Examples
+    --------
+    >>> job = start_given(lambda n: n * 7, Task("multiplying", "multiply by hand"))
+    >>> if job is None:  # no second process here: the caller does it
+    ...     answer = 6 * 7
+    ... else:
+    ...     job.give(6)
+    ...     answer = job.result()
+    >>> answer
+    42
+    """
+    if not can_fork():
+        return None
+    _stop_progress_monitors()
+    if not _no_other_threads():
+        return None
+    return GivenJob(function, task, ready)
 
 
 def _stop_progress_monitors() -> None:

@@ -4,10 +4,13 @@ errors raised here, nothing written after a failure, nothing left running after 
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hashlib
 import html
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -26,7 +29,7 @@ import geoplan
 from geoplan import _background
 from geoplan import _loader as loader_module
 from geoplan import study as study_module
-from geoplan._background import SharedWork, _ForkedJob, can_fork
+from geoplan._background import SharedWork, _ForkedJob, can_fork, shared_counter, start_given
 from geoplan._background import start as start_job
 from geoplan._errors import DataSourceError, GeoplanWarning, InputError, OutputError
 from geoplan._loader import Loader
@@ -247,6 +250,80 @@ def test_shared_work_is_done_once_by_whichever_process_asks_first(tmp_path, fork
     assert os.getpid() not in there.values()
     assert set(seconds) == set(there)
     assert sorted(p.name.split("-")[0] for p in tmp_path.iterdir()) == sorted(names)
+
+
+def test_a_job_given_its_input_later_gets_ready_first_then_runs_on_it(tmp_path, forks):
+    ready = tmp_path / "ready"
+
+    def get_ready() -> None:
+        time.sleep(0.3)
+        ready.write_text(str(os.nice(0)))  # its priority while getting ready
+
+    job = start_given(
+        lambda given: (sum(given), os.getpid()), run_module._PRINTING, ready=get_ready
+    )
+    assert job is not None
+    assert job.forked
+    begin = time.perf_counter()
+    job.give(list(range(1_000_000)))  # read while the child gets ready: no wait here
+    assert time.perf_counter() - begin < 0.3
+    total, pid = job.result()
+    assert total == 499_999_500_000
+    assert job.seconds < 0.3  # its own time once given, not the time getting ready
+    assert pid == job._process.pid != os.getpid()
+    assert int(ready.read_text()) == os.nice(0) + 10  # it got ready at a lower priority
+    with pytest.raises(RuntimeError, match="given once"):
+        job.give([1])
+
+
+def test_a_job_given_nothing_is_stopped_and_a_failure_getting_ready_is_ignored(forks):
+    job = start_given(lambda given: given, run_module._PRINTING)
+    assert job is not None
+    job.cancel()
+    assert not job._process.is_alive()
+    job = start_given(
+        lambda given: given * 2, run_module._PRINTING, ready=raising(ValueError, "no fonts")
+    )
+    assert job is not None
+    job.give(21)
+    assert job.result() == 42
+
+
+def test_no_job_given_its_input_later_where_no_child_may_be_forked():
+    with geoplan.settings.override(parallel=False):
+        assert start_given(lambda given: given, run_module._PRINTING) is None
+
+
+def test_shared_work_may_use_a_counter_made_before_the_fork(forks):
+    counter = shared_counter()
+    job = start(
+        lambda: SharedWork({"a": lambda: 1}, across_processes=True, counter=counter).do_the_rest()
+    )
+    there, _ = job.result()
+    assert there == {"a": 1}
+    here, _ = SharedWork({"a": lambda: 2}, across_processes=True, counter=counter).do_the_rest()
+    assert here == {}  # taken by the child
+
+
+def test_a_forked_child_holds_no_copy_of_the_run_folders_lock(tmp_path, forks):
+    from geoplan.outputs import run_folder
+
+    def lock_files_open() -> list[str]:
+        found = []
+        for fd in Path("/proc/self/fd").iterdir():
+            with contextlib.suppress(OSError):
+                target = os.readlink(fd)
+                if target.endswith(".run.lock"):
+                    found.append(target)
+        return found
+
+    with run_folder._locked(tmp_path / "run"):
+        assert lock_files_open()  # this process holds it
+        job = start(lock_files_open)
+        assert job.forked
+        # a child outliving a killed run by a moment would keep the next run out
+        assert job.result() == []
+        assert lock_files_open()
 
 
 def wait_for(path: Path, seconds: float = 60.0) -> None:
@@ -621,6 +698,102 @@ def test_parallel_and_serial_runs_write_the_same_files(tmp_path, forks, jobs):
             assert_geodataframe_equal(frame, theirs[name])
     runs = [json.loads((f / "run.json").read_text(encoding="utf-8")) for f in (parallel, serial)]
     assert list(runs[0]["timings_s"]) == list(runs[1]["timings_s"])
+
+
+def test_a_print_writer_started_ahead_writes_the_same_files(tmp_path, forks, jobs, proposals):
+    config = synthetic_config()
+    config["outputs"]["rasters"] = True
+    study = geoplan.Study.from_config(parse_config(config))
+    with run_module.print_ahead(study) as ahead:
+        assert ahead is not None
+        result = geoplan.run_study(study, meanwhile=run_module.preparations(study))
+        early = geoplan.write_run(result, tmp_path / "ahead", print_ahead=ahead)
+        assert ahead.job.result  # used: given the results, its result taken
+        assert not ahead.job._process.is_alive()
+    assert jobs == []  # no print writer forked while writing
+    assert [job.forked for job in proposals] == [True]
+    with geoplan.settings.override(parallel=False):
+        serial = geoplan.write_run(result, tmp_path / "serial")
+    files = printed(early)
+    assert sum(p.startswith("print/") for p in files) >= 4
+    assert files == printed(serial)
+    assert rasters(early) == rasters(serial)
+    for name in ("tables", "sites"):
+        assert {p.name: p.read_bytes() for p in sorted((early / name).glob("*.csv"))} == {
+            p.name: p.read_bytes() for p in sorted((serial / name).glob("*.csv"))
+        }
+    assert list(layers(early)) == list(layers(serial))
+    runs = [json.loads((f / "run.json").read_text(encoding="utf-8")) for f in (early, serial)]
+    assert runs[0]["notes"] == runs[1]["notes"]
+    assert list(runs[0]["timings_s"]) == list(runs[1]["timings_s"])
+
+
+def test_a_print_writer_started_ahead_and_not_used_is_stopped(tmp_path, forks, jobs):
+    study = geoplan.Study.from_config(parse_config(synthetic_config()))
+    with run_module.print_ahead(study) as ahead:
+        assert ahead is not None
+        process = ahead.job._process
+        assert process.is_alive()
+    assert not process.is_alive()
+    # started for another study, it is stopped and a writer is forked for this one
+    other = geoplan.Study.from_config(parse_config(synthetic_config()))
+    result = geoplan.run_study(other)
+    with run_module.print_ahead(study) as ahead:
+        folder = geoplan.write_run(result, tmp_path / "other", print_ahead=ahead)
+        assert not ahead.job._process.is_alive()
+    assert [job.forked for job in jobs] == [True]
+    assert (folder / "report.pdf").is_file()
+
+
+def test_results_too_large_to_send_are_written_by_a_writer_forked_now(
+    tmp_path, forks, jobs, monkeypatch
+):
+    study = geoplan.Study.from_config(parse_config(synthetic_config()))
+    result = geoplan.run_study(study)
+    given = dataclasses.replace(result, study=None, prepared={})
+    sent = len(pickle.dumps(given))
+    estimate = run_module._bytes(result)
+    assert sent / 2 < estimate < sent * 2  # the estimate bounds what would be sent
+    monkeypatch.setattr(run_module, "_GIVEN_AT_MOST", estimate - 1)
+    with run_module.print_ahead(study) as ahead:
+        folder = geoplan.write_run(result, tmp_path / "large", print_ahead=ahead)
+        assert not ahead.job._process.is_alive()  # stopped, never given the results
+    assert [job.forked for job in jobs] == [True]
+    with geoplan.settings.override(parallel=False):
+        serial = geoplan.write_run(result, tmp_path / "serial")
+    assert printed(folder) == printed(serial)
+
+
+def test_no_print_writer_ahead_for_a_study_that_prints_nothing_or_where_none_may_fork(forks):
+    config = synthetic_config()
+    config["outputs"]["print"] = False
+    with run_module.print_ahead(geoplan.Study.from_config(parse_config(config))) as ahead:
+        assert ahead is None
+    study = geoplan.Study.from_config(parse_config(synthetic_config()))
+    with geoplan.settings.override(parallel=False), run_module.print_ahead(study) as ahead:
+        assert ahead is None
+    with pytest.MonkeyPatch.context() as patch:  # a network too large
+        patch.setattr(run_module, "_AHEAD_AT_MOST_NODES", study.network.n_nodes - 1)
+        with run_module.print_ahead(study) as ahead:
+            assert ahead is None
+    with run_module.print_ahead(study) as ahead:
+        assert ahead is not None
+
+
+def test_a_missing_chinese_font_is_noted_once_by_a_print_writer_started_ahead(
+    tmp_path, monkeypatch, forks
+):
+    from geoplan.outputs import fonts
+
+    monkeypatch.setattr(fonts, "cjk_typeface", lambda: None)  # before the fork: it copies it
+    study = geoplan.Study.from_config(parse_config(synthetic_config()))
+    with geoplan.settings.override(lang="zh"), run_module.print_ahead(study) as ahead:
+        result = geoplan.run_study(study)
+        with pytest.warns(fonts.MissingFontWarning, match="fonts-noto-cjk") as warned:
+            folder = geoplan.write_run(result, tmp_path / "run", print_ahead=ahead)
+    written = json.loads((folder / "run.json").read_text(encoding="utf-8"))["notes"]
+    assert len([n for n in written if "English" in n and "fonts-noto-cjk" in n]) == 1
+    assert sum(w.category is fonts.MissingFontWarning for w in warned) == 1
 
 
 @pytest.mark.parametrize("parallel", [True, False])

@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from geoplan._i18n import facility_type_label, label, level_name
 from geoplan.config import StudyConfig, load_config
-from geoplan.outputs.run import preparations
+from geoplan.outputs.run import preparations, print_ahead
 from geoplan.report import RunFolder, write_run
 from geoplan.settings import BASEMAPS, settings
 from geoplan.study import Study, StudyResult, run_study, study_settings, study_totals
@@ -148,10 +148,14 @@ def run_steps(
                 bar.set_postfix_str(step)
                 bar.update()
 
-            result = run_study(study, steps=steps, on_step=advance, meanwhile=preparations(study))
-            bar.n = len(stages) - 1
-            bar.set_postfix_str("write")
-            written = write_run(result, folder, network_map=network_map)
+            # the print writer loads matplotlib and the fonts while the steps run
+            with print_ahead(study) as ahead:
+                result = run_study(
+                    study, steps=steps, on_step=advance, meanwhile=preparations(study)
+                )
+                bar.n = len(stages) - 1
+                bar.set_postfix_str("write")
+                written = write_run(result, folder, network_map=network_map, print_ahead=ahead)
             bar.update()
         echo_summary(result, written)
     return result, written

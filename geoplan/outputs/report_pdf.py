@@ -31,7 +31,7 @@ from fpdf.enums import WrapMode
 from geoplan._i18n import describe_cutoff, facility_type_label, label, level_name, resolve_lang
 from geoplan._io import atomic_path
 from geoplan._version import __version__
-from geoplan.outputs.fonts import Typeface, latin_typeface, print_typeface
+from geoplan.outputs.fonts import Typeface, cjk_typeface, latin_typeface, print_typeface
 from geoplan.outputs.print_maps import data_sources, figure_text, write_print_maps
 from geoplan.outputs.report_page import group_coverage, methods, scenario_tables
 from geoplan.study import StudyResult, study_totals
@@ -39,12 +39,41 @@ from geoplan.study import StudyResult, study_totals
 if TYPE_CHECKING:
     from fpdf import FPDF
 
-__all__ = ["write_print", "write_report_pdf"]
+__all__ = ["ready_to_print", "write_print", "write_report_pdf"]
 
 _BLUE = (49, 130, 189)  # the bars of report.html
 _HEAD_FILL = (243, 243, 243)
 _MARGIN_MM = 15.0
 _TEXT_PT = 10.0
+
+
+def ready_to_print() -> None:
+    """Load what writing the print maps and report.pdf uses, ahead of it.
+
+    matplotlib's figure, Agg and PDF backends and font manager, fpdf's font
+    subsetting (fontTools) and Pillow, and the machine's typefaces (found once
+    per process): about a second of a Harbin run's print writer, which
+    :func:`geoplan.outputs.run.print_ahead` spends while the run goes on.
+    Nothing is written; what fails here fails again, and is reported, where
+    it is used.
+    """
+    import importlib
+
+    for module in (
+        "matplotlib.figure",
+        "matplotlib.collections",
+        "matplotlib.patches",
+        "matplotlib.backends.backend_agg",
+        "matplotlib.backends.backend_pdf",
+        "matplotlib.font_manager",
+        "fpdf",
+        "fontTools.subset",
+        "PIL.Image",
+        "PIL.PngImagePlugin",
+    ):
+        importlib.import_module(module)
+    cjk_typeface()
+    latin_typeface()
 
 
 def write_print(

@@ -8,6 +8,7 @@ moved in complete); every file inside is written atomically.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import html
 import json
@@ -19,16 +20,25 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
-from geoplan._background import Job, SharedWork, Task, can_fork
+from geoplan._background import (
+    GivenJob,
+    Job,
+    SharedWork,
+    Task,
+    can_fork,
+    shared_counter,
+    start_given,
+)
 from geoplan._background import start as start_job
 from geoplan._errors import OutputError
 from geoplan._gc import fewer_collections
@@ -47,7 +57,7 @@ from geoplan.settings import settings
 from geoplan.standards import using_standards
 from geoplan.study import Study, StudyResult, study_settings, study_totals
 
-__all__ = ["preparations", "write_all", "write_run", "write_run_json"]
+__all__ = ["PrintAhead", "preparations", "print_ahead", "write_all", "write_run", "write_run_json"]
 
 log = logging.getLogger(__name__)
 
@@ -80,15 +90,17 @@ def write_all(
     offline_maps: bool | None = None,
     network_map: bool = False,
     print_outputs: bool | None = None,
+    ahead: PrintAhead | None = None,
 ) -> Written:
     """Write layers, tables, rasters, maps, print maps, report.pdf and report.html.
 
     ``print_outputs`` writes ``print/*.png|pdf`` and ``report.pdf``; by default
     when the study's ``[outputs] maps`` and ``print`` are on. They are written
     by a second process while this one writes the rest, where that is safe
-    (``settings.parallel``, :mod:`geoplan._background`); the tables, layers
-    and rasters by whichever process is free first. The files are the same
-    either way.
+    (``settings.parallel``, :mod:`geoplan._background`): ``ahead``'s when
+    given (:func:`print_ahead`), else one forked now; the tables, layers and
+    rasters by whichever process is free first. The files are the same either
+    way.
 
     Returns
     -------
@@ -102,23 +114,17 @@ def write_all(
     config = result.study.config
     if print_outputs is None:
         print_outputs = config is None or (config.maps and config.print_outputs)
-    # tables, layers and rasters are written by whichever process is free first: the
-    # print writer's (print maps and report.pdf, in a second process where it may fork,
-    # _background.py) once its own files are written, or this one once it has written
-    # the sites and HTML maps (on a big city the maps outlast the print maps). The
-    # longest piece is handed out first, so the two end close together: layers.gpkg
-    # (a 200k-node city's: 8.6 s), then the workbook, the rasters and the CSV tables.
-    tables = _Tables(result)
-    shared = {
-        "layers": lambda: _layers(result, folder),
-        "workbook": lambda: tables.workbook(folder),
-    }
-    if config is None or config.rasters:
-        shared["rasters"] = lambda: _rasters(result, folder)
-    shared["tables"] = lambda: tables.csv(folder)
-    work = SharedWork(shared, across_processes=print_outputs and can_fork())
+    # tables, layers and rasters: by whichever process is free first (_shared_pieces)
+    counter = ahead.counter if ahead is not None else None
+    work = SharedWork(
+        _shared_pieces(result, folder),
+        across_processes=print_outputs and can_fork(),
+        counter=counter if print_outputs else None,
+    )
     notes_at = len(result.notes)  # the print writer's notes go here, as if written first
-    printing = _start_print(result, folder, work) if print_outputs else None
+    printing = _start_print(result, folder, work, ahead) if print_outputs else None
+    if ahead is not None and printing is not ahead.job:
+        ahead.cancel()  # not wanted, or made for another study
     seconds: dict[str, float] = {}
     try:
         start = time.perf_counter()
@@ -177,7 +183,29 @@ class _Printed:
             warnings.warn(text, kind, stacklevel=3)
 
 
-def _start_print(result: StudyResult, folder: Path, work: SharedWork) -> Job[_Printed]:
+def _shared_pieces(result: StudyResult, folder: Path) -> dict[str, Callable[[], Any]]:
+    """Return the writing either process may do, longest first (see :func:`write_all`)."""
+    # tables, layers and rasters are written by whichever process is free first: the
+    # print writer's (print maps and report.pdf, in a second process where it may fork,
+    # _background.py) once its own files are written, or this one once it has written
+    # the sites and HTML maps (on a big city the maps outlast the print maps). The
+    # longest piece is handed out first, so the two end close together: layers.gpkg
+    # (a 200k-node city's: 8.6 s), then the workbook, the rasters and the CSV tables.
+    config = result.study.config
+    tables = _Tables(result)
+    shared = {
+        "layers": lambda: _layers(result, folder),
+        "workbook": lambda: tables.workbook(folder),
+    }
+    if config is None or config.rasters:
+        shared["rasters"] = lambda: _rasters(result, folder)
+    shared["tables"] = lambda: tables.csv(folder)
+    return shared
+
+
+def _start_print(
+    result: StudyResult, folder: Path, work: SharedWork, ahead: PrintAhead | None
+) -> Job[_Printed]:
     """Start writing the print maps and report.pdf, then what is left of ``work``.
 
     See :func:`~.report_pdf.write_print`. The typeface is chosen by the
@@ -185,20 +213,165 @@ def _start_print(result: StudyResult, folder: Path, work: SharedWork) -> Job[_Pr
     Harbin's run 0.6 s before the second process could start); the note a
     missing Chinese font leaves, and its warning, come back with the files
     for :meth:`_Printed.tell` to add where this process chose it before.
+    ``ahead``, when it was started for this study, is given the results
+    instead of a process being forked now.
+    """
+    if ahead is not None and ahead.study is result.study and _bytes(result) <= _GIVEN_AT_MOST:
+        # without the study, which the writer holds, nor the work done ahead for the maps
+        given = dataclasses.replace(result, study=cast(Study, None), prepared={})
+        try:
+            ahead.job.give(_Given(given, folder, settings.as_dict()))
+        except OSError:  # it was stopped (the machine's memory): one is forked now
+            log.debug("the print writer started ahead is gone; forking one now", exc_info=True)
+        else:
+            return ahead.job
+    return start_job(lambda: _print_then_share(result, folder, work), _PRINTING)
+
+
+#: Networks larger than this (nodes) get no print writer started ahead: their results are
+#: too large to send (:data:`_GIVEN_AT_MOST`), and a process forked before the run holds
+#: copies of the pages the run changes (a 200k-node city's process tree 0.2-0.3 GB more).
+_AHEAD_AT_MOST_NODES = 100_000
+
+#: Results larger than this (estimated, in bytes) are not given to a print writer started
+#: ahead: one forked now shares them instead. Pickling, sending and reading back a 200k-node
+#: city's results (122 MB) took about 2 s, more than the second the writer saves by loading
+#: ahead; Harbin's (22 MB) about 0.3 s.
+_GIVEN_AT_MOST = 48_000_000
+
+
+def _bytes(value: Any, depth: int = 0) -> int:
+    """Estimate the bytes of the frames in ``value`` (a result, its parts), without the study.
+
+    Each frame counts its columns' memory (8 bytes per text or geometry) and 16
+    bytes per geometry coordinate; what holds frames (dataclasses, dicts,
+    lists) counts theirs. A quick bound on the pickled size, not a measure of it.
+    """
+    if isinstance(value, pd.DataFrame):
+        found = int(value.memory_usage(index=True, deep=False).sum())
+        for column in value.columns[(value.dtypes == "geometry").to_numpy()]:
+            found += 16 * int(shapely.get_num_coordinates(value[column].to_numpy()).sum())
+        return found
+    parts: Any = ()
+    if depth > 4 or isinstance(value, Study):
+        parts = ()
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        parts = [getattr(value, f.name) for f in dataclasses.fields(value)]
+    elif isinstance(value, dict):
+        parts = value.values()
+    elif isinstance(value, list | tuple):
+        parts = value
+    return sum(_bytes(part, depth + 1) for part in parts)
+
+
+def _print_then_share(result: StudyResult, folder: Path, work: SharedWork) -> _Printed:
+    """Write the print maps and report.pdf, then what is left of ``work`` (the print writer)."""
+    from geoplan.outputs.report_pdf import write_print
+
+    before = len(result.notes)
+    with warnings.catch_warnings(record=True) as raised:
+        # every warning comes back: this process's filters were copied when it was forked,
+        # the filters in force where they are raised (_Printed.tell) decide
+        warnings.simplefilter("always")
+        paths = write_print(result, folder)
+    notes = result.notes[before:]
+    del result.notes[before:]  # this process's result, where it is not a copy
+    warned = [(str(w.message), w.category) for w in raised]
+    return _Printed(paths, notes, warned, *work.do_the_rest())
+
+
+@dataclass(frozen=True)
+class _Given:
+    """What a print writer started ahead is given: the results, the folder, the settings.
+
+    The results come without the study: the writer holds its own copy of it.
     """
 
-    def write() -> _Printed:
-        from geoplan.outputs.report_pdf import write_print
+    result: StudyResult
+    folder: Path
+    settings: dict[str, Any]
 
-        before = len(result.notes)
-        with warnings.catch_warnings(record=True) as raised:
-            paths = write_print(result, folder)
-        notes = result.notes[before:]
-        del result.notes[before:]  # this process's result, where it is not a copy
-        warned = [(str(w.message), w.category) for w in raised]
-        return _Printed(paths, notes, warned, *work.do_the_rest())
 
-    return start_job(write, _PRINTING)
+@dataclass(frozen=True)
+class PrintAhead:
+    """A study's print writer, forked before its run (see :func:`print_ahead`).
+
+    Attributes
+    ----------
+    study
+        The study it was forked with (it holds its own copy).
+    job
+        The forked child, waiting for the run's results.
+    counter
+        The counter of the writing the two processes share, made before the fork.
+    """
+
+    study: Study = field(repr=False)
+    job: GivenJob[_Printed]
+    counter: Any
+
+    def cancel(self) -> None:
+        """Stop it (nothing it wrote stays: it writes only once given the results)."""
+        self.job.cancel()
+
+
+@contextlib.contextmanager
+def print_ahead(study: Study) -> Iterator[PrintAhead | None]:
+    """Fork the print writer of ``study``'s run now, to load what it needs while the run goes on.
+
+    The print writer (print maps and report.pdf, then the writing left) spends
+    its first second loading matplotlib, fpdf and the fonts; forked before
+    :func:`~geoplan.run_study`, it does that in the time the run's processes
+    leave (at a lower priority), then waits for :func:`write_run`'s
+    ``print_ahead=`` to give it the results. Yields None (and
+    :func:`write_run` forks one as before) where no second process may be
+    forked, when the study prints nothing, or for a network of more than
+    100,000 nodes (whose results are better shared by a writer forked when
+    they are written); the writer is stopped on leaving the block if it was
+    not used.
+
+    Examples
+    --------
+    >>> with print_ahead(study) as ahead:  # doctest: +SKIP
+    ...     result = geoplan.run_study(study, meanwhile=preparations(study))
+    ...     write_run(result, "out/harbin", print_ahead=ahead)
+    """
+    config = study.config
+    prints = config is None or (config.maps and config.print_outputs)
+    if not prints or study.network.n_nodes > _AHEAD_AT_MOST_NODES:
+        yield None
+        return
+    counter = shared_counter() if can_fork() else None
+    job = start_given(
+        functools.partial(_print_given, study, counter), _PRINTING, ready=_ready_to_print
+    )
+    ahead = PrintAhead(study, job, counter) if job is not None else None
+    try:
+        yield ahead
+    finally:
+        if ahead is not None:
+            ahead.cancel()
+
+
+def _print_given(study: Study, counter: Any, given: _Given) -> _Printed:
+    """Write the print maps, report.pdf and the writing left, from the results given."""
+    result = dataclasses.replace(given.result, study=study)
+    with (
+        fewer_collections(),
+        settings.override(**given.settings),
+        using_standards(study.standards),
+    ):
+        work = SharedWork(
+            _shared_pieces(result, given.folder), across_processes=True, counter=counter
+        )
+        return _print_then_share(result, given.folder, work)
+
+
+def _ready_to_print() -> None:
+    """Load what the print writer uses: matplotlib, fpdf, fontTools, the typefaces."""
+    from geoplan.outputs.report_pdf import ready_to_print
+
+    ready_to_print()
 
 
 @fewer_collections()
@@ -209,6 +382,7 @@ def write_run(
     force: bool = False,
     offline_maps: bool | None = None,
     network_map: bool = False,
+    print_ahead: PrintAhead | None = None,
 ) -> Path:
     """Write a study's results as a run folder.
 
@@ -235,6 +409,9 @@ def write_run(
         without the internet; default ``settings.offline_maps``.
     network_map
         Also draw the network (large for a big city).
+    print_ahead
+        The print writer forked before the run (:func:`print_ahead`), which
+        then writes the print maps and report.pdf; the files are the same.
 
     Returns
     -------
@@ -257,7 +434,13 @@ def write_run(
         _settings_of(result),
         folder.staging() as staging,
     ):
-        written = write_all(result, staging, offline_maps=offline_maps, network_map=network_map)
+        written = write_all(
+            result,
+            staging,
+            offline_maps=offline_maps,
+            network_map=network_map,
+            ahead=print_ahead,
+        )
         # the whole run, from the moment the study began to load
         write_run_json(result, staging, written, started=result.study.started)
     return folder.target

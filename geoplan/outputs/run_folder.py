@@ -185,6 +185,23 @@ def _locked(target: Path) -> Iterator[None]:
         handle.close()
 
 
+def _let_go_in_child() -> None:
+    """Close a forked child's copies of the held locks: only the run that took one holds it.
+
+    A lock (flock) lasts while any copy of its file is open; a child of the run
+    (the print writer, forked before the run or during it) that outlived a
+    killed run by a few milliseconds made the next run of the folder refuse.
+    """
+    for handle, _ in _HELD.values():
+        with contextlib.suppress(OSError):
+            handle.close()
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_let_go_in_child)
+
+
 def _acquire(lock: Path, target: Path) -> IO[str]:
     """Take the lock file, or refuse naming the run that holds it."""
     for _ in range(20):
