@@ -215,7 +215,9 @@ _READYING_NICENESS = 10
 class GivenJob(_ForkedJob[Any], Generic[T]):
     """A forked child that gets ready, waits for its input, then runs a function of it.
 
-    Made by :func:`start_given`. :meth:`give` sends the input (pickled; the
+    Made by :func:`start_given`. It gets ready in a thread of its own at nice
+    10 (in the time other processes leave) and runs the function at the
+    usual priority as soon as it has the input. :meth:`give` sends the input (pickled; the
     child reads it while it is still getting ready, so this process never
     waits for it); :meth:`~Job.result` and :meth:`~Job.cancel` are a
     forked job's.
@@ -236,7 +238,8 @@ class GivenJob(_ForkedJob[Any], Generic[T]):
             given: list[Any] = []
             reader = threading.Thread(target=_read_into, args=(inbox, given), daemon=True)
             reader.start()
-            _get_ready(ready)
+            if ready is not None:  # its own thread: the function runs at the usual priority
+                threading.Thread(target=_get_ready, args=(ready,), daemon=True).start()
             reader.join()
             if not given:
                 msg = f"{task.doing}: the run ended before its results were given"
@@ -279,12 +282,16 @@ def _read_into(inbox: Connection, given: list[Any]) -> None:
     inbox.close()
 
 
-def _get_ready(ready: Callable[[], None] | None) -> None:
-    """Run ``ready`` at a lower priority; a failure leaves the work to be done when needed."""
+def _get_ready(ready: Callable[[], None]) -> None:
+    """Run ``ready`` in this thread at a lower priority (Linux's nice is a thread's own).
+
+    The function given the input then runs at the usual priority, on a busy
+    machine too; should it need a module this thread is still importing,
+    Python's import lock makes it wait for that import. A failure here leaves
+    the work to be done when needed.
+    """
     with contextlib.suppress(OSError):
         os.nice(_READYING_NICENESS)
-    if ready is None:
-        return
     try:
         ready()
     except Exception:  # done again, and reported, where it is needed
@@ -466,8 +473,8 @@ def start_given(
         What it does, for messages.
     ready
         Work that makes ``function`` quicker (imports, files read), done in
-        the child meanwhile at a lower priority (nice 10); a failure in it is
-        ignored.
+        a thread of the child meanwhile at a lower priority (nice 10); a
+        failure in it is ignored.
 
     Examples
     --------

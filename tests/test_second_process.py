@@ -252,28 +252,39 @@ def test_shared_work_is_done_once_by_whichever_process_asks_first(tmp_path, fork
     assert sorted(p.name.split("-")[0] for p in tmp_path.iterdir()) == sorted(names)
 
 
-def test_a_job_given_its_input_later_gets_ready_first_then_runs_on_it(tmp_path, forks):
+def test_a_job_given_its_input_later_gets_ready_meanwhile_then_runs_on_it(tmp_path, forks):
     ready = tmp_path / "ready"
 
     def get_ready() -> None:
         time.sleep(0.3)
         ready.write_text(str(os.nice(0)))  # its priority while getting ready
 
-    job = start_given(
-        lambda given: (sum(given), os.getpid()), run_module._PRINTING, ready=get_ready
-    )
+    def add_up(given: list[int]) -> tuple[int, int, int]:
+        wait_for(ready)
+        return sum(given), os.getpid(), os.nice(0)
+
+    job = start_given(add_up, run_module._PRINTING, ready=get_ready)
     assert job is not None
     assert job.forked
     begin = time.perf_counter()
     job.give(list(range(1_000_000)))  # read while the child gets ready: no wait here
     assert time.perf_counter() - begin < 0.3
-    total, pid = job.result()
+    total, pid, niceness = job.result()
     assert total == 499_999_500_000
-    assert job.seconds < 0.3  # its own time once given, not the time getting ready
     assert pid == job._process.pid != os.getpid()
     assert int(ready.read_text()) == os.nice(0) + 10  # it got ready at a lower priority
+    assert niceness == os.nice(0)  # and works at the usual one
     with pytest.raises(RuntimeError, match="given once"):
         job.give([1])
+
+
+def test_a_given_jobs_time_is_its_own_once_given(forks):
+    job = start_given(lambda given: given * 2, run_module._PRINTING, ready=lambda: time.sleep(2))
+    assert job is not None
+    time.sleep(0.2)
+    job.give(21)
+    assert job.result() == 42
+    assert job.seconds < 0.5  # not the time it spent getting ready, nor waiting
 
 
 def test_a_job_given_nothing_is_stopped_and_a_failure_getting_ready_is_ignored(forks):
