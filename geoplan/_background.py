@@ -217,10 +217,10 @@ class GivenJob(_ForkedJob[Any], Generic[T]):
 
     Made by :func:`start_given`. It gets ready in a thread of its own at nice
     10 (in the time other processes leave) and runs the function at the
-    usual priority as soon as it has the input. :meth:`give` sends the input (pickled; the
-    child reads it while it is still getting ready, so this process never
-    waits for it); :meth:`~Job.result` and :meth:`~Job.cancel` are a
-    forked job's.
+    usual priority as soon as it has the input. :meth:`give` sends the input
+    (pickled; the child reads it while it is still getting ready, so this
+    process never waits for it); :meth:`~Job.result` and :meth:`~Job.cancel`
+    are a forked job's.
     """
 
     def __init__(
@@ -445,10 +445,7 @@ def start(
     >>> job.result()
     42
     """
-    if not can_fork():
-        return Job(function, task)
-    _stop_progress_monitors()
-    if not _no_other_threads():  # a thread started meanwhile
+    if not _ready_to_fork():
         return Job(function, task)
     return _ForkedJob(function, task, afterwards)
 
@@ -487,12 +484,15 @@ def start_given(
     >>> answer
     42
     """
+    return GivenJob(function, task, ready) if _ready_to_fork() else None
+
+
+def _ready_to_fork() -> bool:
+    """Whether :func:`can_fork`, once tqdm's monitors are stopped for the fork."""
     if not can_fork():
-        return None
+        return False
     _stop_progress_monitors()
-    if not _no_other_threads():
-        return None
-    return GivenJob(function, task, ready)
+    return _no_other_threads()  # False: a thread started meanwhile
 
 
 def _stop_progress_monitors() -> None:

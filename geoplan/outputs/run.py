@@ -341,7 +341,7 @@ def print_ahead(study: Study) -> Iterator[PrintAhead | None]:
     if not prints or study.network.n_nodes > _AHEAD_AT_MOST_NODES:
         yield None
         return
-    counter = shared_counter() if can_fork() else None
+    counter = shared_counter()  # made before the fork, to share the writing with it
     job = start_given(
         functools.partial(_print_given, study, counter), _PRINTING, ready=_ready_to_print
     )
