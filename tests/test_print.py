@@ -337,6 +337,34 @@ def test_same_result_same_bytes(result, cjk, tmp_path):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
+def test_a_document_made_ahead_gives_the_same_report_and_is_taken_once(result, cjk, tmp_path):
+    # ready_to_print reads report.pdf's fonts ahead (the print writer's readying); the report
+    # that takes the document is byte for byte the one made without it, the next reads its own
+    from geoplan.outputs import report_pdf
+
+    latin = fonts.latin_typeface()
+    with _settings_of(result):
+        write_report_pdf(result, tmp_path / "fresh", figures=[])
+        report_pdf.ready_to_print()
+        assert list(report_pdf._made_ahead) == [cjk]  # the typeface the report will use
+        report_pdf._make_document_ahead(latin)  # one document ahead at a time
+        write_report_pdf(result, tmp_path / "other", figures=[])
+        assert list(report_pdf._made_ahead) == [latin]  # not this report's typeface: left
+        left = report_pdf._made_ahead[latin].fonts["body"].ttfont.reader.file
+        report_pdf._make_document_ahead(cjk)
+        assert left.closed  # the document it replaced closed its font files
+        ahead = report_pdf._made_ahead[cjk]
+        write_report_pdf(result, tmp_path / "ahead", figures=[])
+        assert report_pdf._made_ahead == {}
+        taken = report_pdf._document(cjk, "t", "f")
+        assert taken is not ahead
+        for font in taken.fonts.values():
+            font.ttfont.close()
+    fresh = (tmp_path / "fresh" / "report.pdf").read_bytes()
+    for folder in ("other", "ahead"):
+        assert (tmp_path / folder / "report.pdf").read_bytes() == fresh
+
+
 def test_report_pdf_shows_the_pixels_of_the_png_pages(result, cjk, tmp_path):
     # write_print hands report.pdf each page's pixels as drawn; read back from the PNGs, the
     # same report comes out byte for byte

@@ -20,10 +20,11 @@ from __future__ import annotations
 import datetime
 import functools
 import math
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 from fpdf.enums import WrapMode
@@ -39,6 +40,10 @@ from geoplan.study import StudyResult, study_totals
 if TYPE_CHECKING:
     from fpdf import FPDF
 
+    class _Document(FPDF):
+        footer_text: str
+
+
 __all__ = ["ready_to_print", "write_print", "write_report_pdf"]
 
 _BLUE = (49, 130, 189)  # the bars of report.html
@@ -51,8 +56,11 @@ def ready_to_print() -> None:
     """Load what writing the print maps and report.pdf uses, ahead of it.
 
     matplotlib's figure, Agg and PDF backends and font manager, fpdf's font
-    subsetting (fontTools) and Pillow, and the machine's typefaces (found once
-    per process): about a second of a Harbin run's print writer, which
+    subsetting (fontTools) and Pillow, the machine's typefaces (found once
+    per process), and report.pdf's empty document with the typeface it will
+    be written in (its four fonts read: 0.8-1.0 s with Noto Sans CJK, taken
+    by the next report this process writes in that typeface): about two
+    seconds of a Harbin run's print writer, which
     :func:`geoplan.outputs.run.print_ahead` spends while the run goes on.
     Nothing is written; what fails here fails again, and is reported, where
     it is used.
@@ -72,8 +80,8 @@ def ready_to_print() -> None:
         "PIL.PngImagePlugin",
     ):
         importlib.import_module(module)
-    cjk_typeface()
-    latin_typeface()
+    latin = latin_typeface()
+    _make_document_ahead(cjk_typeface() or latin)
 
 
 def write_print(
@@ -186,18 +194,45 @@ def _write_report_pdf(
     return path
 
 
-def _document(typeface: Typeface, title: str, footer: str) -> FPDF:
+#: report.pdf's empty document made ahead (:func:`ready_to_print`), by its typeface; the next
+#: report in that typeface takes it. The lock is held while it is made, so that the report
+#: waits for a document half made rather than reading the fonts a second time.
+_made_ahead: dict[Typeface, _Document] = {}
+_making_ahead = threading.Lock()
+
+
+def _make_document_ahead(typeface: Typeface) -> None:
+    with _making_ahead:
+        _discard_made_ahead()
+        _made_ahead[typeface] = _empty_document(typeface)
+
+
+def _discard_made_ahead() -> None:
+    """Drop the document made ahead, if any, closing its font files."""
+    for pdf in _made_ahead.values():
+        for font in pdf.fonts.values():
+            ttfont = getattr(font, "ttfont", None)
+            if ttfont is not None:
+                ttfont.close()
+    _made_ahead.clear()
+
+
+def _document(typeface: Typeface, title: str, footer: str) -> _Document:
     """Return an A4 document with the typeface (regular and bold) and page numbers."""
-    from fpdf import FPDF
+    with _making_ahead:
+        pdf = _made_ahead.pop(typeface, None)
+    if pdf is None:
+        pdf = _empty_document(typeface)
+    pdf.footer_text = footer
+    pdf.set_title(title)
+    pdf.set_creator(f"geoplan {__version__}")
+    pdf.set_lang("zh-CN" if typeface.cjk else "en")
+    return pdf
 
-    class Document(FPDF):
-        def footer(self) -> None:
-            self.set_y(-12)
-            self.set_font("body", size=8)
-            self.set_text_color(119, 119, 119)
-            self.cell(0, 5, f"{footer} · {self.page_no()}/{{nb}}", align="C")
 
-    pdf = Document(orientation="portrait", unit="mm", format="A4")
+def _empty_document(typeface: Typeface) -> _Document:
+    """Return an A4 document with the typeface's fonts (regular and bold) and no text yet."""
+    pdf = _document_class()(orientation="portrait", unit="mm", format="A4")
     pdf.set_margins(_MARGIN_MM, _MARGIN_MM, _MARGIN_MM)
     pdf.set_auto_page_break(auto=True, margin=18)
     for style, face in (("", typeface.regular), ("B", typeface.bold)):
@@ -208,10 +243,24 @@ def _document(typeface: Typeface, title: str, footer: str) -> FPDF:
         pdf.add_font("latin", "B", str(latin.bold.path))
         pdf.set_fallback_fonts(["latin"])
     _keep_glyph_boxes(pdf)
-    pdf.set_title(title)
-    pdf.set_creator(f"geoplan {__version__}")
-    pdf.set_lang("zh-CN" if typeface.cjk else "en")
     return pdf
+
+
+@functools.cache
+def _document_class() -> type[_Document]:
+    """Return the class of report.pdf's documents: fpdf's, with a footer of page numbers."""
+    from fpdf import FPDF
+
+    class Document(FPDF):
+        footer_text = ""
+
+        def footer(self) -> None:
+            self.set_y(-12)
+            self.set_font("body", size=8)
+            self.set_text_color(119, 119, 119)
+            self.cell(0, 5, f"{self.footer_text} · {self.page_no()}/{{nb}}", align="C")
+
+    return cast("type[_Document]", Document)
 
 
 def _keep_glyph_boxes(pdf: FPDF) -> None:
