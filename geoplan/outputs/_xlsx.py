@@ -38,6 +38,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geoplan.outputs._csv_writer import distinct
+
 __all__ = ["Sheet", "write_sheets"]
 
 #: openpyxl's error values: strings that are written as errors, not text.
@@ -134,13 +136,15 @@ def _series_tails(series: pd.Series, style: int | None) -> list[str]:
     """Return a column's cells after their references: numbers and booleans at once."""
     attribute = "" if style is None else f' s="{style}"'
     dtype = series.dtype
-    if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
-        values = series.to_numpy()
+    if isinstance(dtype, np.dtype) and dtype.kind in "biuf":  # each distinct value once
+        codes, values = distinct(series.to_numpy())
         if dtype.kind == "b":
-            return [f'{attribute} t="b"><v>{int(v)}</v></c>' for v in values.tolist()]
-        if dtype.kind in "iu" or np.isfinite(values).all():
-            return [f'{attribute} t="n"><v>{v:.16g}</v></c>' for v in values.tolist()]
-        return [_float_tail(v, attribute) for v in values.tolist()]
+            cells = [f'{attribute} t="b"><v>{int(v)}</v></c>' for v in values.tolist()]
+        elif dtype.kind in "iu":
+            cells = [f'{attribute} t="n"><v>{v:.16g}</v></c>' for v in values.tolist()]
+        else:
+            cells = [_float_tail(v, attribute) for v in values.tolist()]
+        return list(np.array(cells, dtype=object)[codes])
     if isinstance(dtype, pd.StringDtype):  # text and missing values: each text made once
         codes, texts = pd.factorize(series, use_na_sentinel=True)
         tails = np.array([*(_text_tail(t) for t in texts), ' t="inlineStr" />'], dtype=object)

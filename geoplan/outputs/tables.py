@@ -27,6 +27,7 @@ import pandas as pd
 
 from geoplan._i18n import column_label, is_share_column, table_label
 from geoplan._io import atomic_path, neutralise
+from geoplan.outputs._csv_writer import csv_text
 from geoplan.outputs._xlsx import Sheet, write_sheets
 
 if TYPE_CHECKING:
@@ -60,12 +61,17 @@ def write_table(path: str | os.PathLike[str], frame: pd.DataFrame) -> Path:
         The path written.
     """
     final = Path(path)
+    safe = spreadsheet_safe(_storable(frame))
+    index = frame.index.name is not None
+    text = csv_text(safe, index=index)  # pandas' bytes, each distinct value formatted once
     with atomic_path(final) as tmp:
-        # CRLF line ends (RFC 4180, as Excel writes): a carriage return inside a cell is
-        # then quoted too, which pandas does not do with its default "\n"
-        spreadsheet_safe(_storable(frame)).to_csv(
-            tmp, index=frame.index.name is not None, encoding="utf-8-sig", lineterminator="\r\n"
-        )
+        if text is not None:
+            with open(tmp, "w", encoding="utf-8-sig", newline="") as out:
+                out.write(text)
+        else:
+            # CRLF line ends (RFC 4180, as Excel writes): a carriage return inside a cell is
+            # then quoted too, which pandas does not do with its default "\n"
+            safe.to_csv(tmp, index=index, encoding="utf-8-sig", lineterminator="\r\n")
     return final
 
 
