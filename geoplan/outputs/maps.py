@@ -49,6 +49,7 @@ from pandas.api.types import is_numeric_dtype as is_numeric
 
 from geoplan._errors import ConfigError, CRSError, DataSourceError, InputError
 from geoplan._i18n import facility_type_label, label, level_name, resolve_lang
+from geoplan.outputs._geojson import geo_dict
 from geoplan.outputs._polyline import DECODER_JS, encode_joined
 from geoplan.outputs._render import LiteralElement, render_page
 from geoplan.outputs.cartography import (
@@ -394,8 +395,7 @@ def _features(
     )
     shown = _to_map_coordinates(table, m, tolerance_m=tolerance_m)
     # the features as they are (no JSON text made and parsed again): folium writes them once
-    data: dict[str, Any] = shown.to_geo_dict(drop_id=True)
-    return data
+    return geo_dict(shown)
 
 
 # ------------------------------------------------------------------------ text & legends
