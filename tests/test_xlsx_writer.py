@@ -132,3 +132,14 @@ def test_dates_are_left_to_pandas(tmp_path):
     fast, oracle = both(tmp_path, tables)
     assert cells(fast) == cells(oracle)
     assert cells(fast)["dated"][1][0][0] == dt.datetime(2026, 12, 2)
+
+
+def test_control_characters_are_dropped_from_a_text_index_and_its_name(tmp_path):
+    frame = pd.DataFrame({"v": [1, 2]}, index=pd.Index(["a\x01b", "c"], name="key\x02"))
+    path = write_workbook(tmp_path / "c.xlsx", {"t": frame}, lang="en")
+    rows = [[c.value for c in row] for row in openpyxl.load_workbook(path).active.iter_rows()]
+    assert rows == [["key", "v"], ["ab", 1], ["c", 2]]
+    numbered = pd.DataFrame({"v": [1.5]}, index=pd.RangeIndex(1, name="n\x03"))
+    path = write_workbook(tmp_path / "n.xlsx", {"t": numbered}, lang="en")
+    rows = [[c.value for c in row] for row in openpyxl.load_workbook(path).active.iter_rows()]
+    assert rows == [["n", "v"], [0, 1.5]]

@@ -153,7 +153,8 @@ def _without_control_characters(frame: _Frame) -> _Frame:
     if any(_has_control_character(c) for c in out.columns):
         out = out.copy() if out is frame else out
         out.columns = pd.Index([_without_control(c) for c in out.columns])
-    if any(_has_control_character(v) for v in [*out.index, out.index.name]):
+    index_text = _may_hold_text(out.index.dtype) and any(map(_has_control_character, out.index))
+    if index_text or _has_control_character(out.index.name):
         out = out.copy() if out is frame else out
         out.index = pd.Index(
             [_without_control(v) for v in out.index], name=_without_control(out.index.name)
