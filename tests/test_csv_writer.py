@@ -62,6 +62,14 @@ def test_a_named_index_is_the_first_column_as_in_pandas():
     assert csv_text(frame, index=True) == pandas_text(frame, index=True)
 
 
+@pytest.mark.parametrize(
+    "labels", [[None, "a"], [np.nan, "a"], [pd.NA, "b"], [1, 2.5], [("x", "y"), "a"], [True, "c"]]
+)
+def test_headers_are_written_as_pandas_writes_them(labels):
+    frame = pd.DataFrame([[1, 2]], columns=pd.Index(labels, dtype=object))
+    assert csv_text(frame, index=False) == pandas_text(frame, index=False)
+
+
 def test_what_it_does_not_know_is_left_to_pandas():
     frame = awkward_frame(8, rows=12)
     assert csv_text(frame.assign(objects=[1, "x", None, 2.5] * 3), index=False) is None

@@ -52,7 +52,7 @@ def csv_text(frame: pd.DataFrame, *, index: bool) -> str | None:
     columns = [_column_fields(frame.iloc[:, j]) for j in range(frame.shape[1])]
     if any(column is None for column in columns):
         return None
-    header = ",".join(_fields(str(c) for c in frame.columns))
+    header = ",".join(_fields(_label(c) for c in frame.columns))
     rows = map(",".join, zip(*columns, strict=True))
     body = "".join([row + _LINE_END for row in rows])
     return header + _LINE_END + body
@@ -72,6 +72,15 @@ def _column_fields(series: pd.Series) -> list[str] | None:
         fields = np.array([*_fields(found), ""], dtype=object)
         return list(fields[codes])  # a missing value's code, -1, takes the last: ""
     return None
+
+
+def _label(value: Any) -> str:
+    """Return a column's header as pandas writes it: a missing label (None, NaN, NA) empty."""
+    try:
+        missing = bool(pd.isna(value))
+    except (TypeError, ValueError):  # a tuple or list label: never missing
+        missing = False
+    return "" if missing else str(value)
 
 
 def distinct(values: NDArray[Any]) -> tuple[NDArray[np.intp], NDArray[Any]]:
