@@ -8,6 +8,8 @@ import io
 import re
 import shutil
 import subprocess
+import threading
+import time
 import warnings
 from pathlib import Path
 from types import SimpleNamespace
@@ -692,3 +694,45 @@ def test_the_demo_report_pdf_has_the_methods_chapter_of_its_page(demo):
                 assert squeezed(str(cell)) in flat, cell
             for item in block.items:
                 assert squeezed(item) in flat, item
+
+
+def test_threads_asking_for_the_typeface_at_once_search_once(monkeypatch):
+    # the print writer's readying thread and its writing both ask: a second search during a
+    # first could see a family half added to matplotlib's list (its bold face as the regular)
+    monkeypatch.delenv(fonts.FONT_VARIABLE, raising=False)
+    searched: list[str] = []
+    real = fonts._typeface
+
+    def slow(family: str, only: Path | None = None) -> Typeface | None:
+        searched.append(family)
+        time.sleep(0.05)  # a search that adds font files takes a while
+        return real(family, only)
+
+    monkeypatch.setattr(fonts, "_typeface", slow)
+    found: list[Typeface | None] = []
+    barrier = threading.Barrier(2)
+
+    def ask() -> None:
+        barrier.wait()
+        found.append(fonts.cjk_typeface())
+
+    fonts._find.cache_clear()
+    try:
+        fonts.cjk_typeface()  # a first search may add font files matplotlib had not listed
+        fonts._find.cache_clear()
+        searched.clear()
+        alone = fonts.cjk_typeface()
+        once = len(searched)
+        fonts._find.cache_clear()
+        searched.clear()
+        threads = [threading.Thread(target=ask) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        fonts._find.cache_clear()
+    assert once >= 1
+    assert len(searched) == once  # one search, not two
+    assert found[0] is found[1]
+    assert found[0] == alone

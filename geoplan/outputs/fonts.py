@@ -36,6 +36,7 @@ import functools
 import logging
 import os
 import re
+import threading
 import unicodedata
 import warnings
 from dataclasses import dataclass
@@ -195,7 +196,15 @@ def cjk_typeface() -> Typeface | None:
         ``GEOPLAN_CJK_FONT`` names a file that is missing or not a font, or a
         font that draws no Chinese.
     """
-    return _find(os.environ.get(FONT_VARIABLE, "").strip())
+    with _FINDING:
+        return _find(os.environ.get(FONT_VARIABLE, "").strip())
+
+
+#: One search for the typeface at a time: the print writer's readying thread and its writing
+#: may both ask, and a search may add font files to matplotlib's font list one by one (the
+#: bold file before the regular one), so a second search meanwhile would see a family
+#: half added and take its bold face as the regular one.
+_FINDING = threading.Lock()
 
 
 def require_cjk_typeface() -> Typeface:
