@@ -202,8 +202,8 @@ def cjk_typeface() -> Typeface | None:
 
 #: One search for the typeface at a time: the print writer's readying thread and its writing
 #: may both ask, and a search may add font files to matplotlib's font list one by one (the
-#: bold file before the regular one), so a second search meanwhile would see a family
-#: half added and take its bold face as the regular one.
+#: bold file before the regular one), so a second search meanwhile could see a family
+#: half added (two unequal typefaces were seen in one of about fourteen Chengdu runs).
 _FINDING = threading.Lock()
 
 
