@@ -339,6 +339,36 @@ def test_same_result_same_bytes(result, cjk, tmp_path):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
+def test_a_page_png_is_the_one_savefig_writes(result, cjk, tmp_path):
+    # save_page draws the page once and encodes its PNG in a second thread while the PDF
+    # is drawn: the file is byte for byte matplotlib's own savefig PNG, and the pixels it
+    # hands on are those the PNG holds
+    from geoplan.outputs import print_maps
+
+    spec = print_maps.print_maps(result, "en")[0]
+    handed: list[tuple[Path, np.ndarray]] = []
+    with print_maps._style(cjk):
+        page = print_maps._page("en", cjk, "footer", [])
+        figure = print_maps._draw(spec, page)
+        written = print_maps.save_page(
+            figure, tmp_path / "page", spec.title, on_pixels=lambda p, a: handed.append((p, a))
+        )
+        oracle = io.BytesIO()
+        figure.savefig(
+            oracle,
+            format="png",
+            dpi=print_maps.DPI,
+            metadata={"Software": None},
+            pil_kwargs={"compress_level": print_maps._PNG_COMPRESSION},
+        )
+    assert written == [tmp_path / "page.png", tmp_path / "page.pdf"]
+    assert written[0].read_bytes() == oracle.getvalue()
+    assert [p for p, _ in handed] == [written[0]]
+    with Image.open(written[0]) as png:
+        assert np.array_equal(np.asarray(png.convert("RGBA")), handed[0][1])
+    assert written[1].read_bytes().startswith(b"%PDF")
+
+
 def test_a_document_made_ahead_gives_the_same_report_and_is_taken_once(result, cjk, tmp_path):
     # ready_to_print reads report.pdf's fonts ahead (the print writer's readying); the report
     # that takes the document is byte for byte the one made without it, the next reads its own

@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import itertools
 import math
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -942,7 +944,8 @@ def write_print_maps(
     dpi
         Pixels per inch of the PNG pages.
     on_pixels
-        Called with each PNG page's path and its pixels (see :func:`save_page`).
+        Called with each PNG page's path and its pixels (see :func:`save_page`: in the
+        thread that encodes the page).
 
     Returns
     -------
@@ -988,7 +991,8 @@ def save_page(
     on_pixels
         Called with the PNG's path and its pixels (rows x columns x RGBA, the
         array the PNG was written from; valid only during the call), so that a
-        caller needs not read the PNG back.
+        caller needs not read the PNG back. It is called in the thread that
+        encodes the PNG while this one draws the PDF: it must not draw.
 
     Returns
     -------
@@ -998,17 +1002,46 @@ def save_page(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     png, pdf = stem.with_suffix(".png"), stem.with_suffix(".pdf")
-    canvas = FigureCanvasAgg(figure)  # savefig draws the PNG on it, and its pixels stay
+    canvas = FigureCanvasAgg(figure)
+    # drawn here (as savefig draws a PNG), encoded beside the PDF's drawing
+    figure.savefig(io.BytesIO(), format="rgba", dpi=dpi)
+    pixels = np.array(canvas.buffer_rgba())  # type: ignore[no-untyped-call]
+    with ThreadPoolExecutor(1, thread_name_prefix="geoplan-png") as encoder:
+        encoded = encoder.submit(_encode_png, pixels, png, dpi, on_pixels)
+        _save_pdf(figure, pdf, title, dpi)
+        encoded.result()
+    return [png, pdf]
+
+
+def _encode_png(
+    pixels: NDArray[np.uint8],
+    png: Path,
+    dpi: int,
+    on_pixels: Callable[[Path, NDArray[np.uint8]], None] | None,
+) -> None:
+    """Write a drawn page's pixels as ``png``, as matplotlib's ``savefig`` writes a PNG.
+
+    Pillow's encoder leaves Python's lock while it compresses, so a second
+    thread encodes one page while matplotlib draws its PDF (0.1 s a page).
+    """
+    from matplotlib.image import imsave
+
     with atomic_path(png) as tmp:
-        figure.savefig(
+        imsave(
             tmp,
+            pixels,
             format="png",
+            origin="upper",
             dpi=dpi,
-            metadata={"Software": None},
+            metadata={"Software": None},  # type: ignore[dict-item]  # None: left out
             pil_kwargs={"compress_level": _PNG_COMPRESSION},
         )
     if on_pixels is not None:
-        on_pixels(png, np.asarray(canvas.buffer_rgba()))  # type: ignore[no-untyped-call]
+        on_pixels(png, pixels)
+
+
+def _save_pdf(figure: Figure, pdf: Path, title: str, dpi: int) -> None:
+    """Write the page as a PDF that records no date nor software version."""
     with atomic_path(pdf) as tmp:
         figure.savefig(
             tmp,
@@ -1021,4 +1054,3 @@ def save_page(
                 "CreationDate": None,
             },
         )
-    return [png, pdf]
