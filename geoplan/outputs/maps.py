@@ -25,6 +25,8 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import html
 import itertools
@@ -300,37 +302,87 @@ def _to_map_coordinates(
     ``settings.map_tolerance_m``); polygon holes and parts smaller than a few
     tolerances across are dropped, and coordinates are rounded to 1e-6 degrees
     (1e-5 when the tolerance is 5 m or more). The GeoPackage keeps the exact
-    geometry; this is only what a map needs to draw.
+    geometry; this is only what a map needs to draw. Inside
+    :func:`shared_coordinates`, geometries shown before are not converted again.
     """
-    import geopandas as gpd
-
     if frame.crs is None:
         msg = (
             "a layer for the map has no CRS, so it cannot be placed: set it with "
             ".set_crs('EPSG:4326') for lon/lat or the CRS the data was made in"
         )
         raise CRSError(msg)
+    out = frame.to_frame() if isinstance(frame, pd.Series) else frame.copy()
+    out = out[~(out.geometry.isna() | out.geometry.is_empty)]
+    shown = _shown_geometry(out.geometry, _system(m), simplify, tolerance_m)
+    out = out.set_geometry(shown.to_numpy(), crs=shown.crs)
+    if "coordinate_system" in shown.attrs:  # as convert_frame marks it
+        out.attrs["coordinate_system"] = shown.attrs["coordinate_system"]
+    return out[~out.geometry.is_empty]
+
+
+#: The geometries shown in :func:`shared_coordinates`' block, by what they were and how.
+_SHOWN: contextvars.ContextVar[dict[tuple[Any, ...], tuple[Any, gpd.GeoSeries]] | None] = (
+    contextvars.ContextVar("geoplan_shown_geometries", default=None)
+)
+
+
+@contextlib.contextmanager
+def shared_coordinates() -> Iterator[None]:
+    """Convert each layer to map coordinates once in this block, however many maps show it.
+
+    A run's coverage and site maps each show the study's communities (and fit
+    the view to them): Harbin's 2,849 street blocks were generalised and
+    converted six times (0.05 s each). Geometries are known again by identity
+    (the same shapely objects, held until the block ends) and by how they are
+    shown (coordinate system, detail); the maps are the same either way.
+    """
+    token = _SHOWN.set({})
+    try:
+        yield
+    finally:
+        _SHOWN.reset(token)
+
+
+def _shown_geometry(
+    geometry: gpd.GeoSeries, system: str, simplify: bool, tolerance_m: float | None
+) -> gpd.GeoSeries:
+    """Return ``geometry`` as :func:`_to_map_coordinates` shows it, made once per block."""
+    shown = _SHOWN.get()
+    if shown is None:
+        return _map_geometry(geometry, system, simplify, tolerance_m)
+    objects = geometry.to_numpy()
+    detail = (settings.map_tolerance_m, tolerance_m, simplify)
+    key = (tuple(map(id, objects)), geometry.crs, system, *detail)
+    if key not in shown:  # the objects are held with the result, so their ids stay theirs
+        shown[key] = (objects, _map_geometry(geometry, system, simplify, tolerance_m))
+    return shown[key][1]
+
+
+def _map_geometry(
+    geometry: gpd.GeoSeries, system: str, simplify: bool, tolerance_m: float | None
+) -> gpd.GeoSeries:
+    """Generalise, convert to the map's coordinate system and round (no missing nor empty)."""
+    import geopandas as gpd
+
     # a grid-traced outline (cell tolerance_m) is smoothed, then simplified to a fifth of a cell
     tolerance = max(settings.map_tolerance_m, (tolerance_m or 0.0) / 5)
     speck = 4 * (tolerance_m if tolerance_m is not None else tolerance)
-    out = frame.to_frame() if isinstance(frame, gpd.GeoSeries) else frame.copy()
-    out = out[~(out.geometry.isna() | out.geometry.is_empty)]
+    out = geometry
     if simplify and len(out) and not out.geom_type.isin(["Point", "MultiPoint"]).all():
         metric = out if out.crs.is_projected else out.to_crs(out.estimate_utm_crs())
-        geometry = _without_specks(metric.geometry.to_numpy(), speck**2)
+        shapes = _without_specks(metric.to_numpy(), speck**2)
         if tolerance_m is not None:
-            geometry = smooth(geometry, tolerance_m)
-        geometry = shapely.simplify(geometry, tolerance, preserve_topology=True)
-        out = out.set_geometry(gpd.GeoSeries(geometry, crs=metric.crs).to_crs(out.crs).to_numpy())
+            shapes = smooth(shapes, tolerance_m)
+        shapes = shapely.simplify(shapes, tolerance, preserve_topology=True)
+        out = gpd.GeoSeries(shapes, index=out.index, crs=metric.crs).to_crs(out.crs)
     out = out.to_crs("EPSG:4326")
-    if _system(m) == "gcj02" and len(out):
+    if system == "gcj02" and len(out):
         from geoplan.coords import convert_frame
 
         out = convert_frame(out, source="wgs84", target="gcj02")
     decimals = 5 if tolerance >= 5 else 6
-    rounded = shapely.transform(out.geometry.to_numpy(), lambda xy: np.round(xy, decimals))
-    out = out.set_geometry(rounded)
-    return out[~out.geometry.is_empty]
+    rounded = shapely.transform(out.to_numpy(), lambda xy: np.round(xy, decimals))
+    return gpd.GeoSeries(rounded, index=out.index, crs=out.crs).__finalize__(out)
 
 
 def _without_specks(geometry: np.ndarray, min_area_m2: float) -> np.ndarray:

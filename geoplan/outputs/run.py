@@ -770,14 +770,15 @@ def _maps(result: StudyResult, folder: Path, offline: bool | None, network_map: 
     # streets, water, green, buildings: one for every map (lib/base-*.js), made ahead where
     # the run had spare time (preparations)
     base = _prepared_base(result)
-    for name, build in made.items():
-        path = folder / "maps" / f"{safe_name(name)}.html"
-        m = build()
-        if base is None:
-            base = maps.base_layer_json(study.network, m, study.base_layers)
-        maps.add_base_layer(m, study.network, data=base)
-        maps.add_title(m, *_map_title(result, name, m))
-        paths.append(maps.save_map(m, path, offline=offline))
+    with maps.shared_coordinates():  # the communities, shown on most maps, converted once
+        for name, build in made.items():
+            path = folder / "maps" / f"{safe_name(name)}.html"
+            m = build()
+            if base is None:
+                base = maps.base_layer_json(study.network, m, study.base_layers)
+            maps.add_base_layer(m, study.network, data=base)
+            maps.add_title(m, *_map_title(result, name, m))
+            paths.append(maps.save_map(m, path, offline=offline))
     return _relative(paths, folder)
 
 
