@@ -1,4 +1,4 @@
-"""Layers shown on many maps are converted to map coordinates once (maps.shared_coordinates)."""
+"""A layer shown on many maps is converted to map coordinates once (maps.shared_coordinates)."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_a_layer_shown_again_is_the_same_and_converted_once(blocks, basemap, mon
     alone = maps._to_map_coordinates(blocks, basemap)
     wgs = maps._to_map_coordinates(blocks, "osm")
     made = spy(monkeypatch)
-    with maps.shared_coordinates():
+    with maps.shared_coordinates(blocks):
         first = maps._to_map_coordinates(blocks, basemap)
         # the same geometries in another frame (other columns, a copy): converted already
         other = blocks.assign(value=np.arange(40.0)).copy()
@@ -69,13 +69,18 @@ def test_a_layer_shown_again_is_the_same_and_converted_once(blocks, basemap, mon
 
 def test_what_is_shown_differently_is_converted_again(blocks, monkeypatch):
     made = spy(monkeypatch)
-    with maps.shared_coordinates():
+    with maps.shared_coordinates(blocks):
         plain = maps._to_map_coordinates(blocks, "osm")
         traced = maps._to_map_coordinates(blocks, "osm", tolerance_m=10.0)
         exact = maps._to_map_coordinates(blocks, "osm", simplify=False)
         gcj = maps._to_map_coordinates(blocks, "amap")
         series = maps._to_map_coordinates(blocks.geometry, "osm")  # a GeoSeries: the same
-    assert made == [39, 39, 39, 39]
+        # equal shapes that are not the shared layer's objects, or only some of them: not shared
+        twin = blocks.set_geometry(shapely.from_wkb(shapely.to_wkb(blocks.geometry)))
+        maps._to_map_coordinates(twin, "osm")
+        maps._to_map_coordinates(twin, "osm")
+        maps._to_map_coordinates(blocks.iloc[:20], "osm")
+    assert made == [39, 39, 39, 39, 39, 39, 19]
     assert_geodataframe_equal(series, plain[["geometry"]])
     assert 103 in plain.index  # a small shape alone stays (a small area still shows)
     assert not plain.geometry.geom_equals_exact(exact.geometry, 0).all()

@@ -303,7 +303,7 @@ def _to_map_coordinates(
     tolerances across are dropped, and coordinates are rounded to 1e-6 degrees
     (1e-5 when the tolerance is 5 m or more). The GeoPackage keeps the exact
     geometry; this is only what a map needs to draw. Inside
-    :func:`shared_coordinates`, geometries shown before are not converted again.
+    :func:`shared_coordinates`, its layer is converted once.
     """
     if frame.crs is None:
         msg = (
@@ -320,42 +320,54 @@ def _to_map_coordinates(
     return out[~out.geometry.is_empty]
 
 
-#: The geometries shown in :func:`shared_coordinates`' block, by what they were and how.
-_SHOWN: contextvars.ContextVar[dict[tuple[Any, ...], tuple[Any, gpd.GeoSeries]] | None] = (
-    contextvars.ContextVar("geoplan_shown_geometries", default=None)
+@dataclass
+class _Shared:
+    """A layer many maps show (its geometries, by identity) and its conversions so far."""
+
+    ids: tuple[int, ...]
+    held: Any  # the geometries, so that their ids stay theirs while shared
+    shown: dict[tuple[Any, ...], gpd.GeoSeries] = field(default_factory=dict)
+
+
+#: The layer :func:`shared_coordinates` shares, in its block.
+_SHARED: contextvars.ContextVar[_Shared | None] = contextvars.ContextVar(
+    "geoplan_shared_layer", default=None
 )
 
 
 @contextlib.contextmanager
-def shared_coordinates() -> Iterator[None]:
-    """Convert each layer to map coordinates once in this block, however many maps show it.
+def shared_coordinates(layer: gpd.GeoDataFrame | gpd.GeoSeries) -> Iterator[None]:
+    """Convert ``layer`` to map coordinates once in this block, however many maps show it.
 
     A run's coverage and site maps each show the study's communities (and fit
     the view to them): Harbin's 2,849 street blocks were generalised and
-    converted six times (0.05 s each). Geometries are known again by identity
-    (the same shapely objects, held until the block ends) and by how they are
-    shown (coordinate system, detail); the maps are the same either way.
+    converted six times (0.05 s each). A frame with the same geometries (the
+    same shapely objects: a copy, other columns) is known as ``layer``; each
+    way of showing it (coordinate system, detail) is made once, and kept
+    until the block ends. The maps are the same either way.
     """
-    token = _SHOWN.set({})
+    present = layer.geometry
+    held = present[~(present.isna() | present.is_empty)].to_numpy()  # as a map takes it
+    token = _SHARED.set(_Shared(tuple(map(id, held)), held))
     try:
         yield
     finally:
-        _SHOWN.reset(token)
+        _SHARED.reset(token)
 
 
 def _shown_geometry(
     geometry: gpd.GeoSeries, system: str, simplify: bool, tolerance_m: float | None
 ) -> gpd.GeoSeries:
-    """Return ``geometry`` as :func:`_to_map_coordinates` shows it, made once per block."""
-    shown = _SHOWN.get()
-    if shown is None:
+    """Return ``geometry`` as :func:`_to_map_coordinates` shows it (the shared layer once)."""
+    shared = _SHARED.get()
+    if shared is None or len(geometry) != len(shared.ids):
         return _map_geometry(geometry, system, simplify, tolerance_m)
-    objects = geometry.to_numpy()
-    detail = (settings.map_tolerance_m, tolerance_m, simplify)
-    key = (tuple(map(id, objects)), geometry.crs, system, *detail)
-    if key not in shown:  # the objects are held with the result, so their ids stay theirs
-        shown[key] = (objects, _map_geometry(geometry, system, simplify, tolerance_m))
-    return shown[key][1]
+    if tuple(map(id, geometry.to_numpy())) != shared.ids:
+        return _map_geometry(geometry, system, simplify, tolerance_m)
+    key = (geometry.crs, system, settings.map_tolerance_m, tolerance_m, simplify)
+    if key not in shared.shown:
+        shared.shown[key] = _map_geometry(geometry, system, simplify, tolerance_m)
+    return shared.shown[key]
 
 
 def _map_geometry(

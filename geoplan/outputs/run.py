@@ -770,7 +770,7 @@ def _maps(result: StudyResult, folder: Path, offline: bool | None, network_map: 
     # streets, water, green, buildings: one for every map (lib/base-*.js), made ahead where
     # the run had spare time (preparations)
     base = _prepared_base(result)
-    with maps.shared_coordinates():  # the communities, shown on most maps, converted once
+    with maps.shared_coordinates(study.communities):  # on most maps: converted once
         for name, build in made.items():
             path = folder / "maps" / f"{safe_name(name)}.html"
             m = build()
