@@ -119,6 +119,10 @@ class Job(Generic[T]):
     def cancel(self) -> None:
         """Give up the result (nothing runs)."""
 
+    def pending(self) -> bool:
+        """Whether the result is still being made elsewhere; here never (it is made when asked)."""
+        return False
+
     def stop_afterwards(self) -> dict[str, Any]:
         """Return what the job did after its result; here none (see :func:`start`)."""
         return {}
@@ -182,6 +186,15 @@ class _ForkedJob(Job[T]):
         if kind == "error":
             raise _exception(value, self.task)
         return value  # type: ignore[no-any-return]
+
+    def pending(self) -> bool:
+        """Whether the child is still making the result (it has sent nothing yet)."""
+        if self._receive.closed:
+            return False
+        try:
+            return not self._receive.poll()
+        except OSError:  # the pipe is gone: the child ended
+            return False
 
     def cancel(self) -> None:
         """Stop the child and wait for it (so it writes nothing more)."""

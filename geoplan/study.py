@@ -44,8 +44,10 @@ import contextlib
 import dataclasses
 import logging
 import math
+import os
 import time
 import warnings
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -816,7 +818,8 @@ class StudyResult:
         Every assumption of the run that changes a result (the study's and the run's).
     prepared
         The work given as ``run_study(meanwhile=...)`` that was done in the run's
-        spare time, by name (see :func:`run_study`).
+        spare time, by name (see :func:`run_study`); what a helper process is
+        still making is added by :meth:`finish_preparing`.
     """
 
     study: Study
@@ -832,6 +835,30 @@ class StudyResult:
     notes: list[str] = field(default_factory=list)
     caveats: list[Caveat] = field(default_factory=list)
     prepared: dict[str, Any] = field(default_factory=dict)
+    #: The helper process still making some of ``meanwhile``'s work (see run_study).
+    preparing: Job[dict[str, tuple[Any, list[_Warning]]]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    def finish_preparing(self) -> dict[str, Any]:
+        """Return :attr:`prepared`, with what the run's helper process made, once it is done.
+
+        Waits for the helper (see :func:`run_study`); its warnings are raised
+        here. Work it could not make is left out: it is made where it is used.
+        """
+        helper, self.preparing = self.preparing, None
+        if helper is None:
+            return self.prepared
+        try:
+            made = helper.result()
+        except Exception:  # made again, and reported, where it is used
+            log.debug("the work prepared aside failed; it is made where used", exc_info=True)
+            made = {}
+        for name, (value, warned) in made.items():
+            self.prepared.setdefault(name, value)
+            for text, kind in warned:
+                warnings.warn(text, kind, stacklevel=2)
+        return self.prepared
 
 
 @fewer_collections()
@@ -941,6 +968,7 @@ def _run_steps(
             result.indicators = _indicators(study)
     if proposing is not None:
         with _timed(result, "sites", on_step):
+            helper = _prepare_aside(proposing)
             proposals, raised = proposing.job.result()
             caught += [warnings.WarningMessage(text, kind, "", 0) for text, kind in raised]
             result.proposals = proposals
@@ -949,6 +977,12 @@ def _run_steps(
             for name, (made, warned) in proposing.job.stop_afterwards().items():
                 result.prepared[name] = made
                 proposing.aside += warned
+            if helper is not None and set(proposing.meanwhile) - set(result.prepared):
+                result.preparing = helper
+                # not wanted once the result is gone (in this process: not in a forked copy)
+                weakref.finalize(result, _stop_helper, helper, os.getpid())
+            elif helper is not None:
+                helper.cancel()
         result.timings["sites"] = round(proposing.job.seconds, 3)  # their own time
     if "scenarios" in running:
         with _timed(result, "scenarios", on_step):
@@ -964,10 +998,57 @@ _Proposals = tuple[dict[str, Proposal], list[_Warning]]
 
 @dataclass
 class _Proposing:
-    """The proposals under way, and the warnings of the work their process did afterwards."""
+    """The proposals under way, the work for their spare time, the warnings that work raised."""
 
     job: Job[_Proposals]
+    meanwhile: Mapping[str, Callable[[], tuple[Any, list[_Warning]]]] = field(default_factory=dict)
     aside: list[_Warning] = field(default_factory=list)
+
+
+#: The helper's task, for its messages.
+_PREPARING = Task(
+    "preparing the maps' base layer while the site proposals are made",
+    "set `[settings] parallel = false` to make it in one process",
+)
+
+
+def _prepare_aside(proposing: _Proposing) -> Job[Any] | None:
+    """Fork a helper making the work for the proposals' spare time, if they are still made.
+
+    Where this process's steps end first (the 200k-node city's: 23 s against
+    the proposals' 31 s) it would wait idle, and the proposals' process would
+    have no spare time for the work: the maps' base layer (about 8 s there) was
+    made in the writing. The helper uses the core this process leaves while it
+    waits, and the writing takes what it made when it needs it
+    (:meth:`StudyResult.finish_preparing`). None where nothing is left to do
+    or no process may be forked.
+    """
+    if not proposing.meanwhile or not proposing.job.pending():
+        return None
+    pieces = dict(proposing.meanwhile)
+    helper = start_job(lambda: _made_aside(pieces), _PREPARING)
+    return helper if helper.forked else None  # never made here: this process has its steps
+
+
+def _stop_helper(helper: Job[Any], parent: int) -> None:
+    """Stop ``helper`` from the process that started it (a forked copy leaves it be)."""
+    if os.getpid() == parent:
+        helper.cancel()
+
+
+def _made_aside(pieces: Mapping[str, Callable[[], Any]]) -> dict[str, Any]:
+    """Make ``pieces`` in order; leave out those that fail.
+
+    At the run's own priority: this process may soon wait for what it makes
+    (a lower one left it starved behind the writing on a busy machine).
+    """
+    done: dict[str, Any] = {}
+    for name, piece in pieces.items():
+        try:
+            done[name] = piece()
+        except Exception:  # made again, and reported, where it is used
+            log.debug("%r, prepared aside, failed; it is left out", name, exc_info=True)
+    return done
 
 
 def _with_warnings(function: Callable[[], Any]) -> Callable[[], tuple[Any, list[_Warning]]]:
@@ -1016,7 +1097,7 @@ def _start_proposals(
     if not forked:
         return _Proposing(Job(propose, _PROPOSING))
     afterwards = {name: _with_warnings(function) for name, function in meanwhile.items()}
-    return _Proposing(start_job(propose, _PROPOSING, afterwards=afterwards))
+    return _Proposing(start_job(propose, _PROPOSING, afterwards=afterwards), afterwards)
 
 
 def _steps(steps: Iterable[str] | None) -> tuple[str, ...]:

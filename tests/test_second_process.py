@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import hashlib
 import html
 import json
@@ -616,6 +617,76 @@ def test_work_given_meanwhile_is_done_by_the_proposals_process_when_done_first(
         serial = geoplan.run_study(study, meanwhile=meanwhile)
     assert serial.prepared == {}
     assert serial.notes == result.notes
+
+
+def test_work_given_meanwhile_is_made_by_a_helper_while_the_proposals_are_still_made(
+    tmp_path, forks, proposals, monkeypatch
+):
+    # the proposals' process waits until the work given meanwhile has begun (the work lets
+    # it go on): this process reached the proposals first, as the 200k-node city's does, so
+    # a helper process makes the work, and the writing takes it when it needs it
+    released = tmp_path / "released"
+    real_propose = study_module._propose
+
+    def propose_when_released(study, request):
+        deadline = time.monotonic() + 60
+        while not released.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return real_propose(study, request)
+
+    monkeypatch.setattr(study_module, "_propose", propose_when_released)
+
+    def piece(name):
+        def make():
+            if not proposals:  # the proposals' process (forked before it was listed): too late
+                time.sleep(60)
+            released.touch()
+            return name, os.getpid()
+
+        return make
+
+    meanwhile = {name: piece(name) for name in ("release", "then")}
+    study = geoplan.Study.from_config(parse_config(two_requests()))
+    result = geoplan.run_study(study, meanwhile=meanwhile)
+    assert proposals[0].forked
+    assert result.prepared == {}  # still the helper's
+    helper = result.preparing
+    assert helper is not None
+    assert helper.forked
+    made = result.finish_preparing()
+    pids = {pid for _, pid in made.values()}
+    assert list(made) == ["release", "then"]
+    assert pids == {helper._process.pid}
+    assert os.getpid() not in pids
+    assert helper._process.pid != proposals[0]._process.pid
+    assert result.preparing is None
+    assert result.finish_preparing() is made
+    assert not helper._process.is_alive()
+    with geoplan.settings.override(parallel=False):  # the same proposals made here
+        serial = geoplan.run_study(study)
+    assert list(result.proposals) == list(serial.proposals)
+    for type_id, proposal in result.proposals.items():
+        same_proposal(proposal, serial.proposals[type_id])
+
+
+def test_a_helper_nobody_waits_for_is_stopped_with_its_result(forks, proposals, monkeypatch):
+    real_propose = study_module._propose
+
+    def propose_slowly(study, request):
+        time.sleep(1.0)  # this process reaches the proposals first
+        return real_propose(study, request)
+
+    monkeypatch.setattr(study_module, "_propose", propose_slowly)
+    meanwhile = {"slow": lambda: time.sleep(60)}  # in either process: never done in time
+    study = geoplan.Study.from_config(parse_config(two_requests()))
+    result = geoplan.run_study(study, meanwhile=meanwhile)
+    helper = result.preparing
+    assert helper is not None
+    assert helper._process.is_alive()
+    del result
+    gc.collect()
+    helper._process.join(10)
+    assert not helper._process.is_alive()
 
 
 def test_a_warning_of_the_work_done_meanwhile_is_raised_after_the_run_not_noted(

@@ -218,7 +218,7 @@ def _start_print(
     """
     if ahead is not None and ahead.study is result.study and _bytes(result) <= _GIVEN_AT_MOST:
         # without the study, which the writer holds, nor the work done ahead for the maps
-        given = dataclasses.replace(result, study=cast(Study, None), prepared={})
+        given = dataclasses.replace(result, study=cast(Study, None), prepared={}, preparing=None)
         try:
             ahead.job.give(_Given(given, folder, settings.as_dict()))
         except OSError:  # it was stopped (the machine's memory): one is forked now
@@ -768,12 +768,14 @@ def _maps(result: StudyResult, folder: Path, offline: bool | None, network_map: 
         made["network"] = lambda: maps.network_map(study.network)
     paths = []
     # streets, water, green, buildings: one for every map (lib/base-*.js), made ahead where
-    # the run had spare time (preparations)
-    base = _prepared_base(result)
+    # the run had spare time (preparations), taken once the first map is built
+    base: str | None = None
     with maps.shared_coordinates(study.communities):  # on most maps: converted once
         for name, build in made.items():
             path = folder / "maps" / f"{safe_name(name)}.html"
             m = build()
+            if base is None:
+                base = _prepared_base(result)
             if base is None:
                 base = maps.base_layer_json(study.network, m, study.base_layers)
             maps.add_base_layer(m, study.network, data=base)
@@ -809,7 +811,7 @@ def _map_base_key() -> tuple[str, float]:
 
 def _prepared_base(result: StudyResult) -> str | None:
     """Return the base layer the run made ahead, if it was made for the maps written now."""
-    prepared = result.prepared.get("map_base")
+    prepared = result.finish_preparing().get("map_base")
     if prepared is None or prepared[0] != _map_base_key():
         return None
     return str(prepared[1])
