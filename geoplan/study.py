@@ -886,9 +886,11 @@ def run_study(
         second process beside the life circles and are done first, that process
         then does this work, in order, until this process has computed the rest
         and asks for the proposals; it keeps what is finished by then and stops
-        the rest (never waiting for it). Its results are in
-        :attr:`StudyResult.prepared`; without spare time none of it is done, and
-        work that fails is left out. ``geoplan run`` prepares the maps' base
+        the rest (never waiting for it). Where this process reaches the
+        proposals first, a helper process makes the work while it waits, and
+        :meth:`StudyResult.finish_preparing` takes it when it is needed. Its
+        results are in :attr:`StudyResult.prepared`; without a second process
+        none of it is done, and work that fails is left out. ``geoplan run`` prepares the maps' base
         layer this way (:func:`geoplan.outputs.run.preparations`).
 
     Returns
@@ -969,7 +971,12 @@ def _run_steps(
     if proposing is not None:
         with _timed(result, "sites", on_step):
             helper = _prepare_aside(proposing)
-            proposals, raised = proposing.job.result()
+            try:
+                proposals, raised = proposing.job.result()
+            except BaseException:  # the run fails: nothing it prepared is wanted
+                if helper is not None:
+                    helper.cancel()
+                raise
             caught += [warnings.WarningMessage(text, kind, "", 0) for text, kind in raised]
             result.proposals = proposals
             # what their process has made since, while this one computed the rest; it is

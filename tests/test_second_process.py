@@ -689,6 +689,28 @@ def test_a_helper_nobody_waits_for_is_stopped_with_its_result(forks, proposals, 
     assert not helper._process.is_alive()
 
 
+def test_a_helper_is_stopped_when_the_proposals_fail(forks, proposals, monkeypatch):
+    def propose_then_fail(study, request):
+        time.sleep(1.0)  # this process reaches the proposals first
+        msg = "the proposals failed"
+        raise InputError(msg)
+
+    monkeypatch.setattr(study_module, "_propose", propose_then_fail)
+    helpers: list = []
+    real_aside = study_module._prepare_aside
+
+    def recorded(proposing):
+        helpers.append(real_aside(proposing))
+        return helpers[-1]
+
+    monkeypatch.setattr(study_module, "_prepare_aside", recorded)
+    study = geoplan.Study.from_config(parse_config(two_requests()))
+    with pytest.raises(InputError, match="the proposals failed"):
+        geoplan.run_study(study, meanwhile={"slow": lambda: time.sleep(60)})
+    assert helpers[0] is not None
+    assert not helpers[0]._process.is_alive()
+
+
 def test_a_warning_of_the_work_done_meanwhile_is_raised_after_the_run_not_noted(
     tmp_path, forks, proposals
 ):
