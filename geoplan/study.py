@@ -890,8 +890,9 @@ def run_study(
         proposals first, a helper process makes the work while it waits, and
         :meth:`StudyResult.finish_preparing` takes it when it is needed. Its
         results are in :attr:`StudyResult.prepared`; without a second process
-        none of it is done, and work that fails is left out. ``geoplan run`` prepares the maps' base
-        layer this way (:func:`geoplan.outputs.run.preparations`).
+        none of it is done, and work that fails is left out. ``geoplan run``
+        prepares the maps' base layer this way
+        (:func:`geoplan.outputs.run.preparations`).
 
     Returns
     -------
