@@ -33,6 +33,7 @@ from geoplan import study as study_module
 from geoplan._background import SharedWork, _ForkedJob, can_fork, shared_counter, start_given
 from geoplan._background import start as start_job
 from geoplan._errors import DataSourceError, GeoplanWarning, InputError, OutputError
+from geoplan._gc import THRESHOLDS
 from geoplan._loader import Loader
 from geoplan.cli.demo import demo_config
 from geoplan.config import parse_config
@@ -853,6 +854,35 @@ def test_a_print_writer_started_ahead_and_not_used_is_stopped(tmp_path, forks, j
         assert not ahead.job._process.is_alive()
     assert [job.forked for job in jobs] == [True]
     assert (folder / "report.pdf").is_file()
+
+
+def test_a_print_writer_started_ahead_gets_ready_with_fewer_collections(forks, monkeypatch):
+    # its readying (matplotlib, the fonts) makes many objects: it collects them less often
+    # for its whole life, while this process keeps its own thresholds
+    seen: list[tuple[int, ...]] = []
+    readied = threading.Event()
+
+    def ready() -> None:  # in the child's readying thread
+        seen.append(gc.get_threshold())
+        readied.set()
+
+    def given(*_: object) -> tuple[list[tuple[int, ...]], tuple[int, ...]]:
+        assert readied.wait(60)
+        return seen, gc.get_threshold()
+
+    monkeypatch.setattr(run_module, "_ready_to_print", ready)
+    monkeypatch.setattr(run_module, "_print_given", given)
+    study = geoplan.Study.from_config(parse_config(synthetic_config()))
+    before = gc.get_threshold()
+    assert before != THRESHOLDS
+    with run_module.print_ahead(study) as ahead:
+        assert ahead is not None
+        assert gc.get_threshold() == before
+        ahead.job.give(None)
+        readying, given = ahead.job.result()
+    assert readying == [THRESHOLDS]
+    assert given == THRESHOLDS
+    assert gc.get_threshold() == before
 
 
 def test_results_too_large_to_send_are_written_by_a_writer_forked_now(

@@ -342,9 +342,12 @@ def print_ahead(study: Study) -> Iterator[PrintAhead | None]:
         yield None
         return
     counter = shared_counter()  # made before the fork, to share the writing with it
-    job = start_given(
-        functools.partial(_print_given, study, counter), _PRINTING, ready=_ready_to_print
-    )
+    # forked with fewer collections, which it keeps for its life: loading matplotlib and
+    # reading the fonts make many objects (0.1-0.2 s of collections with Python's thresholds)
+    with fewer_collections():
+        job = start_given(
+            functools.partial(_print_given, study, counter), _PRINTING, ready=_ready_to_print
+        )
     ahead = PrintAhead(study, job, counter) if job is not None else None
     try:
         yield ahead
