@@ -410,6 +410,33 @@ def test_report_pdf_shows_the_pixels_of_the_png_pages(result, cjk, tmp_path):
     assert report == (tmp_path / "b" / "report.pdf").read_bytes()
 
 
+def test_each_page_is_loaded_into_report_pdf_beside_the_drawing(result, cjk, tmp_path, monkeypatch):
+    # the page images are compressed into report.pdf's document by the thread encoding each
+    # PNG, in page order, before the report's text is written; the report still lists and
+    # shows every page (the byte-for-byte comparison is the test above)
+    from geoplan.outputs import report_pdf
+
+    loads: list[tuple[str, int]] = []
+    load = report_pdf._Writer.load_figure
+
+    def recorded(self: report_pdf._Writer, image: Image.Image) -> str:
+        loads.append((threading.current_thread().name, self.pdf.page))
+        return load(self, image)
+
+    monkeypatch.setattr(report_pdf._Writer, "load_figure", recorded)
+    with _settings_of(result):
+        written = write_print(result, tmp_path)
+    pngs = [name for name in written if name.endswith(".png")]
+    assert len(loads) == len(pngs) == 6
+    assert all(thread.startswith("geoplan-png") for thread, _ in loads)
+    assert {page for _, page in loads} == {0}  # the document had no page yet
+    with open(tmp_path / "report.pdf", "rb") as opened:
+        reader = pypdf.PdfReader(opened)
+        landscape = [p for p in reader.pages if p.mediabox.width > p.mediabox.height]
+        assert len(landscape) == 6
+        assert all("/XObject" in p["/Resources"] for p in landscape)
+
+
 def test_report_pdf_shows_the_page_figures_in_chinese(run):
     text = pdf_text(run / "report.pdf")
     assert "示例城区 社区服务设施" in text

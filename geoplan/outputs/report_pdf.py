@@ -120,14 +120,17 @@ def write_print(
         if note is not None:
             result.notes.append(note)
     lang = resolve_lang(lang)
-    indexed: dict[Path, Any] = {}  # each page for report.pdf, from the pixels its PNG was made of
+    # report.pdf's document first: each page, from the pixels its PNG was made of, is
+    # loaded into it in the thread that encodes the PNG, while the next PDF is drawn
+    writer = _report_writer(result, lang, typeface)
+    loaded: dict[Path, Any] = {}
 
     def keep(png: Path, pixels: Any) -> None:
-        indexed[png] = _indexed(_image(pixels))
+        loaded[png] = writer.load_figure(_indexed(_image(pixels)))
 
     maps = write_print_maps(result, folder, lang=lang, typeface=typeface, on_pixels=keep)
-    figures = [(path, indexed[path]) for path in maps if path.suffix == ".png"]
-    report = _write_report_pdf(result, folder, figures, lang, typeface)
+    figures = [(path, loaded[path]) for path in maps if path.suffix == ".png"]
+    report = _finish_report(writer, result, folder, figures)
     return [path.relative_to(folder).as_posix() for path in [*maps, report]]
 
 
@@ -162,21 +165,22 @@ def write_report_pdf(
     lang = resolve_lang(lang)
     if typeface is None:
         typeface, lang, _ = print_typeface(lang)
-    pages = [(image, _indexed(_read(image))) for image in figures]
-    return _write_report_pdf(result, folder, pages, lang, typeface)
+    writer = _report_writer(result, lang, typeface)
+    pages = [(image, writer.load_figure(_indexed(_read(image)))) for image in figures]
+    return _finish_report(writer, result, folder, pages)
 
 
-def _write_report_pdf(
-    result: StudyResult,
-    folder: Path,
-    figures: Sequence[tuple[Path, Any]],
-    lang: str,
-    typeface: Typeface,
-) -> Path:
-    """Write ``folder/report.pdf`` with ``figures`` (each print map's PNG and its indexed image)."""
+def _report_writer(result: StudyResult, lang: str, typeface: Typeface) -> _Writer:
+    """Return the writer of ``result``'s report.pdf, its document empty."""
     study = result.study
     title = study.config.title if study.config is not None else study.name
-    writer = _Writer(typeface, lang, title, study.started)
+    return _Writer(typeface, lang, title, study.started)
+
+
+def _finish_report(
+    writer: _Writer, result: StudyResult, folder: Path, figures: Sequence[tuple[Path, str]]
+) -> Path:
+    """Write ``folder/report.pdf`` with ``figures`` (each print map's PNG and its loaded image)."""
     writer.cover(result)
     writer.key_figures(result)
     writer.coverage(result)
@@ -615,10 +619,24 @@ class _Writer:
             self.heading(label("technical_notes", lang), size=11)
             self.bullets(notes, colour=(119, 119, 119))
 
-    def figures(self, images: Sequence[tuple[Path, Any]]) -> None:
+    def load_figure(self, image: Any) -> str:
+        """Load a figure's image (:func:`_indexed`) into the document; return its name there.
+
+        fpdf compresses the image as it loads it, leaving Python's lock while it
+        does, so the thread encoding a print page's PNG loads it while the next
+        page is drawn (0.2 s of a Harbin report's 0.6 s); nothing else may use the
+        document meanwhile. :meth:`figures` then places it by its name; images
+        are numbered in the order they are loaded.
+        """
+        from fpdf.image_parsing import preload_image
+
+        name, _, _ = preload_image(self.pdf.image_cache, image)
+        return name
+
+    def figures(self, images: Sequence[tuple[Path, str]]) -> None:
         """List the print maps, then add each on a landscape page of its own.
 
-        ``images`` holds each map's PNG and the image to show (:func:`_indexed`).
+        ``images`` holds each map's PNG and its image's name (:meth:`load_figure`).
         """
         if not images:
             return
