@@ -386,6 +386,10 @@ def test_a_document_made_ahead_gives_the_same_report_and_is_taken_once(result, c
         report_pdf._make_document_ahead(cjk)
         assert left.closed  # the document it replaced closed its font files
         ahead = report_pdf._made_ahead[cjk]
+        # its CFF fonts' outline indexes read too (not when the report's subsets are made)
+        tables = [f.ttfont["CFF "].cff for f in ahead.fonts.values() if "CFF " in f.ttfont]
+        assert tables
+        assert all("CharStrings" in vars(cff[cff.fontNames[0]]) for cff in tables)
         write_report_pdf(result, tmp_path / "ahead", figures=[])
         assert report_pdf._made_ahead == {}
         taken = report_pdf._document(cjk, "t", "f")
