@@ -120,15 +120,19 @@ def write_print(
         if note is not None:
             result.notes.append(note)
     lang = resolve_lang(lang)
-    # report.pdf's document first: each page, from the pixels its PNG was made of, is
-    # loaded into it in the thread that encodes the PNG, while the next PDF is drawn
-    writer = _report_writer(result, lang, typeface)
-    loaded: dict[Path, Any] = {}
+    # each page, from the pixels its PNG was made of, is loaded into report.pdf's document
+    # by the thread that encodes the PNG, while the next PDF is drawn; that thread takes the
+    # document at the first page (it may still be made ahead: the pages need not wait for it)
+    writers: list[_Writer] = []
+    loaded: dict[Path, str] = {}
 
     def keep(png: Path, pixels: Any) -> None:
-        loaded[png] = writer.load_figure(_indexed(_image(pixels)))
+        if not writers:
+            writers.append(_report_writer(result, lang, typeface))
+        loaded[png] = writers[0].load_figure(_indexed(_image(pixels)))
 
     maps = write_print_maps(result, folder, lang=lang, typeface=typeface, on_pixels=keep)
+    writer = writers[0] if writers else _report_writer(result, lang, typeface)
     figures = [(path, loaded[path]) for path in maps if path.suffix == ".png"]
     report = _finish_report(writer, result, folder, figures)
     return [path.relative_to(folder).as_posix() for path in [*maps, report]]
