@@ -123,18 +123,15 @@ def write_print(
     # each page, from the pixels its PNG was made of, is loaded into report.pdf's document
     # by the thread that encodes the PNG, while the next PDF is drawn; that thread takes the
     # document at the first page (it may still be made ahead: the pages need not wait for it)
-    writers: list[_Writer] = []
+    writer = functools.cache(lambda: _report_writer(result, lang, typeface))
     loaded: dict[Path, str] = {}
 
     def keep(png: Path, pixels: Any) -> None:
-        if not writers:
-            writers.append(_report_writer(result, lang, typeface))
-        loaded[png] = writers[0].load_figure(_indexed(_image(pixels)))
+        loaded[png] = writer().load_figure(_indexed(_image(pixels)))
 
     maps = write_print_maps(result, folder, lang=lang, typeface=typeface, on_pixels=keep)
-    writer = writers[0] if writers else _report_writer(result, lang, typeface)
     figures = [(path, loaded[path]) for path in maps if path.suffix == ".png"]
-    report = _finish_report(writer, result, folder, figures)
+    report = _finish_report(writer(), result, folder, figures)
     return [path.relative_to(folder).as_posix() for path in [*maps, report]]
 
 
