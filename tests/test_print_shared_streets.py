@@ -7,6 +7,7 @@ streets overlap at junctions (their half-transparent ink is laid once there, not
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 import numpy as np
@@ -98,3 +99,56 @@ def test_the_streets_are_one_path_shared_by_every_map(result):
     assert (path.codes == Polyline.MOVETO).sum() == len(lines)  # each street starts anew
     first, second = print_maps._streets(page), print_maps._streets(page)
     assert first.get_paths() is second.get_paths()
+
+
+def test_the_rasterised_streets_are_encoded_once_for_every_page(result, tmp_path, monkeypatch):
+    # every PDF page rasterises the same streets: that image (and its alpha) is encoded
+    # for the first page only, and each page's bytes are those of pages encoded one by one
+    from matplotlib.backends.backend_pdf import PdfFile
+
+    monkeypatch.setattr(print_maps, "RASTER_EDGES_ABOVE", 0)
+    encoded: list[str] = []
+    original = PdfFile._writePng
+
+    def counted(pdf, image):
+        encoded.append(image.mode)
+        return original(pdf, image)
+
+    monkeypatch.setattr(PdfFile, "_writePng", counted)
+    with _settings_of(result):
+        typeface, lang, _ = print_typeface("en")
+        once = print_maps.write_print_maps(result, tmp_path / "once", lang=lang, typeface=typeface)
+        encoded_once = len(encoded)
+        with monkeypatch.context() as patch:
+            patch.setattr(print_maps, "_pdf_images_encoded_once", contextlib.nullcontext)
+            each = print_maps.write_print_maps(
+                result, tmp_path / "each", lang=lang, typeface=typeface
+            )
+    pdfs = [path for path in once if path.suffix == ".pdf"]
+    assert len(pdfs) >= 3
+    assert encoded_once == 2  # the streets and their alpha
+    assert len(encoded) - encoded_once == 2 * len(pdfs)
+    assert [path.name for path in once] == [path.name for path in each]
+    for made, oracle in zip(once, each, strict=True):
+        assert made.read_bytes() == oracle.read_bytes(), made.name
+    assert PdfFile._writePng is counted  # the block put back what it found
+
+
+def test_pdf_images_encoded_once_leaves_matplotlib_as_it_was_after_a_failure():
+    from matplotlib.backends.backend_pdf import PdfFile
+
+    before = PdfFile.__dict__["_writePng"]
+    seen = []
+
+    def fail_inside() -> None:
+        with print_maps._pdf_images_encoded_once():
+            seen.append(PdfFile._writePng)
+            with print_maps._pdf_images_encoded_once():  # nested: the outer block's serves
+                seen.append(PdfFile._writePng)
+            raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        fail_inside()
+    assert seen[0] is not before
+    assert seen[1] is seen[0]
+    assert PdfFile.__dict__["_writePng"] is before

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import io
 import itertools
 import math
@@ -961,12 +962,54 @@ def write_print_maps(
     paths: list[Path] = []
     with _style(typeface):
         page = _page(lang, typeface, footer, _lines(edges, study.communities))
-    for spec in print_maps(result, lang):
-        with _style(typeface):
-            figure = _draw(spec, page)
-            stem = folder / "print" / safe_name(spec.name)
-            paths += save_page(figure, stem, spec.title, dpi=dpi, on_pixels=on_pixels)
+    with _pdf_images_encoded_once():
+        for spec in print_maps(result, lang):
+            with _style(typeface):
+                figure = _draw(spec, page)
+                stem = folder / "print" / safe_name(spec.name)
+                paths += save_page(figure, stem, spec.title, dpi=dpi, on_pixels=on_pixels)
     return paths
+
+
+@contextlib.contextmanager
+def _pdf_images_encoded_once() -> Iterator[None]:
+    """Encode each distinct image of the PDF pages written inside the block once.
+
+    matplotlib's PDF backend encodes a page's images as PNG data when it writes
+    the page (``PdfFile._writePng``, Pillow's PNG encoder). The streets a large
+    network's pages rasterise (:data:`RASTER_EDGES_ABOVE`) are the same image on
+    every page, encoded again for each: 0.04 s of a Harbin page's 0.24 s. The
+    encoding is a function of the image alone (mode, size, pixels, palette,
+    info), so inside this block it is kept by the image's content and reused:
+    the pages' bytes are the same. Where matplotlib has no such method (another
+    version), or the block is already in force, nothing changes.
+    """
+    from matplotlib.backends.backend_pdf import PdfFile
+
+    original = PdfFile.__dict__.get("_writePng")
+    if not callable(original) or getattr(original, "_geoplan_once", False):
+        yield
+        return
+    encoded: dict[tuple[Any, ...], Any] = {}
+
+    def write_png(pdf: Any, image: Any) -> Any:
+        key = (
+            image.mode,
+            image.size,
+            hashlib.blake2b(image.tobytes(), digest_size=20).digest(),
+            bytes(image.getpalette() or ()),
+            repr(sorted(image.info.items())),
+        )
+        if key not in encoded:
+            encoded[key] = original(pdf, image)
+        return encoded[key]
+
+    write_png._geoplan_once = True  # type: ignore[attr-defined]
+    PdfFile._writePng = write_png  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        PdfFile._writePng = original  # type: ignore[method-assign]
 
 
 def save_page(
