@@ -45,6 +45,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import queue
 import signal
 import sys
 import threading
@@ -564,20 +565,27 @@ def _send_then_do_afterwards(
     """Send the result while doing each piece of ``afterwards``; send each as ``(name, result)``.
 
     A large result fills the pipe until the parent reads it, which it does only
-    once it wants the result: a thread of this child sends it meanwhile, so the
-    pieces are done in the time between. A piece that fails is left out.
+    once it wants the result: a thread of this child sends it, then each piece
+    in turn once it is done, so that every piece is made in the time between
+    (none waits for the one before it to be read). A piece that fails is left out.
     """
-    sender = threading.Thread(target=send.send_bytes, args=(message,), daemon=True)
+    outgoing: queue.SimpleQueue[bytes | memoryview | None] = queue.SimpleQueue()
+    sender = threading.Thread(target=_send_each, args=(outgoing, send), daemon=True)
     sender.start()
+    outgoing.put(message)
     for name, piece in afterwards.items():
         try:
-            done = ForkingPickler.dumps((name, piece()))
+            outgoing.put(ForkingPickler.dumps((name, piece())))
         except Exception:  # made again, and reported, where it is used
             log.debug("%r, done after the result, failed; it is left out", name, exc_info=True)
-            continue
-        sender.join()  # the result first
-        send.send_bytes(done)
+    outgoing.put(None)
     sender.join()
+
+
+def _send_each(outgoing: queue.SimpleQueue[bytes | memoryview | None], send: Connection) -> None:
+    """Send what is put on ``outgoing``, in order, until None."""
+    while (message := outgoing.get()) is not None:
+        send.send_bytes(message)
 
 
 def _stop_with(parent: int) -> None:

@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -382,6 +383,24 @@ def test_work_afterwards_is_done_before_a_large_result_is_read(tmp_path, forks):
     assert job.result() == b"x" * 2**22
     job._process.join(60)
     assert job.stop_afterwards() == {"piece": 1}
+
+
+def test_every_piece_afterwards_is_done_before_a_large_result_is_read(tmp_path, forks):
+    # the pieces go on one after the other at once: none waits for the result to be read
+    def piece(name: str) -> Callable[[], str]:
+        def made() -> str:
+            (tmp_path / name).write_text("")
+            return name
+
+        return made
+
+    afterwards = {"first": piece("first"), "second": piece("second")}
+    job = start_job(lambda: b"x" * 2**22, run_module._PRINTING, afterwards=afterwards)
+    assert job.forked
+    wait_for(tmp_path / "second")  # before this process reads anything
+    assert job.result() == b"x" * 2**22
+    job._process.join(60)
+    assert job.stop_afterwards() == {"first": "first", "second": "second"}
 
 
 def test_work_afterwards_that_fails_is_left_out_and_the_rest_is_done(forks):
