@@ -76,8 +76,12 @@ def printed(folder: Path) -> dict[str, str]:
 
 @pytest.fixture
 def forks(monkeypatch):
-    """Fork even though earlier tests of the suite left idle threads behind (Dask's)."""
+    """Fork even though earlier tests of the suite left idle threads behind (Dask's).
+
+    And start print writers ahead on a busy machine too (the tests' own, or CI's).
+    """
     monkeypatch.setattr(_background, "_no_other_threads", lambda: True)
+    monkeypatch.setattr(run_module, "spare_core", lambda: True)
 
 
 def started_jobs(monkeypatch, module) -> list:
@@ -301,6 +305,44 @@ def test_a_job_given_nothing_is_stopped_and_a_failure_getting_ready_is_ignored(f
     assert job is not None
     job.give(21)
     assert job.result() == 42
+
+
+@pytest.mark.parametrize(
+    ("looks", "cores", "spare"),
+    [
+        ([1, 1, 1], 2, True),  # this process alone on two cores
+        ([3, 3, 3], 2, False),  # two busy processes beside it
+        ([2, 2, 2], 2, False),  # one: the child, getting ready at a lower priority, starves
+        ([2, 2, 2], 4, True),
+        ([3, 1, 3], 2, True),  # the fewest of the looks: a task runs for a moment
+        ([None], 2, True),  # unknown: as before
+    ],
+)
+def test_a_spare_core_is_one_no_other_process_keeps_busy(monkeypatch, looks, cores, spare):
+    seen = iter(looks)
+    monkeypatch.setattr(_background, "_runnable_tasks", lambda: next(seen))
+    monkeypatch.setattr(_background, "_usable_cores", lambda: cores)
+    assert _background.spare_core() is spare
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/loadavg is Linux's")
+def test_the_runnable_tasks_are_read_from_the_kernel():
+    runnable = _background._runnable_tasks()
+    assert runnable is not None
+    assert runnable >= 1  # this test, running
+    assert _background._usable_cores() >= 1
+
+
+def test_no_print_writer_is_started_ahead_on_a_busy_machine(tmp_path, forks, jobs, monkeypatch):
+    # it would get ready at its lower priority only after the run, holding the pages up
+    monkeypatch.setattr(run_module, "spare_core", lambda: False)
+    study = geoplan.Study.from_config(parse_config(synthetic_config()))
+    with run_module.print_ahead(study) as ahead:
+        assert ahead is None
+        result = geoplan.run_study(study)
+        folder = geoplan.write_run(result, tmp_path / "busy", print_ahead=ahead)
+    assert [job.forked for job in jobs] == [True]  # the print writer forked when writing
+    assert (folder / "report.pdf").is_file()
 
 
 def test_no_job_given_its_input_later_where_no_child_may_be_forked():

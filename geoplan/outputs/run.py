@@ -37,6 +37,7 @@ from geoplan._background import (
     Task,
     can_fork,
     shared_counter,
+    spare_core,
     start_given,
 )
 from geoplan._background import start as start_job
@@ -325,10 +326,12 @@ def print_ahead(study: Study) -> Iterator[PrintAhead | None]:
     leave (at a lower priority), then waits for :func:`write_run`'s
     ``print_ahead=`` to give it the results. Yields None (and
     :func:`write_run` forks one as before) where no second process may be
-    forked, when the study prints nothing, or for a network of more than
+    forked, when the study prints nothing, for a network of more than
     100,000 nodes (whose results are better shared by a writer forked when
-    they are written); the writer is stopped on leaving the block if it was
-    not used.
+    they are written), or when other work keeps the machine's other cores
+    busy (:func:`~geoplan._background.spare_core`: the writer, getting ready
+    at a lower priority, would not be ready in time and would hold the pages
+    up); the writer is stopped on leaving the block if it was not used.
 
     Examples
     --------
@@ -338,7 +341,7 @@ def print_ahead(study: Study) -> Iterator[PrintAhead | None]:
     """
     config = study.config
     prints = config is None or (config.maps and config.print_outputs)
-    if not prints or study.network.n_nodes > _AHEAD_AT_MOST_NODES:
+    if not prints or study.network.n_nodes > _AHEAD_AT_MOST_NODES or not spare_core():
         yield None
         return
     counter = shared_counter()  # made before the fork, to share the writing with it
