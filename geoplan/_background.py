@@ -427,14 +427,14 @@ def _room_for_a_copy() -> bool:
 def spare_core() -> bool:
     """Whether the machine has a core that no other process keeps busy, besides this one's.
 
-    A child forked ahead gets ready at a lower priority (:func:`start_given`);
-    where other work keeps every other core busy it gets little time, is not
-    ready when its input comes, and its function then waits for what it is
-    still loading (a Harbin run beside two busy processes on two cores: 17 s
-    with a print writer started ahead, 12 s with one forked when writing).
-    Counted from the tasks runnable now (``/proc/loadavg``), at the fewest of
-    three looks 2 ms apart (a task running for a moment is not busy work);
-    True where that cannot be read.
+    A child forked ahead gets ready at a lower priority (:func:`start_given`,
+    which forks none without a spare core); where other work keeps every other
+    core busy it gets little time, is not ready when its input comes, and its
+    function then waits for what it is still loading (a Harbin run beside two
+    busy processes on two cores: 17 s with a print writer started ahead, 12 s
+    with one forked when writing). Counted from the tasks runnable now
+    (``/proc/loadavg``), at the fewest of three looks 2 ms apart (a task
+    running for a moment is not busy work); True where that cannot be read.
     """
     counts = []
     for look in range(3):
@@ -513,8 +513,10 @@ def start_given(
 ) -> GivenJob[T] | None:
     """Fork a child that runs ``ready`` now and ``function(input)`` once given its input.
 
-    Returns None where :func:`can_fork` does not hold: the caller then does
-    the work itself, when it has the input.
+    Returns None where :func:`can_fork` does not hold, or where other work
+    keeps every core but this process's busy (:func:`spare_core`: the child
+    would get ready only after its input came, and hold its function up): the
+    caller then does the work itself, when it has the input.
 
     Parameters
     ----------
@@ -539,7 +541,7 @@ def start_given(
     >>> answer
     42
     """
-    return GivenJob(function, task, ready) if _ready_to_fork() else None
+    return GivenJob(function, task, ready) if spare_core() and _ready_to_fork() else None
 
 
 def _ready_to_fork() -> bool:

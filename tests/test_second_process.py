@@ -81,7 +81,7 @@ def forks(monkeypatch):
     And start print writers ahead on a busy machine too (the tests' own, or CI's).
     """
     monkeypatch.setattr(_background, "_no_other_threads", lambda: True)
-    monkeypatch.setattr(run_module, "spare_core", lambda: True)
+    monkeypatch.setattr(_background, "spare_core", lambda: True)
 
 
 def started_jobs(monkeypatch, module) -> list:
@@ -335,7 +335,7 @@ def test_the_runnable_tasks_are_read_from_the_kernel():
 
 def test_no_print_writer_is_started_ahead_on_a_busy_machine(tmp_path, forks, jobs, monkeypatch):
     # it would get ready at its lower priority only after the run, holding the pages up
-    monkeypatch.setattr(run_module, "spare_core", lambda: False)
+    monkeypatch.setattr(_background, "spare_core", lambda: False)
     study = geoplan.Study.from_config(parse_config(synthetic_config()))
     with run_module.print_ahead(study) as ahead:
         assert ahead is None

@@ -37,7 +37,6 @@ from geoplan._background import (
     Task,
     can_fork,
     shared_counter,
-    spare_core,
     start_given,
 )
 from geoplan._background import start as start_job
@@ -329,7 +328,7 @@ def print_ahead(study: Study) -> Iterator[PrintAhead | None]:
     forked, when the study prints nothing, for a network of more than
     100,000 nodes (whose results are better shared by a writer forked when
     they are written), or when other work keeps the machine's other cores
-    busy (:func:`~geoplan._background.spare_core`: the writer, getting ready
+    busy (:func:`~geoplan._background.start_given`: the writer, getting ready
     at a lower priority, would not be ready in time and would hold the pages
     up); the writer is stopped on leaving the block if it was not used.
 
@@ -341,7 +340,7 @@ def print_ahead(study: Study) -> Iterator[PrintAhead | None]:
     """
     config = study.config
     prints = config is None or (config.maps and config.print_outputs)
-    if not prints or study.network.n_nodes > _AHEAD_AT_MOST_NODES or not spare_core():
+    if not prints or study.network.n_nodes > _AHEAD_AT_MOST_NODES:
         yield None
         return
     counter = shared_counter()  # made before the fork, to share the writing with it
